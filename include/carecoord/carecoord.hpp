@@ -1,0 +1,8 @@
+// Umbrella header for the carecoord C++ API.
+#pragma once
+
+#include "carecoord/version.hpp"
+#include "carecoord/diagnostic.hpp"
+#include "carecoord/patient.hpp"
+#include "carecoord/determination.hpp"
+#include "carecoord/engine.hpp"

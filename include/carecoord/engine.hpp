@@ -1,0 +1,81 @@
+// The engine: loaded, compiled rulesets that evaluate patients.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "carecoord/determination.hpp"
+#include "carecoord/diagnostic.hpp"
+#include "carecoord/patient.hpp"
+
+namespace carecoord {
+
+namespace detail { struct EngineState; }
+
+// Limits on ruleset input; each has a documented default (docs/ruleset-language.md).
+struct RulesetLimits {
+    std::size_t max_file_bytes = 4u << 20;
+    std::size_t max_yaml_depth = 64;
+    std::size_t max_expression_depth = 64;
+    std::size_t max_expression_nodes = 100000;
+    std::size_t max_string_length = 65536;
+};
+
+struct EngineOptions {
+    RulesetLimits limits;
+};
+
+struct EvaluateOptions {
+    bool include_facts = false;  // fill Determination::facts (for explanations)
+};
+
+// One loaded ruleset version, as the engine reports it.
+struct RulesetInfo {
+    std::string id;
+    std::string version;
+    std::string sha256;
+    Date effective_from{};
+    std::optional<Date> effective_until;  // inclusive; empty: open-ended
+    std::string file;
+    std::string description;
+};
+
+// Immutable once loaded: one Engine may be shared by any number of threads, and copies
+// share the compiled rulesets.
+class Engine {
+public:
+    // Load every ruleset in a file, a directory (recursively, *.yaml and *.yml; files whose
+    // top-level `kind` is `library` or `tests` are read only when included or tested), or a
+    // string. Every diagnostic is collected, not just the first.
+    static Result<Engine> load_file(const std::string& path, const EngineOptions& = {});
+    static Result<Engine> load_directory(const std::string& path, const EngineOptions& = {});
+    static Result<Engine> load_path(const std::string& path, const EngineOptions& = {});  // file or directory
+    static Result<Engine> load_paths(const std::vector<std::string>& paths, const EngineOptions& = {});
+    static Result<Engine> load_string(std::string_view yaml, std::string_view name = "<string>",
+                                      const EngineOptions& = {});
+
+    // Evaluate with the version of each ruleset that is in force at as_of.
+    Result<Determination> evaluate(const Patient& patient, Date as_of,
+                                   const EvaluateOptions& = {}) const;
+
+    std::vector<RulesetInfo> rulesets() const;
+
+    Engine(const Engine&) = default;
+    Engine(Engine&&) noexcept = default;
+    Engine& operator=(const Engine&) = default;
+    Engine& operator=(Engine&&) noexcept = default;
+    ~Engine();
+
+    // Internal: the compiled state (src/engine). Not part of the stable API.
+    const detail::EngineState& state() const { return *state_; }
+
+private:
+    explicit Engine(std::shared_ptr<const detail::EngineState> state);
+    std::shared_ptr<const detail::EngineState> state_;
+    friend struct detail::EngineState;
+};
+
+}  // namespace carecoord

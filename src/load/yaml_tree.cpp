@@ -1,0 +1,271 @@
+#include "load/yaml_tree.hpp"
+
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/parser.h>
+
+#include <algorithm>
+#include <sstream>
+#include <unordered_set>
+
+namespace carecoord::load {
+
+const YamlNode* YamlNode::find(std::string_view key) const {
+    if (kind != Kind::mapping) return nullptr;
+    for (const auto& [k, v] : entries)
+        if (k.scalar == key) return &v;
+    return nullptr;
+}
+
+std::string_view YamlNode::kind_name() const {
+    switch (kind) {
+        case Kind::null: return "null";
+        case Kind::scalar: return "scalar";
+        case Kind::sequence: return "sequence";
+        case Kind::mapping: return "mapping";
+    }
+    return "?";
+}
+
+bool is_plain_null(std::string_view s) {
+    return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
+}
+
+namespace {
+
+// Thrown from the event handler to stop yaml-cpp's parser at the first hard error.
+struct Abort {
+    Diagnostic diagnostic;
+};
+
+Mark to_mark(const YAML::Mark& m) {
+    if (m.is_null()) return {};
+    return {m.line + 1, m.column + 1};
+}
+
+class TreeBuilder : public YAML::EventHandler {
+public:
+    TreeBuilder(std::string_view file, const YamlLimits& limits) : file_(file), limits_(limits) {}
+
+    void OnDocumentStart(const YAML::Mark&) override {}
+    void OnDocumentEnd() override {}
+
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+        check_anchor(mark, anchor);
+        YamlNode n;
+        n.kind = YamlNode::Kind::null;
+        n.mark = to_mark(mark);
+        add(std::move(n));
+    }
+
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
+        fail(mark, "E0103", "YAML aliases (*name) are not allowed; write the value out");
+    }
+
+    void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                  const std::string& value) override {
+        check_anchor(mark, anchor);
+        check_tag(mark, tag);
+        if (value.size() > limits_.max_string_length)
+            fail(mark, "E0105", "a string is longer than the limit max_string_length (" +
+                                    std::to_string(limits_.max_string_length) + ")");
+        YamlNode n;
+        n.mark = to_mark(mark);
+        // yaml-cpp gives plain scalars the non-specific tag "?" and quoted or block
+        // scalars "!": only a plain scalar can be a null, number, boolean or date.
+        n.quoted = (tag == "!");
+        if (!n.quoted && is_plain_null(value)) {
+            n.kind = YamlNode::Kind::null;
+        } else {
+            n.kind = YamlNode::Kind::scalar;
+            n.scalar = value;
+        }
+        add(std::move(n));
+    }
+
+    void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                         YAML::EmitterStyle::value) override {
+        check_anchor(mark, anchor);
+        check_tag(mark, tag);
+        YamlNode n;
+        n.kind = YamlNode::Kind::sequence;
+        n.mark = to_mark(mark);
+        push(std::move(n), mark);
+    }
+    void OnSequenceEnd() override { pop(); }
+
+    void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                    YAML::EmitterStyle::value) override {
+        check_anchor(mark, anchor);
+        check_tag(mark, tag);
+        YamlNode n;
+        n.kind = YamlNode::Kind::mapping;
+        n.mark = to_mark(mark);
+        push(std::move(n), mark);
+    }
+    void OnMapEnd() override { pop(); }
+
+    YamlNode take_root() { return has_root_ ? std::move(root_) : YamlNode{}; }
+    std::vector<Diagnostic>& diagnostics() { return diagnostics_; }
+
+private:
+    struct Frame {
+        YamlNode node;
+        bool have_key = false;  // mappings: a key is waiting for its value
+        YamlNode key;
+    };
+
+    [[noreturn]] void fail(const YAML::Mark& mark, const char* code, std::string message) {
+        Diagnostic d;
+        d.code = code;
+        d.message = std::move(message);
+        d.file = std::string(file_);
+        auto m = to_mark(mark);
+        d.line = m.line;
+        d.column = m.column;
+        throw Abort{std::move(d)};
+    }
+
+    void check_anchor(const YAML::Mark& mark, YAML::anchor_t anchor) {
+        if (anchor != YAML::NullAnchor)
+            fail(mark, "E0103", "YAML anchors (&name) are not allowed; write the value out");
+    }
+
+    void check_tag(const YAML::Mark& mark, const std::string& tag) {
+        if (!tag.empty() && tag != "?" && tag != "!")
+            fail(mark, "E0104", "YAML tags are not allowed");
+    }
+
+    void count_node(const YAML::Mark& mark) {
+        if (++nodes_ > limits_.max_nodes)
+            fail(mark, "E0105", "the document has more nodes than the limit max_nodes (" +
+                                    std::to_string(limits_.max_nodes) + ")");
+    }
+
+    void push(YamlNode n, const YAML::Mark& mark) {
+        count_node(mark);
+        if (stack_.size() >= limits_.max_depth)
+            fail(mark, "E0105", "nesting is deeper than the limit max_depth (" +
+                                    std::to_string(limits_.max_depth) + ")");
+        stack_.push_back(Frame{std::move(n), false, {}});
+    }
+
+    void pop() {
+        Frame f = std::move(stack_.back());
+        stack_.pop_back();
+        if (f.node.kind == YamlNode::Kind::mapping) check_duplicates(f.node);
+        place(std::move(f.node));
+    }
+
+    void add(YamlNode n) {
+        if (nodes_ + 1 > limits_.max_nodes) {
+            YAML::Mark m;
+            m.line = n.mark.line - 1;
+            m.column = n.mark.column - 1;
+            count_node(m);
+        }
+        ++nodes_;
+        place(std::move(n));
+    }
+
+    void place(YamlNode n) {
+        if (stack_.empty()) {
+            root_ = std::move(n);
+            has_root_ = true;
+            return;
+        }
+        Frame& top = stack_.back();
+        if (top.node.kind == YamlNode::Kind::sequence) {
+            top.node.items.push_back(std::move(n));
+        } else if (!top.have_key) {
+            if (n.kind != YamlNode::Kind::scalar) {
+                Diagnostic d;
+                d.code = "E0106";
+                d.message = "mapping keys must be plain strings";
+                d.file = std::string(file_);
+                d.line = n.mark.line;
+                d.column = n.mark.column;
+                throw Abort{std::move(d)};
+            }
+            top.key = std::move(n);
+            top.have_key = true;
+        } else {
+            top.node.entries.emplace_back(std::move(top.key), std::move(n));
+            top.have_key = false;
+        }
+    }
+
+    void check_duplicates(const YamlNode& map) {
+        std::unordered_set<std::string_view> seen;
+        for (const auto& [k, v] : map.entries) {
+            if (!seen.insert(k.scalar).second) {
+                Diagnostic d;
+                d.code = "E0102";
+                d.message = "duplicate key '" + k.scalar + "'";
+                d.file = std::string(file_);
+                d.line = k.mark.line;
+                d.column = k.mark.column;
+                diagnostics_.push_back(std::move(d));
+            }
+        }
+    }
+
+    std::string_view file_;
+    const YamlLimits& limits_;
+    std::vector<Frame> stack_;
+    YamlNode root_;
+    bool has_root_ = false;
+    std::size_t nodes_ = 0;
+    std::vector<Diagnostic> diagnostics_;
+};
+
+}  // namespace
+
+Result<YamlNode> parse_yaml(std::string_view text, std::string_view file, const YamlLimits& limits) {
+    if (text.size() > limits.max_bytes) {
+        Diagnostic d;
+        d.code = "E0105";
+        d.message = "the document is larger than the limit max_bytes (" + std::to_string(limits.max_bytes) + ")";
+        d.file = std::string(file);
+        return d;
+    }
+    // yaml-cpp reads from a stream; a string stream over the text is the cheapest way in.
+    std::istringstream in{std::string(text)};
+    TreeBuilder builder(file, limits);
+    try {
+        YAML::Parser parser(in);
+        if (!parser.HandleNextDocument(builder)) return YamlNode{};
+        YamlNode root = builder.take_root();
+        if (!builder.diagnostics().empty()) return std::move(builder.diagnostics());
+        TreeBuilder second(file, limits);
+        if (parser.HandleNextDocument(second)) {
+            Diagnostic d;
+            d.code = "E0107";
+            d.message = "more than one YAML document in one file";
+            d.file = std::string(file);
+            return d;
+        }
+        return root;
+    } catch (const Abort& a) {
+        return a.diagnostic;
+    } catch (const YAML::Exception& e) {
+        Diagnostic d;
+        d.code = "E0101";
+        d.message = "YAML syntax error: " + e.msg;
+        d.file = std::string(file);
+        auto m = to_mark(e.mark);
+        d.line = m.line;
+        d.column = m.column;
+        return d;
+    } catch (const std::bad_alloc&) {
+        throw;
+    } catch (const std::exception& e) {
+        Diagnostic d;
+        d.code = "E0101";
+        d.message = std::string("YAML could not be read: ") + e.what();
+        d.file = std::string(file);
+        return d;
+    }
+}
+
+}  // namespace carecoord::load
