@@ -33,6 +33,10 @@ inline DateTime start_of(Date d) { return DateTime{d}; }
 Date add_months(Date d, std::int32_t months);
 Date add_years(Date d, std::int32_t years);
 
+// Whole years from `from` to `to` by the birthday rule (a Feb 29 birthday turns over on
+// Mar 1 in common years); negative when `to` is earlier.
+int whole_years_between(Date from, Date to);
+
 // 0 = Sunday ... 6 = Saturday (as date::weekday::c_encoding()).
 int weekday_of(Date d);
 

@@ -1,0 +1,21 @@
+// The `carecoord` command-line tool: one function per command, each returning the exit code
+// (0 clean, 1 findings or failures, 2 usage or I/O error).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace carecoord::cli {
+
+using Args = std::vector<std::string>;
+
+int cmd_check(const Args& args);
+int cmd_test(const Args& args);
+int cmd_eval(const Args& args);
+int cmd_explain(const Args& args);
+
+// Shared helpers.
+int usage_error(const std::string& command, const std::string& message);
+bool is_terminal(int fd);
+
+}  // namespace carecoord::cli

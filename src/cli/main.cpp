@@ -1,0 +1,55 @@
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "carecoord/version.hpp"
+#include "cli/cli.hpp"
+
+namespace {
+
+const char* kUsage = R"(carecoord - care-management rules: tiers, program eligibility, follow-up triggers
+
+Usage: carecoord COMMAND [OPTIONS]
+
+Commands:
+  check PATH...                          load and check rulesets; report every error
+  test PATH...                           run the ruleset test cases (kind: tests files)
+  eval --rules PATH --as-of DATE [INPUT...]   evaluate patients, write determinations
+  explain --rules PATH --as-of DATE PATIENT   a readable account of one determination
+
+Options:
+  --version    print the engine version and the ruleset schema versions it accepts
+  --help       this text; `carecoord COMMAND --help` for a command's options
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty()) {
+        std::fputs(kUsage, stderr);
+        return 2;
+    }
+    const std::string cmd = args.front();
+    args.erase(args.begin());
+    try {
+        if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+            std::fputs(kUsage, stdout);
+            return 0;
+        }
+        if (cmd == "--version") {
+            std::printf("carecoord %s (ruleset schema versions %d-%d)\n", CARECOORD_VERSION_STRING,
+                        CARECOORD_SCHEMA_VERSION_MIN, CARECOORD_SCHEMA_VERSION_MAX);
+            return 0;
+        }
+        if (cmd == "check") return carecoord::cli::cmd_check(args);
+        if (cmd == "test") return carecoord::cli::cmd_test(args);
+        if (cmd == "eval") return carecoord::cli::cmd_eval(args);
+        if (cmd == "explain") return carecoord::cli::cmd_explain(args);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "carecoord: %s\n", e.what());
+        return 2;
+    }
+    std::fprintf(stderr, "carecoord: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
+    return 2;
+}

@@ -1,0 +1,290 @@
+#include "carecoord/engine.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "carecoord/version.hpp"
+#include "engine/engine_state.hpp"
+#include "engine/evaluator.hpp"
+#include "load/ruleset_loader.hpp"
+#include "time/calendar.hpp"
+
+namespace carecoord {
+
+namespace detail {
+
+std::vector<const rules::Plan*> EngineState::in_force(Date as_of) const {
+    std::vector<const rules::Plan*> out;
+    for (const auto& [id, versions] : by_id)
+        for (const auto& p : versions)
+            if (p->effective_from <= as_of && (!p->effective_until || as_of <= *p->effective_until)) {
+                out.push_back(p.get());
+                break;
+            }
+    std::stable_partition(out.begin(), out.end(), [](const rules::Plan* p) { return p->has_tiers; });
+    return out;
+}
+
+}  // namespace detail
+
+Engine::Engine(std::shared_ptr<const detail::EngineState> state) : state_(std::move(state)) {}
+Engine::~Engine() = default;
+
+namespace {
+
+Result<Engine> build(const std::vector<load::SourceText>& sources, std::vector<Diagnostic> diagnostics,
+                     const EngineOptions& options) {
+    try {
+        auto out = load::load_rulesets(sources, options.limits);
+        diagnostics.insert(diagnostics.end(), out.diagnostics.begin(), out.diagnostics.end());
+        if (!diagnostics.empty()) return diagnostics;
+        if (out.plans.empty()) {
+            Diagnostic d;
+            d.code = "E0302";
+            d.message = "no ruleset found (a file needs `kind: ruleset` or no kind)";
+            if (sources.size() == 1) d.file = sources.front().name;
+            return d;
+        }
+        auto state = std::make_shared<detail::EngineState>();
+        state->options = options;
+        for (auto& p : out.plans) state->by_id[p->id].push_back(std::move(p));
+        for (auto& [id, versions] : state->by_id)
+            std::sort(versions.begin(), versions.end(),
+                      [](const auto& a, const auto& b) { return a->effective_from < b->effective_from; });
+        return detail::EngineState::make(std::move(state));
+    } catch (const std::bad_alloc&) {
+        Diagnostic d;
+        d.code = "E0001";
+        d.message = "out of memory while loading rulesets";
+        return d;
+    } catch (const std::exception& e) {
+        Diagnostic d;
+        d.code = "E0002";
+        d.message = std::string("internal error while loading rulesets: ") + e.what();
+        return d;
+    }
+}
+
+std::vector<load::SourceText> read_sources(const std::vector<std::string>& paths, const EngineOptions& options,
+                                           std::vector<Diagnostic>& diagnostics) {
+    std::vector<load::SourceText> sources;
+    for (const auto& path : paths)
+        for (const auto& file : load::ruleset_files(path, diagnostics)) {
+            load::SourceText s;
+            s.name = file;
+            s.dir = std::filesystem::path(file).parent_path().string();
+            if (s.dir.empty()) s.dir = ".";
+            if (load::read_file(file, options.limits.max_file_bytes, s.text, diagnostics)) sources.push_back(std::move(s));
+        }
+    return sources;
+}
+
+}  // namespace
+
+Result<Engine> Engine::load_paths(const std::vector<std::string>& paths, const EngineOptions& options) {
+    std::vector<Diagnostic> diagnostics;
+    auto sources = read_sources(paths, options, diagnostics);
+    return build(sources, std::move(diagnostics), options);
+}
+
+Result<Engine> Engine::load_path(const std::string& path, const EngineOptions& options) {
+    return load_paths({path}, options);
+}
+
+Result<Engine> Engine::load_file(const std::string& path, const EngineOptions& options) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        Diagnostic d;
+        d.code = "E0311";
+        d.file = path;
+        d.message = "is a directory; use load_directory";
+        return d;
+    }
+    return load_paths({path}, options);
+}
+
+Result<Engine> Engine::load_directory(const std::string& path, const EngineOptions& options) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(path, ec)) {
+        Diagnostic d;
+        d.code = "E0311";
+        d.file = path;
+        d.message = "not a directory";
+        return d;
+    }
+    return load_paths({path}, options);
+}
+
+Result<Engine> Engine::load_string(std::string_view yaml, std::string_view name, const EngineOptions& options) {
+    load::SourceText s;
+    s.name = std::string(name);
+    s.text = std::string(yaml);
+    if (s.text.size() > options.limits.max_file_bytes) {
+        Diagnostic d;
+        d.code = "E0105";
+        d.file = s.name;
+        d.message = "the ruleset is larger than the limit max_file_bytes (" + std::to_string(options.limits.max_file_bytes) + ")";
+        return d;
+    }
+    return build({s}, {}, options);
+}
+
+std::vector<RulesetInfo> Engine::rulesets() const {
+    std::vector<RulesetInfo> out;
+    for (const auto& [id, versions] : state_->by_id)
+        for (const auto& p : versions)
+            out.push_back(RulesetInfo{p->id, p->version, p->sha256, p->effective_from, p->effective_until, p->file, p->description});
+    return out;
+}
+
+namespace {
+
+thread_local engine::Scratch tls_scratch;
+
+void evaluate_plan(const rules::Plan& plan, const Patient& patient, Date as_of, engine::TierInput tier_in,
+                   Determination& out, std::uint64_t& missing_all, const EvaluateOptions& options,
+                   std::vector<std::string>& fact_names) {
+    engine::Evaluator ev(plan, patient, as_of, tls_scratch, tier_in);
+    if (plan.has_tiers) {
+        int best = -1;
+        std::vector<std::pair<int, const rules::CompiledRule*>> matched;
+        for (const auto& r : plan.tier_rules) {
+            if (ev.truth(r.when) == 1) {
+                matched.emplace_back(r.tier, &r);
+                best = std::max(best, r.tier);
+            }
+        }
+        std::stable_sort(matched.begin(), matched.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+        out.tier.by_default = best < 0;
+        out.tier.tier = plan.tier_order[static_cast<std::size_t>(best < 0 ? plan.default_tier : best)];
+        out.tier.matched.clear();
+        for (const auto& [t, r] : matched) out.tier.matched.push_back(RuleMatch{r->id, ev.render(r->reason), r->source});
+    }
+    // Flags and everything after them see the tier just decided.
+    if (plan.has_tiers) ev.set_tier(engine::TierInput{true, out.tier.tier});
+    engine::Evaluator& ev2 = ev;
+    for (const auto& f : plan.flags) {
+        FlagResult fr;
+        fr.id = f.id;
+        for (const auto& r : f.rules)
+            if (ev2.truth(r.when) == 1) fr.matched.push_back(RuleMatch{r.id, ev2.render(r.reason), r.source});
+        if (!fr.matched.empty()) out.flags.push_back(std::move(fr));
+    }
+    for (const auto& p : plan.programs) {
+        ProgramResult pr;
+        pr.id = p.id;
+        pr.source = p.source;
+        if (p.payer_mask && !ev2.has_coverage(p.payer_mask)) {
+            pr.status = Eligibility::not_eligible;
+            std::string payers;
+            auto domain = rules::enum_domain(rules::EnumId::payer);
+            for (std::size_t i = 0; i < domain.size(); ++i)
+                if ((p.payer_mask >> i) & 1u) payers += (payers.empty() ? "" : " or ") + std::string(domain[i]);
+            pr.reason = "no coverage by " + payers + " in force at the as-of date";
+            out.programs.push_back(std::move(pr));
+            continue;
+        }
+        std::uint64_t before = ev2.missing();
+        ev2.clear_missing();
+        int t = ev2.truth(p.when);
+        std::uint64_t used = ev2.missing();
+        pr.status = t == 1 ? Eligibility::eligible : t == 0 ? Eligibility::not_eligible : Eligibility::unknown;
+        if (t < 0) engine::Evaluator::missing_names(used, pr.missing);
+        if (t == 0 && !p.not_reason.empty()) pr.reason = ev2.render(p.not_reason);
+        else if (t != 0 || p.not_reason.empty()) pr.reason = t == 0 ? "" : ev2.render(p.reason);
+        ev2.clear_missing();
+        missing_all |= before | used;
+        out.programs.push_back(std::move(pr));
+    }
+    for (const auto& trig : plan.triggers) {
+        rules::Value anchor = ev2.eval(trig.anchor);
+        if (anchor.state != rules::Value::known) continue;
+        ev2.set_anchor(anchor);
+        if (trig.when >= 0 && ev2.truth(trig.when) != 1) continue;
+        rules::Value due = ev2.eval(trig.due);
+        if (due.state != rules::Value::known) continue;
+        TriggerResult tr;
+        tr.id = trig.id;
+        const auto& at = plan.nodes[static_cast<std::size_t>(trig.anchor)].type;
+        const auto& dt = plan.nodes[static_cast<std::size_t>(trig.due)].type;
+        auto to_day = [](std::int64_t minutes) {
+            std::int64_t d = minutes / 1440;
+            if (minutes % 1440 != 0 && minutes < 0) --d;
+            return d;
+        };
+        tr.anchor = Date{std::chrono::days{at.kind == rules::TypeKind::datetime ? to_day(anchor.i) : anchor.i}};
+        if (dt.kind == rules::TypeKind::datetime) {
+            tr.due_time = DateTime{std::chrono::minutes{due.i}};
+            tr.due = Date{std::chrono::days{to_day(due.i)}};
+        } else {
+            tr.due = Date{std::chrono::days{due.i}};
+        }
+        tr.status = tr.due < as_of ? TriggerStatus::overdue : TriggerStatus::open;
+        tr.action = trig.action;
+        tr.reason = ev2.render(trig.reason);
+        tr.source = trig.source;
+        out.triggers.push_back(std::move(tr));
+    }
+    ev2.set_anchor(rules::Value::none_value());
+    if (options.include_facts) {
+        for (std::size_t i = 0; i < plan.facts.size(); ++i) {
+            const auto& f = plan.facts[i];
+            if (std::find(fact_names.begin(), fact_names.end(), f.name) != fact_names.end()) continue;
+            fact_names.push_back(f.name);
+            rules::Value v = ev2.eval(f.node);
+            std::string text;
+            ev2.format(v, f.type, text);
+            out.facts.push_back(FactValue{f.name, std::move(text)});
+        }
+    }
+    missing_all |= ev.missing();
+}
+
+}  // namespace
+
+Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const EvaluateOptions& options) const {
+    try {
+        Determination out;
+        out.patient_id = patient.id;
+        out.as_of = as_of;
+        out.engine_version = CARECOORD_VERSION_STRING;
+        auto plans = state_->in_force(as_of);
+        if (plans.empty()) {
+            Diagnostic d;
+            d.code = "E0501";
+            d.message = "no loaded ruleset is in force at the as-of date";
+            return d;
+        }
+        if (plans.size() > 1 && plans[1]->has_tiers) {
+            Diagnostic d;
+            d.code = "E0313";
+            d.message = "more than one ruleset in force defines tiers: " + plans[0]->id + " and " + plans[1]->id;
+            return d;
+        }
+        std::uint64_t missing = 0;
+        std::vector<std::string> fact_names;
+        for (const auto* plan : plans) {
+            out.rulesets.push_back(RulesetRef{plan->id, plan->version, plan->sha256});
+            engine::TierInput tier;
+            if (!plan->has_tiers && plans.front()->has_tiers) tier = engine::TierInput{true, out.tier.tier};
+            evaluate_plan(*plan, patient, as_of, tier, out, missing, options, fact_names);
+        }
+        engine::Evaluator::missing_names(missing, out.missing);
+        std::sort(out.triggers.begin(), out.triggers.end(), [](const TriggerResult& a, const TriggerResult& b) {
+            return a.due != b.due ? a.due < b.due : a.id < b.id;
+        });
+        return out;
+    } catch (const std::bad_alloc&) {
+        Diagnostic d;
+        d.code = "E0001";
+        d.message = "out of memory while evaluating";
+        return d;
+    } catch (const std::exception& e) {
+        Diagnostic d;
+        d.code = "E0002";
+        d.message = std::string("internal error while evaluating: ") + e.what();
+        return d;
+    }
+}
+
+}  // namespace carecoord

@@ -1,0 +1,799 @@
+#include "engine/evaluator.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "model/enums.hpp"
+#include "time/calendar.hpp"
+
+namespace carecoord::engine {
+
+using rules::CmpOp;
+using rules::ListRef;
+using rules::Node;
+using rules::Op;
+using rules::TypeKind;
+
+namespace {
+
+std::int32_t days(Date d) { return static_cast<std::int32_t>(d.time_since_epoch().count()); }
+std::int64_t minutes(DateTime t) { return t.time_since_epoch().count(); }
+Date to_date(std::int64_t d) { return Date{std::chrono::days{d}}; }
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+    std::int64_t q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+    return q;
+}
+
+Value date_value(std::optional<Date> d, std::int32_t as_of) {
+    // Dates after the as-of date have not happened yet.
+    if (!d || days(*d) > as_of) return Value::none_value();
+    return Value::integer(days(*d));
+}
+
+Value datetime_value(const std::optional<DateTime>& t) {
+    if (!t) return Value::none_value();
+    return Value::integer(minutes(*t));
+}
+
+template <class E>
+Value enum_value(const std::optional<E>& e) {
+    if (!e) return Value::unknown_value();
+    return Value::integer(static_cast<std::int64_t>(*e));
+}
+
+Value bool_value(const std::optional<bool>& b) {
+    if (!b) return Value::unknown_value();
+    return Value::boolean(*b);
+}
+
+int code_slot(rules::Field f) {
+    switch (f) {
+        case rules::Field::cond_code: return 0;
+        case rules::Field::enc_diagnosis: return 1;
+        case rules::Field::med_code: return 2;
+        case rules::Field::obs_code: return 3;
+        default: return -1;
+    }
+}
+
+std::size_t coll_size(const Patient& p, Coll c) {
+    switch (c) {
+        case Coll::coverage: return p.coverage.size();
+        case Coll::conditions: return p.conditions.size();
+        case Coll::encounters: return p.encounters.size();
+        case Coll::care_team: return p.care_team.size();
+        case Coll::medications: return p.medications.size();
+        case Coll::observations: return p.observations.size();
+        default: return 0;
+    }
+}
+
+}  // namespace
+
+void Scratch::reset(const Plan& plan, const Patient& patient) {
+    arena.clear();
+    scope.assign(static_cast<std::size_t>(plan.max_depth) + 1, Element{});
+    facts.assign(plan.facts.size(), FactSlot{});
+    base_ready.fill(false);
+    std::size_t words = plan.valuesets.words();
+    const std::size_t sizes[4] = {patient.conditions.size(), patient.encounters.size(),
+                                  patient.medications.size(), patient.observations.size()};
+    for (int i = 0; i < 4; ++i) {
+        code_bits[static_cast<std::size_t>(i)].resize(sizes[i] * words);
+        code_done[static_cast<std::size_t>(i)].assign(sizes[i], 0);
+    }
+    texts.clear();
+}
+
+Evaluator::Evaluator(const Plan& plan, const Patient& patient, Date as_of, Scratch& scratch, TierInput tier)
+    : plan_(plan), p_(patient), as_of_(days(as_of)), s_(scratch), tier_(tier) {
+    s_.reset(plan, patient);
+}
+
+void Evaluator::missing_names(std::uint64_t mask, std::vector<std::string>& out) {
+    for (const auto& f : rules::field_table())
+        if (f.missing_bit >= 0 && ((mask >> f.missing_bit) & 1u)) out.emplace_back(f.path);
+}
+
+bool Evaluator::visible(Coll c, std::uint32_t parent, std::uint32_t i) const {
+    // The as-of date is a horizon: what was recorded after it does not exist yet.
+    switch (c) {
+        case Coll::coverage: {
+            const auto& x = p_.coverage[i];
+            return !x.start || days(*x.start) <= as_of_;
+        }
+        case Coll::conditions: {
+            const auto& x = p_.conditions[i];
+            if (x.recorded) return days(*x.recorded) <= as_of_;
+            if (x.onset) return days(*x.onset) <= as_of_;
+            return true;
+        }
+        case Coll::encounters: {
+            const auto& x = p_.encounters[i];
+            return !x.admit || floor_div(minutes(*x.admit), 1440) <= as_of_;
+        }
+        case Coll::observations: return days(p_.observations[i].date) <= as_of_;
+        case Coll::med_events: return days(p_.medications[parent].events[i].date) <= as_of_;
+        default: return true;
+    }
+}
+
+ListRef Evaluator::collection(Coll c) {
+    auto slot = static_cast<std::size_t>(c);
+    if (s_.base_ready[slot]) return s_.base[slot];
+    ListRef r;
+    r.coll = c;
+    r.offset = static_cast<std::uint32_t>(s_.arena.size());
+    auto n = static_cast<std::uint32_t>(coll_size(p_, c));
+    for (std::uint32_t i = 0; i < n; ++i)
+        if (visible(c, 0, i)) s_.arena.push_back(i);
+    r.count = static_cast<std::uint32_t>(s_.arena.size()) - r.offset;
+    s_.base[slot] = r;
+    s_.base_ready[slot] = true;
+    return r;
+}
+
+ListRef Evaluator::nested_events(std::uint32_t medication) {
+    ListRef r;
+    r.coll = Coll::med_events;
+    r.parent = medication;
+    r.offset = static_cast<std::uint32_t>(s_.arena.size());
+    const auto& events = p_.medications[medication].events;
+    for (std::uint32_t i = 0; i < events.size(); ++i)
+        if (visible(Coll::med_events, medication, i)) s_.arena.push_back(i);
+    r.count = static_cast<std::uint32_t>(s_.arena.size()) - r.offset;
+    return r;
+}
+
+const std::uint64_t* Evaluator::code_bits(Field f, std::uint32_t index) {
+    int slot = code_slot(f);
+    auto& done = s_.code_done[static_cast<std::size_t>(slot)];
+    auto* bits = s_.code_bits[static_cast<std::size_t>(slot)].data() + index * plan_.valuesets.words();
+    if (!done[index]) {
+        const std::string* code = nullptr;
+        const std::string* system = nullptr;
+        switch (f) {
+            case Field::cond_code: code = &p_.conditions[index].code; system = &p_.conditions[index].system; break;
+            case Field::enc_diagnosis: code = &p_.encounters[index].diagnosis; system = &p_.encounters[index].diagnosis_system; break;
+            case Field::med_code: code = &p_.medications[index].code; system = &p_.medications[index].system; break;
+            default: code = &p_.observations[index].code; system = &p_.observations[index].system; break;
+        }
+        plan_.valuesets.lookup(*system, *code, bits);
+        done[index] = 1;
+    }
+    return bits;
+}
+
+Value Evaluator::code_value(Field f, std::uint32_t index) {
+    Value v;
+    switch (f) {
+        case Field::cond_code: v.s = p_.conditions[index].code; v.system = &p_.conditions[index].system; break;
+        case Field::enc_diagnosis:
+            if (p_.encounters[index].diagnosis.empty()) return Value::none_value();
+            v.s = p_.encounters[index].diagnosis;
+            v.system = &p_.encounters[index].diagnosis_system;
+            break;
+        case Field::med_code: v.s = p_.medications[index].code; v.system = &p_.medications[index].system; break;
+        default: v.s = p_.observations[index].code; v.system = &p_.observations[index].system; break;
+    }
+    v.i = index;  // lets in_valueset find the cached bits
+    return v;
+}
+
+Value Evaluator::field(Field f, const Scratch::Element* e) {
+    using F = Field;
+    Value v;
+    switch (f) {
+        case F::id: v.s = p_.id; return v;
+        case F::birth_date: return Value::integer(days(p_.birth_date));
+        case F::sex: return Value::integer(static_cast<std::int64_t>(p_.sex));
+        case F::deceased: return date_value(p_.deceased, as_of_);
+        case F::lang_preferred:
+            if (!p_.language.preferred) return Value::unknown_value();
+            v.s = *p_.language.preferred;
+            return v;
+        case F::lang_interpreter: return bool_value(p_.language.interpreter_needed);
+        case F::lang_proficiency: return enum_value(p_.language.english_proficiency);
+        case F::soc_housing: return bool_value(p_.social.housing_instability);
+        case F::soc_food: return bool_value(p_.social.food_insecurity);
+        case F::soc_transport: return bool_value(p_.social.transportation_insecurity);
+        case F::soc_support: return enum_value(p_.social.social_support);
+        case F::soc_literacy: return enum_value(p_.social.health_literacy);
+        case F::ltc_open: {
+            const auto& l = p_.ltc_placement;
+            if (l.since && days(*l.since) > as_of_) return Value::boolean(false);
+            return bool_value(l.decision_open);
+        }
+        case F::ltc_since: return date_value(p_.ltc_placement.since, as_of_);
+        case F::ltc_stay_days:
+            if (!p_.ltc_placement.expected_stay_days) return Value::unknown_value();
+            return Value::number(*p_.ltc_placement.expected_stay_days);
+        case F::ltc_assessed: return date_value(p_.ltc_placement.assessed, as_of_);
+        case F::cp_state:
+            if (!p_.care_plan.state) return Value::none_value();
+            return Value::integer(static_cast<std::int64_t>(*p_.care_plan.state));
+        case F::cp_enrolled: return date_value(p_.care_plan.enrolled, as_of_);
+        case F::cp_assessment: return date_value(p_.care_plan.last_comprehensive_assessment, as_of_);
+        case F::cp_hra: return date_value(p_.care_plan.last_hra, as_of_);
+        case F::cp_snp_enrolled: return date_value(p_.care_plan.snp_enrolled, as_of_);
+        default: break;
+    }
+    const std::uint32_t i = e->index;
+    switch (f) {
+        case F::cov_payer: return Value::integer(static_cast<std::int64_t>(p_.coverage[i].payer));
+        case F::cov_plan: v.s = p_.coverage[i].plan; return v;
+        case F::cov_snp: return Value::integer(static_cast<std::int64_t>(p_.coverage[i].snp));
+        case F::cov_dual: return Value::integer(static_cast<std::int64_t>(p_.coverage[i].medicaid_dual));
+        case F::cov_start:
+            if (!p_.coverage[i].start) return Value::unknown_value();
+            return Value::integer(days(*p_.coverage[i].start));
+        case F::cov_end: return date_value(p_.coverage[i].end, as_of_);
+        case F::cond_code: return code_value(f, i);
+        case F::cond_status: {
+            const auto& c = p_.conditions[i];
+            // A condition abated after the as-of date was still active on it.
+            if (c.abatement && days(*c.abatement) > as_of_ &&
+                (c.status == ConditionStatus::resolved || c.status == ConditionStatus::inactive ||
+                 c.status == ConditionStatus::remission))
+                return Value::integer(static_cast<std::int64_t>(ConditionStatus::active));
+            return Value::integer(static_cast<std::int64_t>(c.status));
+        }
+        case F::cond_onset:
+            if (!p_.conditions[i].onset) return Value::unknown_value();
+            return Value::integer(days(*p_.conditions[i].onset));
+        case F::cond_recorded:
+            if (!p_.conditions[i].recorded) return Value::unknown_value();
+            return Value::integer(days(*p_.conditions[i].recorded));
+        case F::cond_abatement: return date_value(p_.conditions[i].abatement, as_of_);
+        case F::enc_id: v.s = p_.encounters[i].id; return v;
+        case F::enc_class: return Value::integer(static_cast<std::int64_t>(p_.encounters[i].encounter_class));
+        case F::enc_admit:
+            if (!p_.encounters[i].admit) return Value::unknown_value();
+            return datetime_value(p_.encounters[i].admit);
+        case F::enc_discharge: {
+            const auto& d = p_.encounters[i].discharge;
+            if (!d || floor_div(minutes(*d), 1440) > as_of_) return Value::none_value();
+            return Value::integer(minutes(*d));
+        }
+        case F::enc_emergent: return bool_value(p_.encounters[i].emergent);
+        case F::enc_planned: return bool_value(p_.encounters[i].planned);
+        case F::enc_disposition: {
+            const auto& d = p_.encounters[i].discharge;
+            // Before the discharge has happened there is no disposition to know.
+            if (!d || floor_div(minutes(*d), 1440) > as_of_) return Value::none_value();
+            return enum_value(p_.encounters[i].disposition);
+        }
+        case F::enc_complexity: return enum_value(p_.encounters[i].complexity);
+        case F::enc_diagnosis: return code_value(f, i);
+        case F::team_role: return Value::integer(static_cast<std::int64_t>(p_.care_team[i].role));
+        case F::team_specialty: v.s = p_.care_team[i].specialty; return v;
+        case F::med_code: return code_value(f, i);
+        case F::med_name: v.s = p_.medications[i].name; return v;
+        case F::med_status: return Value::integer(static_cast<std::int64_t>(p_.medications[i].status));
+        case F::ev_type:
+            return Value::integer(static_cast<std::int64_t>(p_.medications[e->parent].events[i].type));
+        case F::ev_date: return Value::integer(days(p_.medications[e->parent].events[i].date));
+        case F::obs_code: return code_value(f, i);
+        case F::obs_date: return Value::integer(days(p_.observations[i].date));
+        case F::obs_value:
+            if (!p_.observations[i].value) return Value::unknown_value();
+            return Value::number(*p_.observations[i].value);
+        default: break;
+    }
+    return Value::unknown_value();
+}
+
+std::int32_t Evaluator::days_of(const Value& v, bool is_datetime) const {
+    return is_datetime ? static_cast<std::int32_t>(floor_div(v.i, 1440)) : static_cast<std::int32_t>(v.i);
+}
+
+Value Evaluator::shift(const Node& n, Value when, const Value& dur) {
+    if (when.state != Value::known) return when;
+    if (dur.state != Value::known) return dur;
+    const bool in_datetime = n.aux2 != 0;
+    const bool out_datetime = n.aux3 != 0;
+    std::int64_t amount = n.aux ? -std::int64_t{dur.dur.amount} : std::int64_t{dur.dur.amount};
+    std::int64_t day = in_datetime ? floor_div(when.i, 1440) : when.i;
+    std::int64_t minute_of_day = in_datetime ? when.i - day * 1440 : 0;
+    using U = rules::DurationUnit;
+    switch (dur.dur.unit) {
+        case U::minutes:
+        case U::hours: {
+            std::int64_t m = day * 1440 + minute_of_day + amount * (dur.dur.unit == U::hours ? 60 : 1);
+            return Value::integer(m);
+        }
+        case U::days: day += amount; break;
+        case U::weeks: day += amount * 7; break;
+        case U::months: day = days(time::add_months(to_date(day), static_cast<std::int32_t>(amount))); break;
+        case U::years: day = days(time::add_years(to_date(day), static_cast<std::int32_t>(amount))); break;
+        case U::business_days:
+            day = days(plan_.calendar.add_business_days(to_date(day), static_cast<std::int32_t>(amount)));
+            break;
+    }
+    return Value::integer(out_datetime ? day * 1440 + minute_of_day : day);
+}
+
+int Evaluator::truth(std::int32_t node) {
+    Value v = eval(node);
+    if (v.state == Value::unknown) return -1;
+    if (v.state == Value::none) return 0;
+    return v.i ? 1 : 0;
+}
+
+Value Evaluator::aggregate(const Node& n) {
+    Value lv = eval(n.a);
+    if (lv.state != Value::known) return lv;
+    const ListRef list = lv.list;
+    auto& slot = s_.scope[static_cast<std::size_t>(n.depth)];
+    const Scratch::Element saved = slot;
+    const rules::Type& tx = plan_.nodes[static_cast<std::size_t>(n.b)].type;
+    bool any_unknown = false;
+    Value best = Value::none_value();
+    Value best_value = Value::none_value();
+    double sum = 0;
+    std::size_t distinct_begin = s_.distinct.size();
+    auto less = [&](const Value& a, const Value& b) {
+        return tx.kind == TypeKind::number ? a.num < b.num : a.i < b.i;
+    };
+    for (std::uint32_t k = 0; k < list.count; ++k) {
+        slot = Scratch::Element{list.coll, s_.arena[list.offset + k], list.parent};
+        switch (n.op) {
+            case Op::any: {
+                int t = truth(n.b);
+                if (t == 1) { slot = saved; return Value::boolean(true); }
+                if (t < 0) any_unknown = true;
+                break;
+            }
+            case Op::all: {
+                int t = truth(n.b);
+                if (t == 0) { slot = saved; return Value::boolean(false); }
+                if (t < 0) any_unknown = true;
+                break;
+            }
+            case Op::count_distinct: {
+                Value x = eval(n.b);
+                if (x.state != Value::known) break;
+                bool seen = false;
+                for (std::size_t j = distinct_begin; j < s_.distinct.size() && !seen; ++j) {
+                    const Value& y = s_.distinct[j];
+                    switch (tx.kind) {
+                        case TypeKind::number: seen = y.num == x.num; break;
+                        case TypeKind::string:
+                        case TypeKind::code: seen = y.s == x.s; break;
+                        default: seen = y.i == x.i; break;
+                    }
+                }
+                if (!seen) s_.distinct.push_back(x);
+                break;
+            }
+            case Op::sum_list: {
+                Value x = eval(n.b);
+                if (x.state == Value::unknown) any_unknown = true;
+                else if (x.state == Value::known) sum += x.num;
+                break;
+            }
+            default: {  // min_list, max_list, latest, earliest
+                Value x = eval(n.b);
+                if (x.state == Value::unknown) { any_unknown = true; break; }
+                if (x.state != Value::known) break;
+                bool take_max = n.op == Op::max_list || n.op == Op::latest;
+                if (best.state != Value::known || (take_max ? less(best, x) : less(x, best))) {
+                    best = x;
+                    if (n.c >= 0) best_value = eval(n.c);
+                }
+                break;
+            }
+        }
+    }
+    slot = saved;
+    switch (n.op) {
+        case Op::any: return any_unknown ? Value::unknown_value() : Value::boolean(false);
+        case Op::all: return any_unknown ? Value::unknown_value() : Value::boolean(true);
+        case Op::count_distinct: {
+            auto count = s_.distinct.size() - distinct_begin;
+            s_.distinct.resize(distinct_begin);
+            return Value::number(static_cast<double>(count));
+        }
+        case Op::sum_list: return any_unknown ? Value::unknown_value() : Value::number(sum);
+        default:
+            // An unknown element could have been the extreme one.
+            if (any_unknown) return Value::unknown_value();
+            return n.c >= 0 ? best_value : best;
+    }
+}
+
+Value Evaluator::eval(std::int32_t index) {
+    const Node& n = plan_.nodes[static_cast<std::size_t>(index)];
+    switch (n.op) {
+        case Op::constant: return n.k;
+        case Op::fact: {
+            auto& f = s_.facts[static_cast<std::size_t>(n.extra)];
+            if (f.state == 2) {
+                missing_ |= f.missing;
+                return f.value;
+            }
+            // The checker rejects cycles, so state 1 cannot be seen here.
+            f.state = 1;
+            const std::uint64_t outer = missing_;
+            missing_ = 0;
+            const Scratch::Element saved_scope = s_.scope.empty() ? Scratch::Element{} : s_.scope[0];
+            Value v = eval(plan_.facts[static_cast<std::size_t>(n.extra)].node);
+            if (!s_.scope.empty()) s_.scope[0] = saved_scope;
+            auto& g = s_.facts[static_cast<std::size_t>(n.extra)];
+            g.value = v;
+            g.missing = missing_;
+            g.state = 2;
+            missing_ |= outer;
+            return v;
+        }
+        case Op::patient_field: {
+            Value v = field(static_cast<Field>(n.extra), nullptr);
+            if (v.state == Value::unknown && suppress_missing_ == 0) {
+                int bit = rules::field_info(static_cast<Field>(n.extra)).missing_bit;
+                if (bit >= 0) missing_ |= std::uint64_t{1} << bit;
+            }
+            return v;
+        }
+        case Op::elem_field: {
+            const auto& e = s_.scope[static_cast<std::size_t>(n.depth)];
+            Value v = field(static_cast<Field>(n.extra), &e);
+            if (v.state == Value::unknown && suppress_missing_ == 0) {
+                int bit = rules::field_info(static_cast<Field>(n.extra)).missing_bit;
+                if (bit >= 0) missing_ |= std::uint64_t{1} << bit;
+            }
+            return v;
+        }
+        case Op::collection: {
+            Value v;
+            v.list = collection(static_cast<Coll>(n.extra));
+            return v;
+        }
+        case Op::nested_events: {
+            Value v;
+            v.list = nested_events(s_.scope[static_cast<std::size_t>(n.depth)].index);
+            return v;
+        }
+        case Op::as_of: return Value::integer(as_of_);
+        case Op::age: return Value::number(time::whole_years_between(p_.birth_date, to_date(as_of_)));
+        case Op::tier: {
+            if (!tier_.known) return Value::unknown_value();
+            Value v;
+            v.s = tier_.tier;
+            return v;
+        }
+        case Op::previous_tier: {
+            if (!p_.care_plan.tier) return Value::none_value();
+            Value v;
+            v.s = *p_.care_plan.tier;
+            return v;
+        }
+        case Op::anchor: return anchor_;
+        case Op::not_: {
+            int t = truth(n.a);
+            return t < 0 ? Value::unknown_value() : Value::boolean(t == 0);
+        }
+        case Op::neg: {
+            Value v = eval(n.a);
+            v.num = -v.num;
+            return v;
+        }
+        case Op::and_: {
+            int a = truth(n.a);
+            if (a == 0) return Value::boolean(false);
+            int b = truth(n.b);
+            if (b == 0) return Value::boolean(false);
+            if (a < 0 || b < 0) return Value::unknown_value();
+            return Value::boolean(true);
+        }
+        case Op::or_: {
+            int a = truth(n.a);
+            if (a == 1) return Value::boolean(true);
+            int b = truth(n.b);
+            if (b == 1) return Value::boolean(true);
+            if (a < 0 || b < 0) return Value::unknown_value();
+            return Value::boolean(false);
+        }
+        case Op::cond: {
+            Value c = eval(n.a);
+            if (c.state == Value::unknown) return c;
+            return (c.state == Value::known && c.i) ? eval(n.b) : eval(n.c);
+        }
+        case Op::cmp: {
+            Value a = eval(n.a);
+            Value b = eval(n.b);
+            const auto op = static_cast<CmpOp>(n.aux);
+            if (a.state == Value::unknown || b.state == Value::unknown) return Value::unknown_value();
+            if (a.state == Value::none || b.state == Value::none) return Value::boolean(op == CmpOp::ne);
+            const auto ka = static_cast<TypeKind>(n.aux2);
+            const auto kb = static_cast<TypeKind>(n.aux3);
+            int c = 0;
+            if (ka == TypeKind::number) {
+                c = a.num < b.num ? -1 : a.num > b.num ? 1 : 0;
+            } else if (ka == TypeKind::string || ka == TypeKind::code) {
+                c = a.s.compare(b.s);
+                c = c < 0 ? -1 : c > 0 ? 1 : 0;
+            } else if (ka != kb && (ka == TypeKind::date || ka == TypeKind::datetime)) {
+                // A date and a datetime compare by calendar date.
+                std::int64_t x = ka == TypeKind::datetime ? floor_div(a.i, 1440) : a.i;
+                std::int64_t y = kb == TypeKind::datetime ? floor_div(b.i, 1440) : b.i;
+                c = x < y ? -1 : x > y ? 1 : 0;
+            } else {
+                c = a.i < b.i ? -1 : a.i > b.i ? 1 : 0;
+            }
+            switch (op) {
+                case CmpOp::eq: return Value::boolean(c == 0);
+                case CmpOp::ne: return Value::boolean(c != 0);
+                case CmpOp::lt: return Value::boolean(c < 0);
+                case CmpOp::le: return Value::boolean(c <= 0);
+                case CmpOp::gt: return Value::boolean(c > 0);
+                case CmpOp::ge: return Value::boolean(c >= 0);
+            }
+            return Value::unknown_value();
+        }
+        case Op::arith: {
+            Value a = eval(n.a);
+            Value b = eval(n.b);
+            if (a.state == Value::unknown || b.state == Value::unknown) return Value::unknown_value();
+            if (a.state == Value::none || b.state == Value::none) return Value::none_value();
+            switch (n.aux) {
+                case '+': return Value::number(a.num + b.num);
+                case '-': return Value::number(a.num - b.num);
+                case '*': return Value::number(a.num * b.num);
+                default:
+                    if (b.num == 0) return Value::unknown_value();
+                    return Value::number(a.num / b.num);
+            }
+        }
+        case Op::date_shift: {
+            Value when = eval(n.a);
+            Value dur = eval(n.b);
+            if (when.state == Value::unknown || dur.state == Value::unknown) return Value::unknown_value();
+            return shift(n, when, dur);
+        }
+        case Op::in_valueset: {
+            Value c = eval(n.a);
+            if (c.state == Value::unknown) return c;
+            if (c.state == Value::none) return Value::boolean(n.aux != 0);
+            // Codes read from the patient carry their element index; look their bits up once.
+            const Node& src = plan_.nodes[static_cast<std::size_t>(n.a)];
+            bool member;
+            if (src.op == Op::elem_field) {
+                member = plan_.valuesets.contains(code_bits(static_cast<Field>(src.extra), static_cast<std::uint32_t>(c.i)), n.extra);
+            } else {
+                std::uint64_t bits[16];
+                std::vector<std::uint64_t> big;
+                std::uint64_t* out = bits;
+                if (plan_.valuesets.words() > 16) {
+                    big.resize(plan_.valuesets.words());
+                    out = big.data();
+                }
+                plan_.valuesets.lookup(c.system ? *c.system : std::string_view{}, c.s, out);
+                member = plan_.valuesets.contains(out, n.extra);
+            }
+            return Value::boolean(member != (n.aux != 0));
+        }
+        case Op::in_list: {
+            Value v = eval(n.a);
+            if (v.state == Value::unknown) return v;
+            if (v.state == Value::none) return Value::boolean(n.aux != 0);
+            const auto& list = plan_.lists[static_cast<std::size_t>(n.extra)];
+            bool found = false;
+            if (n.aux2 == 1) found = (list.enum_mask >> v.i) & 1u;
+            else if (n.aux2 == 2) found = std::find(list.strings.begin(), list.strings.end(), v.s) != list.strings.end();
+            else found = std::find(list.numbers.begin(), list.numbers.end(), v.num) != list.numbers.end();
+            return Value::boolean(found != (n.aux != 0));
+        }
+        case Op::where: {
+            Value lv = eval(n.a);
+            if (lv.state != Value::known) return lv;
+            const ListRef in = lv.list;
+            // Reserve the result's slots first: the predicate may append lists of its own.
+            ListRef out = in;
+            out.offset = static_cast<std::uint32_t>(s_.arena.size());
+            out.count = 0;
+            s_.arena.resize(s_.arena.size() + in.count);
+            auto& slot = s_.scope[static_cast<std::size_t>(n.depth)];
+            const Scratch::Element saved = slot;
+            for (std::uint32_t k = 0; k < in.count; ++k) {
+                std::uint32_t idx = s_.arena[in.offset + k];
+                slot = Scratch::Element{in.coll, idx, in.parent};
+                if (truth(n.b) == 1) s_.arena[out.offset + out.count++] = idx;
+            }
+            slot = saved;
+            Value v;
+            v.list = out;
+            return v;
+        }
+        case Op::count: {
+            Value lv = eval(n.a);
+            if (lv.state != Value::known) return lv;
+            return Value::number(lv.list.count);
+        }
+        case Op::exists_list: {
+            Value lv = eval(n.a);
+            if (lv.state != Value::known) return Value::boolean(false);
+            return Value::boolean(lv.list.count > 0);
+        }
+        case Op::exists_value: {
+            ++suppress_missing_;
+            Value v = eval(n.a);
+            --suppress_missing_;
+            return Value::boolean(v.state == Value::known);
+        }
+        case Op::any: case Op::all: case Op::count_distinct: case Op::sum_list:
+        case Op::min_list: case Op::max_list: case Op::latest: case Op::earliest:
+            return aggregate(n);
+        case Op::min_values:
+        case Op::max_values: {
+            Value best = Value::none_value();
+            bool number = n.type.kind == TypeKind::number;
+            for (auto arg : n.args) {
+                Value v = eval(arg);
+                if (v.state != Value::known) continue;
+                bool better = best.state != Value::known ||
+                              (n.op == Op::max_values ? (number ? v.num > best.num : v.i > best.i)
+                                                      : (number ? v.num < best.num : v.i < best.i));
+                if (better) best = v;
+            }
+            return best;
+        }
+        case Op::category: {
+            Value c = eval(n.a);
+            if (c.state != Value::known) return c.state == Value::unknown ? c : Value::none_value();
+            const Node& src = plan_.nodes[static_cast<std::size_t>(n.a)];
+            int cat;
+            if (src.op == Op::elem_field) {
+                cat = plan_.valuesets.category_of(code_bits(static_cast<Field>(src.extra), static_cast<std::uint32_t>(c.i)), n.extra);
+            } else {
+                std::vector<std::uint64_t> bits(plan_.valuesets.words());
+                plan_.valuesets.lookup(c.system ? *c.system : std::string_view{}, c.s, bits.data());
+                cat = plan_.valuesets.category_of(bits.data(), n.extra);
+            }
+            if (cat < 0) return Value::none_value();
+            Value v;
+            v.s = plan_.valuesets.sets()[static_cast<std::size_t>(n.extra)].categories[static_cast<std::size_t>(cat)];
+            return v;
+        }
+        case Op::codes: {
+            Value lv = eval(n.a);
+            if (lv.state != Value::known) return lv;
+            std::string text;
+            std::vector<std::string_view> seen;
+            for (std::uint32_t k = 0; k < lv.list.count; ++k) {
+                std::uint32_t idx = s_.arena[lv.list.offset + k];
+                std::string_view code;
+                switch (lv.list.coll) {
+                    case Coll::conditions: code = p_.conditions[idx].code; break;
+                    case Coll::encounters: code = p_.encounters[idx].diagnosis; break;
+                    case Coll::medications: code = p_.medications[idx].code; break;
+                    case Coll::observations: code = p_.observations[idx].code; break;
+                    default: break;
+                }
+                if (code.empty() || std::find(seen.begin(), seen.end(), code) != seen.end()) continue;
+                seen.push_back(code);
+                if (!text.empty()) text += ", ";
+                text += code;
+            }
+            s_.texts.push_back(std::move(text));
+            Value v;
+            v.s = s_.texts.back();
+            return v;
+        }
+        case Op::days_between:
+        case Op::hours_between:
+        case Op::years_between: {
+            Value a = eval(n.a);
+            Value b = eval(n.b);
+            if (a.state == Value::unknown || b.state == Value::unknown) return Value::unknown_value();
+            if (a.state == Value::none || b.state == Value::none) return Value::none_value();
+            if (n.op == Op::hours_between) {
+                std::int64_t ma = n.aux2 ? a.i : a.i * 1440;
+                std::int64_t mb = n.aux3 ? b.i : b.i * 1440;
+                std::int64_t d = mb - ma;
+                return Value::number(static_cast<double>(d >= 0 ? d / 60 : -((-d) / 60)));
+            }
+            std::int32_t da = days_of(a, n.aux2 != 0);
+            std::int32_t db = days_of(b, n.aux3 != 0);
+            if (n.op == Op::days_between) return Value::number(db - da);
+            return Value::number(time::whole_years_between(to_date(da), to_date(db)));
+        }
+        case Op::date_of: {
+            Value a = eval(n.a);
+            if (a.state != Value::known) return a;
+            return Value::integer(n.aux2 ? floor_div(a.i, 1440) : a.i);
+        }
+        case Op::abs_: {
+            Value a = eval(n.a);
+            a.num = std::fabs(a.num);
+            return a;
+        }
+    }
+    return Value::unknown_value();
+}
+
+bool Evaluator::has_coverage(std::uint64_t payer_mask) {
+    ListRef all = collection(Coll::coverage);
+    for (std::uint32_t k = 0; k < all.count; ++k) {
+        const auto& c = p_.coverage[s_.arena[all.offset + k]];
+        if (!((payer_mask >> static_cast<unsigned>(c.payer)) & 1u)) continue;
+        if (c.end && days(*c.end) < as_of_) continue;
+        return true;
+    }
+    return false;
+}
+
+void Evaluator::format(const Value& v, const rules::Type& t, std::string& out) {
+    if (v.state == Value::unknown) { out += "unknown"; return; }
+    if (v.state == Value::none) { out += "none"; return; }
+    switch (t.kind) {
+        case TypeKind::boolean: out += v.i ? "true" : "false"; return;
+        case TypeKind::number: {
+            char buf[32];
+            double x = v.num;
+            if (x == std::floor(x) && std::fabs(x) < 1e15) {
+                auto r = std::to_chars(buf, buf + sizeof buf, static_cast<long long>(x));
+                out.append(buf, r.ptr);
+            } else {
+                auto r = std::to_chars(buf, buf + sizeof buf, x);
+                out.append(buf, r.ptr);
+            }
+            return;
+        }
+        case TypeKind::string:
+        case TypeKind::code: out += v.s; return;
+        case TypeKind::date: out += time::format_date(to_date(v.i)); return;
+        case TypeKind::datetime: out += time::format_datetime(DateTime{std::chrono::minutes{v.i}}); return;
+        case TypeKind::enumeration: {
+            auto domain = rules::enum_domain(t.enum_id);
+            out += static_cast<std::size_t>(v.i) < domain.size() ? domain[static_cast<std::size_t>(v.i)] : "?";
+            return;
+        }
+        case TypeKind::duration: {
+            static constexpr const char* units[] = {"minute", "hour", "day", "week", "month", "year", "business day"};
+            out += std::to_string(v.dur.amount);
+            out += ' ';
+            out += units[static_cast<int>(v.dur.unit)];
+            if (v.dur.amount != 1 && v.dur.amount != -1) out += 's';
+            return;
+        }
+        case TypeKind::list: {
+            bool coded = t.coll == Coll::conditions || t.coll == Coll::medications || t.coll == Coll::observations;
+            if (coded) {
+                std::vector<std::string_view> seen;
+                for (std::uint32_t k = 0; k < v.list.count; ++k) {
+                    std::uint32_t idx = s_.arena[v.list.offset + k];
+                    std::string_view code = t.coll == Coll::conditions ? std::string_view(p_.conditions[idx].code)
+                                          : t.coll == Coll::medications ? std::string_view(p_.medications[idx].code)
+                                                                        : std::string_view(p_.observations[idx].code);
+                    if (std::find(seen.begin(), seen.end(), code) != seen.end()) continue;
+                    if (!seen.empty()) out += ", ";
+                    seen.push_back(code);
+                    out += code;
+                }
+                if (seen.empty()) out += "none";
+            } else {
+                out += std::to_string(v.list.count);
+            }
+            return;
+        }
+        default: out += "?"; return;
+    }
+}
+
+std::string Evaluator::render(const rules::Template& t) {
+    std::string out;
+    for (const auto& part : t) {
+        if (part.node < 0) {
+            out += part.text;
+            continue;
+        }
+        Value v = eval(part.node);
+        format(v, plan_.nodes[static_cast<std::size_t>(part.node)].type, out);
+    }
+    return out;
+}
+
+}  // namespace carecoord::engine

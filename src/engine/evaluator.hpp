@@ -1,0 +1,98 @@
+// Walks a compiled Plan against one patient at one as-of date.
+//
+// The evaluator owns no memory of its own: everything it needs per evaluation lives in a
+// Scratch that the caller keeps per thread and reuses, so that evaluation allocates nothing
+// once the scratch has grown to the size of the largest patient seen.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "carecoord/patient.hpp"
+#include "rules/plan.hpp"
+
+namespace carecoord::engine {
+
+using rules::Coll;
+using rules::Plan;
+using rules::Value;
+
+struct Scratch {
+    struct Element {
+        Coll coll = Coll::none;
+        std::uint32_t index = 0;
+        std::uint32_t parent = 0;
+    };
+    struct FactSlot {
+        std::uint8_t state = 0;  // 0 not computed, 1 computing, 2 done
+        Value value;
+        std::uint64_t missing = 0;
+    };
+    std::vector<std::uint32_t> arena;  // list element indices
+    std::vector<Element> scope;
+    std::vector<FactSlot> facts;
+    std::array<rules::ListRef, 8> base{};
+    std::array<bool, 8> base_ready{};
+    // Value-set bits of each coded field's elements, looked up once per evaluation.
+    std::array<std::vector<std::uint64_t>, 4> code_bits;
+    std::array<std::vector<std::uint8_t>, 4> code_done;
+    std::vector<Value> distinct;
+    std::deque<std::string> texts;  // strings made during evaluation (codes())
+
+    void reset(const Plan& plan, const Patient& patient);
+};
+
+struct TierInput {
+    bool known = false;
+    std::string_view tier;
+};
+
+class Evaluator {
+public:
+    Evaluator(const Plan& plan, const Patient& patient, Date as_of, Scratch& scratch, TierInput tier);
+
+    Value eval(std::int32_t node);
+    // Evaluates a boolean: 1 true, 0 false, -1 unknown (a none boolean is false).
+    int truth(std::int32_t node);
+
+    std::uint64_t missing() const { return missing_; }
+    void clear_missing() { missing_ = 0; }
+    void set_anchor(Value v) { anchor_ = v; }
+    // Safe between rules: tier rules cannot read `tier`, so no fact memoized before it was set used it.
+    void set_tier(TierInput t) { tier_ = t; }
+
+    // Appends a value as a reason shows it.
+    void format(const Value& v, const rules::Type& t, std::string& out);
+    std::string render(const rules::Template& t);
+
+    // Coverage in force at as_of whose payer is in the mask.
+    bool has_coverage(std::uint64_t payer_mask);
+
+    static void missing_names(std::uint64_t mask, std::vector<std::string>& out);
+
+private:
+    using Field = rules::Field;
+    Value field(Field f, const Scratch::Element* elem);
+    rules::ListRef collection(Coll c);
+    rules::ListRef nested_events(std::uint32_t medication);
+    const std::uint64_t* code_bits(Field f, std::uint32_t index);
+    Value code_value(Field f, std::uint32_t index);
+    std::int32_t days_of(const Value& v, bool is_datetime) const;
+    Value shift(const rules::Node& n, Value when, const Value& dur);
+    Value aggregate(const rules::Node& n);
+    bool visible(Coll c, std::uint32_t parent, std::uint32_t i) const;
+
+    const Plan& plan_;
+    const Patient& p_;
+    std::int32_t as_of_;
+    Scratch& s_;
+    TierInput tier_;
+    Value anchor_ = Value::none_value();
+    std::uint64_t missing_ = 0;
+    int suppress_missing_ = 0;
+};
+
+}  // namespace carecoord::engine

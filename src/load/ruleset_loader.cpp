@@ -1,0 +1,770 @@
+#include "load/ruleset_loader.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "carecoord/version.hpp"
+#include "load/yaml_tree.hpp"
+#include "rules/compiler.hpp"
+#include "time/calendar.hpp"
+#include "util/sha256.hpp"
+
+namespace carecoord::load {
+
+namespace fs = std::filesystem;
+using rules::Compiler;
+using rules::ExprContext;
+using rules::TextOrigin;
+using rules::Type;
+using rules::TypeKind;
+using rules::Value;
+
+bool read_file(const std::string& path, std::size_t max_bytes, std::string& out, std::vector<Diagnostic>& diagnostics) {
+    auto fail = [&](std::string msg) {
+        Diagnostic d;
+        d.code = "E0311";
+        d.file = path;
+        d.message = std::move(msg);
+        diagnostics.push_back(std::move(d));
+        return false;
+    };
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) return fail("not a readable file");
+    auto size = fs::file_size(path, ec);
+    if (ec) return fail("cannot read the file");
+    if (size > max_bytes) {
+        Diagnostic d;
+        d.code = "E0105";
+        d.file = path;
+        d.message = "the file is larger than the limit max_file_bytes (" + std::to_string(max_bytes) + ")";
+        diagnostics.push_back(std::move(d));
+        return false;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail("cannot open the file");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    out = ss.str();
+    return true;
+}
+
+std::vector<std::string> ruleset_files(const std::string& path, std::vector<Diagnostic>& diagnostics) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+        for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
+             it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            if (ec) break;
+            if (!it->is_regular_file(ec)) continue;
+            auto ext = it->path().extension().string();
+            if (ext == ".yaml" || ext == ".yml") out.push_back(it->path().string());
+        }
+        std::sort(out.begin(), out.end());
+    } else if (fs::exists(path, ec)) {
+        out.push_back(path);
+    } else {
+        Diagnostic d;
+        d.code = "E0311";
+        d.file = path;
+        d.message = "no such file or directory";
+        diagnostics.push_back(std::move(d));
+    }
+    return out;
+}
+
+std::string document_kind(const std::string& text) {
+    auto tree = parse_yaml(text, "");
+    if (!tree.ok()) return "";
+    const YamlNode* k = tree->find("kind");
+    if (!k) return "ruleset";
+    return k->is_scalar() ? k->scalar : "";
+}
+
+namespace {
+
+const std::set<std::string, std::less<>> kRulesetKeys = {
+    "schema_version", "kind", "ruleset", "version", "effective", "description", "sources", "include",
+    "calendar", "parameters", "valuesets", "facts", "calendars", "tiers", "flags", "programs", "triggers", "workflow"};
+const std::set<std::string, std::less<>> kLibraryKeys = {
+    "schema_version", "kind", "library", "description", "sources", "include", "parameters", "valuesets",
+    "facts", "calendars"};
+
+class Loader {
+public:
+    Loader(const RulesetLimits& limits, std::vector<Diagnostic>& diags) : limits_(limits), diags_(diags) {}
+
+    std::shared_ptr<rules::Plan> load(const SourceText& src, const YamlNode& root);
+
+private:
+    // One file's contribution: the ruleset or a library.
+    struct Unit {
+        std::string file;
+        std::string dir;
+        const YamlNode* root;
+    };
+
+    void diag(const std::string& file, const YamlNode& at, const char* code, std::string message, std::string rule = {}) {
+        Diagnostic d;
+        d.code = code;
+        d.file = file;
+        d.line = at.mark.line;
+        d.column = at.mark.column;
+        d.message = std::move(message);
+        d.rule_id = std::move(rule);
+        diags_.push_back(std::move(d));
+    }
+
+    TextOrigin origin(const std::string& file, const YamlNode& n) const {
+        TextOrigin o;
+        o.file = file;
+        o.line = n.mark.line;
+        o.column = n.mark.column;
+        o.quoted = n.quoted;
+        // Block scalars put their text on the lines after the indicator.
+        o.block = n.quoted && n.scalar.find('\n') != std::string::npos;
+        return o;
+    }
+
+    bool check_keys(const std::string& file, const YamlNode& map, const std::set<std::string, std::less<>>& allowed,
+                    std::string_view what) {
+        bool ok = true;
+        for (const auto& [k, v] : map.entries)
+            if (!allowed.count(k.scalar)) {
+                std::string list;
+                for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+                diag(file, k, "E0301", "unknown key '" + k.scalar + "' in " + std::string(what) + " (allowed: " + list + ")");
+                ok = false;
+            }
+        return ok;
+    }
+
+    const YamlNode* want_map(const std::string& file, const YamlNode* n, std::string_view what) {
+        if (!n || n->is_null()) return nullptr;
+        if (!n->is_mapping()) {
+            diag(file, *n, "E0303", std::string(what) + " must be a mapping, found a " + std::string(n->kind_name()));
+            return nullptr;
+        }
+        return n;
+    }
+    const YamlNode* want_seq(const std::string& file, const YamlNode* n, std::string_view what) {
+        if (!n || n->is_null()) return nullptr;
+        if (!n->is_sequence()) {
+            diag(file, *n, "E0303", std::string(what) + " must be a list, found a " + std::string(n->kind_name()));
+            return nullptr;
+        }
+        return n;
+    }
+    bool want_text(const std::string& file, const YamlNode* n, std::string_view what, std::string& out, bool required,
+                   const YamlNode& parent) {
+        if (!n || n->is_null()) {
+            if (required) diag(file, parent, "E0302", "missing required key '" + std::string(what) + "'");
+            return false;
+        }
+        if (!n->is_scalar()) {
+            diag(file, *n, "E0303", "'" + std::string(what) + "' must be text, found a " + std::string(n->kind_name()));
+            return false;
+        }
+        out = n->scalar;
+        return true;
+    }
+
+    void collect_units(const std::string& file, const std::string& dir, const YamlNode& root, std::set<std::string>& seen,
+                       util::Sha256& hash, int depth);
+    void declare_valuesets(const Unit& u);
+    void declare_parameters(const Unit& u);
+    void declare_facts(const Unit& u);
+    void declare_calendars(const Unit& u);
+    void compile_ruleset_sections(const std::string& file, const YamlNode& root);
+    rules::CompiledRule compile_rule(const std::string& file, const YamlNode& rule, bool is_tier, std::set<std::string>& ids);
+
+    const RulesetLimits& limits_;
+    std::vector<Diagnostic>& diags_;
+    std::shared_ptr<rules::Plan> plan_;
+    std::unique_ptr<Compiler> compiler_;
+    std::vector<Unit> units_;
+    std::vector<std::unique_ptr<YamlNode>> owned_;  // included libraries' trees
+    std::map<std::string, time::Calendar, std::less<>> calendars_;
+    std::set<std::string, std::less<>> source_ids_;
+};
+
+bool valid_id(std::string_view s) {
+    if (s.empty() || s.size() > 128) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    });
+}
+
+bool valid_semver(std::string_view s) {
+    int parts = 0;
+    std::size_t i = 0;
+    while (true) {
+        std::size_t b = i;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+        if (i == b) return false;
+        ++parts;
+        if (i == s.size()) return parts == 3;
+        if (s[i] == '-' || s[i] == '+') return parts == 3;  // pre-release or build metadata
+        if (s[i] != '.' || parts == 3) return false;
+        ++i;
+    }
+}
+
+void Loader::collect_units(const std::string& file, const std::string& dir, const YamlNode& root,
+                           std::set<std::string>& seen, util::Sha256& hash, int depth) {
+    units_.push_back(Unit{file, dir, &root});
+    if (const YamlNode* srcs = want_map(file, root.find("sources"), "sources"))
+        for (const auto& [k, v] : srcs->entries) source_ids_.insert(k.scalar);
+    const YamlNode* inc = want_seq(file, root.find("include"), "include");
+    if (!inc) return;
+    for (const auto& item : inc->items) {
+        if (!item.is_scalar()) {
+            diag(file, item, "E0303", "an include must be a file path");
+            continue;
+        }
+        if (dir.empty()) {
+            diag(file, item, "E0307", "includes are resolved relative to a file; a ruleset given as a string cannot include");
+            continue;
+        }
+        fs::path p = fs::path(dir) / item.scalar;
+        std::error_code ec;
+        auto canon = fs::weakly_canonical(p, ec).string();
+        if (seen.count(canon)) continue;  // included already (diamond or cycle)
+        seen.insert(canon);
+        if (depth > 16) {
+            diag(file, item, "E0307", "includes are nested more than 16 deep");
+            continue;
+        }
+        std::string text;
+        std::vector<Diagnostic> read_diags;
+        if (!read_file(p.string(), limits_.max_file_bytes, text, read_diags)) {
+            diag(file, item, "E0307", "included file '" + item.scalar + "' cannot be read");
+            continue;
+        }
+        YamlLimits yl{limits_.max_file_bytes, limits_.max_yaml_depth, 1000000, limits_.max_string_length};
+        auto tree = parse_yaml(text, p.string(), yl);
+        if (!tree.ok()) {
+            for (const auto& d : tree.diagnostics()) diags_.push_back(d);
+            continue;
+        }
+        const YamlNode* kind = tree->find("kind");
+        if (!kind || !kind->is_scalar() || kind->scalar != "library") {
+            diag(file, item, "E0307", "included file '" + item.scalar + "' is not a library (kind: library)");
+            continue;
+        }
+        hash.update(item.scalar);
+        hash.update(std::string_view("\0", 1));
+        hash.update(text);
+        owned_.push_back(std::make_unique<YamlNode>(std::move(tree.value())));
+        const YamlNode& lib = *owned_.back();
+        check_keys(p.string(), lib, kLibraryKeys, "a library");
+        collect_units(p.string(), p.parent_path().string(), lib, seen, hash, depth + 1);
+    }
+}
+
+void Loader::declare_valuesets(const Unit& u) {
+    const YamlNode* vss = want_map(u.file, u.root->find("valuesets"), "valuesets");
+    if (!vss) return;
+    for (const auto& [name, body] : vss->entries) {
+        if (plan_->valuesets.find(name.scalar) >= 0) {
+            diag(u.file, name, "E0306", "value set '" + name.scalar + "' is defined twice");
+            continue;
+        }
+        if (!valid_id(name.scalar)) {
+            diag(u.file, name, "E0304", "value set names use lowercase letters, digits and '_'");
+            continue;
+        }
+        if (!body.is_mapping()) {
+            diag(u.file, body, "E0303", "value set '" + name.scalar + "' must be a mapping of code systems to code lists");
+            continue;
+        }
+        const YamlNode* cats = body.find("categories");
+        std::vector<std::string> cat_names;
+        if (cats) {
+            if (!cats->is_mapping()) {
+                diag(u.file, *cats, "E0303", "categories must be a mapping of category names to code lists");
+                continue;
+            }
+            for (const auto& [cn, cv] : cats->entries) cat_names.push_back(cn.scalar);
+        }
+        int set = plan_->valuesets.add_value_set(name.scalar, cat_names);
+        const auto& info = plan_->valuesets.sets()[static_cast<std::size_t>(set)];
+        auto add_codes = [&](const YamlNode& systems, std::uint32_t slot, bool allow_meta) {
+            for (const auto& [sys, codes] : systems.entries) {
+                if (allow_meta && (sys.scalar == "description" || sys.scalar == "categories" || sys.scalar == "exclude" ||
+                                   sys.scalar == "source"))
+                    continue;
+                if (!valid_id(sys.scalar)) {
+                    diag(u.file, sys, "E0310", "'" + sys.scalar + "' is not a code system name (lowercase, e.g. icd10cm, snomed)");
+                    continue;
+                }
+                if (!codes.is_sequence()) {
+                    diag(u.file, codes, "E0310", "the codes of '" + sys.scalar + "' must be a list");
+                    continue;
+                }
+                for (const auto& c : codes.items) {
+                    if (!c.is_scalar()) {
+                        diag(u.file, c, "E0310", "a code must be text");
+                        continue;
+                    }
+                    if (auto err = plan_->valuesets.add_entry(slot, sys.scalar, c.scalar))
+                        diag(u.file, c, "E0310", "invalid code entry: " + *err);
+                }
+            }
+        };
+        if (cats) {
+            std::size_t i = 0;
+            for (const auto& [cn, cv] : cats->entries) {
+                if (!cv.is_mapping()) diag(u.file, cv, "E0303", "category '" + cn.scalar + "' must be a mapping of code systems to code lists");
+                else add_codes(cv, info.include_slots[i], false);
+                ++i;
+            }
+        } else {
+            add_codes(body, info.include_slots[0], true);
+        }
+        if (const YamlNode* ex = body.find("exclude")) {
+            if (!ex->is_mapping()) diag(u.file, *ex, "E0303", "exclude must be a mapping of code systems to code lists");
+            else add_codes(*ex, info.exclude_slot, false);
+        }
+        for (const auto& [k, v] : body.entries)
+            if (cats && k.scalar != "categories" && k.scalar != "exclude" && k.scalar != "description" && k.scalar != "source")
+                diag(u.file, k, "E0301", "unknown key '" + k.scalar + "' in a value set with categories (codes go under a category)");
+    }
+}
+
+void Loader::declare_parameters(const Unit& u) {
+    const YamlNode* ps = want_map(u.file, u.root->find("parameters"), "parameters");
+    if (!ps) return;
+    for (const auto& [name, body] : ps->entries) {
+        if (!valid_id(name.scalar) || name.scalar.find('-') != std::string::npos) {
+            diag(u.file, name, "E0304", "parameter names use lowercase letters, digits and '_'");
+            continue;
+        }
+        const YamlNode* value = &body;
+        if (body.is_mapping()) {
+            check_keys(u.file, body, {"value", "description", "source"}, "a parameter");
+            value = body.find("value");
+            if (!value) {
+                diag(u.file, body, "E0302", "parameter '" + name.scalar + "' needs a value");
+                continue;
+            }
+        }
+        TextOrigin at = origin(u.file, *value);
+        if (value->is_sequence()) {
+            rules::LiteralList list;
+            TypeKind elem = TypeKind::string;
+            bool ok = true;
+            for (std::size_t i = 0; i < value->items.size(); ++i) {
+                const auto& it = value->items[i];
+                Value v;
+                Type t;
+                if (!it.is_scalar()) { diag(u.file, it, "E0303", "a list parameter holds strings or numbers"); ok = false; break; }
+                bool number = !it.quoted && Compiler::parse_literal(it.scalar, v, t) && t.kind == TypeKind::number;
+                if (i == 0) elem = number ? TypeKind::number : TypeKind::string;
+                if ((elem == TypeKind::number) != number) {
+                    diag(u.file, it, "E0303", "a list parameter holds either strings or numbers, not both");
+                    ok = false;
+                    break;
+                }
+                if (number) list.numbers.push_back(v.num);
+                else list.strings.push_back(it.scalar);
+            }
+            if (ok) compiler_->declare_list_parameter(name.scalar, std::move(list), elem, at);
+            continue;
+        }
+        if (!value->is_scalar()) {
+            diag(u.file, *value, "E0303", "parameter '" + name.scalar + "' must be a single value or a list");
+            continue;
+        }
+        Value v;
+        Type t;
+        if (value->quoted || !Compiler::parse_literal(value->scalar, v, t)) {
+            plan_->strings.push_back(value->scalar);
+            v = Value{};
+            v.s = plan_->strings.back();
+            t = Type{};
+            t.kind = TypeKind::string;
+        }
+        compiler_->declare_parameter(name.scalar, v, t, at);
+    }
+}
+
+void Loader::declare_facts(const Unit& u) {
+    const YamlNode* fs_ = want_map(u.file, u.root->find("facts"), "facts");
+    if (!fs_) return;
+    for (const auto& [name, body] : fs_->entries) {
+        if (!valid_id(name.scalar) || name.scalar.find('-') != std::string::npos) {
+            diag(u.file, name, "E0304", "fact names use lowercase letters, digits and '_'");
+            continue;
+        }
+        const YamlNode* expr = &body;
+        std::string description;
+        if (body.is_mapping()) {
+            check_keys(u.file, body, {"expr", "description", "source"}, "a fact");
+            expr = body.find("expr");
+            if (const YamlNode* d = body.find("description"); d && d->is_scalar()) description = d->scalar;
+            if (!expr) {
+                diag(u.file, body, "E0302", "fact '" + name.scalar + "' needs an expr");
+                continue;
+            }
+        }
+        if (!expr->is_scalar()) {
+            diag(u.file, *expr, "E0303", "fact '" + name.scalar + "' must be an expression");
+            continue;
+        }
+        compiler_->declare_fact(name.scalar, expr->scalar, description, origin(u.file, *expr));
+    }
+}
+
+void Loader::declare_calendars(const Unit& u) {
+    const YamlNode* cals = want_map(u.file, u.root->find("calendars"), "calendars");
+    if (!cals) return;
+    static constexpr std::string_view weekdays[] = {"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"};
+    auto weekday = [&](const YamlNode& n) -> int {
+        if (n.is_scalar())
+            for (int i = 0; i < 7; ++i)
+                if (weekdays[i] == n.scalar) return i;
+        diag(u.file, n, "E0304", "not a weekday name (sunday ... saturday)");
+        return -1;
+    };
+    auto integer = [&](const YamlNode* n, int lo, int hi, const char* what) -> int {
+        if (!n) return 0;
+        Value v;
+        Type t;
+        if (n->is_scalar() && Compiler::parse_literal(n->scalar, v, t) && t.kind == TypeKind::number &&
+            v.num == static_cast<int>(v.num) && v.num >= lo && v.num <= hi)
+            return static_cast<int>(v.num);
+        diag(u.file, *n, "E0304", std::string(what) + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
+        return 0;
+    };
+    for (const auto& [name, body] : cals->entries) {
+        if (calendars_.count(name.scalar)) {
+            diag(u.file, name, "E0306", "calendar '" + name.scalar + "' is defined twice");
+            continue;
+        }
+        if (!body.is_mapping()) {
+            diag(u.file, body, "E0303", "calendar '" + name.scalar + "' must be a mapping");
+            continue;
+        }
+        check_keys(u.file, body, {"weekend", "holidays", "description"}, "a calendar");
+        std::vector<int> weekend;
+        if (const YamlNode* w = want_seq(u.file, body.find("weekend"), "weekend"))
+            for (const auto& d : w->items)
+                if (int x = weekday(d); x >= 0) weekend.push_back(x);
+        std::vector<time::HolidayRule> rules;
+        if (const YamlNode* hs = want_seq(u.file, body.find("holidays"), "holidays")) {
+            for (const auto& h : hs->items) {
+                if (!h.is_mapping()) {
+                    diag(u.file, h, "E0303", "a holiday must be a mapping");
+                    continue;
+                }
+                check_keys(u.file, h, {"name", "month", "day", "weekday", "nth", "observed", "from_year", "until_year"}, "a holiday");
+                time::HolidayRule r;
+                if (const YamlNode* n = h.find("name"); n && n->is_scalar()) r.name = n->scalar;
+                r.month = integer(h.find("month"), 1, 12, "month");
+                if (!h.find("month")) diag(u.file, h, "E0302", "a holiday needs a month");
+                const YamlNode* day = h.find("day");
+                const YamlNode* wd = h.find("weekday");
+                if ((day != nullptr) == (wd != nullptr)) {
+                    diag(u.file, h, "E0304", "a holiday has either a day or a weekday with nth");
+                    continue;
+                }
+                if (day) r.day = integer(day, 1, 31, "day");
+                if (wd) {
+                    r.weekday = weekday(*wd);
+                    const YamlNode* nth = h.find("nth");
+                    if (nth && nth->is_scalar() && nth->scalar == "last") r.nth = -1;
+                    else if (!nth) diag(u.file, h, "E0302", "a weekday holiday needs nth (1-5 or last)");
+                    else r.nth = integer(nth, 1, 5, "nth");
+                }
+                if (const YamlNode* o = h.find("observed")) {
+                    if (o->is_scalar() && o->scalar == "none") r.observed = time::Observed::none;
+                    else if (o->is_scalar() && o->scalar == "nearest_weekday") r.observed = time::Observed::nearest_weekday;
+                    else if (o->is_scalar() && o->scalar == "next_weekday") r.observed = time::Observed::next_weekday;
+                    else diag(u.file, *o, "E0304", "observed must be none, nearest_weekday or next_weekday");
+                }
+                r.from_year = integer(h.find("from_year"), 1800, 2999, "from_year");
+                r.until_year = integer(h.find("until_year"), 1800, 2999, "until_year");
+                rules.push_back(std::move(r));
+            }
+        }
+        calendars_[name.scalar] = time::Calendar(name.scalar, std::move(weekend), std::move(rules));
+    }
+}
+
+rules::CompiledRule Loader::compile_rule(const std::string& file, const YamlNode& rule, bool is_tier,
+                                         std::set<std::string>& ids) {
+    rules::CompiledRule r;
+    if (!rule.is_mapping()) {
+        diag(file, rule, "E0303", "a rule must be a mapping with id, when and reason");
+        return r;
+    }
+    check_keys(file, rule, is_tier ? std::set<std::string, std::less<>>{"id", "tier", "when", "reason", "source", "description"}
+                                   : std::set<std::string, std::less<>>{"id", "when", "reason", "source", "description"},
+               is_tier ? "a tier rule" : "a flag rule");
+    want_text(file, rule.find("id"), "id", r.id, true, rule);
+    if (!r.id.empty() && !ids.insert(r.id).second) diag(file, *rule.find("id"), "E0306", "rule id '" + r.id + "' is used twice", r.id);
+    r.where = rules::SourceRef{file, rule.mark.line, rule.mark.column};
+    ExprContext ctx;
+    ctx.rule_id = r.id;
+    ctx.allow_tier = !is_tier;
+    if (is_tier) {
+        std::string tier;
+        if (want_text(file, rule.find("tier"), "tier", tier, true, rule)) {
+            auto it = std::find(plan_->tier_order.begin(), plan_->tier_order.end(), tier);
+            if (it == plan_->tier_order.end()) diag(file, *rule.find("tier"), "E0309", "unknown tier '" + tier + "'", r.id);
+            else r.tier = static_cast<int>(it - plan_->tier_order.begin());
+        }
+    }
+    if (const YamlNode* w = rule.find("when"); w && w->is_scalar())
+        r.when = compiler_->compile(w->scalar, origin(file, *w), ctx, TypeKind::boolean);
+    else diag(file, w ? *w : rule, w ? "E0303" : "E0302", w ? "'when' must be an expression" : "missing required key 'when'", r.id);
+    if (const YamlNode* re = rule.find("reason"); re && re->is_scalar())
+        r.reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
+    if (const YamlNode* s = rule.find("source"); s && s->is_scalar()) {
+        r.source = s->scalar;
+        if (!source_ids_.count(r.source)) diag(file, *s, "E0309", "unknown source '" + r.source + "' (declare it under sources)", r.id);
+    }
+    return r;
+}
+
+void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& root) {
+    std::set<std::string> ids;
+    if (const YamlNode* tiers = want_map(file, root.find("tiers"), "tiers")) {
+        check_keys(file, *tiers, {"order", "default", "rules", "description"}, "tiers");
+        plan_->has_tiers = true;
+        if (const YamlNode* order = want_seq(file, tiers->find("order"), "tiers.order")) {
+            for (const auto& t : order->items) {
+                if (!t.is_scalar() || !valid_id(t.scalar)) { diag(file, t, "E0304", "a tier name uses lowercase letters, digits and '_'"); continue; }
+                if (std::find(plan_->tier_order.begin(), plan_->tier_order.end(), t.scalar) != plan_->tier_order.end())
+                    diag(file, t, "E0306", "tier '" + t.scalar + "' is listed twice");
+                else plan_->tier_order.push_back(t.scalar);
+            }
+        } else {
+            diag(file, *tiers, "E0302", "tiers needs an order (lowest first)");
+        }
+        std::string def;
+        if (want_text(file, tiers->find("default"), "default", def, true, *tiers)) {
+            auto it = std::find(plan_->tier_order.begin(), plan_->tier_order.end(), def);
+            if (it == plan_->tier_order.end()) diag(file, *tiers->find("default"), "E0309", "the default tier '" + def + "' is not in the order");
+            else plan_->default_tier = static_cast<int>(it - plan_->tier_order.begin());
+        }
+        compiler_->declare_tier_names(plan_->tier_order);
+        if (const YamlNode* rs = want_seq(file, tiers->find("rules"), "tiers.rules"))
+            for (const auto& r : rs->items) plan_->tier_rules.push_back(compile_rule(file, r, true, ids));
+    }
+    if (const YamlNode* flags = want_seq(file, root.find("flags"), "flags")) {
+        std::set<std::string> flag_ids;
+        for (const auto& f : flags->items) {
+            if (!f.is_mapping()) { diag(file, f, "E0303", "a flag must be a mapping with id and rules"); continue; }
+            check_keys(file, f, {"id", "description", "rules"}, "a flag");
+            rules::CompiledFlag cf;
+            want_text(file, f.find("id"), "id", cf.id, true, f);
+            if (!cf.id.empty() && !flag_ids.insert(cf.id).second) diag(file, *f.find("id"), "E0306", "flag '" + cf.id + "' is defined twice");
+            if (const YamlNode* d = f.find("description"); d && d->is_scalar()) cf.description = d->scalar;
+            if (const YamlNode* rs = want_seq(file, f.find("rules"), "flag rules"))
+                for (const auto& r : rs->items) cf.rules.push_back(compile_rule(file, r, false, ids));
+            plan_->flags.push_back(std::move(cf));
+        }
+    }
+    if (const YamlNode* programs = want_seq(file, root.find("programs"), "programs")) {
+        std::set<std::string> program_ids;
+        for (const auto& p : programs->items) {
+            if (!p.is_mapping()) { diag(file, p, "E0303", "a program must be a mapping"); continue; }
+            check_keys(file, p, {"id", "name", "payers", "when", "reason", "not_reason", "source", "description"}, "a program");
+            rules::CompiledProgram cp;
+            want_text(file, p.find("id"), "id", cp.id, true, p);
+            if (!cp.id.empty() && !program_ids.insert(cp.id).second) diag(file, *p.find("id"), "E0306", "program '" + cp.id + "' is defined twice");
+            want_text(file, p.find("name"), "name", cp.name, false, p);
+            cp.where = rules::SourceRef{file, p.mark.line, p.mark.column};
+            ExprContext ctx;
+            ctx.rule_id = cp.id;
+            if (const YamlNode* payers = want_seq(file, p.find("payers"), "payers")) {
+                auto domain = rules::enum_domain(rules::EnumId::payer);
+                for (const auto& x : payers->items) {
+                    auto it = x.is_scalar() ? std::find(domain.begin(), domain.end(), x.scalar) : domain.end();
+                    if (it == domain.end()) diag(file, x, "E0304", "not a payer (medicare_ffs, medicare_advantage, medicaid, commercial, other, uninsured)", cp.id);
+                    else cp.payer_mask |= std::uint64_t{1} << (it - domain.begin());
+                }
+            }
+            if (const YamlNode* w = p.find("when"); w && w->is_scalar())
+                cp.when = compiler_->compile(w->scalar, origin(file, *w), ctx, TypeKind::boolean);
+            else diag(file, w ? *w : p, w ? "E0303" : "E0302", w ? "'when' must be an expression" : "missing required key 'when'", cp.id);
+            if (const YamlNode* re = p.find("reason"); re && re->is_scalar()) cp.reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
+            if (const YamlNode* re = p.find("not_reason"); re && re->is_scalar()) cp.not_reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
+            if (const YamlNode* s = p.find("source"); s && s->is_scalar()) {
+                cp.source = s->scalar;
+                if (!source_ids_.count(cp.source)) diag(file, *s, "E0309", "unknown source '" + cp.source + "' (declare it under sources)", cp.id);
+            }
+            plan_->programs.push_back(std::move(cp));
+        }
+    }
+    if (const YamlNode* triggers = want_seq(file, root.find("triggers"), "triggers")) {
+        std::set<std::string> trigger_ids;
+        for (const auto& t : triggers->items) {
+            if (!t.is_mapping()) { diag(file, t, "E0303", "a trigger must be a mapping"); continue; }
+            check_keys(file, t, {"id", "anchor", "when", "due", "action", "reason", "source", "description"}, "a trigger");
+            rules::CompiledTrigger ct;
+            want_text(file, t.find("id"), "id", ct.id, true, t);
+            if (!ct.id.empty() && !trigger_ids.insert(ct.id).second) diag(file, *t.find("id"), "E0306", "trigger '" + ct.id + "' is defined twice");
+            ct.where = rules::SourceRef{file, t.mark.line, t.mark.column};
+            ExprContext ctx;
+            ctx.rule_id = ct.id;
+            const YamlNode* a = t.find("anchor");
+            if (a && a->is_scalar()) ct.anchor = compiler_->compile_time(a->scalar, origin(file, *a), ctx);
+            else diag(file, a ? *a : t, a ? "E0303" : "E0302", a ? "'anchor' must be an expression" : "missing required key 'anchor'", ct.id);
+            if (ct.anchor >= 0) {
+                ctx.allow_anchor = true;
+                ctx.anchor_type = plan_->nodes[static_cast<std::size_t>(ct.anchor)].type;
+                if (const YamlNode* w = t.find("when"); w && w->is_scalar())
+                    ct.when = compiler_->compile(w->scalar, origin(file, *w), ctx, TypeKind::boolean);
+                const YamlNode* d = t.find("due");
+                if (d && d->is_scalar()) ct.due = compiler_->compile_time(d->scalar, origin(file, *d), ctx);
+                else diag(file, d ? *d : t, d ? "E0303" : "E0302", d ? "'due' must be an expression" : "missing required key 'due'", ct.id);
+                if (const YamlNode* re = t.find("reason"); re && re->is_scalar()) ct.reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
+            }
+            want_text(file, t.find("action"), "action", ct.action, false, t);
+            if (const YamlNode* s = t.find("source"); s && s->is_scalar()) {
+                ct.source = s->scalar;
+                if (!source_ids_.count(ct.source)) diag(file, *s, "E0309", "unknown source '" + ct.source + "' (declare it under sources)", ct.id);
+            }
+            plan_->triggers.push_back(std::move(ct));
+        }
+    }
+}
+
+std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode& root) {
+    const std::string& file = src.name;
+    std::size_t before = diags_.size();
+    plan_ = std::make_shared<rules::Plan>();
+    plan_->file = file;
+    check_keys(file, root, kRulesetKeys, "a ruleset");
+
+    // Header.
+    const YamlNode* sv = root.find("schema_version");
+    if (!sv) diag(file, root, "E0302", "missing required key 'schema_version'");
+    else {
+        Value v;
+        Type t;
+        if (!sv->is_scalar() || !Compiler::parse_literal(sv->scalar, v, t) || t.kind != TypeKind::number ||
+            v.num < CARECOORD_SCHEMA_VERSION_MIN || v.num > CARECOORD_SCHEMA_VERSION_MAX || v.num != static_cast<int>(v.num))
+            diag(file, *sv, "E0305", "schema_version must be from " + std::to_string(CARECOORD_SCHEMA_VERSION_MIN) + " to " +
+                                         std::to_string(CARECOORD_SCHEMA_VERSION_MAX) + " for this engine (" CARECOORD_VERSION_STRING ")");
+    }
+    if (want_text(file, root.find("ruleset"), "ruleset", plan_->id, true, root) && !valid_id(plan_->id))
+        diag(file, *root.find("ruleset"), "E0304", "a ruleset id uses lowercase letters, digits, '_' and '-'");
+    if (want_text(file, root.find("version"), "version", plan_->version, true, root) && !valid_semver(plan_->version))
+        diag(file, *root.find("version"), "E0304", "version must be a semantic version MAJOR.MINOR.PATCH");
+    if (const YamlNode* d = root.find("description"); d && d->is_scalar()) plan_->description = d->scalar;
+    const YamlNode* eff = root.find("effective");
+    if (!eff) diag(file, root, "E0302", "missing required key 'effective' ({from: DATE, until: DATE or null})");
+    else if (want_map(file, eff, "effective")) {
+        check_keys(file, *eff, {"from", "until"}, "effective");
+        const YamlNode* from = eff->find("from");
+        if (!from || !from->is_scalar() || !time::parse_date(from->scalar))
+            diag(file, from ? *from : *eff, from ? "E0304" : "E0302", "effective.from must be a date (YYYY-MM-DD)");
+        else plan_->effective_from = *time::parse_date(from->scalar);
+        const YamlNode* until = eff->find("until");
+        if (until && !until->is_null()) {
+            if (!until->is_scalar() || !time::parse_date(until->scalar)) diag(file, *until, "E0304", "effective.until must be a date or null");
+            else {
+                plan_->effective_until = *time::parse_date(until->scalar);
+                if (*plan_->effective_until < plan_->effective_from)
+                    diag(file, *until, "E0304", "effective.until is before effective.from");
+            }
+        }
+    }
+    if (const YamlNode* srcs = root.find("sources"); srcs && !srcs->is_null() && !srcs->is_mapping())
+        diag(file, *srcs, "E0303", "sources must be a mapping of citation ids to {title, url, note}");
+
+    // Includes, then every unit's shared sections: value sets first (facts refer to them).
+    util::Sha256 hash;
+    hash.update(src.text);
+    std::set<std::string> seen;
+    units_.clear();
+    collect_units(file, src.dir, root, seen, hash, 0);
+    plan_->sha256 = hash.hex_finish();
+    compiler_ = std::make_unique<Compiler>(*plan_, diags_,
+                                           rules::ParseLimits{limits_.max_expression_depth, limits_.max_expression_nodes});
+    for (const auto& u : units_) declare_valuesets(u);
+    plan_->valuesets.finish();
+    calendars_.clear();
+    for (const auto& u : units_) declare_calendars(u);
+    plan_->calendar = time::us_federal_calendar();
+    if (const YamlNode* c = root.find("calendar")) {
+        if (!c->is_scalar()) diag(file, *c, "E0303", "calendar must be a calendar name");
+        else if (auto it = calendars_.find(c->scalar); it != calendars_.end()) plan_->calendar = it->second;
+        else if (c->scalar != "us_federal") diag(file, *c, "E0309", "unknown calendar '" + c->scalar + "'");
+    }
+    for (const auto& u : units_) declare_parameters(u);
+    for (const auto& u : units_) declare_facts(u);
+    compile_ruleset_sections(file, root);
+    compiler_->compile_facts();  // also checks facts nothing uses
+    if (diags_.size() != before) return nullptr;
+    return plan_;
+}
+
+}  // namespace
+
+LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLimits& limits) {
+    LoadOutput out;
+    YamlLimits yl{limits.max_file_bytes, limits.max_yaml_depth, 1000000, limits.max_string_length};
+    for (const auto& src : sources) {
+        auto tree = parse_yaml(src.text, src.name, yl);
+        if (!tree.ok()) {
+            for (const auto& d : tree.diagnostics()) out.diagnostics.push_back(d);
+            continue;
+        }
+        const YamlNode& root = tree.value();
+        if (root.is_null()) continue;  // an empty file
+        if (!root.is_mapping()) {
+            Diagnostic d;
+            d.code = "E0303";
+            d.file = src.name;
+            d.line = root.mark.line;
+            d.column = root.mark.column;
+            d.message = "a ruleset file must be a mapping at the top level";
+            out.diagnostics.push_back(std::move(d));
+            continue;
+        }
+        std::string kind = "ruleset";
+        if (const YamlNode* k = root.find("kind")) kind = k->is_scalar() ? k->scalar : "";
+        if (kind == "library" || kind == "tests") continue;
+        if (kind != "ruleset") {
+            Diagnostic d;
+            d.code = "E0304";
+            d.file = src.name;
+            const YamlNode* k = root.find("kind");
+            d.line = k->mark.line;
+            d.column = k->mark.column;
+            d.message = "kind must be ruleset, library or tests";
+            out.diagnostics.push_back(std::move(d));
+            continue;
+        }
+        Loader loader(limits, out.diagnostics);
+        if (auto plan = loader.load(src, root)) out.plans.push_back(std::move(plan));
+    }
+    // Versions of one ruleset must not be in force at the same time.
+    for (std::size_t i = 0; i < out.plans.size(); ++i)
+        for (std::size_t j = i + 1; j < out.plans.size(); ++j) {
+            const auto& a = *out.plans[i];
+            const auto& b = *out.plans[j];
+            if (a.id != b.id) continue;
+            Date a_end = a.effective_until.value_or(Date::max());
+            Date b_end = b.effective_until.value_or(Date::max());
+            if (a.effective_from <= b_end && b.effective_from <= a_end) {
+                Diagnostic d;
+                d.code = "E0308";
+                d.file = b.file;
+                d.message = "ruleset '" + b.id + "' version " + b.version + " is in force at the same time as version " +
+                            a.version + " (" + a.file + ")";
+                out.diagnostics.push_back(std::move(d));
+            }
+        }
+    return out;
+}
+
+}  // namespace carecoord::load

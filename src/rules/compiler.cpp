@@ -1,0 +1,888 @@
+#include "rules/compiler.hpp"
+
+#include <algorithm>
+
+#include "rules/parser.hpp"
+
+namespace carecoord::rules {
+
+namespace {
+
+// Thrown inside the compiler to abandon one expression. `reported` is false when the
+// cause was already reported elsewhere (a fact that failed to compile).
+struct CompileFail {
+    bool reported = true;
+};
+
+Type make(TypeKind k) { Type t; t.kind = k; return t; }
+Type list_of(Coll c) { Type t; t.kind = TypeKind::list; t.coll = c; return t; }
+
+bool is_time(const Type& t) { return t.kind == TypeKind::date || t.kind == TypeKind::datetime; }
+
+std::string_view coll_name(Coll c) {
+    switch (c) {
+        case Coll::coverage: return "coverage";
+        case Coll::conditions: return "conditions";
+        case Coll::encounters: return "encounters";
+        case Coll::care_team: return "care_team";
+        case Coll::medications: return "medications";
+        case Coll::observations: return "observations";
+        case Coll::med_events: return "events";
+        case Coll::none: break;
+    }
+    return "";
+}
+
+// The field that holds a coded record's code, for codes().
+std::optional<Field> code_field(Coll c) {
+    switch (c) {
+        case Coll::conditions: return Field::cond_code;
+        case Coll::encounters: return Field::enc_diagnosis;
+        case Coll::medications: return Field::med_code;
+        case Coll::observations: return Field::obs_code;
+        default: return std::nullopt;
+    }
+}
+
+}  // namespace
+
+Compiler::Compiler(Plan& plan, std::vector<Diagnostic>& diagnostics, const ParseLimits& limits)
+    : plan_(plan), diagnostics_(diagnostics), limits_(limits) {}
+
+Diagnostic Compiler::make_diagnostic(int offset, const char* code, std::string message) const {
+    Diagnostic d;
+    d.code = code;
+    d.message = std::move(message);
+    if (ctx_) d.rule_id = ctx_->rule_id;
+    if (origin_) {
+        d.file = origin_->file;
+        int line = origin_->line;
+        int column = origin_->column + (origin_->quoted ? 1 : 0);
+        // Map the offset into the text onto lines of the file.
+        std::string_view before = text_.substr(0, std::min<std::size_t>(static_cast<std::size_t>(std::max(offset, 0)), text_.size()));
+        auto newlines = std::count(before.begin(), before.end(), '\n');
+        if (origin_->block) {
+            line += 1 + static_cast<int>(newlines);
+            auto last = before.rfind('\n');
+            column = static_cast<int>(last == std::string_view::npos ? before.size() : before.size() - last - 1) + origin_->column + 2;
+        } else if (newlines > 0) {
+            line += static_cast<int>(newlines);
+            column = static_cast<int>(before.size() - before.rfind('\n'));
+        } else {
+            column += offset;
+        }
+        d.line = line;
+        d.column = column;
+    }
+    return d;
+}
+
+void Compiler::error(const Expr& at, const char* code, std::string message) {
+    diagnostics_.push_back(make_diagnostic(at.offset, code, std::move(message)));
+    throw CompileFail{};
+}
+
+std::int32_t Compiler::node(Node n) {
+    plan_.nodes.push_back(std::move(n));
+    return static_cast<std::int32_t>(plan_.nodes.size() - 1);
+}
+
+std::int32_t Compiler::constant(Value v, Type t) {
+    Node n;
+    n.op = Op::constant;
+    n.k = v;
+    n.type = t;
+    return node(std::move(n));
+}
+
+bool Compiler::is_constant_string(std::int32_t n) const {
+    const Node& x = plan_.nodes[static_cast<std::size_t>(n)];
+    return x.op == Op::constant && x.type.kind == TypeKind::string && x.k.state == Value::known;
+}
+
+bool Compiler::parse_literal(std::string_view text, Value& value, Type& type) {
+    std::size_t nodes = 0;
+    auto r = parse_expression(text, ParseLimits{8, 16}, nodes);
+    if (r.index() != 0) return false;
+    const Expr& e = std::get<0>(r);
+    switch (e.kind) {
+        case Expr::Kind::number: value = Value::number(e.number); type = make(TypeKind::number); return true;
+        case Expr::Kind::boolean: value = Value::boolean(e.number != 0); type = make(TypeKind::boolean); return true;
+        case Expr::Kind::date: value = Value::integer(e.ival); type = make(TypeKind::date); return true;
+        case Expr::Kind::datetime: value = Value::integer(e.ival); type = make(TypeKind::datetime); return true;
+        case Expr::Kind::duration:
+            value = Value{};
+            value.dur = e.duration;
+            type = make(TypeKind::duration);
+            type.clock = e.duration.is_clock();
+            return true;
+        case Expr::Kind::unary:
+            if (e.text == "-" && e.kids[0].kind == Expr::Kind::number) {
+                value = Value::number(-e.kids[0].number);
+                type = make(TypeKind::number);
+                return true;
+            }
+            if (e.text == "-" && e.kids[0].kind == Expr::Kind::duration) {
+                value = Value{};
+                value.dur = e.kids[0].duration;
+                value.dur.amount = -value.dur.amount;
+                type = make(TypeKind::duration);
+                type.clock = value.dur.is_clock();
+                return true;
+            }
+            return false;
+        default: return false;
+    }
+}
+
+bool Compiler::declare_parameter(const std::string& name, Value value, Type type, const TextOrigin& at) {
+    if (params_.count(name) || facts_.count(name)) {
+        Diagnostic d;
+        d.code = "E0306";
+        d.message = "'" + name + "' is defined twice";
+        d.file = at.file;
+        d.line = at.line;
+        d.column = at.column;
+        diagnostics_.push_back(std::move(d));
+        return false;
+    }
+    params_[name] = ParamDecl{value, type, -1, at};
+    return true;
+}
+
+bool Compiler::declare_list_parameter(const std::string& name, LiteralList list, TypeKind elem, const TextOrigin& at) {
+    Type t = make(TypeKind::literal_list);
+    t.elem = elem;
+    if (!declare_parameter(name, Value{}, t, at)) return false;
+    plan_.lists.push_back(std::move(list));
+    params_[name].list = static_cast<int>(plan_.lists.size() - 1);
+    return true;
+}
+
+bool Compiler::declare_fact(const std::string& name, std::string text, std::string description, const TextOrigin& at) {
+    if (params_.count(name) || facts_.count(name)) {
+        Diagnostic d;
+        d.code = "E0306";
+        d.message = "'" + name + "' is defined twice";
+        d.file = at.file;
+        d.line = at.line;
+        d.column = at.column;
+        diagnostics_.push_back(std::move(d));
+        return false;
+    }
+    facts_[name] = FactDecl{std::move(text), std::move(description), at, 0, -1, false};
+    return true;
+}
+
+void Compiler::compile_facts() {
+    for (auto& [name, decl] : facts_) {
+        if (decl.state != 0) continue;
+        Expr at;
+        ensure_fact(name, at);
+    }
+}
+
+std::int32_t Compiler::ensure_fact(const std::string& name, const Expr& at) {
+    auto it = facts_.find(name);
+    FactDecl& f = it->second;
+    if (f.state == 2) {
+        used_tier_ |= f.uses_tier;
+        return f.slot;
+    }
+    if (f.state == 3) throw CompileFail{false};
+    if (f.state == 1) {
+        std::string cycle;
+        auto start = std::find(fact_stack_.begin(), fact_stack_.end(), name);
+        for (auto i = start; i != fact_stack_.end(); ++i) cycle += *i + " -> ";
+        cycle += name;
+        error(at, "E0312", "facts form a cycle: " + cycle);
+    }
+    // Compile the fact in its own context, then come back to the expression that used it.
+    f.state = 1;
+    fact_stack_.push_back(name);
+    auto saved_origin = origin_;
+    auto saved_ctx = ctx_;
+    auto saved_text = text_;
+    bool saved_tier = used_tier_;
+    ExprContext fctx;
+    fctx.rule_id = "fact " + name;
+    origin_ = &f.at;
+    ctx_ = &fctx;
+    text_ = f.text;
+    used_tier_ = false;
+    std::int32_t root = -1;
+    bool ok = false;
+    try {
+        std::variant<Expr, ParseError> parsed = parse_expression(f.text, limits_, nodes_budget_used_);
+        if (parsed.index() == 1) {
+            const auto& pe = std::get<1>(parsed);
+            diagnostics_.push_back(make_diagnostic(pe.offset, "E0401", pe.message));
+        } else {
+            Scope scope;
+            root = compile_expr(std::get<0>(parsed), scope);
+            ok = true;
+        }
+    } catch (const CompileFail&) {
+    }
+    bool fact_tier = used_tier_;
+    origin_ = saved_origin;
+    ctx_ = saved_ctx;
+    text_ = saved_text;
+    used_tier_ = saved_tier || fact_tier;
+    fact_stack_.pop_back();
+    if (!ok) {
+        f.state = 3;
+        throw CompileFail{false};
+    }
+    CompiledFact cf;
+    cf.name = name;
+    cf.description = f.description;
+    cf.node = root;
+    cf.type = type_of(root);
+    plan_.facts.push_back(std::move(cf));
+    f.slot = static_cast<std::int32_t>(plan_.facts.size() - 1);
+    f.state = 2;
+    f.uses_tier = fact_tier;
+    return f.slot;
+}
+
+std::int32_t Compiler::compile(std::string_view text, const TextOrigin& at, const ExprContext& ctx,
+                               std::optional<TypeKind> expect) {
+    origin_ = &at;
+    ctx_ = &ctx;
+    text_ = text;
+    used_tier_ = false;
+    std::int32_t root = -1;
+    try {
+        auto parsed = parse_expression(text, limits_, nodes_budget_used_);
+        if (parsed.index() == 1) {
+            const auto& pe = std::get<1>(parsed);
+            diagnostics_.push_back(make_diagnostic(pe.offset, "E0401", pe.message));
+            return -1;
+        }
+        Scope scope;
+        const Expr& e = std::get<0>(parsed);
+        root = compile_expr(e, scope);
+        if (used_tier_ && !ctx.allow_tier)
+            error(e, "E0406", "'tier' cannot be used here: tier rules decide the tier");
+        if (expect && type_of(root).kind != *expect) {
+            Type want = make(*expect);
+            error(e, "E0403", "expected a " + type_name(want) + ", found a " + type_name(type_of(root)));
+        }
+    } catch (const CompileFail&) {
+        root = -1;
+    }
+    origin_ = nullptr;
+    ctx_ = nullptr;
+    return root;
+}
+
+std::int32_t Compiler::compile_time(std::string_view text, const TextOrigin& at, const ExprContext& ctx) {
+    std::int32_t n = compile(text, at, ctx);
+    if (n < 0) return n;
+    if (!is_time(type_of(n))) {
+        origin_ = &at;
+        ctx_ = &ctx;
+        text_ = text;
+        diagnostics_.push_back(make_diagnostic(0, "E0403", "expected a date or datetime, found a " + type_name(type_of(n))));
+        origin_ = nullptr;
+        ctx_ = nullptr;
+        return -1;
+    }
+    return n;
+}
+
+Template Compiler::compile_template(std::string_view text, const TextOrigin& at, const ExprContext& ctx) {
+    Template out;
+    std::string literal;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        char c = text[i];
+        if (c == '{' && i + 1 < text.size() && text[i + 1] == '{') { literal += '{'; i += 2; continue; }
+        if (c == '}' && i + 1 < text.size() && text[i + 1] == '}') { literal += '}'; i += 2; continue; }
+        if (c == '{') {
+            auto close = text.find('}', i + 1);
+            if (close == std::string_view::npos) {
+                origin_ = &at;
+                ctx_ = &ctx;
+                text_ = text;
+                diagnostics_.push_back(make_diagnostic(static_cast<int>(i), "E0401", "'{' in a reason is not closed by '}' (write '{{' for a brace)"));
+                origin_ = nullptr;
+                ctx_ = nullptr;
+                return out;
+            }
+            if (!literal.empty()) out.push_back(TemplatePart{std::move(literal), -1});
+            literal.clear();
+            // Compile the part with an origin shifted to where it starts.
+            TextOrigin part_at = at;
+            std::string_view inner = text.substr(i + 1, close - i - 1);
+            if (!at.block && text.substr(0, i).find('\n') == std::string_view::npos)
+                part_at.column += static_cast<int>(i + 1);
+            std::int32_t n = compile(inner, part_at, ctx);
+            if (n >= 0) out.push_back(TemplatePart{"", n});
+            i = close + 1;
+            continue;
+        }
+        literal += c;
+        ++i;
+    }
+    if (!literal.empty()) out.push_back(TemplatePart{std::move(literal), -1});
+    return out;
+}
+
+std::int32_t Compiler::compile_expr(const Expr& e, Scope& scope) {
+    switch (e.kind) {
+        case Expr::Kind::number: return constant(Value::number(e.number), make(TypeKind::number));
+        case Expr::Kind::boolean: return constant(Value::boolean(e.number != 0), make(TypeKind::boolean));
+        case Expr::Kind::date: return constant(Value::integer(e.ival), make(TypeKind::date));
+        case Expr::Kind::datetime: return constant(Value::integer(e.ival), make(TypeKind::datetime));
+        case Expr::Kind::duration: {
+            Value v;
+            v.dur = e.duration;
+            Type t = make(TypeKind::duration);
+            t.clock = e.duration.is_clock();
+            return constant(v, t);
+        }
+        case Expr::Kind::string: {
+            plan_.strings.push_back(e.text);
+            Value v;
+            v.s = plan_.strings.back();
+            return constant(v, make(TypeKind::string));
+        }
+        case Expr::Kind::list: {
+            LiteralList list;
+            TypeKind elem = TypeKind::string;
+            for (std::size_t i = 0; i < e.kids.size(); ++i) {
+                const Expr& k = e.kids[i];
+                bool neg_number = k.kind == Expr::Kind::unary && k.text == "-" && k.kids[0].kind == Expr::Kind::number;
+                if (k.kind == Expr::Kind::string) {
+                    if (i > 0 && elem != TypeKind::string) error(k, "E0403", "a list holds either strings or numbers, not both");
+                    list.strings.push_back(k.text);
+                } else if (k.kind == Expr::Kind::number || neg_number) {
+                    if (i > 0 && elem != TypeKind::number) error(k, "E0403", "a list holds either strings or numbers, not both");
+                    elem = TypeKind::number;
+                    list.numbers.push_back(neg_number ? -k.kids[0].number : k.number);
+                } else {
+                    error(k, "E0403", "a list literal holds only string or number literals");
+                }
+            }
+            plan_.lists.push_back(std::move(list));
+            Type t = make(TypeKind::literal_list);
+            t.elem = elem;
+            Node n;
+            n.op = Op::constant;
+            n.type = t;
+            n.extra = static_cast<std::int32_t>(plan_.lists.size() - 1);
+            return node(std::move(n));
+        }
+        case Expr::Kind::name: return compile_name(e, scope);
+        case Expr::Kind::member: return compile_member(e, scope);
+        case Expr::Kind::unary: {
+            std::int32_t a = compile_expr(e.kids[0], scope);
+            const Type& t = type_of(a);
+            Node n;
+            n.a = a;
+            if (e.text == "not") {
+                if (t.kind != TypeKind::boolean) error(e, "E0403", "'not' needs a boolean, found a " + type_name(t));
+                n.op = Op::not_;
+                n.type = make(TypeKind::boolean);
+            } else {
+                if (t.kind == TypeKind::duration && plan_.nodes[static_cast<std::size_t>(a)].op == Op::constant) {
+                    Node k = plan_.nodes[static_cast<std::size_t>(a)];
+                    k.k.dur.amount = -k.k.dur.amount;
+                    return node(std::move(k));
+                }
+                if (t.kind != TypeKind::number) error(e, "E0403", "'-' needs a number, found a " + type_name(t));
+                n.op = Op::neg;
+                n.type = t;
+            }
+            return node(std::move(n));
+        }
+        case Expr::Kind::binary: return compile_binary(e, scope);
+        case Expr::Kind::call: return compile_call(e, scope);
+        case Expr::Kind::where: {
+            std::int32_t list = compile_expr(e.kids[0], scope);
+            const Type lt = type_of(list);
+            if (lt.kind != TypeKind::list)
+                error(e, "E0407", "'where' filters a list of records, not a " + type_name(lt));
+            std::int32_t depth = 0;
+            std::int32_t pred = compile_element_expr(e.kids[1], lt.coll, scope, depth);
+            if (type_of(pred).kind != TypeKind::boolean)
+                error(e.kids[1], "E0403", "the condition after 'where' must be a boolean, found a " + type_name(type_of(pred)));
+            Node n;
+            n.op = Op::where;
+            n.a = list;
+            n.b = pred;
+            n.depth = depth;
+            n.type = lt;
+            return node(std::move(n));
+        }
+        case Expr::Kind::cond: {
+            std::int32_t c = compile_expr(e.kids[0], scope);
+            if (type_of(c).kind != TypeKind::boolean)
+                error(e.kids[0], "E0403", "the condition after 'if' must be a boolean, found a " + type_name(type_of(c)));
+            std::int32_t a = compile_expr(e.kids[1], scope);
+            std::int32_t b = compile_expr(e.kids[2], scope);
+            if (!(type_of(a) == type_of(b)))
+                error(e, "E0403", "'then' and 'else' must have the same type, found " + type_name(type_of(a)) + " and " + type_name(type_of(b)));
+            Node n;
+            n.op = Op::cond;
+            n.a = c;
+            n.b = a;
+            n.c = b;
+            n.type = type_of(a);
+            return node(std::move(n));
+        }
+    }
+    error(e, "E0401", "unsupported expression");
+}
+
+std::int32_t Compiler::compile_element_expr(const Expr& e, Coll coll, Scope& scope, std::int32_t& depth) {
+    scope.elements.push_back(coll);
+    depth = static_cast<std::int32_t>(scope.elements.size() - 1);
+    plan_.max_depth = std::max(plan_.max_depth, depth + 1);
+    std::int32_t n;
+    try {
+        n = compile_expr(e, scope);
+    } catch (...) {
+        scope.elements.pop_back();
+        throw;
+    }
+    scope.elements.pop_back();
+    return n;
+}
+
+std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
+    const std::string& name = e.text;
+    // 1. Fields of the current element, innermost scope first.
+    for (auto d = static_cast<std::int32_t>(scope.elements.size()) - 1; d >= 0; --d) {
+        Coll c = scope.elements[static_cast<std::size_t>(d)];
+        for (const auto& f : field_table()) {
+            if (f.coll != c || f.name != name) continue;
+            Node n;
+            n.op = f.field == Field::med_events ? Op::nested_events : Op::elem_field;
+            n.extra = static_cast<std::int32_t>(f.field);
+            n.depth = d;
+            n.type = f.type;
+            return node(std::move(n));
+        }
+    }
+    // 2. The trigger's anchor.
+    if (name == "anchor") {
+        if (!ctx_ || !ctx_->allow_anchor)
+            error(e, "E0406", "'anchor' is only available in a trigger's when, due and reason");
+        Node n;
+        n.op = Op::anchor;
+        n.type = ctx_->anchor_type;
+        return node(std::move(n));
+    }
+    // 3. Facts and parameters.
+    if (facts_.count(name)) {
+        std::int32_t slot = ensure_fact(name, e);
+        Node n;
+        n.op = Op::fact;
+        n.extra = slot;
+        n.type = plan_.facts[static_cast<std::size_t>(slot)].type;
+        return node(std::move(n));
+    }
+    if (auto it = params_.find(name); it != params_.end()) {
+        if (it->second.list >= 0) {
+            Node n;
+            n.op = Op::constant;
+            n.type = it->second.type;
+            n.extra = it->second.list;
+            return node(std::move(n));
+        }
+        return constant(it->second.value, it->second.type);
+    }
+    // 4. Patient fields and collections.
+    for (const auto& f : field_table())
+        if (f.coll == Coll::none && f.record.empty() && f.name == name) {
+            Node n;
+            n.op = Op::patient_field;
+            n.extra = static_cast<std::int32_t>(f.field);
+            n.type = f.type;
+            return node(std::move(n));
+        }
+    for (Coll c : {Coll::coverage, Coll::conditions, Coll::encounters, Coll::care_team, Coll::medications, Coll::observations})
+        if (coll_name(c) == name) {
+            Node n;
+            n.op = Op::collection;
+            n.extra = static_cast<std::int32_t>(c);
+            n.type = list_of(c);
+            return node(std::move(n));
+        }
+    // 5. Built-ins.
+    Node n;
+    if (name == "as_of") { n.op = Op::as_of; n.type = make(TypeKind::date); return node(std::move(n)); }
+    if (name == "age") { n.op = Op::age; n.type = make(TypeKind::number); return node(std::move(n)); }
+    if (name == "tier" || name == "previous_tier") {
+        if (name == "tier") used_tier_ = true;
+        n.op = name == "tier" ? Op::tier : Op::previous_tier;
+        n.type = make(TypeKind::string);
+        return node(std::move(n));
+    }
+    // 6. Value sets.
+    if (int vs = plan_.valuesets.find(name); vs >= 0) {
+        n.op = Op::constant;
+        n.type = make(TypeKind::valueset);
+        n.extra = vs;
+        return node(std::move(n));
+    }
+    if (name == "social" || name == "language" || name == "ltc_placement" || name == "care_plan")
+        error(e, "E0403", "'" + name + "' is a record: read one of its fields, e.g. " + name + ".<field>");
+    std::string hint;
+    if (!scope.elements.empty()) hint = " (the fields of " + std::string(coll_name(scope.elements.back())) + " are listed in docs/ruleset-language.md)";
+    error(e, "E0402", "unknown name '" + name + "'" + hint);
+}
+
+std::int32_t Compiler::compile_member(const Expr& e, Scope& scope) {
+    const Expr& base = e.kids[0];
+    if (base.kind == Expr::Kind::name && base.text == "outer") {
+        if (scope.elements.size() < 2)
+            error(e, "E0406", "'outer' is only available inside a nested where");
+        auto d = static_cast<std::int32_t>(scope.elements.size()) - 2;
+        Coll c = scope.elements[static_cast<std::size_t>(d)];
+        for (const auto& f : field_table())
+            if (f.coll == c && f.name == e.text) {
+                Node n;
+                n.op = f.field == Field::med_events ? Op::nested_events : Op::elem_field;
+                n.extra = static_cast<std::int32_t>(f.field);
+                n.depth = d;
+                n.type = f.type;
+                return node(std::move(n));
+            }
+        error(e, "E0402", "the enclosing " + std::string(coll_name(c)) + " element has no field '" + e.text + "'");
+    }
+    if (base.kind == Expr::Kind::name) {
+        bool record = false;
+        for (const auto& f : field_table()) {
+            if (f.record != base.text) continue;
+            record = true;
+            if (f.name == e.text) {
+                Node n;
+                n.op = Op::patient_field;
+                n.extra = static_cast<std::int32_t>(f.field);
+                n.type = f.type;
+                return node(std::move(n));
+            }
+        }
+        if (record) error(e, "E0402", "'" + base.text + "' has no field '" + e.text + "'");
+    }
+    error(e, "E0403", "fields can be read only from social, language, ltc_placement, care_plan and outer");
+}
+
+std::int32_t Compiler::enum_constant(const Node& enum_node, const Expr& literal) {
+    auto domain = enum_domain(enum_node.type.enum_id);
+    for (std::size_t i = 0; i < domain.size(); ++i)
+        if (domain[i] == literal.text) {
+            Type t = enum_node.type;
+            return constant(Value::integer(static_cast<std::int64_t>(i)), t);
+        }
+    std::string allowed;
+    for (auto d : domain) allowed += (allowed.empty() ? "" : ", ") + std::string(d);
+    error(literal, "E0405", "'" + literal.text + "' is not one of: " + allowed);
+}
+
+std::int32_t Compiler::compile_compare(const Expr& e, std::int32_t a, std::int32_t b, CmpOp op) {
+    Type ta = type_of(a), tb = type_of(b);
+    // An enumeration compared with a string literal: the literal becomes the enum value.
+    if (ta.kind == TypeKind::enumeration && is_constant_string(b)) { b = enum_constant(plan_.nodes[static_cast<std::size_t>(a)], e.kids[1]); tb = ta; }
+    if (tb.kind == TypeKind::enumeration && is_constant_string(a)) { a = enum_constant(plan_.nodes[static_cast<std::size_t>(b)], e.kids[0]); ta = tb; }
+    bool equality = op == CmpOp::eq || op == CmpOp::ne;
+    auto text_like = [](const Type& t) { return t.kind == TypeKind::string || t.kind == TypeKind::code; };
+    bool ok = false;
+    if (is_time(ta) && is_time(tb)) ok = true;
+    else if (text_like(ta) && text_like(tb)) ok = true;
+    else if (ta.kind == TypeKind::number && tb.kind == TypeKind::number) ok = true;
+    else if (ta.kind == TypeKind::enumeration && ta == tb) ok = true;
+    else if (ta.kind == TypeKind::boolean && tb.kind == TypeKind::boolean && equality) ok = true;
+    if (!ok)
+        error(e, "E0403", "cannot compare a " + type_name(ta) + " with a " + type_name(tb));
+    if (!equality && (ta.kind == TypeKind::enumeration || ta.kind == TypeKind::boolean))
+        error(e, "E0403", "'" + e.text + "' does not order " + type_name(ta) + " values; use == or in");
+    Node n;
+    n.op = Op::cmp;
+    n.aux = static_cast<std::uint8_t>(op);
+    n.aux2 = static_cast<std::uint8_t>(ta.kind);
+    n.aux3 = static_cast<std::uint8_t>(tb.kind);
+    n.a = a;
+    n.b = b;
+    n.type = make(TypeKind::boolean);
+    return node(std::move(n));
+}
+
+std::int32_t Compiler::compile_in(const Expr& e, std::int32_t a, const Expr& rhs, Scope& scope, bool negate) {
+    std::int32_t b = compile_expr(rhs, scope);
+    const Type ta = type_of(a);
+    const Type tb = type_of(b);
+    Node n;
+    n.a = a;
+    n.aux = negate ? 1 : 0;
+    n.type = make(TypeKind::boolean);
+    if (tb.kind == TypeKind::valueset) {
+        if (ta.kind != TypeKind::code)
+            error(e, "E0403", "'in' a value set needs a code (such as a condition's code), found a " + type_name(ta));
+        n.op = Op::in_valueset;
+        n.extra = plan_.nodes[static_cast<std::size_t>(b)].extra;
+        return node(std::move(n));
+    }
+    if (tb.kind != TypeKind::literal_list)
+        error(rhs, "E0403", "'in' needs a value set or a list, found a " + type_name(tb));
+    int list_index = plan_.nodes[static_cast<std::size_t>(b)].extra;
+    n.op = Op::in_list;
+    if (ta.kind == TypeKind::enumeration) {
+        if (tb.elem != TypeKind::string) error(rhs, "E0403", "an enumeration can only be in a list of strings");
+        // Copy: the list may be a shared parameter used with several enumerations.
+        LiteralList mask_list;
+        auto domain = enum_domain(ta.enum_id);
+        for (const auto& s : plan_.lists[static_cast<std::size_t>(list_index)].strings) {
+            auto it = std::find(domain.begin(), domain.end(), s);
+            if (it == domain.end()) {
+                std::string allowed;
+                for (auto d : domain) allowed += (allowed.empty() ? "" : ", ") + std::string(d);
+                error(rhs, "E0405", "'" + s + "' is not one of: " + allowed);
+            }
+            mask_list.enum_mask |= std::uint64_t{1} << (it - domain.begin());
+        }
+        plan_.lists.push_back(std::move(mask_list));
+        n.extra = static_cast<std::int32_t>(plan_.lists.size() - 1);
+        n.aux2 = 1;
+        return node(std::move(n));
+    }
+    if ((ta.kind == TypeKind::string || ta.kind == TypeKind::code) && tb.elem == TypeKind::string) {
+        n.extra = list_index;
+        n.aux2 = 2;
+        return node(std::move(n));
+    }
+    if (ta.kind == TypeKind::number && tb.elem == TypeKind::number) {
+        n.extra = list_index;
+        n.aux2 = 3;
+        return node(std::move(n));
+    }
+    error(e, "E0403", "cannot look for a " + type_name(ta) + " in a " + type_name(tb));
+}
+
+std::int32_t Compiler::compile_binary(const Expr& e, Scope& scope) {
+    const std::string& op = e.text;
+    if (op == "in" || op == "not in") {
+        std::int32_t a = compile_expr(e.kids[0], scope);
+        return compile_in(e, a, e.kids[1], scope, op == "not in");
+    }
+    std::int32_t a = compile_expr(e.kids[0], scope);
+    std::int32_t b = compile_expr(e.kids[1], scope);
+    Type ta = type_of(a), tb = type_of(b);
+    Node n;
+    n.a = a;
+    n.b = b;
+    if (op == "and" || op == "or") {
+        if (ta.kind != TypeKind::boolean || tb.kind != TypeKind::boolean)
+            error(e, "E0403", "'" + op + "' needs booleans on both sides, found " + type_name(ta) + " and " + type_name(tb));
+        n.op = op == "and" ? Op::and_ : Op::or_;
+        n.type = make(TypeKind::boolean);
+        return node(std::move(n));
+    }
+    if (op == "==") return compile_compare(e, a, b, CmpOp::eq);
+    if (op == "!=") return compile_compare(e, a, b, CmpOp::ne);
+    if (op == "<") return compile_compare(e, a, b, CmpOp::lt);
+    if (op == "<=") return compile_compare(e, a, b, CmpOp::le);
+    if (op == ">") return compile_compare(e, a, b, CmpOp::gt);
+    if (op == ">=") return compile_compare(e, a, b, CmpOp::ge);
+
+    auto shift = [&](std::int32_t when, std::int32_t dur, bool minus) {
+        const Type& tw = type_of(when);
+        const Type& td = type_of(dur);
+        if (!is_time(tw) || td.kind != TypeKind::duration)
+            error(e, "E0403", "'" + op + "' needs a duration and a date or datetime, found " + type_name(type_of(a)) + " and " + type_name(type_of(b)));
+        Node s;
+        s.op = Op::date_shift;
+        s.a = when;
+        s.b = dur;
+        s.aux = minus ? 1 : 0;
+        s.aux2 = tw.kind == TypeKind::datetime ? 1 : 0;
+        bool result_datetime = tw.kind == TypeKind::datetime || td.clock;
+        s.aux3 = result_datetime ? 1 : 0;
+        s.type = make(result_datetime ? TypeKind::datetime : TypeKind::date);
+        return node(std::move(s));
+    };
+    if (op == "after") return shift(b, a, false);
+    if (op == "before") return shift(b, a, true);
+    if (op == "+" || op == "-") {
+        if (ta.kind == TypeKind::number && tb.kind == TypeKind::number) {
+            n.op = Op::arith;
+            n.aux = static_cast<std::uint8_t>(op[0]);
+            n.type = ta;
+            return node(std::move(n));
+        }
+        if (is_time(ta) && tb.kind == TypeKind::duration) return shift(a, b, op == "-");
+        if (op == "+" && ta.kind == TypeKind::duration && is_time(tb)) return shift(b, a, false);
+        if (is_time(ta) && is_time(tb))
+            error(e, "E0403", "dates cannot be subtracted; use days_between(a, b) or hours_between(a, b)");
+        error(e, "E0403", "'" + op + "' cannot combine a " + type_name(ta) + " and a " + type_name(tb));
+    }
+    if (op == "*" || op == "/") {
+        if (ta.kind != TypeKind::number || tb.kind != TypeKind::number)
+            error(e, "E0403", "'" + op + "' needs numbers, found " + type_name(ta) + " and " + type_name(tb));
+        n.op = Op::arith;
+        n.aux = static_cast<std::uint8_t>(op[0]);
+        n.type = ta;
+        return node(std::move(n));
+    }
+    error(e, "E0401", "unknown operator '" + op + "'");
+}
+
+std::int32_t Compiler::compile_call(const Expr& e, Scope& scope) {
+    const std::string& f = e.text;
+    const auto argc = e.kids.size();
+    auto want_args = [&](std::size_t lo, std::size_t hi) {
+        if (argc < lo || argc > hi) {
+            std::string n = lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi);
+            error(e, "E0404", f + "() takes " + n + " argument(s), found " + std::to_string(argc));
+        }
+    };
+    auto list_arg = [&](std::size_t i) {
+        std::int32_t l = compile_expr(e.kids[i], scope);
+        if (type_of(l).kind != TypeKind::list)
+            error(e.kids[i], "E0407", f + "() needs a list of records, found a " + type_name(type_of(l)));
+        return l;
+    };
+    Node n;
+    if (f == "count") {
+        want_args(1, 1);
+        n.op = Op::count;
+        n.a = list_arg(0);
+        n.type = make(TypeKind::number);
+        return node(std::move(n));
+    }
+    if (f == "exists") {
+        want_args(1, 1);
+        std::int32_t x = compile_expr(e.kids[0], scope);
+        n.op = type_of(x).kind == TypeKind::list ? Op::exists_list : Op::exists_value;
+        n.a = x;
+        n.type = make(TypeKind::boolean);
+        return node(std::move(n));
+    }
+    // Aggregates over a list with an element expression. min/max take this form when their
+    // first argument is a list of records, and are variadic over values otherwise.
+    auto aggregate = [&](std::int32_t l) {
+        bool three = (f == "latest" || f == "earliest");
+        want_args(2, three ? 3 : 2);
+        Coll c = type_of(l).coll;
+        std::int32_t depth = 0;
+        std::int32_t x = compile_element_expr(e.kids[1], c, scope, depth);
+        const Type tx = type_of(x);
+        n.a = l;
+        n.b = x;
+        n.depth = depth;
+        if (f == "count_distinct") {
+            if (tx.kind == TypeKind::list || tx.kind == TypeKind::literal_list || tx.kind == TypeKind::valueset)
+                error(e.kids[1], "E0403", "count_distinct() counts values, not a " + type_name(tx));
+            n.op = Op::count_distinct;
+            n.type = make(TypeKind::number);
+        } else if (f == "any" || f == "all") {
+            if (tx.kind != TypeKind::boolean) error(e.kids[1], "E0403", f + "() needs a boolean condition, found a " + type_name(tx));
+            n.op = f == "any" ? Op::any : Op::all;
+            n.type = make(TypeKind::boolean);
+        } else if (f == "sum") {
+            if (tx.kind != TypeKind::number) error(e.kids[1], "E0403", "sum() adds numbers, found a " + type_name(tx));
+            n.op = Op::sum_list;
+            n.type = tx;
+        } else if (f == "min" || f == "max") {
+            if (tx.kind != TypeKind::number && !is_time(tx))
+                error(e.kids[1], "E0403", f + "() needs numbers, dates or datetimes, found a " + type_name(tx));
+            n.op = f == "min" ? Op::min_list : Op::max_list;
+            n.type = tx;
+        } else {
+            if (!is_time(tx) && tx.kind != TypeKind::number)
+                error(e.kids[1], "E0403", f + "() orders by a date, datetime or number, found a " + type_name(tx));
+            n.op = f == "latest" ? Op::latest : Op::earliest;
+            n.type = tx;
+            if (argc == 3) {
+                std::int32_t d2 = 0;
+                n.c = compile_element_expr(e.kids[2], c, scope, d2);
+                n.type = type_of(n.c);
+            }
+        }
+        return node(std::move(n));
+    };
+    if (f == "count_distinct" || f == "any" || f == "all" || f == "sum" || f == "latest" || f == "earliest") {
+        if (argc < 1) want_args(2, 2);
+        return aggregate(list_arg(0));
+    }
+    if (f == "min" || f == "max") {
+        if (argc < 1) want_args(1, 64);
+        std::int32_t first = compile_expr(e.kids[0], scope);
+        if (type_of(first).kind == TypeKind::list) return aggregate(first);
+        n.op = f == "min" ? Op::min_values : Op::max_values;
+        for (std::size_t i = 0; i < argc; ++i) {
+            const Expr& k = e.kids[i];
+            std::int32_t x = i == 0 ? first : compile_expr(k, scope);
+            const Type& tx = type_of(x);
+            if (tx.kind != TypeKind::number && !is_time(tx))
+                error(k, "E0403", f + "() needs numbers, dates or datetimes, found a " + type_name(tx));
+            if (!n.args.empty() && !(type_of(n.args.front()).kind == tx.kind))
+                error(k, "E0403", f + "() needs arguments of one type, found " + type_name(type_of(n.args.front())) + " and " + type_name(tx));
+            n.args.push_back(x);
+        }
+        n.type = type_of(n.args.front());
+        return node(std::move(n));
+    }
+    if (f == "category") {
+        want_args(2, 2);
+        std::int32_t code = compile_expr(e.kids[0], scope);
+        std::int32_t vs = compile_expr(e.kids[1], scope);
+        if (type_of(code).kind != TypeKind::code) error(e.kids[0], "E0403", "category() needs a code, found a " + type_name(type_of(code)));
+        if (type_of(vs).kind != TypeKind::valueset) error(e.kids[1], "E0403", "category() needs a value set, found a " + type_name(type_of(vs)));
+        int set = plan_.nodes[static_cast<std::size_t>(vs)].extra;
+        if (plan_.valuesets.sets()[static_cast<std::size_t>(set)].categories.empty())
+            error(e.kids[1], "E0403", "value set '" + e.kids[1].text + "' has no categories");
+        n.op = Op::category;
+        n.a = code;
+        n.extra = set;
+        n.type = make(TypeKind::string);
+        return node(std::move(n));
+    }
+    if (f == "codes") {
+        want_args(1, 1);
+        std::int32_t l = list_arg(0);
+        if (!code_field(type_of(l).coll)) error(e.kids[0], "E0403", "codes() needs a list of coded records");
+        n.op = Op::codes;
+        n.a = l;
+        n.type = make(TypeKind::string);
+        return node(std::move(n));
+    }
+    if (f == "days_between" || f == "hours_between" || f == "years_between") {
+        want_args(2, 2);
+        n.a = compile_expr(e.kids[0], scope);
+        n.b = compile_expr(e.kids[1], scope);
+        for (int i = 0; i < 2; ++i) {
+            const Type& t = type_of(i == 0 ? n.a : n.b);
+            if (!is_time(t)) error(e.kids[static_cast<std::size_t>(i)], "E0403", f + "() needs dates or datetimes, found a " + type_name(t));
+        }
+        n.op = f == "days_between" ? Op::days_between : f == "hours_between" ? Op::hours_between : Op::years_between;
+        n.aux2 = type_of(n.a).kind == TypeKind::datetime ? 1 : 0;
+        n.aux3 = type_of(n.b).kind == TypeKind::datetime ? 1 : 0;
+        n.type = make(TypeKind::number);
+        return node(std::move(n));
+    }
+    if (f == "date") {
+        want_args(1, 1);
+        n.a = compile_expr(e.kids[0], scope);
+        if (!is_time(type_of(n.a))) error(e.kids[0], "E0403", "date() needs a datetime, found a " + type_name(type_of(n.a)));
+        n.op = Op::date_of;
+        n.aux2 = type_of(n.a).kind == TypeKind::datetime ? 1 : 0;
+        n.type = make(TypeKind::date);
+        return node(std::move(n));
+    }
+    if (f == "abs") {
+        want_args(1, 1);
+        n.a = compile_expr(e.kids[0], scope);
+        if (type_of(n.a).kind != TypeKind::number) error(e.kids[0], "E0403", "abs() needs a number");
+        n.op = Op::abs_;
+        n.type = make(TypeKind::number);
+        return node(std::move(n));
+    }
+    error(e, "E0402", "unknown function '" + f + "'");
+}
+
+}  // namespace carecoord::rules

@@ -1,0 +1,115 @@
+// Names, types and code generation: expression text -> checked, compiled nodes of a Plan.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "carecoord/diagnostic.hpp"
+#include "rules/ast.hpp"
+#include "rules/plan.hpp"
+
+namespace carecoord::rules {
+
+// Where an expression's text starts in its YAML file, so that an offset into the text can
+// be reported as a line and column.
+struct TextOrigin {
+    std::string file;
+    int line = 0;
+    int column = 0;
+    bool quoted = false;  // the scalar was quoted: its text starts one column later
+    bool block = false;   // a block scalar (| or >): its text starts on the next line
+};
+
+// Which names an expression may use.
+struct ExprContext {
+    std::string rule_id;           // for diagnostics
+    bool allow_tier = true;        // false in tier rules (the tier is what they decide)
+    bool allow_anchor = false;     // triggers: `anchor`
+    Type anchor_type{};            // date or datetime
+};
+
+class Compiler {
+public:
+    Compiler(Plan& plan, std::vector<Diagnostic>& diagnostics, const ParseLimits& limits);
+
+    // Declarations, before anything is compiled. Return false (and report) on a duplicate.
+    bool declare_parameter(const std::string& name, Value value, Type type, const TextOrigin& at);
+    bool declare_list_parameter(const std::string& name, LiteralList list, TypeKind elem, const TextOrigin& at);
+    bool declare_fact(const std::string& name, std::string text, std::string description, const TextOrigin& at);
+    void declare_tier_names(std::vector<std::string> names) { tier_names_ = std::move(names); }
+
+    // Compiles every declared fact (in dependency order; cycles are reported).
+    void compile_facts();
+
+    // Compiles one expression; returns the node index, or -1 after reporting. When `expect`
+    // is given, the expression must have that type kind.
+    std::int32_t compile(std::string_view text, const TextOrigin& at, const ExprContext& ctx,
+                         std::optional<TypeKind> expect = std::nullopt);
+    // As compile(), for a `due` or `anchor`: a date or a datetime.
+    std::int32_t compile_time(std::string_view text, const TextOrigin& at, const ExprContext& ctx);
+
+    // A reason template: text with {expression} parts.
+    Template compile_template(std::string_view text, const TextOrigin& at, const ExprContext& ctx);
+
+    // Parses a parameter's plain scalar as a literal: number, boolean, date, datetime or duration.
+    static bool parse_literal(std::string_view text, Value& value, Type& type);
+
+    // The last compiled expression read `tier` (directly or through facts).
+    bool last_used_tier() const { return used_tier_; }
+
+private:
+    struct Scope {
+        std::vector<Coll> elements;  // element scopes, outermost first
+    };
+    struct FactDecl {
+        std::string text;
+        std::string description;
+        TextOrigin at;
+        int state = 0;  // 0 not compiled, 1 compiling, 2 done, 3 failed
+        std::int32_t slot = -1;
+        bool uses_tier = false;
+    };
+    struct ParamDecl {
+        Value value;
+        Type type;
+        int list = -1;  // literal list index for list parameters
+        TextOrigin at;
+    };
+
+    std::int32_t node(Node n);
+    std::int32_t constant(Value v, Type t);
+    std::int32_t compile_expr(const Expr& e, Scope& scope);
+    std::int32_t compile_name(const Expr& e, Scope& scope);
+    std::int32_t compile_member(const Expr& e, Scope& scope);
+    std::int32_t compile_binary(const Expr& e, Scope& scope);
+    std::int32_t compile_compare(const Expr& e, std::int32_t a, std::int32_t b, CmpOp op);
+    std::int32_t compile_in(const Expr& e, std::int32_t a, const Expr& rhs, Scope& scope, bool negate);
+    std::int32_t compile_call(const Expr& e, Scope& scope);
+    std::int32_t compile_element_expr(const Expr& e, Coll coll, Scope& scope, std::int32_t& depth);
+    std::int32_t ensure_fact(const std::string& name, const Expr& at);
+    std::int32_t enum_constant(const Node& enum_node, const Expr& literal);
+    const Type& type_of(std::int32_t n) const { return plan_.nodes[static_cast<std::size_t>(n)].type; }
+    bool is_constant_string(std::int32_t n) const;
+
+    [[noreturn]] void error(const Expr& at, const char* code, std::string message);
+    Diagnostic make_diagnostic(int offset, const char* code, std::string message) const;
+
+    Plan& plan_;
+    std::vector<Diagnostic>& diagnostics_;
+    ParseLimits limits_;
+    std::size_t nodes_budget_used_ = 0;
+    std::map<std::string, FactDecl, std::less<>> facts_;
+    std::map<std::string, ParamDecl, std::less<>> params_;
+    std::vector<std::string> tier_names_;
+
+    // The expression being compiled.
+    const TextOrigin* origin_ = nullptr;
+    const ExprContext* ctx_ = nullptr;
+    std::string_view text_;
+    bool used_tier_ = false;
+    std::vector<std::string> fact_stack_;
+};
+
+}  // namespace carecoord::rules

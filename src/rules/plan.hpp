@@ -1,0 +1,237 @@
+// The compiled form of a ruleset: a flat, immutable structure that the evaluator walks
+// without looking anything up by name. Built by the compiler (rules/compiler.cpp) from the
+// syntax tree; shared by every thread that evaluates.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "carecoord/patient.hpp"
+#include "rules/ast.hpp"
+#include "rules/valueset.hpp"
+#include "time/calendar.hpp"
+
+namespace carecoord::rules {
+
+// What a list value ranges over.
+enum class Coll : std::uint8_t { none, coverage, conditions, encounters, care_team, medications, observations, med_events };
+
+enum class TypeKind : std::uint8_t { boolean, number, string, date, datetime, duration, code, enumeration, list, valueset, literal_list };
+
+// Enumerations of the patient model, by id (index into enum_domains()).
+enum class EnumId : std::uint8_t {
+    sex, english_proficiency, payer, snp, medicaid_dual, condition_status, encounter_class,
+    disposition, complexity, care_role, medication_status, medication_event_type,
+    social_support, health_literacy, care_plan_state, count
+};
+
+struct Type {
+    TypeKind kind = TypeKind::boolean;
+    EnumId enum_id = EnumId::count;  // enumeration
+    Coll coll = Coll::none;          // list of records
+    bool clock = false;              // duration: hours/minutes
+    TypeKind elem = TypeKind::string;  // literal_list: element kind
+
+    bool operator==(const Type& o) const {
+        return kind == o.kind && enum_id == o.enum_id && coll == o.coll && clock == o.clock &&
+               (kind != TypeKind::literal_list || elem == o.elem);
+    }
+};
+
+std::string type_name(const Type& t);
+std::span<const std::string_view> enum_domain(EnumId id);
+
+// Every patient field an expression can read. Patient-level fields have coll == none.
+enum class Field : std::uint8_t {
+    // patient level
+    id, birth_date, sex, deceased, lang_preferred, lang_interpreter, lang_proficiency,
+    soc_housing, soc_food, soc_transport, soc_support, soc_literacy,
+    ltc_open, ltc_since, ltc_stay_days, ltc_assessed,
+    cp_state, cp_enrolled, cp_assessment, cp_hra, cp_snp_enrolled,
+    // coverage
+    cov_payer, cov_plan, cov_snp, cov_dual, cov_start, cov_end,
+    // conditions
+    cond_code, cond_status, cond_onset, cond_recorded, cond_abatement,
+    // encounters
+    enc_id, enc_class, enc_admit, enc_discharge, enc_emergent, enc_planned, enc_disposition,
+    enc_complexity, enc_diagnosis,
+    // care team
+    team_role, team_specialty,
+    // medications
+    med_code, med_name, med_status, med_events,
+    // medication events
+    ev_type, ev_date,
+    // observations
+    obs_code, obs_date, obs_value,
+    count
+};
+
+struct FieldInfo {
+    Field field;
+    Coll coll;           // none: patient level
+    std::string_view path;  // "social.food_insecurity", "encounters[].emergent"
+    std::string_view name;  // the name an expression uses: "food_insecurity" under social, "emergent" in an encounter
+    std::string_view record;  // "social", "language", "ltc_placement", "care_plan", or "" for top level / elements
+    Type type;
+    int missing_bit;     // >= 0: absent means unknown, reported under this bit; -1: absent means none
+};
+
+std::span<const FieldInfo> field_table();
+const FieldInfo& field_info(Field f);
+
+// A runtime value. Static types are known to the compiler; the value carries only its
+// state and payload.
+struct ListRef {
+    std::uint32_t offset = 0;  // into the evaluation's index arena
+    std::uint32_t count = 0;
+    Coll coll = Coll::none;
+    std::uint32_t parent = 0;  // med_events: the medication's index
+};
+
+struct Value {
+    enum State : std::uint8_t { known, none, unknown };
+    State state = known;
+    std::int64_t i = 0;        // boolean, date (days), datetime (minutes), enum index
+    double num = 0;            // number
+    std::string_view s;        // string, code text
+    const std::string* system = nullptr;  // code system
+    ListRef list;
+    Duration dur;
+
+    static Value unknown_value() { Value v; v.state = unknown; return v; }
+    static Value none_value() { Value v; v.state = none; return v; }
+    static Value boolean(bool b) { Value v; v.i = b; return v; }
+    static Value number(double n) { Value v; v.num = n; return v; }
+    static Value integer(std::int64_t n) { Value v; v.i = n; return v; }
+};
+
+enum class Op : std::uint8_t {
+    constant, fact, patient_field, elem_field, collection, nested_events,
+    as_of, age, tier, previous_tier, anchor,
+    not_, neg, and_, or_, cond,
+    cmp,          // aux = CmpOp, aux2 = TypeKind of operands (date vs datetime mixing: aux3)
+    arith,        // aux = '+', '-', '*', '/' (numbers)
+    date_shift,   // a = date/datetime, b = duration, aux = +1/-1 (as 0/1), aux2: 1 if a is datetime, aux3: result datetime
+    in_valueset,  // a = code, extra = valueset index; aux = 1 for "not in"
+    in_list,      // a = value, extra = literal list index; aux = 1 for "not in"
+    where,        // a = list, b = predicate
+    count, count_distinct, exists_list, exists_value, any, all,
+    min_list, max_list, sum_list, latest, earliest,  // a = list, b = element expr, c = value expr (latest/earliest 3-arg)
+    min_values, max_values,  // args
+    category,     // a = code, extra = valueset index
+    codes,        // a = list
+    days_between, hours_between, years_between, date_of, abs_,
+};
+
+enum class CmpOp : std::uint8_t { eq, ne, lt, le, gt, ge };
+
+struct Node {
+    Op op = Op::constant;
+    std::uint8_t aux = 0;
+    std::uint8_t aux2 = 0;
+    std::uint8_t aux3 = 0;
+    std::int32_t a = -1, b = -1, c = -1;
+    std::int32_t extra = 0;   // fact slot, field id, depth, valueset, literal list, collection
+    std::int32_t depth = 0;   // elem_field / nested_events: which scope level to read
+    Type type;
+    Value k;                   // constant
+    std::vector<std::int32_t> args;
+};
+
+// A literal list (`["inpatient", "observation"]` or a list parameter) after compilation.
+struct LiteralList {
+    std::uint64_t enum_mask = 0;  // when compared with an enumeration
+    std::vector<std::string> strings;
+    std::vector<double> numbers;
+};
+
+struct TemplatePart {
+    std::string text;        // literal text
+    std::int32_t node = -1;  // or an expression to render
+};
+using Template = std::vector<TemplatePart>;
+
+struct SourceRef {
+    std::string file;
+    int line = 0;
+    int column = 0;
+};
+
+struct CompiledFact {
+    std::string name;
+    std::string description;
+    std::int32_t node = -1;
+    Type type;
+};
+
+struct CompiledRule {
+    std::string id;
+    std::int32_t when = -1;
+    Template reason;
+    std::string source;
+    int tier = -1;  // tier rules: index into tier_order
+    SourceRef where;
+};
+
+struct CompiledFlag {
+    std::string id;
+    std::string description;
+    std::vector<CompiledRule> rules;
+};
+
+struct CompiledProgram {
+    std::string id;
+    std::string name;
+    std::uint64_t payer_mask = 0;  // 0: no payer filter
+    std::int32_t when = -1;
+    Template reason;
+    Template not_reason;
+    std::string source;
+    SourceRef where;
+};
+
+struct CompiledTrigger {
+    std::string id;
+    std::int32_t anchor = -1;
+    std::int32_t when = -1;  // -1: always
+    std::int32_t due = -1;
+    std::string action;
+    Template reason;
+    std::string source;
+    SourceRef where;
+};
+
+struct Plan {
+    // identity
+    std::string id;
+    std::string version;
+    std::string sha256;
+    std::string file;
+    std::string description;
+    Date effective_from{};
+    std::optional<Date> effective_until;
+
+    std::vector<Node> nodes;
+    std::vector<CompiledFact> facts;
+    std::vector<LiteralList> lists;
+    std::deque<std::string> strings;  // string constants; a deque keeps their addresses stable
+    ValueSetTable valuesets;
+    time::Calendar calendar;
+
+    bool has_tiers = false;
+    std::vector<std::string> tier_order;  // lowest first
+    int default_tier = 0;
+    std::vector<CompiledRule> tier_rules;
+    std::vector<CompiledFlag> flags;
+    std::vector<CompiledProgram> programs;
+    std::vector<CompiledTrigger> triggers;
+    bool uses_tier = false;        // reads `tier` outside tier rules
+    int max_depth = 0;             // deepest element scope
+};
+
+}  // namespace carecoord::rules

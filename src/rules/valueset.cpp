@@ -1,0 +1,155 @@
+#include "rules/valueset.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace carecoord::rules {
+
+namespace {
+bool is_hierarchical(std::string_view system) { return system == "icd10cm" || system == "icd10"; }
+}  // namespace
+
+std::string ValueSetTable::normalize_icd(std::string_view code) {
+    std::string out;
+    out.reserve(code.size());
+    for (char c : code) {
+        if (c == '.' || c == ' ') continue;
+        out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return out;
+}
+
+int ValueSetTable::add_value_set(std::string name, std::vector<std::string> categories) {
+    ValueSetInfo info;
+    info.name = std::move(name);
+    info.categories = std::move(categories);
+    std::size_t n = info.categories.empty() ? 1 : info.categories.size();
+    for (std::size_t i = 0; i < n; ++i) info.include_slots.push_back(slots_++);
+    info.exclude_slot = slots_++;
+    sets_.push_back(std::move(info));
+    return static_cast<int>(sets_.size() - 1);
+}
+
+int ValueSetTable::find(std::string_view name) const {
+    for (std::size_t i = 0; i < sets_.size(); ++i)
+        if (sets_[i].name == name) return static_cast<int>(i);
+    return -1;
+}
+
+std::optional<std::string> ValueSetTable::add_entry(std::uint32_t slot, std::string_view system,
+                                                    std::string_view entry) {
+    if (entry.empty()) return "an empty code";
+    if (!is_hierarchical(system)) {
+        exact_[std::string(system)][std::string(entry)].push_back(slot);
+        return std::nullopt;
+    }
+    auto& h = hierarchical_[std::string(system)];
+    auto add_range = [&](std::string lo, std::string hi) {
+        std::size_t len = lo.size();
+        if (h.by_length.size() <= len) h.by_length.resize(len + 1);
+        h.by_length[len].push_back(Range{std::move(lo), std::move(hi), slot});
+    };
+    auto valid = [](const std::string& s) {
+        return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c));
+        });
+    };
+    if (auto dash = entry.find('-'); dash != std::string_view::npos) {
+        std::string lo = normalize_icd(entry.substr(0, dash));
+        std::string hi = normalize_icd(entry.substr(dash + 1));
+        if (!valid(lo) || !valid(hi)) return "a range needs a code on each side of '-'";
+        if (lo.size() != hi.size()) return "the two ends of a range must have the same length";
+        if (hi < lo) return "a range's first code is after its last";
+        add_range(std::move(lo), std::move(hi));
+        return std::nullopt;
+    }
+    // Wildcards: a lower-case 'x' stands for any one character (ICD-10-CM codes are upper case).
+    std::string pattern;
+    for (char c : entry)
+        if (c != '.' && c != ' ') pattern += (c == 'x') ? 'x' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (pattern.empty()) return "an empty code";
+    std::size_t wild = static_cast<std::size_t>(std::count(pattern.begin(), pattern.end(), 'x'));
+    if (wild > 2) return "at most two 'x' wildcards in one entry";
+    std::vector<std::string> expanded{pattern};
+    static constexpr std::string_view alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    for (std::size_t pos = 0; pos < pattern.size(); ++pos) {
+        if (pattern[pos] != 'x') continue;
+        std::vector<std::string> next;
+        for (const auto& p : expanded)
+            for (char c : alphabet) {
+                std::string q = p;
+                q[pos] = c;
+                next.push_back(std::move(q));
+            }
+        expanded = std::move(next);
+    }
+    for (auto& p : expanded) {
+        if (!valid(p)) return "a code may hold only letters, digits and '.'";
+        add_range(p, p);
+    }
+    return std::nullopt;
+}
+
+void ValueSetTable::finish() {
+    for (auto& [system, h] : hierarchical_) {
+        h.max_hi.assign(h.by_length.size(), {});
+        for (std::size_t len = 0; len < h.by_length.size(); ++len) {
+            auto& v = h.by_length[len];
+            std::sort(v.begin(), v.end(), [](const Range& a, const Range& b) { return a.lo < b.lo; });
+            std::string running;
+            for (const auto& r : v) {
+                if (r.hi > running) running = r.hi;
+                h.max_hi[len].push_back(running);
+            }
+        }
+    }
+}
+
+void ValueSetTable::lookup(std::string_view system, std::string_view code, std::uint64_t* bits) const {
+    std::fill(bits, bits + words(), 0);
+    auto set = [&](std::uint32_t slot) { bits[slot >> 6] |= std::uint64_t{1} << (slot & 63); };
+    if (auto it = exact_.find(std::string(system)); it != exact_.end()) {
+        if (auto jt = it->second.find(std::string(code)); jt != it->second.end())
+            for (auto slot : jt->second) set(slot);
+    }
+    auto ht = hierarchical_.find(std::string(system));
+    if (ht == hierarchical_.end()) return;
+    // Normalize into a small stack buffer: codes are short.
+    char buf[32];
+    std::size_t n = 0;
+    for (char c : code) {
+        if (c == '.' || c == ' ') continue;
+        if (n == sizeof buf) return;  // longer than any real code: matches nothing
+        buf[n++] = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    const auto& h = ht->second;
+    for (std::size_t len = 1; len < h.by_length.size() && len <= n; ++len) {
+        const auto& v = h.by_length[len];
+        if (v.empty()) continue;
+        std::string_view key(buf, len);
+        auto ub = std::upper_bound(v.begin(), v.end(), key, [](std::string_view k, const Range& r) { return k < r.lo; });
+        for (auto i = static_cast<std::ptrdiff_t>(ub - v.begin()) - 1; i >= 0; --i) {
+            if (std::string_view(h.max_hi[len][static_cast<std::size_t>(i)]) < key) break;
+            const Range& r = v[static_cast<std::size_t>(i)];
+            if (key <= std::string_view(r.hi)) set(r.slot);
+        }
+    }
+}
+
+bool ValueSetTable::contains(const std::uint64_t* bits, int set) const {
+    const auto& info = sets_[static_cast<std::size_t>(set)];
+    if (test(bits, info.exclude_slot)) return false;
+    for (auto slot : info.include_slots)
+        if (test(bits, slot)) return true;
+    return false;
+}
+
+int ValueSetTable::category_of(const std::uint64_t* bits, int set) const {
+    const auto& info = sets_[static_cast<std::size_t>(set)];
+    if (info.categories.empty() || test(bits, info.exclude_slot)) return -1;
+    for (std::size_t i = 0; i < info.include_slots.size(); ++i)
+        if (test(bits, info.include_slots[i])) return static_cast<int>(i);
+    return -1;
+}
+
+}  // namespace carecoord::rules

@@ -1,0 +1,64 @@
+// Value sets compiled for fast matching. Every (value set, category) and every value set's
+// exclusion list gets a bit ("slot"); looking up one code gives the bit set of every slot it
+// belongs to, so `code in vs` and `category(code, vs)` become bit tests. The evaluator looks
+// up each patient code once per evaluation and caches the bits.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace carecoord::rules {
+
+struct ValueSetInfo {
+    std::string name;
+    std::vector<std::string> categories;     // empty for a flat value set
+    std::vector<std::uint32_t> include_slots;  // one per category, or one for a flat set
+    std::uint32_t exclude_slot = 0;
+};
+
+class ValueSetTable {
+public:
+    // Building. Returns an error message (naming the entry, never patient data) or nullopt.
+    // `slot` comes from add_value_set's include_slots / exclude_slot.
+    int add_value_set(std::string name, std::vector<std::string> categories);
+    std::optional<std::string> add_entry(std::uint32_t slot, std::string_view system, std::string_view entry);
+    void finish();  // sorts the lookup structures; call once after the last add
+
+    std::size_t words() const { return (slots_ + 63) / 64; }
+    const std::vector<ValueSetInfo>& sets() const { return sets_; }
+    int find(std::string_view name) const;
+
+    // Fills `bits` (words() words) with the slots the code belongs to.
+    void lookup(std::string_view system, std::string_view code, std::uint64_t* bits) const;
+
+    static bool test(const std::uint64_t* bits, std::uint32_t slot) {
+        return (bits[slot >> 6] >> (slot & 63)) & 1u;
+    }
+    bool contains(const std::uint64_t* bits, int set) const;
+    int category_of(const std::uint64_t* bits, int set) const;  // -1: none
+
+    // ICD-10-CM codes are compared without the dot and in upper case.
+    static std::string normalize_icd(std::string_view code);
+
+private:
+    struct Range {
+        std::string lo, hi;  // same length
+        std::uint32_t slot;
+    };
+    struct Hierarchical {
+        // Ranges grouped by their length; within a group sorted by lo, with the running
+        // maximum of hi so that a lookup can stop scanning backwards early.
+        std::vector<std::vector<Range>> by_length;  // index = length
+        std::vector<std::vector<std::string>> max_hi;
+    };
+    std::uint32_t slots_ = 0;
+    std::vector<ValueSetInfo> sets_;
+    std::unordered_map<std::string, Hierarchical> hierarchical_;  // system -> (icd10cm)
+    std::unordered_map<std::string, std::unordered_map<std::string, std::vector<std::uint32_t>>> exact_;
+};
+
+}  // namespace carecoord::rules
