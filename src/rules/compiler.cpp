@@ -177,8 +177,19 @@ bool Compiler::declare_fact(const std::string& name, std::string text, std::stri
 void Compiler::compile_facts() {
     for (auto& [name, decl] : facts_) {
         if (decl.state != 0) continue;
+        // A cycle is reported at the fact where it closes, with that fact's position.
         Expr at;
-        ensure_fact(name, at);
+        origin_ = &decl.at;
+        text_ = decl.text;
+        ExprContext ctx;
+        ctx.rule_id = "fact " + name;
+        ctx_ = &ctx;
+        try {
+            ensure_fact(name, at);
+        } catch (const CompileFail&) {
+        }
+        origin_ = nullptr;
+        ctx_ = nullptr;
     }
 }
 
