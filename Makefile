@@ -49,19 +49,21 @@ test-tsan: deps
 
 # libFuzzer targets, each run for FUZZ_SECONDS (default 60). For hours:
 #   make fuzz FUZZ_SECONDS=14400 FUZZ_TARGETS=ruleset
-# New inputs go to tests/fuzz/corpus/<target>/; commit the interesting ones.
+# New inputs go to build-fuzz/corpus/<target>/ and crashes to build-fuzz/artifacts/: add a
+# crashing input to tests/fuzz/corpus/<target>/ once it is fixed, so make test replays it.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= ruleset expression patient_json patient_yaml calendar
 fuzz:
 	@bash scripts/install-deps.sh fuzz
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCARECOORD_FUZZ=ON -DCARECOORD_WERROR=OFF \
-		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
 		-DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" > build-fuzz.configure.log 2>&1 || (cat build-fuzz.configure.log; exit 1)
 	@cmake --build build-fuzz -j 2 $(addprefix --target fuzz_,$(FUZZ_TARGETS))
 	@for t in $(FUZZ_TARGETS); do \
 		echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
-		build-fuzz/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
-			tests/fuzz/corpus/$$t || exit 1; \
+		mkdir -p build-fuzz/corpus/$$t build-fuzz/artifacts; \
+		build-fuzz/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
+			-artifact_prefix=build-fuzz/artifacts/$$t- build-fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
 	done
 
 clean:
