@@ -12,6 +12,7 @@
 #include "rules/compiler.hpp"
 #include "time/calendar.hpp"
 #include "util/sha256.hpp"
+#include "workflow/workflow.hpp"
 
 namespace carecoord::load {
 
@@ -634,6 +635,8 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
             plan_->triggers.push_back(std::move(ct));
         }
     }
+    if (const YamlNode* w = root.find("workflow"))
+        plan_->workflow = workflow::compile_workflow(*w, workflow::SectionContext{file, *compiler_, *plan_, source_ids_, diags_});
 }
 
 std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode& root) {
@@ -747,6 +750,7 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
         Loader loader(limits, out.diagnostics);
         if (auto plan = loader.load(src, root)) out.plans.push_back(std::move(plan));
     }
+    workflow::check_trigger_references(out.plans, out.diagnostics);
     // Versions of one ruleset must not be in force at the same time.
     for (std::size_t i = 0; i < out.plans.size(); ++i)
         for (std::size_t j = i + 1; j < out.plans.size(); ++j) {
