@@ -42,6 +42,17 @@ bool valid_name(std::string_view s) {
 
 rules::SourceRef ref(const std::string& file, const YamlNode& n) { return rules::SourceRef{file, n.mark.line, n.mark.column}; }
 
+Diagnostic diag_at(const rules::SourceRef& where, const char* code, std::string message, std::string rule = {}) {
+    Diagnostic d;
+    d.code = code;
+    d.file = where.file;
+    d.line = where.line;
+    d.column = where.column;
+    d.message = std::move(message);
+    d.rule_id = std::move(rule);
+    return d;
+}
+
 std::string joined(const std::vector<std::string>& names) {
     std::string out;
     for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
@@ -236,23 +247,15 @@ void SectionCompiler::static_checks() {
     }
     for (std::size_t i = 0; i < n; ++i) {
         const auto& s = wf.states[i];
-        auto diag_at = [&](const char* code, std::string msg) {
-            Diagnostic d;
-            d.code = code;
-            d.file = s.where.file;
-            d.line = s.where.line;
-            d.column = s.where.column;
-            d.message = std::move(msg);
-            c_.diags.push_back(std::move(d));
-        };
         if (!seen[i])
-            diag_at("E0703", "state '" + s.name + "' cannot be reached from the initial state '" +
-                                 wf.states[static_cast<std::size_t>(wf.initial)].name + "'");
+            c_.diags.push_back(diag_at(s.where, "E0703", "state '" + s.name + "' cannot be reached from the initial state '" +
+                                                             wf.states[static_cast<std::size_t>(wf.initial)].name + "'"));
         bool way_out = std::any_of(wf.transitions.begin(), wf.transitions.end(), [&](const Transition& t) {
             return t.to != static_cast<int>(i) && std::find(t.from.begin(), t.from.end(), static_cast<int>(i)) != t.from.end();
         });
         if (!s.final && !way_out)
-            diag_at("E0704", "state '" + s.name + "' is not final and has no transition to another state (add one, or mark it final: true)");
+            c_.diags.push_back(diag_at(s.where, "E0704", "state '" + s.name +
+                                                             "' is not final and has no transition to another state (add one, or mark it final: true)"));
     }
     // At most one unguarded transition per state and event: a second could never be taken.
     for (std::size_t j = 0; j < wf.transitions.size(); ++j) {
@@ -264,15 +267,9 @@ void SectionCompiler::static_checks() {
             auto common = std::find_if(b.from.begin(), b.from.end(),
                                        [&](int s) { return std::find(a.from.begin(), a.from.end(), s) != a.from.end(); });
             if (common == b.from.end()) continue;
-            Diagnostic d;
-            d.code = "E0705";
-            d.file = b.where.file;
-            d.line = b.where.line;
-            d.column = b.where.column;
-            d.message = "event '" + wf.events[static_cast<std::size_t>(b.event)].name + "' has two unguarded transitions from state '" +
+            c_.diags.push_back(diag_at(b.where, "E0705", "event '" + wf.events[static_cast<std::size_t>(b.event)].name + "' has two unguarded transitions from state '" +
                         wf.states[static_cast<std::size_t>(*common)].name + "' (the other at line " + std::to_string(a.where.line) +
-                        "); give the first a `when`";
-            c_.diags.push_back(std::move(d));
+                        "); give the first a `when`"));
             break;
         }
     }
@@ -310,14 +307,8 @@ void check_trigger_references(const std::vector<std::shared_ptr<const rules::Pla
         for (const auto& tr : p->workflow->transitions)
             for (const auto& task : tr.tasks) {
                 if (task.trigger.empty() || triggers.count(task.trigger)) continue;
-                Diagnostic d;
-                d.code = "E0706";
-                d.file = task.where.file;
-                d.line = task.where.line;
-                d.column = task.where.column;
-                d.rule_id = task.id;
-                d.message = "unknown trigger '" + task.trigger + "': no loaded ruleset defines it (load the rulesets with the triggers too)";
-                diags.push_back(std::move(d));
+                diags.push_back(diag_at(task.where, "E0706", "unknown trigger '" + task.trigger +
+                                        "': no loaded ruleset defines it (load the rulesets with the triggers too)", task.id));
             }
     }
 }

@@ -242,13 +242,7 @@ TEST_CASE("care plan: TCM contact due dates on both sides of holidays") {
 
 TEST_CASE("care plan: a discharge to a facility continues the transition without community follow-up") {
     Patient p = patient();
-    Encounter e;
-    e.id = "e7";
-    e.encounter_class = EncounterClass::inpatient;
-    e.admit = T("2026-05-18T08:00");
-    e.discharge = T("2026-05-22T15:00");
-    e.disposition = Disposition::snf;
-    p.encounters.push_back(e);
+    p.encounters.push_back(inpatient_stay("e7", Disposition::snf));
     auto snf = apply_event(defaults(), p, in_state("reassessment_due"),
                            ev("discharged", "2026-05-22T15:00", {{"encounter", std::string("e7")}}));
     REQUIRE(snf.ok());
@@ -312,13 +306,7 @@ TEST_CASE("care plan: applying an event twice changes nothing the second time") 
 
 TEST_CASE("care plan: replaying a patient's year, admission to closure") {
     Patient p = patient();
-    Encounter e1;
-    e1.id = "e1";
-    e1.encounter_class = EncounterClass::inpatient;
-    e1.admit = T("2026-05-18T08:00");
-    e1.discharge = T("2026-05-22T15:00");
-    e1.disposition = Disposition::home;
-    p.encounters.push_back(e1);
+    p.encounters.push_back(inpatient_stay("e1", Disposition::home));
     p.care_plan.last_comprehensive_assessment = D("2026-03-10");
 
     const std::vector<CarePlanEvent> log = {

@@ -48,6 +48,17 @@ inline Patient patient() {
     return p;
 }
 
+// An inpatient stay admitted Monday 2026-05-18 08:00, discharged Friday 2026-05-22 15:00.
+inline Encounter inpatient_stay(std::string id, std::optional<Disposition> disposition) {
+    Encounter e;
+    e.id = std::move(id);
+    e.encounter_class = EncounterClass::inpatient;
+    e.admit = T("2026-05-18T08:00");
+    e.discharge = T("2026-05-22T15:00");
+    e.disposition = disposition;
+    return e;
+}
+
 inline std::string due_text(const CarePlanTask& t) {
     return t.due_time ? time::format_datetime(*t.due_time) : time::format_date(t.due);
 }
