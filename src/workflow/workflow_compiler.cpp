@@ -197,6 +197,7 @@ void SectionCompiler::transition(const YamlNode& t) {
     std::vector<const YamlNode*> events;
     if (on->is_sequence()) for (const auto& e : on->items) events.push_back(&e);
     else events.push_back(on);
+    std::size_t first_diag = c_.diags.size();
     for (const YamlNode* e : events) {
         Transition one = tr;
         one.where = ref(c_.file, *e);
@@ -208,6 +209,13 @@ void SectionCompiler::transition(const YamlNode& t) {
         compile_body(t, one);
         if (ok) wf_->transitions.push_back(std::move(one));
     }
+    // The same expression compiled for several events reports a mistake once.
+    auto same = [](const Diagnostic& a, const Diagnostic& b) {
+        return a.code == b.code && a.line == b.line && a.column == b.column && a.message == b.message;
+    };
+    for (std::size_t i = first_diag; i < c_.diags.size(); ++i)
+        for (std::size_t j = c_.diags.size(); j-- > i + 1;)
+            if (same(c_.diags[i], c_.diags[j])) c_.diags.erase(c_.diags.begin() + static_cast<std::ptrdiff_t>(j));
 }
 
 void SectionCompiler::compile_body(const YamlNode& t, Transition& tr) {

@@ -136,6 +136,14 @@ TEST_CASE("workflow load: an unknown trigger (E0706) and event names in expressi
     CHECK_MESSAGE(has(trig.diagnostics(), "E0406", 6, 21), dump(trig.diagnostics()));
 }
 
+TEST_CASE("workflow load: one transition on several events reports a mistake once") {
+    // `{` is column 7; `when:` 40-44; the expression starts at 46 and `nope` is unknown.
+    auto ds = load_errors(workflow("    - {from: a, on: [go, stop], to: b, when: nope}\n"   // 15
+                                   "    - {from: b, on: stop, to: c}\n"));
+    CHECK_MESSAGE(has(ds, "E0402", 15, 46), dump(ds));
+    CHECK(ds.size() == 1);
+}
+
 TEST_CASE("workflow load: a task needs an id and a due rule, or a trigger without one") {
     auto ds = load_errors(workflow("    - from: a\n"                                               // 15
                                    "      on: go\n"                                                // 16
@@ -186,6 +194,24 @@ TEST_CASE("workflow: guards read the patient; due rules count business days from
     auto five = apply_event(*engine, p, in_state("b"), ev("stop", "2026-05-22T15:00", {{"score", 5.0}}), "wf");
     REQUIRE(five.ok());
     CHECK(five->state.state == "a");
+
+    // A due rule that needs data the patient does not have: an error naming the field.
+    auto unknown_due = Engine::load_string(kHeader + workflow(
+        "    - from: a\n"
+        "      on: go\n"
+        "      to: b\n"
+        "      actions:\n"
+        "        - task: {id: visit, due: if social.food_insecurity then date(event) else 1 day after date(event)}\n"
+        "    - {from: b, on: stop, to: c}\n"), "wf.yaml");
+    REQUIRE_MESSAGE(unknown_due.ok(), dump(unknown_due.diagnostics()));
+    auto missing = apply_event(*unknown_due, p, start, ev("go", "2026-05-22T15:00"), "wf");
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.diagnostics()[0].code == "E0714");
+    CHECK(missing.diagnostics()[0].message.find("social.food_insecurity") != std::string::npos);
+    p.social.food_insecurity = false;
+    auto known = apply_event(*unknown_due, p, start, ev("go", "2026-05-22T15:00"), "wf");
+    REQUIRE(known.ok());
+    CHECK(due_text(known->created[0]) == "2026-05-23");
 
     // A ruleset without a workflow section, or an unknown id.
     auto none = apply_event(*engine, p, start, ev("go", "2026-05-22T15:00"), "care_plan");
