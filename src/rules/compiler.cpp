@@ -275,7 +275,8 @@ std::int32_t Compiler::compile(std::string_view text, const TextOrigin& at, cons
         const Expr& e = std::get<0>(parsed);
         root = compile_expr(e, scope);
         if (used_tier_ && !ctx.allow_tier)
-            error(e, "E0406", "'tier' cannot be used here: tier rules decide the tier");
+            error(e, "E0406", ctx.allow_event ? "'tier' cannot be used in a workflow: a tier change is an event (tier_changed)"
+                                              : "'tier' cannot be used here: tier rules decide the tier");
         if (expect && type_of(root).kind != *expect) {
             Type want = make(*expect);
             error(e, "E0403", "expected a " + type_name(want) + ", found a " + type_name(type_of(root)));

@@ -24,6 +24,18 @@ Diagnostic error(const char* code, std::string message, std::string rule = {}) {
     return d;
 }
 
+// Exceptions do not escape the API: out of memory and internal errors become diagnostics.
+template <class F>
+auto guarded(const char* what, F&& f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (const std::bad_alloc&) {
+        return error("E0001", std::string("out of memory while ") + what);
+    } catch (const std::exception& e) {
+        return error("E0002", std::string("internal error while ") + what + ": " + e.what());
+    }
+}
+
 std::string joined(const std::vector<std::string>& names) {
     std::string out;
     for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
@@ -134,26 +146,30 @@ Result<CarePlanTask> make_task(const Engine& engine, const Patient& patient, con
 std::string event_key(const CarePlanEvent& event) { return event.type + "@" + time::format_datetime(event.time); }
 
 Result<CarePlanRecord> start_care_plan(const Engine& engine, Date on, std::string_view workflow) {
-    auto plan = workflow_plan(engine, workflow, on);
-    if (!plan) return plan.diagnostics();
-    const auto& wf = *(*plan)->workflow;
-    CarePlanRecord s;
-    s.state = wf.states[static_cast<std::size_t>(wf.initial)].name;
-    return s;
+    return guarded("starting a care plan", [&]() -> Result<CarePlanRecord> {
+        auto plan = workflow_plan(engine, workflow, on);
+        if (!plan) return plan.diagnostics();
+        const auto& wf = *(*plan)->workflow;
+        CarePlanRecord s;
+        s.state = wf.states[static_cast<std::size_t>(wf.initial)].name;
+        return s;
+    });
 }
 
 Result<std::vector<std::string>> allowed_events(const Engine& engine, std::string_view state, Date on, std::string_view workflow) {
-    auto plan = workflow_plan(engine, workflow, on);
-    if (!plan) return plan.diagnostics();
-    const auto& wf = *(*plan)->workflow;
-    int s = wf.state_index(state);
-    if (s < 0) return error("E0717", "'" + std::string(state) + "' is not a state of workflow '" + std::string(workflow) + "'");
-    return wf.allowed_events(s);
+    return guarded("listing allowed events", [&]() -> Result<std::vector<std::string>> {
+        auto plan = workflow_plan(engine, workflow, on);
+        if (!plan) return plan.diagnostics();
+        const auto& wf = *(*plan)->workflow;
+        int s = wf.state_index(state);
+        if (s < 0) return error("E0717", "'" + std::string(state) + "' is not a state of workflow '" + std::string(workflow) + "'");
+        return wf.allowed_events(s);
+    });
 }
 
 Result<EventOutcome> apply_event(const Engine& engine, const Patient& patient, const CarePlanRecord& current,
                                  const CarePlanEvent& event, std::string_view workflow) {
-    try {
+    return guarded("applying an event", [&]() -> Result<EventOutcome> {
         Date on = time::date_of(event.time);
         auto plan_r = workflow_plan(engine, workflow, on);
         if (!plan_r) return plan_r.diagnostics();
@@ -225,35 +241,33 @@ Result<EventOutcome> apply_event(const Engine& engine, const Patient& patient, c
         out.state.applied.push_back(std::move(key));
         out.state.last_event = event.time;
         return out;
-    } catch (const std::bad_alloc&) {
-        return error("E0001", "out of memory while applying an event");
-    } catch (const std::exception& e) {
-        return error("E0002", std::string("internal error while applying an event: ") + e.what());
-    }
+    });
 }
 
 Result<CarePlanRecord> replay_events(const Engine& engine, const Patient& patient, std::span<const CarePlanEvent> log,
                                     std::string_view workflow) {
-    std::vector<std::size_t> order(log.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return log[a].time < log[b].time; });
-    Date start_on{};
-    if (!order.empty()) start_on = time::date_of(log[order.front()].time);
-    else if (auto it = engine.state().by_id.find(std::string(workflow)); it != engine.state().by_id.end() && !it->second.empty())
-        start_on = it->second.front()->effective_from;  // an empty log: the earliest version's initial state
-    auto state = start_care_plan(engine, start_on, workflow);
-    if (!state) return state.diagnostics();
-    CarePlanRecord s = std::move(*state);
-    for (std::size_t i : order) {
-        auto out = apply_event(engine, patient, s, log[i], workflow);
-        if (!out) {
-            auto diags = out.diagnostics();
-            for (auto& d : diags) d.message = "event " + std::to_string(i + 1) + " of the log: " + d.message;
-            return diags;
+    return guarded("replaying events", [&]() -> Result<CarePlanRecord> {
+        std::vector<std::size_t> order(log.size());
+        std::iota(order.begin(), order.end(), std::size_t{0});
+        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return log[a].time < log[b].time; });
+        Date start_on{};
+        if (!order.empty()) start_on = time::date_of(log[order.front()].time);
+        else if (auto it = engine.state().by_id.find(std::string(workflow)); it != engine.state().by_id.end() && !it->second.empty())
+            start_on = it->second.front()->effective_from;  // an empty log: the earliest version's initial state
+        auto state = start_care_plan(engine, start_on, workflow);
+        if (!state) return state.diagnostics();
+        CarePlanRecord s = std::move(*state);
+        for (std::size_t i : order) {
+            auto out = apply_event(engine, patient, s, log[i], workflow);
+            if (!out) {
+                auto diags = out.diagnostics();
+                for (auto& d : diags) d.message = "event " + std::to_string(i + 1) + " of the log: " + d.message;
+                return diags;
+            }
+            s = std::move(out->state);
         }
-        s = std::move(out->state);
-    }
-    return s;
+        return s;
+    });
 }
 
 }  // namespace carecoord

@@ -1,8 +1,12 @@
 // Load-time checks of a workflow section: each error with its code, line and column (counted
 // by hand in the YAML text below), and a small workflow whose guards read the patient and
 // whose due rules count business days from the event.
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include "workflow_test_support.hpp"
 
@@ -217,4 +221,40 @@ TEST_CASE("workflow: guards read the patient; due rules count business days from
     auto none = apply_event(*engine, p, start, ev("go", "2026-05-22T15:00"), "care_plan");
     REQUIRE_FALSE(none.ok());
     CHECK(none.diagnostics()[0].code == "E0715");
+}
+
+TEST_CASE("workflow: a trigger task uses the trigger version in force at the event's date") {
+    // The trigger ruleset starts on 2026-06-01; its anchor is a date, so the event's date
+    // anchors it: 3 days after 2026-06-01 is 2026-06-04.
+    namespace fs = std::filesystem;
+    fs::path dir = fs::temp_directory_path() / ("carecoord_workflow_trigger_test_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    std::ofstream(dir / "wf.yaml") << kHeader + workflow("    - from: a\n"
+                                                         "      on: go\n"
+                                                         "      to: b\n"
+                                                         "      actions: [{task: {trigger: call}}]\n"
+                                                         "    - {from: b, on: stop, to: c}\n");
+    std::ofstream(dir / "trig.yaml") << "schema_version: 1\nruleset: trig\nversion: 1.0.0\n"
+                                        "effective: {from: 2026-06-01, until: null}\n"
+                                        "triggers:\n  - {id: call, anchor: as_of, due: 3 days after anchor, action: Call}\n";
+    auto engine = Engine::load_directory(dir.string());
+    fs::remove_all(dir);
+    REQUIRE_MESSAGE(engine.ok(), dump(engine.diagnostics()));
+    auto before = apply_event(*engine, patient(), in_state("a"), ev("go", "2026-05-31T23:59"), "wf");
+    REQUIRE_FALSE(before.ok());
+    CHECK(before.diagnostics()[0].code == "E0716");
+    auto on = apply_event(*engine, patient(), in_state("a"), ev("go", "2026-06-01T00:00"), "wf");
+    REQUIRE(on.ok());
+    REQUIRE(on->created.size() == 1);
+    CHECK(on->created[0].id == "call@2026-06-01T00:00");
+    CHECK(due_text(on->created[0]) == "2026-06-04");
+    CHECK(on->created[0].action == "Call");
+}
+
+TEST_CASE("workflow load: tier is not available in a workflow") {
+    auto ds = load_errors(workflow("    - {from: a, on: go, to: b, when: tier == \"routine\"}\n"
+                                   "    - {from: b, on: stop, to: c}\n"));
+    REQUIRE(!ds.empty());
+    CHECK(ds[0].code == "E0406");
+    CHECK(ds[0].message.find("workflow") != std::string::npos);
 }
