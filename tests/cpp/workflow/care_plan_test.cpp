@@ -260,6 +260,7 @@ TEST_CASE("care plan: a discharge to a facility continues the transition without
                                ev("discharged", "2026-05-22T15:00", {{"encounter", std::string("e7")}}));
     REQUIRE(unknown.ok());
     CHECK(unknown->created.size() == 2);
+    CHECK(unknown->missing == std::vector<std::string>{"encounters[].disposition"});
 }
 
 TEST_CASE("care plan: a hospitalization, a change in condition, a failed medication call for reassessment in 14 days") {
@@ -413,4 +414,11 @@ TEST_CASE("care plan: replay reports the position of a refused event") {
     auto empty = replay_events(defaults(), patient(), std::vector<CarePlanEvent>{});
     REQUIRE(empty.ok());
     CHECK(empty->state == "identified");
+}
+
+TEST_CASE("care plan: a workflow-only ruleset is not part of a determination") {
+    auto det = defaults().evaluate(patient(), D("2026-06-10"));
+    REQUIRE(det.ok());
+    for (const auto& r : det->rulesets) CHECK(r.id != "care_plan");
+    CHECK(det->rulesets.size() == 3);  // intensity, programs, triggers
 }
