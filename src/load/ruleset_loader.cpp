@@ -8,10 +8,12 @@
 #include <sstream>
 
 #include "carecoord/version.hpp"
+#include "load/section_reader.hpp"
 #include "load/yaml_tree.hpp"
 #include "rules/compiler.hpp"
 #include "time/calendar.hpp"
 #include "util/sha256.hpp"
+#include "workflow/workflow.hpp"
 
 namespace carecoord::load {
 
@@ -107,69 +109,25 @@ private:
         const YamlNode* root;
     };
 
+    // The shared section helpers (load/section_reader.hpp), for one file of this ruleset.
+    SectionReader reader(const std::string& file) const { return SectionReader{file, diags_}; }
     void diag(const std::string& file, const YamlNode& at, const char* code, std::string message, std::string rule = {}) {
-        Diagnostic d;
-        d.code = code;
-        d.file = file;
-        d.line = at.mark.line;
-        d.column = at.mark.column;
-        d.message = std::move(message);
-        d.rule_id = std::move(rule);
-        diags_.push_back(std::move(d));
+        reader(file).diag(at, code, std::move(message), std::move(rule));
     }
-
-    TextOrigin origin(const std::string& file, const YamlNode& n) const {
-        TextOrigin o;
-        o.file = file;
-        o.line = n.mark.line;
-        o.column = n.mark.column;
-        o.quoted = n.quoted;
-        // Block scalars put their text on the lines after the indicator.
-        o.block = n.quoted && n.scalar.find('\n') != std::string::npos;
-        return o;
-    }
-
+    TextOrigin origin(const std::string& file, const YamlNode& n) const { return reader(file).origin(n); }
     bool check_keys(const std::string& file, const YamlNode& map, const std::set<std::string, std::less<>>& allowed,
                     std::string_view what) {
-        bool ok = true;
-        for (const auto& [k, v] : map.entries)
-            if (!allowed.count(k.scalar)) {
-                std::string list;
-                for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-                diag(file, k, "E0301", "unknown key '" + k.scalar + "' in " + std::string(what) + " (allowed: " + list + ")");
-                ok = false;
-            }
-        return ok;
+        return reader(file).check_keys(map, allowed, what);
     }
-
     const YamlNode* want_map(const std::string& file, const YamlNode* n, std::string_view what) {
-        if (!n || n->is_null()) return nullptr;
-        if (!n->is_mapping()) {
-            diag(file, *n, "E0303", std::string(what) + " must be a mapping, found a " + std::string(n->kind_name()));
-            return nullptr;
-        }
-        return n;
+        return reader(file).want_map(n, what);
     }
     const YamlNode* want_seq(const std::string& file, const YamlNode* n, std::string_view what) {
-        if (!n || n->is_null()) return nullptr;
-        if (!n->is_sequence()) {
-            diag(file, *n, "E0303", std::string(what) + " must be a list, found a " + std::string(n->kind_name()));
-            return nullptr;
-        }
-        return n;
+        return reader(file).want_seq(n, what);
     }
     bool want_text(const std::string& file, const YamlNode* n, std::string_view what, std::string& out, bool required,
                    const YamlNode& parent) {
-        if (!n || n->is_null()) {
-            if (required) diag(file, parent, "E0302", "missing required key '" + std::string(what) + "'");
-            return false;
-        }
-        if (!n->is_scalar()) {
-            diag(file, *n, "E0303", "'" + std::string(what) + "' must be text, found a " + std::string(n->kind_name()));
-            return false;
-        }
-        out = n->scalar;
-        return true;
+        return reader(file).want_text(n, what, out, required, parent);
     }
 
     void collect_units(const std::string& file, const std::string& dir, const YamlNode& root, std::set<std::string>& seen,
@@ -634,6 +592,8 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
             plan_->triggers.push_back(std::move(ct));
         }
     }
+    if (const YamlNode* w = root.find("workflow"))
+        plan_->workflow = workflow::compile_workflow(*w, workflow::SectionContext{file, *compiler_, *plan_, source_ids_, diags_});
 }
 
 std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode& root) {
@@ -747,6 +707,7 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
         Loader loader(limits, out.diagnostics);
         if (auto plan = loader.load(src, root)) out.plans.push_back(std::move(plan));
     }
+    workflow::check_trigger_references(out.plans, out.diagnostics);
     // Versions of one ruleset must not be in force at the same time.
     for (std::size_t i = 0; i < out.plans.size(); ++i)
         for (std::size_t j = i + 1; j < out.plans.size(); ++j) {

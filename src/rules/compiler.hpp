@@ -28,6 +28,10 @@ struct ExprContext {
     bool allow_tier = true;        // false in tier rules (the tier is what they decide)
     bool allow_anchor = false;     // triggers: `anchor`
     Type anchor_type{};            // date or datetime
+    // Workflows: `event` (its time), `event.time`, `event.type` and `event.payload.NAME`, with
+    // the payload fields the event declares (slot = index).
+    bool allow_event = false;
+    const std::vector<std::pair<std::string, Type>>* event_payload = nullptr;
 };
 
 class Compiler {
@@ -83,6 +87,7 @@ private:
     std::int32_t compile_expr(const Expr& e, Scope& scope);
     std::int32_t compile_name(const Expr& e, Scope& scope);
     std::int32_t compile_member(const Expr& e, Scope& scope);
+    std::int32_t compile_event(const Expr& e);
     std::int32_t compile_binary(const Expr& e, Scope& scope);
     std::int32_t compile_compare(const Expr& e, std::int32_t a, std::int32_t b, CmpOp op);
     std::int32_t compile_in(const Expr& e, std::int32_t a, const Expr& rhs, Scope& scope, bool negate);

@@ -1,0 +1,86 @@
+// Reading the sections of one ruleset file: diagnostics at a node's position, key checks,
+// and "this must be a mapping / list / text" with the stable codes of the error table.
+#pragma once
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "carecoord/diagnostic.hpp"
+#include "load/yaml_tree.hpp"
+#include "rules/compiler.hpp"
+
+namespace carecoord::load {
+
+struct SectionReader {
+    std::string file;
+    std::vector<Diagnostic>& diags;
+
+    void diag(const YamlNode& at, const char* code, std::string message, std::string rule = {}) const {
+        Diagnostic d;
+        d.code = code;
+        d.file = file;
+        d.line = at.mark.line;
+        d.column = at.mark.column;
+        d.message = std::move(message);
+        d.rule_id = std::move(rule);
+        diags.push_back(std::move(d));
+    }
+
+    // Where an expression's text starts, for the compiler's positions.
+    rules::TextOrigin origin(const YamlNode& n) const {
+        rules::TextOrigin o;
+        o.file = file;
+        o.line = n.mark.line;
+        o.column = n.mark.column;
+        o.quoted = n.quoted;
+        o.block = n.quoted && n.scalar.find('\n') != std::string::npos;  // | or >: text on the next lines
+        return o;
+    }
+
+    bool check_keys(const YamlNode& map, const std::set<std::string, std::less<>>& allowed, std::string_view what) const {
+        bool ok = true;
+        for (const auto& [k, v] : map.entries)
+            if (!allowed.count(k.scalar)) {
+                std::string list;
+                for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+                diag(k, "E0301", "unknown key '" + k.scalar + "' in " + std::string(what) + " (allowed: " + list + ")");
+                ok = false;
+            }
+        return ok;
+    }
+
+    const YamlNode* want_map(const YamlNode* n, std::string_view what) const {
+        if (!n || n->is_null()) return nullptr;
+        if (!n->is_mapping()) {
+            diag(*n, "E0303", std::string(what) + " must be a mapping, found a " + std::string(n->kind_name()));
+            return nullptr;
+        }
+        return n;
+    }
+
+    const YamlNode* want_seq(const YamlNode* n, std::string_view what) const {
+        if (!n || n->is_null()) return nullptr;
+        if (!n->is_sequence()) {
+            diag(*n, "E0303", std::string(what) + " must be a list, found a " + std::string(n->kind_name()));
+            return nullptr;
+        }
+        return n;
+    }
+
+    bool want_text(const YamlNode* n, std::string_view what, std::string& out, bool required, const YamlNode& parent) const {
+        if (!n || n->is_null()) {
+            if (required) diag(parent, "E0302", "missing required key '" + std::string(what) + "'");
+            return false;
+        }
+        if (!n->is_scalar()) {
+            diag(*n, "E0303", "'" + std::string(what) + "' must be text, found a " + std::string(n->kind_name()));
+            return false;
+        }
+        out = n->scalar;
+        return true;
+    }
+};
+
+}  // namespace carecoord::load
