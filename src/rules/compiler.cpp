@@ -227,7 +227,7 @@ std::int32_t Compiler::ensure_fact(const std::string& name, const Expr& at) {
         std::variant<Expr, ParseError> parsed = parse_expression(f.text, limits_, nodes_budget_used_);
         if (parsed.index() == 1) {
             const auto& pe = std::get<1>(parsed);
-            diagnostics_.push_back(make_diagnostic(pe.offset, "E0401", pe.message));
+            diagnostics_.push_back(make_diagnostic(pe.offset, pe.over_limit ? "E0105" : "E0401", pe.message));
         } else {
             Scope scope;
             root = compile_expr(std::get<0>(parsed), scope);
@@ -268,7 +268,7 @@ std::int32_t Compiler::compile(std::string_view text, const TextOrigin& at, cons
         auto parsed = parse_expression(text, limits_, nodes_budget_used_);
         if (parsed.index() == 1) {
             const auto& pe = std::get<1>(parsed);
-            diagnostics_.push_back(make_diagnostic(pe.offset, "E0401", pe.message));
+            diagnostics_.push_back(make_diagnostic(pe.offset, pe.over_limit ? "E0105" : "E0401", pe.message));
             return -1;
         }
         Scope scope;

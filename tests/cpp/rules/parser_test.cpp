@@ -178,6 +178,7 @@ TEST_CASE("syntax errors name the problem at its offset") {
         ParseError e = error_of(text);
         CHECK_MESSAGE(e.offset == offset, text, " -> ", e.message);
         CHECK_MESSAGE(e.message.find(words) != std::string::npos, text, " -> ", e.message);
+        CHECK_FALSE(e.over_limit);  // a syntax error (E0401), not a limit (E0105)
     };
     check("a = b", 2, "'=='");
     check("a ! b", 2, "'not'");
@@ -213,6 +214,7 @@ TEST_CASE("nesting depth and node count are limited") {
     std::string deep = std::string(100, '(') + "x" + std::string(100, ')');
     ParseError e = error_of(deep);
     CHECK(e.message.find("max_expression_depth") != std::string::npos);
+    CHECK(e.over_limit);
     std::string nots;
     for (int i = 0; i < 1000; ++i) nots += "not ";
     CHECK(error_of(nots + "x").message.find("max_expression_depth") != std::string::npos);
@@ -227,4 +229,5 @@ TEST_CASE("nesting depth and node count are limited") {
     auto r = parse_expression("a + b", small, nodes);              // would be nodes 4, 5, 6
     REQUIRE(r.index() == 1);
     CHECK(std::get<1>(r).message.find("max_expression_nodes") != std::string::npos);
+    CHECK(std::get<1>(r).over_limit);
 }
