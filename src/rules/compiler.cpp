@@ -488,8 +488,10 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
         return node(std::move(n));
     }
     // 3. Facts and parameters.
-    if (facts_.count(name)) {
+    if (auto fact = facts_.find(name); fact != facts_.end()) {
         std::int32_t slot = ensure_fact(name, e);
+        if (fact->second.uses_tier && ctx_ && !ctx_->allow_tier)
+            error(e, "E0406", "fact '" + name + "' reads 'tier', which cannot be used here: tier rules decide the tier");
         Node n;
         n.op = Op::fact;
         n.extra = slot;
@@ -528,7 +530,10 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
     if (name == "as_of") { n.op = Op::as_of; n.type = make(TypeKind::date); return node(std::move(n)); }
     if (name == "age") { n.op = Op::age; n.type = make(TypeKind::number); return node(std::move(n)); }
     if (name == "tier" || name == "previous_tier") {
-        if (name == "tier") used_tier_ = true;
+        if (name == "tier") {
+            if (ctx_ && !ctx_->allow_tier) error(e, "E0406", "'tier' cannot be used here: tier rules decide the tier");
+            used_tier_ = true;
+        }
         n.op = name == "tier" ? Op::tier : Op::previous_tier;
         n.type = make(TypeKind::string);
         return node(std::move(n));
