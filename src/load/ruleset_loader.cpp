@@ -189,7 +189,12 @@ private:
     std::vector<std::unique_ptr<YamlNode>> owned_;  // included libraries' trees
     std::map<std::string, time::Calendar, std::less<>> calendars_;
     std::set<std::string, std::less<>> source_ids_;
+    std::map<std::string, std::string, std::less<>> defined_at_;  // "valueset x" -> "file:line:col"
 };
+
+std::string place(const std::string& file, const YamlNode& n) {
+    return file + ":" + std::to_string(n.mark.line) + ":" + std::to_string(n.mark.column);
+}
 
 bool valid_id(std::string_view s) {
     if (s.empty() || s.size() > 128) return false;
@@ -269,8 +274,8 @@ void Loader::declare_valuesets(const Unit& u) {
     const YamlNode* vss = want_map(u.file, u.root->find("valuesets"), "valuesets");
     if (!vss) return;
     for (const auto& [name, body] : vss->entries) {
-        if (plan_->valuesets.find(name.scalar) >= 0) {
-            diag(u.file, name, "E0306", "value set '" + name.scalar + "' is defined twice");
+        if (auto [first, added] = defined_at_.emplace("valueset " + name.scalar, place(u.file, name)); !added) {
+            diag(u.file, name, "E0306", "value set '" + name.scalar + "' is defined twice; first at " + first->second);
             continue;
         }
         if (!valid_id(name.scalar)) {
@@ -441,8 +446,8 @@ void Loader::declare_calendars(const Unit& u) {
         return 0;
     };
     for (const auto& [name, body] : cals->entries) {
-        if (calendars_.count(name.scalar)) {
-            diag(u.file, name, "E0306", "calendar '" + name.scalar + "' is defined twice");
+        if (auto [first, added] = defined_at_.emplace("calendar " + name.scalar, place(u.file, name)); !added) {
+            diag(u.file, name, "E0306", "calendar '" + name.scalar + "' is defined twice; first at " + first->second);
             continue;
         }
         if (!body.is_mapping()) {

@@ -135,17 +135,24 @@ bool Compiler::parse_literal(std::string_view text, Value& value, Type& type) {
     }
 }
 
+bool Compiler::is_new_name(const std::string& name, const TextOrigin& at) {
+    const TextOrigin* first = nullptr;
+    if (auto p = params_.find(name); p != params_.end()) first = &p->second.at;
+    else if (auto f = facts_.find(name); f != facts_.end()) first = &f->second.at;
+    if (!first) return true;
+    Diagnostic d;
+    d.code = "E0306";
+    d.message = "'" + name + "' is defined twice; first at " + first->file + ":" + std::to_string(first->line) + ":" +
+                std::to_string(first->column);
+    d.file = at.file;
+    d.line = at.line;
+    d.column = at.column;
+    diagnostics_.push_back(std::move(d));
+    return false;
+}
+
 bool Compiler::declare_parameter(const std::string& name, Value value, Type type, const TextOrigin& at) {
-    if (params_.count(name) || facts_.count(name)) {
-        Diagnostic d;
-        d.code = "E0306";
-        d.message = "'" + name + "' is defined twice";
-        d.file = at.file;
-        d.line = at.line;
-        d.column = at.column;
-        diagnostics_.push_back(std::move(d));
-        return false;
-    }
+    if (!is_new_name(name, at)) return false;
     params_[name] = ParamDecl{value, type, -1, at};
     return true;
 }
@@ -160,16 +167,7 @@ bool Compiler::declare_list_parameter(const std::string& name, LiteralList list,
 }
 
 bool Compiler::declare_fact(const std::string& name, std::string text, std::string description, const TextOrigin& at) {
-    if (params_.count(name) || facts_.count(name)) {
-        Diagnostic d;
-        d.code = "E0306";
-        d.message = "'" + name + "' is defined twice";
-        d.file = at.file;
-        d.line = at.line;
-        d.column = at.column;
-        diagnostics_.push_back(std::move(d));
-        return false;
-    }
+    if (!is_new_name(name, at)) return false;
     facts_[name] = FactDecl{std::move(text), std::move(description), at, 0, -1, false};
     return true;
 }

@@ -78,6 +78,8 @@ private:
         TextOrigin at;
     };
 
+    // False (and reported, naming the first definition) when a parameter or fact has the name.
+    bool is_new_name(const std::string& name, const TextOrigin& at);
     std::int32_t node(Node n);
     std::int32_t constant(Value v, Type t);
     std::int32_t compile_expr(const Expr& e, Scope& scope);
