@@ -93,6 +93,55 @@ const std::set<std::string, std::less<>> kLibraryKeys = {
     "schema_version", "kind", "library", "description", "sources", "include", "parameters", "valuesets",
     "facts", "calendars"};
 
+// A file's text with the offset of each line, to map scalars back onto their source.
+struct SourceLines {
+    std::string text;
+    std::vector<std::size_t> line_starts;
+};
+
+// The line and column of each byte of a scalar's text. The text differs from its source by
+// quotes and escapes, a block scalar's indicator line, indentation and folded line breaks:
+// walk the source from the scalar's start and match the text's bytes in order, skipping
+// what the text does not hold (a folded line break matches the space it became).
+std::vector<rules::TextPos> locate_scalar(const SourceLines& src, const YamlNode& n) {
+    std::vector<rules::TextPos> out;
+    if (n.mark.line < 1 || static_cast<std::size_t>(n.mark.line) > src.line_starts.size()) return out;
+    const std::string_view s = src.text;
+    std::size_t j = src.line_starts[static_cast<std::size_t>(n.mark.line - 1)] + static_cast<std::size_t>(n.mark.column - 1);
+    int line = n.mark.line;
+    int column = n.mark.column;
+    auto step = [&] {
+        if (s[j] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+        ++j;
+    };
+    if (j >= s.size()) return out;
+    char style = s[j];
+    if (style == '"' || style == '\'') {
+        step();
+    } else if (style == '|' || style == '>') {
+        while (j < s.size() && s[j] != '\n') step();
+    } else {
+        style = 0;
+    }
+    auto escape_at = [&](std::size_t k) {
+        return (style == '"' && s[k] == '\\') || (style == '\'' && s[k] == '\'' && k + 1 < s.size() && s[k + 1] == '\'');
+    };
+    out.reserve(n.scalar.size());
+    for (char v : n.scalar) {
+        while (j < s.size() && !escape_at(j) && s[j] != v && !(v == ' ' && s[j] == '\n')) step();
+        if (j >= s.size()) return {};  // the text does not match its source: no positions
+        out.push_back(rules::TextPos{line, column});
+        if (escape_at(j)) step();
+        step();
+    }
+    return out;
+}
+
 class Loader {
 public:
     Loader(const RulesetLimits& limits, std::vector<Diagnostic>& diags) : limits_(limits), diags_(diags) {}
@@ -123,10 +172,16 @@ private:
         o.file = file;
         o.line = n.mark.line;
         o.column = n.mark.column;
-        o.quoted = n.quoted;
-        // Block scalars put their text on the lines after the indicator.
-        o.block = n.quoted && n.scalar.find('\n') != std::string::npos;
+        if (auto it = sources_.find(file); it != sources_.end()) o.chars = locate_scalar(it->second, n);
         return o;
+    }
+
+    void add_source(const std::string& file, std::string text) {
+        SourceLines& s = sources_[file];
+        s.text = std::move(text);
+        s.line_starts = {0};
+        for (std::size_t i = 0; i < s.text.size(); ++i)
+            if (s.text[i] == '\n') s.line_starts.push_back(i + 1);
     }
 
     bool check_keys(const std::string& file, const YamlNode& map, const std::set<std::string, std::less<>>& allowed,
@@ -190,6 +245,7 @@ private:
     std::map<std::string, time::Calendar, std::less<>> calendars_;
     std::set<std::string, std::less<>> source_ids_;
     std::map<std::string, std::string, std::less<>> defined_at_;  // "valueset x" -> "file:line:col"
+    std::map<std::string, SourceLines, std::less<>> sources_;     // every file read, for positions
 };
 
 std::string place(const std::string& file, const YamlNode& n) {
@@ -263,6 +319,7 @@ void Loader::collect_units(const std::string& file, const std::string& dir, cons
         hash.update(item.scalar);
         hash.update(std::string_view("\0", 1));
         hash.update(text);
+        add_source(p.string(), std::move(text));
         owned_.push_back(std::make_unique<YamlNode>(std::move(tree.value())));
         const YamlNode& lib = *owned_.back();
         check_keys(p.string(), lib, kLibraryKeys, "a library");
@@ -690,6 +747,7 @@ std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode&
     hash.update(src.text);
     std::set<std::string> seen;
     units_.clear();
+    add_source(file, src.text);
     collect_units(file, src.dir, root, seen, hash, 0);
     plan_->sha256 = hash.hex_finish();
     compiler_ = std::make_unique<Compiler>(*plan_, diags_,

@@ -56,23 +56,18 @@ Diagnostic Compiler::make_diagnostic(int offset, const char* code, std::string m
     if (ctx_) d.rule_id = ctx_->rule_id;
     if (origin_) {
         d.file = origin_->file;
-        int line = origin_->line;
-        int column = origin_->column + (origin_->quoted ? 1 : 0);
-        // Map the offset into the text onto lines of the file.
-        std::string_view before = text_.substr(0, std::min<std::size_t>(static_cast<std::size_t>(std::max(offset, 0)), text_.size()));
-        auto newlines = std::count(before.begin(), before.end(), '\n');
-        if (origin_->block) {
-            line += 1 + static_cast<int>(newlines);
-            auto last = before.rfind('\n');
-            column = static_cast<int>(last == std::string_view::npos ? before.size() : before.size() - last - 1) + origin_->column + 2;
-        } else if (newlines > 0) {
-            line += static_cast<int>(newlines);
-            column = static_cast<int>(before.size() - before.rfind('\n'));
-        } else {
-            column += offset;
+        const auto off = static_cast<std::size_t>(std::max(offset, 0));
+        const auto& chars = origin_->chars;
+        if (chars.empty()) {
+            d.line = origin_->line;
+            d.column = origin_->column + static_cast<int>(off);
+        } else if (off < chars.size()) {
+            d.line = chars[off].line;
+            d.column = chars[off].column;
+        } else {  // the end of the text: just after its last character
+            d.line = chars.back().line;
+            d.column = chars.back().column + static_cast<int>(off - chars.size()) + 1;
         }
-        d.line = line;
-        d.column = column;
     }
     return d;
 }
@@ -325,8 +320,8 @@ Template Compiler::compile_template(std::string_view text, const TextOrigin& at,
             // Compile the part with an origin shifted to where it starts.
             TextOrigin part_at = at;
             std::string_view inner = text.substr(i + 1, close - i - 1);
-            if (!at.block && text.substr(0, i).find('\n') == std::string_view::npos)
-                part_at.column += static_cast<int>(i + 1);
+            if (at.chars.size() >= close) part_at.chars.assign(at.chars.begin() + static_cast<std::ptrdiff_t>(i + 1), at.chars.begin() + static_cast<std::ptrdiff_t>(close));
+            else part_at.column += static_cast<int>(i + 1);
             std::int32_t n = compile(inner, part_at, ctx);
             if (n >= 0) out.push_back(TemplatePart{"", n});
             i = close + 1;

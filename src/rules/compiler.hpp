@@ -12,14 +12,22 @@
 
 namespace carecoord::rules {
 
-// Where an expression's text starts in its YAML file, so that an offset into the text can
-// be reported as a line and column.
-struct TextOrigin {
-    std::string file;
+// A line and column (1-based) in a ruleset file.
+struct TextPos {
     int line = 0;
     int column = 0;
-    bool quoted = false;  // the scalar was quoted: its text starts one column later
-    bool block = false;   // a block scalar (| or >): its text starts on the next line
+};
+
+// Where an expression's text is in its YAML file, so that an offset into the text can be
+// reported as a line and column.
+struct TextOrigin {
+    std::string file;
+    int line = 0;    // where the scalar starts
+    int column = 0;
+    // The position of each byte of the text, when the loader could map it: quotes, escapes,
+    // block indicators, indentation and folded line breaks make a scalar's text differ from
+    // its source. Empty: the text is taken to start at line:column, on one line.
+    std::vector<TextPos> chars;
 };
 
 // Which names an expression may use.
