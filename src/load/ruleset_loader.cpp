@@ -184,14 +184,15 @@ private:
             if (s.text[i] == '\n') s.line_starts.push_back(i + 1);
     }
 
+    // `rule`: the id of the rule, program, trigger or flag the mapping is, for the diagnostic.
     bool check_keys(const std::string& file, const YamlNode& map, const std::set<std::string, std::less<>>& allowed,
-                    std::string_view what) {
+                    std::string_view what, const std::string& rule = {}) {
         bool ok = true;
         for (const auto& [k, v] : map.entries)
             if (!allowed.count(k.scalar)) {
                 std::string list;
                 for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-                diag(file, k, "E0301", "unknown key '" + k.scalar + "' in " + std::string(what) + " (allowed: " + list + ")");
+                diag(file, k, "E0301", "unknown key '" + k.scalar + "' in " + std::string(what) + " (allowed: " + list + ")", rule);
                 ok = false;
             }
         return ok;
@@ -247,6 +248,12 @@ private:
     std::map<std::string, std::string, std::less<>> defined_at_;  // "valueset x" -> "file:line:col"
     std::map<std::string, SourceLines, std::less<>> sources_;     // every file read, for positions
 };
+
+// The id of a rule, program, trigger or flag mapping, or "".
+std::string id_of(const YamlNode& n) {
+    const YamlNode* id = n.find("id");
+    return id && id->is_scalar() ? id->scalar : "";
+}
 
 std::string place(const std::string& file, const YamlNode& n) {
     return file + ":" + std::to_string(n.mark.line) + ":" + std::to_string(n.mark.column);
@@ -566,7 +573,7 @@ rules::CompiledRule Loader::compile_rule(const std::string& file, const YamlNode
     }
     check_keys(file, rule, is_tier ? std::set<std::string, std::less<>>{"id", "tier", "when", "reason", "source", "description"}
                                    : std::set<std::string, std::less<>>{"id", "when", "reason", "source", "description"},
-               is_tier ? "a tier rule" : "a flag rule");
+               is_tier ? "a tier rule" : "a flag rule", id_of(rule));
     want_text(file, rule.find("id"), "id", r.id, true, rule);
     if (!r.id.empty() && !ids.insert(r.id).second) diag(file, *rule.find("id"), "E0306", "rule id '" + r.id + "' is used twice", r.id);
     r.where = rules::SourceRef{file, rule.mark.line, rule.mark.column};
@@ -622,7 +629,7 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
         std::set<std::string> flag_ids;
         for (const auto& f : flags->items) {
             if (!f.is_mapping()) { diag(file, f, "E0303", "a flag must be a mapping with id and rules"); continue; }
-            check_keys(file, f, {"id", "description", "rules"}, "a flag");
+            check_keys(file, f, {"id", "description", "rules"}, "a flag", id_of(f));
             rules::CompiledFlag cf;
             want_text(file, f.find("id"), "id", cf.id, true, f);
             if (!cf.id.empty() && !flag_ids.insert(cf.id).second) diag(file, *f.find("id"), "E0306", "flag '" + cf.id + "' is defined twice");
@@ -636,7 +643,7 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
         std::set<std::string> program_ids;
         for (const auto& p : programs->items) {
             if (!p.is_mapping()) { diag(file, p, "E0303", "a program must be a mapping"); continue; }
-            check_keys(file, p, {"id", "name", "payers", "when", "reason", "not_reason", "source", "description"}, "a program");
+            check_keys(file, p, {"id", "name", "payers", "when", "reason", "not_reason", "source", "description"}, "a program", id_of(p));
             rules::CompiledProgram cp;
             want_text(file, p.find("id"), "id", cp.id, true, p);
             if (!cp.id.empty() && !program_ids.insert(cp.id).second) diag(file, *p.find("id"), "E0306", "program '" + cp.id + "' is defined twice");
@@ -668,7 +675,7 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
         std::set<std::string> trigger_ids;
         for (const auto& t : triggers->items) {
             if (!t.is_mapping()) { diag(file, t, "E0303", "a trigger must be a mapping"); continue; }
-            check_keys(file, t, {"id", "anchor", "when", "due", "action", "reason", "source", "description"}, "a trigger");
+            check_keys(file, t, {"id", "anchor", "when", "due", "action", "reason", "source", "description"}, "a trigger", id_of(t));
             rules::CompiledTrigger ct;
             want_text(file, t.find("id"), "id", ct.id, true, t);
             if (!ct.id.empty() && !trigger_ids.insert(ct.id).second) diag(file, *t.find("id"), "E0306", "trigger '" + ct.id + "' is defined twice");
