@@ -250,8 +250,15 @@ Result<YamlNode> parse_yaml(std::string_view text, std::string_view file, const 
         return a.diagnostic;
     } catch (const YAML::Exception& e) {
         Diagnostic d;
-        d.code = "E0101";
-        d.message = "YAML syntax error: " + e.msg;
+        // yaml-cpp resolves an alias before reporting it: one without its anchor (the
+        // anchor itself would have been rejected first) fails as an unknown anchor.
+        if (e.msg == YAML::ErrorMsg::UNKNOWN_ANCHOR) {
+            d.code = "E0103";
+            d.message = "YAML aliases (*name) are not allowed; write the value out";
+        } else {
+            d.code = "E0101";
+            d.message = "YAML syntax error: " + e.msg;
+        }
         d.file = std::string(file);
         auto m = to_mark(e.mark);
         d.line = m.line;
