@@ -581,23 +581,25 @@ std::int32_t Compiler::compile_member(const Expr& e, Scope& scope) {
     error(e, "E0403", "fields can be read only from social, language, ltc_placement, care_plan and outer");
 }
 
-std::int32_t Compiler::enum_constant(const Node& enum_node, const Expr& literal) {
+std::int32_t Compiler::enum_constant(const Node& enum_node, std::int32_t string_node, const Expr& at) {
+    // The string's value, not the expression's text: a parameter is used by its name.
+    const std::string value(plan_.nodes[static_cast<std::size_t>(string_node)].k.s);
     auto domain = enum_domain(enum_node.type.enum_id);
     for (std::size_t i = 0; i < domain.size(); ++i)
-        if (domain[i] == literal.text) {
+        if (domain[i] == value) {
             Type t = enum_node.type;
             return constant(Value::integer(static_cast<std::int64_t>(i)), t);
         }
     std::string allowed;
     for (auto d : domain) allowed += (allowed.empty() ? "" : ", ") + std::string(d);
-    error(literal, "E0405", "'" + literal.text + "' is not one of: " + allowed);
+    error(at, "E0405", "'" + value + "' is not one of: " + allowed);
 }
 
 std::int32_t Compiler::compile_compare(const Expr& e, std::int32_t a, std::int32_t b, CmpOp op) {
     Type ta = type_of(a), tb = type_of(b);
     // An enumeration compared with a string literal: the literal becomes the enum value.
-    if (ta.kind == TypeKind::enumeration && is_constant_string(b)) { b = enum_constant(plan_.nodes[static_cast<std::size_t>(a)], e.kids[1]); tb = ta; }
-    if (tb.kind == TypeKind::enumeration && is_constant_string(a)) { a = enum_constant(plan_.nodes[static_cast<std::size_t>(b)], e.kids[0]); ta = tb; }
+    if (ta.kind == TypeKind::enumeration && is_constant_string(b)) { b = enum_constant(plan_.nodes[static_cast<std::size_t>(a)], b, e.kids[1]); tb = ta; }
+    if (tb.kind == TypeKind::enumeration && is_constant_string(a)) { a = enum_constant(plan_.nodes[static_cast<std::size_t>(b)], a, e.kids[0]); ta = tb; }
     bool equality = op == CmpOp::eq || op == CmpOp::ne;
     auto text_like = [](const Type& t) { return t.kind == TypeKind::string || t.kind == TypeKind::code; };
     bool ok = false;

@@ -99,7 +99,7 @@ private:
     std::int32_t compile_call(const Expr& e, Scope& scope);
     std::int32_t compile_element_expr(const Expr& e, Coll coll, Scope& scope, std::int32_t& depth);
     std::int32_t ensure_fact(const std::string& name, const Expr& at);
-    std::int32_t enum_constant(const Node& enum_node, const Expr& literal);
+    std::int32_t enum_constant(const Node& enum_node, std::int32_t string_node, const Expr& at);
     const Type& type_of(std::int32_t n) const { return plan_.nodes[static_cast<std::size_t>(n)].type; }
     bool is_constant_string(std::int32_t n) const;
 
