@@ -405,3 +405,91 @@ TEST_CASE("missing data: an absent social field makes a program unknown and list
     CHECK(r3.program_missing.empty());
     CHECK(r3.missing.empty());
 }
+
+TEST_CASE("a fact read inside exists() still reports its missing fields where it is read plainly") {
+    // exists() reports nothing as missing; a fact is computed once, so its missing fields
+    // must not depend on where it was computed first.
+    const char* facts = "facts:\n  food: social.food_insecurity\n";
+    Patient p = patient();
+    std::string two = ruleset(std::string(facts) + R"(programs:
+  - id: first_exists
+    when: not exists(food)
+  - id: then_plain
+    when: food
+)");
+    Engine e = load_ok(two);
+    Determination d = evaluate_ok(e, p, kAsOf);
+    REQUIRE(d.programs.size() == 2);
+    CHECK(d.programs[0].status == T);
+    CHECK(d.programs[0].missing.empty());
+    CHECK(d.programs[1].status == U);
+    CHECK(d.programs[1].missing == std::vector<std::string>{"social.food_insecurity"});
+    CHECK(contains(d.missing, "social.food_insecurity"));
+    // The other order: the fact computed plainly first, then read by exists().
+    std::string reversed = ruleset(std::string(facts) + R"(programs:
+  - id: plain
+    when: food
+  - id: then_exists
+    when: not exists(food) and social.housing_instability
+)");
+    Engine r = load_ok(reversed);
+    Determination d2 = evaluate_ok(r, p, kAsOf);
+    CHECK(d2.programs[0].missing == std::vector<std::string>{"social.food_insecurity"});
+    // Unknown through housing only: the memoized fact read by exists() adds nothing.
+    CHECK(d2.programs[1].status == U);
+    CHECK(d2.programs[1].missing == std::vector<std::string>{"social.housing_instability"});
+    // exists() alone reports nothing, even through a fact.
+    std::string only = ruleset(std::string(facts) + "programs:\n  - id: only\n    when: not exists(food)\n");
+    CHECK(evaluate_ok(load_ok(only), p, kAsOf).missing.empty());
+}
+
+TEST_CASE("an enumeration compared with a string parameter uses the parameter's value") {
+    const char* params = "parameters:\n  admit_class: inpatient\n  classes: [\"inpatient\", \"observation\"]\n";
+    Patient p = patient();
+    p.encounters = {encounter(EncounterClass::inpatient, "2026-10-01T10:00"),
+                    encounter(EncounterClass::observation, "2026-10-02T10:00"),
+                    encounter(EncounterClass::virtual_visit, "2026-10-03T10:00")};
+    CHECK(value("count(encounters where class == admit_class)", p, kAsOf, params) == "1");
+    CHECK(value("count(encounters where admit_class == class)", p, kAsOf, params) == "1");
+    CHECK(value("count(encounters where class != admit_class)", p, kAsOf, params) == "2");
+    CHECK(value("count(encounters where class in classes)", p, kAsOf, params) == "2");
+    CHECK(value("count(encounters where class == \"virtual\")", p, kAsOf, params) == "1");
+    // A parameter that is not a value of the enumeration is an E0405.
+    auto errors = load_errors(ruleset("parameters:\n  admit_class: inpatent\nprograms:\n  - id: x\n    when: "
+                                      "exists(encounters where class == admit_class)\n"));
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].code == "E0405");
+}
+
+TEST_CASE("nested where: the inner element first, then the outer one; outer.field names the outer") {
+    Patient p = patient();
+    p.conditions = {condition("I50.32"), condition("E11.9")};
+    Encounter e1 = encounter(EncounterClass::inpatient, "2026-08-24T09:00", "2026-08-29T15:00");
+    e1.diagnosis = "I50.32";
+    Encounter e2 = encounter(EncounterClass::ambulatory, "2026-09-03T10:30");
+    e2.diagnosis = "J45.909";
+    p.encounters = {e1, e2};
+    // Encounters have no `code`: inside the inner where, `code` is the condition's.
+    CHECK(value("count(conditions where exists(encounters where diagnosis == code))", p) == "1");
+    CHECK(value("count(conditions where exists(encounters where diagnosis == outer.code))", p) == "1");
+    CHECK(value("count(conditions where not exists(encounters where diagnosis == code))", p) == "1");
+    // Medication events are a nested list, with the as-of horizon.
+    Medication m;
+    m.code = "860975";
+    m.events = {MedicationEvent{MedicationEventType::started, D("2026-01-01")},
+                MedicationEvent{MedicationEventType::failed, D("2026-12-01")}};  // after as_of
+    p.medications = {m};
+    CHECK(value("count(medications where exists(events where type == \"failed\"))", p) == "0");
+    CHECK(value("count(medications where exists(events where type == \"failed\"))", p, D("2026-12-01")) == "1");
+    CHECK(value("count(medications where exists(events where type == \"started\"))", p) == "1");
+}
+
+TEST_CASE("previous_tier is care_plan.tier, none when absent") {
+    Patient p = patient();
+    CHECK(value("previous_tier", p) == "none");
+    CHECK(truth("previous_tier == \"high\"", p) == F);
+    CHECK(truth("previous_tier != \"high\"", p) == T);
+    p.care_plan.tier = "high";
+    CHECK(value("previous_tier", p) == "high");
+    CHECK(truth("previous_tier == \"high\"", p) == T);
+}
