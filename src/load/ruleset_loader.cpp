@@ -732,6 +732,7 @@ std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode&
     if (!eff) diag(file, root, "E0302", "missing required key 'effective' ({from: DATE, until: DATE or null})");
     else if (want_map(file, eff, "effective")) {
         check_keys(file, *eff, {"from", "until"}, "effective");
+        plan_->effective_where = rules::SourceRef{file, eff->mark.line, eff->mark.column};
         const YamlNode* from = eff->find("from");
         if (!from || !from->is_scalar() || !time::parse_date(from->scalar))
             diag(file, from ? *from : *eff, from ? "E0304" : "E0302", "effective.from must be a date (YYYY-MM-DD)");
@@ -829,6 +830,8 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
                 Diagnostic d;
                 d.code = "E0308";
                 d.file = b.file;
+                d.line = b.effective_where.line;
+                d.column = b.effective_where.column;
                 d.message = "ruleset '" + b.id + "' version " + b.version + " is in force at the same time as version " +
                             a.version + " (" + a.file + ")";
                 out.diagnostics.push_back(std::move(d));
