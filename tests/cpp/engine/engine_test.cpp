@@ -206,7 +206,16 @@ TEST_CASE("E0308: two versions of one ruleset whose periods overlap, even by one
     auto one_day = load_dir({versioned("x", "1.0.0", "2025-01-01", "2026-01-01"),
                              versioned("x", "2.0.0", "2026-01-01", "null")});
     REQUIRE_FALSE(one_day.ok());
-    CHECK(one_day.diagnostics()[0].code == "E0308");
+    const Diagnostic& d = one_day.diagnostics()[0];
+    CHECK(d.code == "E0308");
+    // At the later file's `effective` mapping ("effective: " is 11 characters, line 4),
+    // naming the other version and its file.
+    CHECK(d.file.size() > 7);
+    CHECK(d.file.substr(d.file.size() - 7) == "v1.yaml");
+    CHECK(d.line == 4);
+    CHECK(d.column == 12);
+    CHECK(d.message.find("1.0.0") != std::string::npos);
+    CHECK(d.message.find("v0.yaml") != std::string::npos);
     auto open_ended = load_dir({versioned("x", "1.0.0", "2025-01-01", "null"),
                                 versioned("x", "2.0.0", "2030-01-01", "null")});
     REQUIRE_FALSE(open_ended.ok());
