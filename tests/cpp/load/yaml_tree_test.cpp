@@ -114,9 +114,20 @@ TEST_CASE("a key that is not a scalar is rejected") {
     CHECK(only_error("~: 2\n").code == "E0106");  // a null key
 }
 
-TEST_CASE("more than one document is rejected; one explicit document is fine") {
-    CHECK(only_error("a: 1\n---\nb: 2\n").code == "E0107");
-    CHECK(only_error("---\na: 1\n---\nb: 2\n").code == "E0107");
+TEST_CASE("more than one document is rejected, at the second; one explicit document is fine") {
+    auto d = only_error("a: 1\n---\nb: 2\n");
+    CHECK(d.code == "E0107");
+    CHECK(d.line == 2);
+    CHECK(d.column == 1);
+    auto explicit_both = only_error("---\na: 1\n---\nb: 2\n");
+    CHECK(explicit_both.code == "E0107");
+    CHECK(explicit_both.line == 3);
+    CHECK(only_error("a: 1\n...\nb: 2\n").code == "E0107");  // '...' ends a document
+    // Content that cannot continue the document is a syntax error, not a second document.
+    auto bad = only_error("- a\nb: 1\n");
+    CHECK(bad.code == "E0101");
+    CHECK(bad.line == 2);
+    CHECK(bad.column == 1);
     CHECK(parse_ok("---\na: 1\n").find("a")->scalar == "1");
     CHECK(parse_ok("a: 1\n...\n").find("a")->scalar == "1");
 }
