@@ -180,7 +180,7 @@ void evaluate_plan(const rules::Plan& plan, const Patient& patient, Date as_of, 
             auto domain = rules::enum_domain(rules::EnumId::payer);
             for (std::size_t i = 0; i < domain.size(); ++i)
                 if ((p.payer_mask >> i) & 1u) payers += (payers.empty() ? "" : " or ") + std::string(domain[i]);
-            pr.reason = "no coverage by " + payers + " in force at the as-of date";
+            pr.reason = "no active coverage by " + payers;
             out.programs.push_back(std::move(pr));
             continue;
         }

@@ -412,13 +412,16 @@ Value Evaluator::eval(std::int32_t index) {
         case Op::fact: {
             auto& f = s_.facts[static_cast<std::size_t>(n.extra)];
             if (f.state == 2) {
-                missing_ |= f.missing;
+                if (suppress_missing_ == 0) missing_ |= f.missing;
                 return f.value;
             }
-            // The checker rejects cycles, so state 1 cannot be seen here.
+            // The checker rejects cycles, so state 1 cannot be seen here. A fact records
+            // what it misses even when first read inside exists(): later plain reads report it.
             f.state = 1;
             const std::uint64_t outer = missing_;
+            const int outer_suppress = suppress_missing_;
             missing_ = 0;
+            suppress_missing_ = 0;
             const Scratch::Element saved_scope = s_.scope.empty() ? Scratch::Element{} : s_.scope[0];
             Value v = eval(plan_.facts[static_cast<std::size_t>(n.extra)].node);
             if (!s_.scope.empty()) s_.scope[0] = saved_scope;
@@ -426,7 +429,8 @@ Value Evaluator::eval(std::int32_t index) {
             g.value = v;
             g.missing = missing_;
             g.state = 2;
-            missing_ |= outer;
+            suppress_missing_ = outer_suppress;
+            missing_ = outer | (suppress_missing_ == 0 ? g.missing : 0);
             return v;
         }
         case Op::patient_field: {

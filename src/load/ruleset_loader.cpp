@@ -95,6 +95,49 @@ const std::set<std::string, std::less<>> kLibraryKeys = {
     "schema_version", "kind", "library", "description", "sources", "include", "parameters", "valuesets",
     "facts", "calendars"};
 
+// The line and column of each byte of a scalar's text. The text differs from its source by
+// quotes and escapes, a block scalar's indicator line, indentation and folded line breaks:
+// walk the source from the scalar's start and match the text's bytes in order, skipping
+// what the text does not hold (a folded line break matches the space it became).
+std::vector<rules::TextPos> locate_scalar_in(const SourceLines& src, const YamlNode& n) {
+    std::vector<rules::TextPos> out;
+    if (n.mark.line < 1 || static_cast<std::size_t>(n.mark.line) > src.line_starts.size()) return out;
+    const std::string_view s = src.text;
+    std::size_t j = src.line_starts[static_cast<std::size_t>(n.mark.line - 1)] + static_cast<std::size_t>(n.mark.column - 1);
+    int line = n.mark.line;
+    int column = n.mark.column;
+    auto step = [&] {
+        if (s[j] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+        ++j;
+    };
+    if (j >= s.size()) return out;
+    char style = s[j];
+    if (style == '"' || style == '\'') {
+        step();
+    } else if (style == '|' || style == '>') {
+        while (j < s.size() && s[j] != '\n') step();
+    } else {
+        style = 0;
+    }
+    auto escape_at = [&](std::size_t k) {
+        return (style == '"' && s[k] == '\\') || (style == '\'' && s[k] == '\'' && k + 1 < s.size() && s[k + 1] == '\'');
+    };
+    out.reserve(n.scalar.size());
+    for (char v : n.scalar) {
+        while (j < s.size() && !escape_at(j) && s[j] != v && !(v == ' ' && s[j] == '\n')) step();
+        if (j >= s.size()) return {};  // the text does not match its source: no positions
+        out.push_back(rules::TextPos{line, column});
+        if (escape_at(j)) step();
+        step();
+    }
+    return out;
+}
+
 class Loader {
 public:
     Loader(const RulesetLimits& limits, std::vector<Diagnostic>& diags) : limits_(limits), diags_(diags) {}
@@ -110,14 +153,26 @@ private:
     };
 
     // The shared section helpers (load/section_reader.hpp), for one file of this ruleset.
-    SectionReader reader(const std::string& file) const { return SectionReader{file, diags_}; }
+    SectionReader reader(const std::string& file) const {
+        auto it = sources_.find(file);
+        return SectionReader{file, diags_, it == sources_.end() ? nullptr : &it->second};
+    }
     void diag(const std::string& file, const YamlNode& at, const char* code, std::string message, std::string rule = {}) {
         reader(file).diag(at, code, std::move(message), std::move(rule));
     }
     TextOrigin origin(const std::string& file, const YamlNode& n) const { return reader(file).origin(n); }
+
+    void add_source(const std::string& file, std::string text) {
+        SourceLines& s = sources_[file];
+        s.text = std::move(text);
+        s.line_starts = {0};
+        for (std::size_t i = 0; i < s.text.size(); ++i)
+            if (s.text[i] == '\n') s.line_starts.push_back(i + 1);
+    }
+
     bool check_keys(const std::string& file, const YamlNode& map, const std::set<std::string, std::less<>>& allowed,
-                    std::string_view what) {
-        return reader(file).check_keys(map, allowed, what);
+                    std::string_view what, const std::string& rule = {}) {
+        return reader(file).check_keys(map, allowed, what, rule);
     }
     const YamlNode* want_map(const std::string& file, const YamlNode* n, std::string_view what) {
         return reader(file).want_map(n, what);
@@ -147,7 +202,19 @@ private:
     std::vector<std::unique_ptr<YamlNode>> owned_;  // included libraries' trees
     std::map<std::string, time::Calendar, std::less<>> calendars_;
     std::set<std::string, std::less<>> source_ids_;
+    std::map<std::string, std::string, std::less<>> defined_at_;  // "valueset x" -> "file:line:col"
+    std::map<std::string, SourceLines, std::less<>> sources_;     // every file read, for positions
 };
+
+// The id of a rule, program, trigger or flag mapping, or "".
+std::string id_of(const YamlNode& n) {
+    const YamlNode* id = n.find("id");
+    return id && id->is_scalar() ? id->scalar : "";
+}
+
+std::string place(const std::string& file, const YamlNode& n) {
+    return file + ":" + std::to_string(n.mark.line) + ":" + std::to_string(n.mark.column);
+}
 
 bool valid_id(std::string_view s) {
     if (s.empty() || s.size() > 128) return false;
@@ -216,6 +283,7 @@ void Loader::collect_units(const std::string& file, const std::string& dir, cons
         hash.update(item.scalar);
         hash.update(std::string_view("\0", 1));
         hash.update(text);
+        add_source(p.string(), std::move(text));
         owned_.push_back(std::make_unique<YamlNode>(std::move(tree.value())));
         const YamlNode& lib = *owned_.back();
         check_keys(p.string(), lib, kLibraryKeys, "a library");
@@ -227,8 +295,8 @@ void Loader::declare_valuesets(const Unit& u) {
     const YamlNode* vss = want_map(u.file, u.root->find("valuesets"), "valuesets");
     if (!vss) return;
     for (const auto& [name, body] : vss->entries) {
-        if (plan_->valuesets.find(name.scalar) >= 0) {
-            diag(u.file, name, "E0306", "value set '" + name.scalar + "' is defined twice");
+        if (auto [first, added] = defined_at_.emplace("valueset " + name.scalar, place(u.file, name)); !added) {
+            diag(u.file, name, "E0306", "value set '" + name.scalar + "' is defined twice; first at " + first->second);
             continue;
         }
         if (!valid_id(name.scalar)) {
@@ -399,8 +467,8 @@ void Loader::declare_calendars(const Unit& u) {
         return 0;
     };
     for (const auto& [name, body] : cals->entries) {
-        if (calendars_.count(name.scalar)) {
-            diag(u.file, name, "E0306", "calendar '" + name.scalar + "' is defined twice");
+        if (auto [first, added] = defined_at_.emplace("calendar " + name.scalar, place(u.file, name)); !added) {
+            diag(u.file, name, "E0306", "calendar '" + name.scalar + "' is defined twice; first at " + first->second);
             continue;
         }
         if (!body.is_mapping()) {
@@ -462,7 +530,7 @@ rules::CompiledRule Loader::compile_rule(const std::string& file, const YamlNode
     }
     check_keys(file, rule, is_tier ? std::set<std::string, std::less<>>{"id", "tier", "when", "reason", "source", "description"}
                                    : std::set<std::string, std::less<>>{"id", "when", "reason", "source", "description"},
-               is_tier ? "a tier rule" : "a flag rule");
+               is_tier ? "a tier rule" : "a flag rule", id_of(rule));
     want_text(file, rule.find("id"), "id", r.id, true, rule);
     if (!r.id.empty() && !ids.insert(r.id).second) diag(file, *rule.find("id"), "E0306", "rule id '" + r.id + "' is used twice", r.id);
     r.where = rules::SourceRef{file, rule.mark.line, rule.mark.column};
@@ -518,7 +586,7 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
         std::set<std::string> flag_ids;
         for (const auto& f : flags->items) {
             if (!f.is_mapping()) { diag(file, f, "E0303", "a flag must be a mapping with id and rules"); continue; }
-            check_keys(file, f, {"id", "description", "rules"}, "a flag");
+            check_keys(file, f, {"id", "description", "rules"}, "a flag", id_of(f));
             rules::CompiledFlag cf;
             want_text(file, f.find("id"), "id", cf.id, true, f);
             if (!cf.id.empty() && !flag_ids.insert(cf.id).second) diag(file, *f.find("id"), "E0306", "flag '" + cf.id + "' is defined twice");
@@ -532,7 +600,7 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
         std::set<std::string> program_ids;
         for (const auto& p : programs->items) {
             if (!p.is_mapping()) { diag(file, p, "E0303", "a program must be a mapping"); continue; }
-            check_keys(file, p, {"id", "name", "payers", "when", "reason", "not_reason", "source", "description"}, "a program");
+            check_keys(file, p, {"id", "name", "payers", "when", "reason", "not_reason", "source", "description"}, "a program", id_of(p));
             rules::CompiledProgram cp;
             want_text(file, p.find("id"), "id", cp.id, true, p);
             if (!cp.id.empty() && !program_ids.insert(cp.id).second) diag(file, *p.find("id"), "E0306", "program '" + cp.id + "' is defined twice");
@@ -564,7 +632,7 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
         std::set<std::string> trigger_ids;
         for (const auto& t : triggers->items) {
             if (!t.is_mapping()) { diag(file, t, "E0303", "a trigger must be a mapping"); continue; }
-            check_keys(file, t, {"id", "anchor", "when", "due", "action", "reason", "source", "description"}, "a trigger");
+            check_keys(file, t, {"id", "anchor", "when", "due", "action", "reason", "source", "description"}, "a trigger", id_of(t));
             rules::CompiledTrigger ct;
             want_text(file, t.find("id"), "id", ct.id, true, t);
             if (!ct.id.empty() && !trigger_ids.insert(ct.id).second) diag(file, *t.find("id"), "E0306", "trigger '" + ct.id + "' is defined twice");
@@ -593,7 +661,7 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
         }
     }
     if (const YamlNode* w = root.find("workflow"))
-        plan_->workflow = workflow::compile_workflow(*w, workflow::SectionContext{file, *compiler_, *plan_, source_ids_, diags_});
+        plan_->workflow = workflow::compile_workflow(*w, workflow::SectionContext{file, *compiler_, *plan_, source_ids_, diags_, reader(file).source});
 }
 
 std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode& root) {
@@ -623,6 +691,7 @@ std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode&
     if (!eff) diag(file, root, "E0302", "missing required key 'effective' ({from: DATE, until: DATE or null})");
     else if (want_map(file, eff, "effective")) {
         check_keys(file, *eff, {"from", "until"}, "effective");
+        plan_->effective_where = rules::SourceRef{file, eff->mark.line, eff->mark.column};
         const YamlNode* from = eff->find("from");
         if (!from || !from->is_scalar() || !time::parse_date(from->scalar))
             diag(file, from ? *from : *eff, from ? "E0304" : "E0302", "effective.from must be a date (YYYY-MM-DD)");
@@ -645,6 +714,7 @@ std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode&
     hash.update(src.text);
     std::set<std::string> seen;
     units_.clear();
+    add_source(file, src.text);
     collect_units(file, src.dir, root, seen, hash, 0);
     plan_->sha256 = hash.hex_finish();
     compiler_ = std::make_unique<Compiler>(*plan_, diags_,
@@ -720,6 +790,8 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
                 Diagnostic d;
                 d.code = "E0308";
                 d.file = b.file;
+                d.line = b.effective_where.line;
+                d.column = b.effective_where.column;
                 d.message = "ruleset '" + b.id + "' version " + b.version + " is in force at the same time as version " +
                             a.version + " (" + a.file + ")";
                 out.diagnostics.push_back(std::move(d));
@@ -727,5 +799,7 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
         }
     return out;
 }
+
+std::vector<rules::TextPos> locate_scalar(const SourceLines& src, const YamlNode& n) { return locate_scalar_in(src, n); }
 
 }  // namespace carecoord::load

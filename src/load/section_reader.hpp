@@ -13,9 +13,20 @@
 
 namespace carecoord::load {
 
+// A file's text with the offset of each line, to map scalars back onto their source.
+struct SourceLines {
+    std::string text;
+    std::vector<std::size_t> line_starts;
+};
+
+// The line and column of each byte of a scalar's text (quotes, escapes, block indicators,
+// indentation and folded line breaks make the text differ from its source).
+std::vector<rules::TextPos> locate_scalar(const SourceLines& src, const YamlNode& n);
+
 struct SectionReader {
     std::string file;
     std::vector<Diagnostic>& diags;
+    const SourceLines* source = nullptr;  // when known: exact positions inside expressions
 
     void diag(const YamlNode& at, const char* code, std::string message, std::string rule = {}) const {
         Diagnostic d;
@@ -34,18 +45,19 @@ struct SectionReader {
         o.file = file;
         o.line = n.mark.line;
         o.column = n.mark.column;
-        o.quoted = n.quoted;
-        o.block = n.quoted && n.scalar.find('\n') != std::string::npos;  // | or >: text on the next lines
+        if (source) o.chars = locate_scalar(*source, n);
         return o;
     }
 
-    bool check_keys(const YamlNode& map, const std::set<std::string, std::less<>>& allowed, std::string_view what) const {
+    // `rule`: the id of the rule, program, trigger or flag the mapping is, for the diagnostic.
+    bool check_keys(const YamlNode& map, const std::set<std::string, std::less<>>& allowed, std::string_view what,
+                    const std::string& rule = {}) const {
         bool ok = true;
         for (const auto& [k, v] : map.entries)
             if (!allowed.count(k.scalar)) {
                 std::string list;
                 for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-                diag(k, "E0301", "unknown key '" + k.scalar + "' in " + std::string(what) + " (allowed: " + list + ")");
+                diag(k, "E0301", "unknown key '" + k.scalar + "' in " + std::string(what) + " (allowed: " + list + ")", rule);
                 ok = false;
             }
         return ok;

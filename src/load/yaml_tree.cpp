@@ -47,7 +47,7 @@ class TreeBuilder : public YAML::EventHandler {
 public:
     TreeBuilder(std::string_view file, const YamlLimits& limits) : file_(file), limits_(limits) {}
 
-    void OnDocumentStart(const YAML::Mark&) override {}
+    void OnDocumentStart(const YAML::Mark& mark) override { document_start_ = to_mark(mark); }
     void OnDocumentEnd() override {}
 
     void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
@@ -106,6 +106,7 @@ public:
     void OnMapEnd() override { pop(); }
 
     YamlNode take_root() { return has_root_ ? std::move(root_) : YamlNode{}; }
+    Mark document_start() const { return document_start_; }
     std::vector<Diagnostic>& diagnostics() { return diagnostics_; }
 
 private:
@@ -217,7 +218,20 @@ private:
     bool has_root_ = false;
     std::size_t nodes_ = 0;
     std::vector<Diagnostic> diagnostics_;
+    Mark document_start_;
 };
+
+// The text of 1-based line `line`, without its line break.
+std::string_view line_text(std::string_view text, int line) {
+    std::size_t b = 0;
+    for (int l = 1; l < line && b != std::string_view::npos; ++l) {
+        b = text.find('\n', b);
+        if (b != std::string_view::npos) ++b;
+    }
+    if (b == std::string_view::npos || b > text.size()) return {};
+    std::size_t e = text.find('\n', b);
+    return text.substr(b, e == std::string_view::npos ? std::string_view::npos : e - b);
+}
 
 }  // namespace
 
@@ -240,9 +254,20 @@ Result<YamlNode> parse_yaml(std::string_view text, std::string_view file, const 
         TreeBuilder second(file, limits);
         if (parser.HandleNextDocument(second)) {
             Diagnostic d;
-            d.code = "E0107";
-            d.message = "more than one YAML document in one file";
             d.file = std::string(file);
+            d.line = second.document_start().line;
+            d.column = second.document_start().column;
+            // A second document starts with '---' (or follows a '...'). yaml-cpp also starts
+            // one at content that cannot continue the first document ("- a" then "b: 1").
+            std::string_view here = line_text(text, d.line);
+            std::string_view before = d.line > 1 ? line_text(text, d.line - 1) : std::string_view{};
+            if (here.substr(0, 3) == "---" || before.substr(0, 3) == "...") {
+                d.code = "E0107";
+                d.message = "more than one YAML document in one file";
+            } else {
+                d.code = "E0101";
+                d.message = "YAML syntax error: content after the end of the document";
+            }
             return d;
         }
         return root;
@@ -250,8 +275,15 @@ Result<YamlNode> parse_yaml(std::string_view text, std::string_view file, const 
         return a.diagnostic;
     } catch (const YAML::Exception& e) {
         Diagnostic d;
-        d.code = "E0101";
-        d.message = "YAML syntax error: " + e.msg;
+        // yaml-cpp resolves an alias before reporting it: one without its anchor (the
+        // anchor itself would have been rejected first) fails as an unknown anchor.
+        if (e.msg == YAML::ErrorMsg::UNKNOWN_ANCHOR) {
+            d.code = "E0103";
+            d.message = "YAML aliases (*name) are not allowed; write the value out";
+        } else {
+            d.code = "E0101";
+            d.message = "YAML syntax error: " + e.msg;
+        }
         d.file = std::string(file);
         auto m = to_mark(e.mark);
         d.line = m.line;

@@ -39,6 +39,7 @@ struct Expr {
 struct ParseError {
     int offset = 0;
     std::string message;
+    bool over_limit = false;  // a limit was hit (E0105), not a syntax error (E0401)
 };
 
 struct ParseLimits {

@@ -56,23 +56,18 @@ Diagnostic Compiler::make_diagnostic(int offset, const char* code, std::string m
     if (ctx_) d.rule_id = ctx_->rule_id;
     if (origin_) {
         d.file = origin_->file;
-        int line = origin_->line;
-        int column = origin_->column + (origin_->quoted ? 1 : 0);
-        // Map the offset into the text onto lines of the file.
-        std::string_view before = text_.substr(0, std::min<std::size_t>(static_cast<std::size_t>(std::max(offset, 0)), text_.size()));
-        auto newlines = std::count(before.begin(), before.end(), '\n');
-        if (origin_->block) {
-            line += 1 + static_cast<int>(newlines);
-            auto last = before.rfind('\n');
-            column = static_cast<int>(last == std::string_view::npos ? before.size() : before.size() - last - 1) + origin_->column + 2;
-        } else if (newlines > 0) {
-            line += static_cast<int>(newlines);
-            column = static_cast<int>(before.size() - before.rfind('\n'));
-        } else {
-            column += offset;
+        const auto off = static_cast<std::size_t>(std::max(offset, 0));
+        const auto& chars = origin_->chars;
+        if (chars.empty()) {
+            d.line = origin_->line;
+            d.column = origin_->column + static_cast<int>(off);
+        } else if (off < chars.size()) {
+            d.line = chars[off].line;
+            d.column = chars[off].column;
+        } else {  // the end of the text: just after its last character
+            d.line = chars.back().line;
+            d.column = chars.back().column + static_cast<int>(off - chars.size()) + 1;
         }
-        d.line = line;
-        d.column = column;
     }
     return d;
 }
@@ -80,6 +75,14 @@ Diagnostic Compiler::make_diagnostic(int offset, const char* code, std::string m
 void Compiler::error(const Expr& at, const char* code, std::string message) {
     diagnostics_.push_back(make_diagnostic(at.offset, code, std::move(message)));
     throw CompileFail{};
+}
+
+// Why `tier` cannot be read where it was: workflows get tier changes as events, and tier
+// rules are what decides the tier. `who` names what read it, when not the name itself.
+std::string Compiler::tier_unavailable(const std::string& who) const {
+    std::string subject = who.empty() ? "'tier'" : who;
+    if (ctx_ && ctx_->allow_event) return subject + " cannot be used in a workflow: a tier change is an event (tier_changed)";
+    return subject + " cannot be used here: tier rules decide the tier";
 }
 
 std::int32_t Compiler::node(Node n) {
@@ -135,17 +138,24 @@ bool Compiler::parse_literal(std::string_view text, Value& value, Type& type) {
     }
 }
 
+bool Compiler::is_new_name(const std::string& name, const TextOrigin& at) {
+    const TextOrigin* first = nullptr;
+    if (auto p = params_.find(name); p != params_.end()) first = &p->second.at;
+    else if (auto f = facts_.find(name); f != facts_.end()) first = &f->second.at;
+    if (!first) return true;
+    Diagnostic d;
+    d.code = "E0306";
+    d.message = "'" + name + "' is defined twice; first at " + first->file + ":" + std::to_string(first->line) + ":" +
+                std::to_string(first->column);
+    d.file = at.file;
+    d.line = at.line;
+    d.column = at.column;
+    diagnostics_.push_back(std::move(d));
+    return false;
+}
+
 bool Compiler::declare_parameter(const std::string& name, Value value, Type type, const TextOrigin& at) {
-    if (params_.count(name) || facts_.count(name)) {
-        Diagnostic d;
-        d.code = "E0306";
-        d.message = "'" + name + "' is defined twice";
-        d.file = at.file;
-        d.line = at.line;
-        d.column = at.column;
-        diagnostics_.push_back(std::move(d));
-        return false;
-    }
+    if (!is_new_name(name, at)) return false;
     params_[name] = ParamDecl{value, type, -1, at};
     return true;
 }
@@ -160,16 +170,7 @@ bool Compiler::declare_list_parameter(const std::string& name, LiteralList list,
 }
 
 bool Compiler::declare_fact(const std::string& name, std::string text, std::string description, const TextOrigin& at) {
-    if (params_.count(name) || facts_.count(name)) {
-        Diagnostic d;
-        d.code = "E0306";
-        d.message = "'" + name + "' is defined twice";
-        d.file = at.file;
-        d.line = at.line;
-        d.column = at.column;
-        diagnostics_.push_back(std::move(d));
-        return false;
-    }
+    if (!is_new_name(name, at)) return false;
     facts_[name] = FactDecl{std::move(text), std::move(description), at, 0, -1, false};
     return true;
 }
@@ -227,7 +228,7 @@ std::int32_t Compiler::ensure_fact(const std::string& name, const Expr& at) {
         std::variant<Expr, ParseError> parsed = parse_expression(f.text, limits_, nodes_budget_used_);
         if (parsed.index() == 1) {
             const auto& pe = std::get<1>(parsed);
-            diagnostics_.push_back(make_diagnostic(pe.offset, "E0401", pe.message));
+            diagnostics_.push_back(make_diagnostic(pe.offset, pe.over_limit ? "E0105" : "E0401", pe.message));
         } else {
             Scope scope;
             root = compile_expr(std::get<0>(parsed), scope);
@@ -268,15 +269,14 @@ std::int32_t Compiler::compile(std::string_view text, const TextOrigin& at, cons
         auto parsed = parse_expression(text, limits_, nodes_budget_used_);
         if (parsed.index() == 1) {
             const auto& pe = std::get<1>(parsed);
-            diagnostics_.push_back(make_diagnostic(pe.offset, "E0401", pe.message));
+            diagnostics_.push_back(make_diagnostic(pe.offset, pe.over_limit ? "E0105" : "E0401", pe.message));
             return -1;
         }
         Scope scope;
         const Expr& e = std::get<0>(parsed);
         root = compile_expr(e, scope);
         if (used_tier_ && !ctx.allow_tier)
-            error(e, "E0406", ctx.allow_event ? "'tier' cannot be used in a workflow: a tier change is an event (tier_changed)"
-                                              : "'tier' cannot be used here: tier rules decide the tier");
+            error(e, "E0406", tier_unavailable(""));
         if (expect && type_of(root).kind != *expect) {
             Type want = make(*expect);
             error(e, "E0403", "expected a " + type_name(want) + ", found a " + type_name(type_of(root)));
@@ -328,8 +328,8 @@ Template Compiler::compile_template(std::string_view text, const TextOrigin& at,
             // Compile the part with an origin shifted to where it starts.
             TextOrigin part_at = at;
             std::string_view inner = text.substr(i + 1, close - i - 1);
-            if (!at.block && text.substr(0, i).find('\n') == std::string_view::npos)
-                part_at.column += static_cast<int>(i + 1);
+            if (at.chars.size() >= close) part_at.chars.assign(at.chars.begin() + static_cast<std::ptrdiff_t>(i + 1), at.chars.begin() + static_cast<std::ptrdiff_t>(close));
+            else part_at.column += static_cast<int>(i + 1);
             std::int32_t n = compile(inner, part_at, ctx);
             if (n >= 0) out.push_back(TemplatePart{"", n});
             i = close + 1;
@@ -490,8 +490,10 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
         return node(std::move(n));
     }
     // 3. Facts and parameters.
-    if (facts_.count(name)) {
+    if (auto fact = facts_.find(name); fact != facts_.end()) {
         std::int32_t slot = ensure_fact(name, e);
+        if (fact->second.uses_tier && ctx_ && !ctx_->allow_tier)
+            error(e, "E0406", tier_unavailable("fact '" + name + "' reads 'tier', which"));
         Node n;
         n.op = Op::fact;
         n.extra = slot;
@@ -530,7 +532,10 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
     if (name == "as_of") { n.op = Op::as_of; n.type = make(TypeKind::date); return node(std::move(n)); }
     if (name == "age") { n.op = Op::age; n.type = make(TypeKind::number); return node(std::move(n)); }
     if (name == "tier" || name == "previous_tier") {
-        if (name == "tier") used_tier_ = true;
+        if (name == "tier") {
+            if (ctx_ && !ctx_->allow_tier) error(e, "E0406", tier_unavailable(""));
+            used_tier_ = true;
+        }
         n.op = name == "tier" ? Op::tier : Op::previous_tier;
         n.type = make(TypeKind::string);
         return node(std::move(n));
@@ -619,23 +624,25 @@ std::int32_t Compiler::compile_event(const Expr& e) {
     error(e, "E0402", "the event has no payload field '" + e.text + "' (declared: " + (declared.empty() ? "none" : declared) + ")");
 }
 
-std::int32_t Compiler::enum_constant(const Node& enum_node, const Expr& literal) {
+std::int32_t Compiler::enum_constant(const Node& enum_node, std::int32_t string_node, const Expr& at) {
+    // The string's value, not the expression's text: a parameter is used by its name.
+    const std::string value(plan_.nodes[static_cast<std::size_t>(string_node)].k.s);
     auto domain = enum_domain(enum_node.type.enum_id);
     for (std::size_t i = 0; i < domain.size(); ++i)
-        if (domain[i] == literal.text) {
+        if (domain[i] == value) {
             Type t = enum_node.type;
             return constant(Value::integer(static_cast<std::int64_t>(i)), t);
         }
     std::string allowed;
     for (auto d : domain) allowed += (allowed.empty() ? "" : ", ") + std::string(d);
-    error(literal, "E0405", "'" + literal.text + "' is not one of: " + allowed);
+    error(at, "E0405", "'" + value + "' is not one of: " + allowed);
 }
 
 std::int32_t Compiler::compile_compare(const Expr& e, std::int32_t a, std::int32_t b, CmpOp op) {
     Type ta = type_of(a), tb = type_of(b);
     // An enumeration compared with a string literal: the literal becomes the enum value.
-    if (ta.kind == TypeKind::enumeration && is_constant_string(b)) { b = enum_constant(plan_.nodes[static_cast<std::size_t>(a)], e.kids[1]); tb = ta; }
-    if (tb.kind == TypeKind::enumeration && is_constant_string(a)) { a = enum_constant(plan_.nodes[static_cast<std::size_t>(b)], e.kids[0]); ta = tb; }
+    if (ta.kind == TypeKind::enumeration && is_constant_string(b)) { b = enum_constant(plan_.nodes[static_cast<std::size_t>(a)], b, e.kids[1]); tb = ta; }
+    if (tb.kind == TypeKind::enumeration && is_constant_string(a)) { a = enum_constant(plan_.nodes[static_cast<std::size_t>(b)], a, e.kids[0]); ta = tb; }
     bool equality = op == CmpOp::eq || op == CmpOp::ne;
     auto text_like = [](const Type& t) { return t.kind == TypeKind::string || t.kind == TypeKind::code; };
     bool ok = false;

@@ -12,14 +12,22 @@
 
 namespace carecoord::rules {
 
-// Where an expression's text starts in its YAML file, so that an offset into the text can
-// be reported as a line and column.
-struct TextOrigin {
-    std::string file;
+// A line and column (1-based) in a ruleset file.
+struct TextPos {
     int line = 0;
     int column = 0;
-    bool quoted = false;  // the scalar was quoted: its text starts one column later
-    bool block = false;   // a block scalar (| or >): its text starts on the next line
+};
+
+// Where an expression's text is in its YAML file, so that an offset into the text can be
+// reported as a line and column.
+struct TextOrigin {
+    std::string file;
+    int line = 0;    // where the scalar starts
+    int column = 0;
+    // The position of each byte of the text, when the loader could map it: quotes, escapes,
+    // block indicators, indentation and folded line breaks make a scalar's text differ from
+    // its source. Empty: the text is taken to start at line:column, on one line.
+    std::vector<TextPos> chars;
 };
 
 // Which names an expression may use.
@@ -82,6 +90,9 @@ private:
         TextOrigin at;
     };
 
+    // False (and reported, naming the first definition) when a parameter or fact has the name.
+    bool is_new_name(const std::string& name, const TextOrigin& at);
+    std::string tier_unavailable(const std::string& who) const;
     std::int32_t node(Node n);
     std::int32_t constant(Value v, Type t);
     std::int32_t compile_expr(const Expr& e, Scope& scope);
@@ -94,7 +105,7 @@ private:
     std::int32_t compile_call(const Expr& e, Scope& scope);
     std::int32_t compile_element_expr(const Expr& e, Coll coll, Scope& scope, std::int32_t& depth);
     std::int32_t ensure_fact(const std::string& name, const Expr& at);
-    std::int32_t enum_constant(const Node& enum_node, const Expr& literal);
+    std::int32_t enum_constant(const Node& enum_node, std::int32_t string_node, const Expr& at);
     const Type& type_of(std::int32_t n) const { return plan_.nodes[static_cast<std::size_t>(n)].type; }
     bool is_constant_string(std::int32_t n) const;
 

@@ -187,7 +187,8 @@ public:
     }
 
 private:
-    [[noreturn]] void fail(int offset, std::string msg) { throw Fail{ParseError{offset, std::move(msg)}}; }
+    [[noreturn]] void fail(int offset, std::string msg) { throw Fail{ParseError{offset, std::move(msg), false}}; }
+    [[noreturn]] void fail_limit(int offset, std::string msg) { throw Fail{ParseError{offset, std::move(msg), true}}; }
 
     void advance() {
         cur_ = std::move(next_);
@@ -217,7 +218,7 @@ private:
 
     Expr make(Expr::Kind k, int offset) {
         if (++nodes_ > limits_.max_nodes)
-            fail(offset, "the ruleset has more expression nodes than the limit max_expression_nodes (" +
+            fail_limit(offset, "the ruleset has more expression nodes than the limit max_expression_nodes (" +
                              std::to_string(limits_.max_nodes) + ")");
         Expr e;
         e.kind = k;
@@ -229,7 +230,7 @@ private:
         Parser& p;
         explicit DepthGuard(Parser& parser, int offset) : p(parser) {
             if (++p.depth_ > p.limits_.max_depth)
-                p.fail(offset, "expression nesting is deeper than the limit max_expression_depth (" +
+                p.fail_limit(offset, "expression nesting is deeper than the limit max_expression_depth (" +
                                    std::to_string(p.limits_.max_depth) + ")");
         }
         ~DepthGuard() { --p.depth_; }

@@ -219,6 +219,7 @@ struct Plan {
     std::string description;
     Date effective_from{};
     std::optional<Date> effective_until;
+    SourceRef effective_where;  // the `effective` mapping, for diagnostics about the period
 
     std::vector<Node> nodes;
     std::vector<CompiledFact> facts;

@@ -4,6 +4,8 @@
 // include/carecoord/care_plan.hpp). Its expressions are nodes of the ruleset's Plan.
 #pragma once
 
+#include "load/section_reader.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <set>
@@ -72,6 +74,7 @@ struct SectionContext {
     const rules::Plan& plan;
     const std::set<std::string, std::less<>>& source_ids;
     std::vector<Diagnostic>& diags;
+    const load::SourceLines* source = nullptr;  // for exact positions inside expressions
 };
 
 // Compiles a `workflow` section and runs the static checks (E0701-E0707).

@@ -61,7 +61,7 @@ std::string joined(const std::vector<std::string>& names) {
 
 class SectionCompiler {
 public:
-    SectionCompiler(const SectionContext& c) : c_(c), r_{c.file, c.diags} {}
+    SectionCompiler(const SectionContext& c) : c_(c), r_{c.file, c.diags, c.source} {}
 
     std::shared_ptr<const Workflow> compile(const YamlNode& section);
 

@@ -55,7 +55,7 @@ TEST_CASE("max_expression_depth: parentheses one deeper than the limit") {
     o.limits.max_expression_depth = 10;
     // Each '(' adds one level of expr() and one of primary(): 4 pairs stay within 10, 6 do not.
     auto deep = first_error(fact(std::string(6, '(') + "1" + std::string(6, ')')), o);
-    CHECK(deep.code == "E0401");
+    CHECK(deep.code == "E0105");
     CHECK(deep.message.find("max_expression_depth") != std::string::npos);
     CHECK(deep.line == 6);
     auto shallow = Engine::load_string(fact(std::string(2, '(') + "1" + std::string(2, ')')) +
@@ -70,7 +70,7 @@ TEST_CASE("max_expression_nodes: a budget for the whole ruleset") {
     std::string sum = "1";
     for (int i = 0; i < 30; ++i) sum += " + 1";
     auto d = first_error(fact(sum), o);
-    CHECK(d.code == "E0401");
+    CHECK(d.code == "E0105");
     CHECK(d.message.find("max_expression_nodes") != std::string::npos);
 }
 
