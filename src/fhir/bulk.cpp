@@ -6,6 +6,7 @@
 // reads back one patient's runs, parses each line again and maps it. See docs/fhir.md.
 #include <algorithm>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -39,9 +40,12 @@ using File = std::unique_ptr<std::FILE, FileCloser>;
 class LineReader {
 public:
     LineReader(std::FILE* f, std::uint64_t offset, std::uint64_t length, std::size_t max)
-        : f_(f), offset_(offset), end_(length == 0 ? UINT64_MAX : offset + length), max_(max), buf_(1u << 20) {
-        ::fseeko(f_, static_cast<off_t>(offset), SEEK_SET);
-    }
+        : f_(f),
+          offset_(offset),
+          end_(length == 0 ? UINT64_MAX : offset + length),
+          max_(max),
+          // A range is read with one buffer of its size (up to 1 MiB): no read past its end.
+          buf_(length == 0 ? std::size_t{1} << 20 : static_cast<std::size_t>(std::min<std::uint64_t>(length, 1u << 20))) {}
 
     // False at the end. `line` excludes the newline (and a '\r' before it); `start` and
     // `size` are the line's bytes in the file, newline included.
@@ -52,7 +56,12 @@ public:
         bool any = false;
         while (offset_ < end_) {
             if (pos_ == len_) {
-                len_ = std::fread(buf_.data(), 1, buf_.size(), f_);
+                // pread: one system call per buffer, at the offset, whatever was read before.
+                const ssize_t got = ::pread(::fileno(f_), buf_.data(),
+                                            static_cast<std::size_t>(std::min<std::uint64_t>(buf_.size(), end_ - offset_)),
+                                            static_cast<off_t>(offset_));
+                if (got < 0) error_ = true;
+                len_ = got > 0 ? static_cast<std::size_t>(got) : 0;
                 pos_ = 0;
                 if (len_ == 0) break;
             }
@@ -83,8 +92,11 @@ public:
         return any;
     }
 
+    bool failed() const { return error_; }
+
 private:
     std::FILE* f_;
+    bool error_ = false;
     std::uint64_t offset_, end_;
     std::size_t max_;
     std::vector<char> buf_;
@@ -233,7 +245,7 @@ void FhirBulkReader::Impl::index() {
             }
         }
         flush();
-        if (std::ferror(fp))
+        if (reader.failed())
             sink.add(export_diagnostic(code::io, Severity::error, files[f], 0, "read error: the rest of the file is not read"));
     }
     for (const auto& [type, n] : not_read) {
