@@ -77,6 +77,7 @@ public:
 private:
     struct Impl;
     explicit FhirBulkReader(std::unique_ptr<Impl> impl);
+    static Result<FhirBulkReader> open_impl(const std::string& directory, const FhirOptions& options);
     std::unique_ptr<Impl> impl_;
 };
 

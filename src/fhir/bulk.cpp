@@ -124,14 +124,9 @@ struct PatientEntry {
     std::uint32_t count = 0;
 };
 
+// A diagnostic about a file or a line of it, not about a resource.
 Diagnostic export_diagnostic(const char* c, Severity s, const std::string& file, int line, std::string message) {
-    Diagnostic d;
-    d.code = c;
-    d.severity = s;
-    d.file = file;
-    d.line = line;
-    d.message = std::move(message);
-    return d;
+    return fhir::make_diagnostic(c, s, Origin{file, line, -1}, "", "", std::move(message));
 }
 
 }  // namespace
@@ -248,12 +243,9 @@ void FhirBulkReader::Impl::index() {
         if (reader.failed())
             sink.add(export_diagnostic(code::io, Severity::error, files[f], 0, "read error: the rest of the file is not read"));
     }
-    for (const auto& [type, n] : not_read) {
-        Diagnostic d = export_diagnostic(code::unsupported, Severity::note, "", 0,
-                                         std::to_string(n) + " resource(s) of this type are not read");
-        d.field_path = type;
-        sink.add(std::move(d));
-    }
+    for (const auto& [type, n] : not_read)
+        sink.add(fhir::make_diagnostic(code::unsupported, Severity::note, Origin{}, type, "",
+                                       std::to_string(n) + " resource(s) of this type are not read"));
 
     // Group the runs by patient (stable: file order, then offset, within a patient).
     std::stable_sort(extents.begin(), extents.end(),
@@ -300,6 +292,17 @@ FhirBulkReader& FhirBulkReader::operator=(FhirBulkReader&&) noexcept = default;
 FhirBulkReader::~FhirBulkReader() = default;
 
 Result<FhirBulkReader> FhirBulkReader::open(const std::string& directory, const FhirOptions& options) {
+    // Exceptions do not escape the API: a file-system error while listing is a diagnostic.
+    try {
+        return open_impl(directory, options);
+    } catch (const std::bad_alloc&) {
+        throw;
+    } catch (const std::exception&) {
+        return export_diagnostic(code::io, Severity::error, directory, 0, "the directory cannot be listed");
+    }
+}
+
+Result<FhirBulkReader> FhirBulkReader::open_impl(const std::string& directory, const FhirOptions& options) {
     auto impl = std::make_unique<Impl>(options);
     std::error_code ec;
     if (fs::is_regular_file(directory, ec)) {

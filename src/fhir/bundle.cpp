@@ -14,10 +14,7 @@ namespace code = fhir::code;
 namespace {
 
 Diagnostic bundle_error(const char* c, std::string message) {
-    Diagnostic d;
-    d.code = c;
-    d.message = std::move(message);
-    return d;
+    return fhir::make_diagnostic(c, Severity::error, Origin{}, "", "", std::move(message));
 }
 
 }  // namespace
@@ -96,14 +93,9 @@ Result<FhirPatient> read_fhir_bundle(std::string_view json, const FhirOptions& o
         }
         assembler.add(r, origin);
     }
-    for (const auto& [type, n] : not_read) {
-        Diagnostic d;
-        d.code = code::unsupported;
-        d.severity = Severity::note;
-        d.field_path = type;
-        d.message = std::to_string(n) + " resource(s) of this type are not read";
-        assembler.report(std::move(d));
-    }
+    for (const auto& [type, n] : not_read)
+        assembler.report(fhir::make_diagnostic(code::unsupported, Severity::note, Origin{}, type, "",
+                                               std::to_string(n) + " resource(s) of this type are not read"));
     return assembler.finish();
 }
 

@@ -2,6 +2,7 @@
 #include "fhir/mapper.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <utility>
 
@@ -257,6 +258,13 @@ int social_answer(std::string_view loinc, std::string_view answer) {
     return -1;
 }
 
+// True when the resource's status is one of `dropped` (did not happen, or recorded in error).
+bool status_in(Element r, std::initializer_list<std::string_view> dropped) {
+    std::string_view status;
+    text(r, "status", status);
+    return std::find(dropped.begin(), dropped.end(), status) != dropped.end();
+}
+
 bool is_declined(std::string_view answer) { return answer == "LA30122-8"; }  // "I choose not to answer"
 
 }  // namespace
@@ -363,6 +371,25 @@ void PatientAssembler::warn(const char* c, const Origin& o, std::string_view lab
     sink_.add(make_diagnostic(c, Severity::warning, o, label, element, std::move(message)));
 }
 
+std::optional<Date> PatientAssembler::date_field(Element parent, std::string_view key, std::string_view element,
+                                                 const Origin& o, std::string_view label) {
+    std::string_view s;
+    if (!text(parent, key, s)) return std::nullopt;
+    auto d = fhir_date(s);
+    if (!d) warn(code::bad_date, o, label, element, "not a valid date or dateTime: ignored");
+    return d;
+}
+
+void PatientAssembler::expect(Element reference, std::string_view type, std::string_view label, std::string element,
+                              const Origin& o, std::size_t encounter) {
+    std::string_view ref;
+    if (!text(reference, "reference", ref)) return;
+    std::string target(reference_id(ref, type));
+    if (target.empty()) return;
+    pending_.push_back(PendingRef{std::move(target), std::string(label), std::move(element), o, std::string(o.file),
+                                  encounter, type == "Condition"});
+}
+
 void PatientAssembler::add(Element r, const Origin& o) {
     std::string_view type, id;
     text(r, "resourceType", type);
@@ -411,9 +438,8 @@ void PatientAssembler::add_patient(Element r, const Origin& o, std::string_view 
     }
 
     Element v;
-    if (text(r, "deceasedDateTime", s)) {
-        if (auto d = fhir_date(s)) patient_.deceased = *d;
-        else warn(code::bad_date, o, label, "deceasedDateTime", "not a valid dateTime: ignored");
+    if (has(r, "deceasedDateTime")) {
+        patient_.deceased = date_field(r, "deceasedDateTime", "deceasedDateTime", o, label);
     } else if (member(r, "deceasedBoolean", v)) {
         bool dead = false;
         if (v.get_bool().get(dead) == SUCCESS) deceased_unknown_date_ = dead;
@@ -479,18 +505,13 @@ void PatientAssembler::add_condition(Element r, const Origin& o, std::string_vie
     c.system = std::string(system_word(k->system));
     c.code = normalize_code(c.system, k->code);
 
-    std::string_view s;
-    auto date_of = [&](std::string_view key, std::optional<Date>& out) {
-        if (!text(r, key, s)) return;
-        if (auto d = fhir_date(s)) out = *d;
-        else warn(code::bad_date, o, label, key, "not a valid dateTime: ignored");
-    };
-    date_of("onsetDateTime", c.onset);
-    date_of("abatementDateTime", c.abatement);
-    date_of("recordedDate", c.recorded);
+    c.onset = date_field(r, "onsetDateTime", "onsetDateTime", o, label);
+    c.abatement = date_field(r, "abatementDateTime", "abatementDateTime", o, label);
+    c.recorded = date_field(r, "recordedDate", "recordedDate", o, label);
     Element period;
-    if (!c.onset && member(r, "onsetPeriod", period) && text(period, "start", s)) c.onset = fhir_date(s);
-    if (!c.abatement && member(r, "abatementPeriod", period) && text(period, "start", s)) c.abatement = fhir_date(s);
+    if (!c.onset && member(r, "onsetPeriod", period)) c.onset = date_field(period, "start", "onsetPeriod.start", o, label);
+    if (!c.abatement && member(r, "abatementPeriod", period))
+        c.abatement = date_field(period, "start", "abatementPeriod.start", o, label);
 
     const std::string_view clinical = first_code(r, "clinicalStatus");
     if (auto st = condition_status(clinical)) {
@@ -502,21 +523,15 @@ void PatientAssembler::add_condition(Element r, const Origin& o, std::string_vie
         c.status = c.abatement ? ConditionStatus::resolved : ConditionStatus::active;
     }
 
-    std::string_view id, ref;
+    std::string_view id;
     Element enc;
     if (text(r, "id", id) && !id.empty()) condition_codes_[std::string(id)] = ConditionRef{c.code, c.system};
-    if (member(r, "encounter", enc) && text(enc, "reference", ref)) {
-        PendingRef p{std::string(reference_id(ref, "Encounter")), std::string(label), "encounter", o,
-                     std::string(o.file), static_cast<std::size_t>(-1), false};
-        if (!p.target.empty()) pending_.push_back(std::move(p));
-    }
+    if (member(r, "encounter", enc)) expect(enc, "Encounter", label, "encounter", o);
     patient_.conditions.push_back(std::move(c));
 }
 
 void PatientAssembler::add_encounter(Element r, const Origin& o, std::string_view label) {
-    std::string_view status;
-    text(r, "status", status);
-    if (status == "planned" || status == "cancelled" || status == "entered-in-error") return;
+    if (status_in(r, {"planned", "cancelled", "entered-in-error"})) return;
 
     Element cls;
     std::string_view class_code;
@@ -621,38 +636,36 @@ void PatientAssembler::add_encounter(Element r, const Origin& o, std::string_vie
     } else if (!reasons.empty()) {
         warn(code::unknown_code, o, label, "reasonCode", "no coding in a supported system: not used as the diagnosis");
     }
-    std::string target, element;
-    int best_rank = 1 << 30;
+    // The Reference to the principal diagnosis: the diagnosis of the lowest rank (the first
+    // when none is ranked), else the first reasonReference.
+    Element target;
+    std::string element;
+    std::int64_t best_rank = INT64_MAX;
     each(r, "diagnosis", [&](Element d, std::size_t i) {
         Element cond, rank;
-        std::string_view ref;
-        if (!member(d, "condition", cond) || !text(cond, "reference", ref)) return;
-        std::int64_t rk = 1 << 29;
-        if (member(d, "rank", rank) && rank.get_int64().get(rk) != SUCCESS) rk = 1 << 29;
+        std::int64_t rk = INT64_MAX - 1;
+        if (!member(d, "condition", cond)) return;
+        if (member(d, "rank", rank) && rank.get_int64().get(rk) != SUCCESS) rk = INT64_MAX - 1;
         if (rk < best_rank) {
-            best_rank = static_cast<int>(rk);
-            target = std::string(reference_id(ref, "Condition"));
+            best_rank = rk;
+            target = cond;
             element = "diagnosis[" + std::to_string(i) + "].condition";
         }
     });
-    if (target.empty()) {
-        each(r, "reasonReference", [&](Element ref_el, std::size_t i) {
-            std::string_view ref;
-            if (!target.empty() || !text(ref_el, "reference", ref)) return;
-            target = std::string(reference_id(ref, "Condition"));
-            if (!target.empty()) element = "reasonReference[" + std::to_string(i) + "]";
+    if (element.empty())
+        each(r, "reasonReference", [&](Element ref, std::size_t i) {
+            if (!element.empty()) return;
+            target = ref;
+            element = "reasonReference[" + std::to_string(i) + "]";
         });
-    }
     const std::size_t index = patient_.encounters.size();
-    if (!target.empty()) pending_.push_back(PendingRef{target, std::string(label), element, o, std::string(o.file), index, true});
+    if (!element.empty()) expect(target, "Condition", label, element, o, index);
     if (!e.id.empty()) encounter_index_[e.id] = index;
     patient_.encounters.push_back(std::move(e));
 }
 
 void PatientAssembler::add_observation(Element r, const Origin& o, std::string_view label) {
-    std::string_view status;
-    text(r, "status", status);
-    if (status == "entered-in-error" || status == "cancelled" || status == "registered") return;
+    if (status_in(r, {"entered-in-error", "cancelled", "registered"})) return;
     const auto cs = codings(r, "code");
     const Coding* k = pick(cs, {"loinc"});
     if (!k) {
@@ -709,9 +722,7 @@ void PatientAssembler::add_observation(Element r, const Origin& o, std::string_v
 }
 
 void PatientAssembler::add_coverage(Element r, const Origin& o, std::string_view label) {
-    std::string_view status;
-    text(r, "status", status);
-    if (status == "cancelled" || status == "draft" || status == "entered-in-error") return;
+    if (status_in(r, {"cancelled", "draft", "entered-in-error"})) return;
     Coverage c;
     const auto types = codings(r, "type");
     bool known = false;
@@ -727,16 +738,9 @@ void PatientAssembler::add_coverage(Element r, const Origin& o, std::string_view
                   "no Source of Payment Typology, v3-ActCode or self-pay code the mapping knows: payer taken as other");
     }
     Element period;
-    std::string_view s;
     if (member(r, "period", period)) {
-        if (text(period, "start", s)) {
-            if (auto d = fhir_date(s)) c.start = *d;
-            else warn(code::bad_date, o, label, "period.start", "not a valid dateTime: ignored");
-        }
-        if (text(period, "end", s)) {
-            if (auto d = fhir_date(s)) c.end = *d;
-            else warn(code::bad_date, o, label, "period.end", "not a valid dateTime: ignored");
-        }
+        c.start = date_field(period, "start", "period.start", o, label);
+        c.end = date_field(period, "end", "period.end", o, label);
     }
     each(r, "class", [&](Element cl, std::size_t) {
         std::string_view value;
@@ -746,9 +750,8 @@ void PatientAssembler::add_coverage(Element r, const Origin& o, std::string_view
 }
 
 void PatientAssembler::add_medication_request(Element r, const Origin& o, std::string_view label) {
-    std::string_view status;
-    text(r, "status", status);
-    if (status == "cancelled" || status == "entered-in-error" || status == "draft") return;
+    if (status_in(r, {"cancelled", "entered-in-error", "draft"})) return;
+    const std::string_view status = string_member(r, "status");
     MedRow row;
     if (auto st = medication_status(status)) row.status = *st;
     else {
@@ -772,25 +775,11 @@ void PatientAssembler::add_medication_request(Element r, const Origin& o, std::s
     row.system = std::string(system_word(k->system));
     row.code = std::string(k->code);
     row.name = std::string(k->display);
-    std::string_view s;
-    if (text(r, "authoredOn", s)) {
-        if (auto d = fhir_date(s)) row.authored = *d;
-        else warn(code::bad_date, o, label, "authoredOn", "not a valid dateTime: ignored");
-    }
+    row.authored = date_field(r, "authoredOn", "authoredOn", o, label);
     Element enc;
-    std::string_view ref;
-    if (member(r, "encounter", enc) && text(enc, "reference", ref)) {
-        PendingRef p{std::string(reference_id(ref, "Encounter")), std::string(label), "encounter", o,
-                     std::string(o.file), static_cast<std::size_t>(-1), false};
-        if (!p.target.empty()) pending_.push_back(std::move(p));
-    }
+    if (member(r, "encounter", enc)) expect(enc, "Encounter", label, "encounter", o);
     each(r, "reasonReference", [&](Element rr, std::size_t i) {
-        std::string_view rref;
-        if (!text(rr, "reference", rref)) return;
-        PendingRef p{std::string(reference_id(rref, "Condition")), std::string(label),
-                     "reasonReference[" + std::to_string(i) + "]", o, std::string(o.file),
-                     static_cast<std::size_t>(-1), true};
-        if (!p.target.empty()) pending_.push_back(std::move(p));
+        expect(rr, "Condition", label, "reasonReference[" + std::to_string(i) + "]", o);
     });
     med_rows_.push_back(std::move(row));
 }

@@ -106,6 +106,14 @@ private:
     void add_coverage(Element r, const Origin& o, std::string_view label);
     void add_medication_request(Element r, const Origin& o, std::string_view label);
 
+    // The date in `parent[key]`: absent -> none; unreadable -> none and a warning at `element`.
+    std::optional<Date> date_field(Element parent, std::string_view key, std::string_view element, const Origin& o,
+                                   std::string_view label);
+    // A Reference to a Condition or Encounter of this patient, checked (and, for a diagnosis,
+    // used) once every resource is in.
+    void expect(Element reference, std::string_view type, std::string_view label, std::string element,
+                const Origin& o, std::size_t encounter = static_cast<std::size_t>(-1));
+
     void warn(const char* code, const Origin& o, std::string_view label, std::string_view element,
               std::string message);
 
