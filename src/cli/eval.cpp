@@ -326,6 +326,8 @@ int cmd_eval(const Args& args) {
         }
         if (progress && total >= chunk_size) std::fprintf(stderr, "\r%zu records evaluated", total);
     }
+    for (const auto& d : errors) std::fprintf(stderr, "%s\n", d.to_string().c_str());  // from the last read
+    if (!errors.empty()) failed = true;
     if (progress && total >= chunk_size) std::fputc('\n', stderr);
     if (o.format == "json") std::fputs(first ? "]\n" : "\n]\n", out);
     if (out != stdout) std::fclose(out);
