@@ -32,6 +32,7 @@ Result<FhirPatient> read_fhir_bundle(std::string_view json, const FhirOptions& o
     std::string_view root_type;
     root_type = fhir::string_member(root, "resourceType");
     std::vector<Element> resources;
+    std::vector<std::string_view> full_urls;
     if (root_type == "Bundle") {
         simdjson::dom::array entries;
         if (root["entry"].get_array().get(entries) == simdjson::SUCCESS)
@@ -39,6 +40,7 @@ Result<FhirPatient> read_fhir_bundle(std::string_view json, const FhirOptions& o
                 Element r;
                 if (entry["resource"].get(r) != simdjson::SUCCESS) r = Element{};
                 resources.push_back(r);
+                full_urls.push_back(fhir::string_member(entry, "fullUrl"));
             }
     } else if (root_type == "Patient") {
         resources.push_back(root);  // a lone Patient resource
@@ -46,13 +48,14 @@ Result<FhirPatient> read_fhir_bundle(std::string_view json, const FhirOptions& o
         return bundle_error(code::syntax, "not a FHIR Bundle (resourceType must be Bundle)");
     }
 
-    // The one Patient: its id is what the other resources refer to.
-    std::string_view patient_id;
+    // The one Patient: the other resources refer to its id, or to its entry's fullUrl.
+    std::string_view patient_id, patient_url_id;
     std::size_t patients = 0;
-    for (Element r : resources) {
-        if (fhir::string_member(r, "resourceType") == "Patient") {
+    for (std::size_t i = 0; i < resources.size(); ++i) {
+        if (fhir::string_member(resources[i], "resourceType") == "Patient") {
             ++patients;
-            patient_id = fhir::string_member(r, "id");
+            patient_id = fhir::string_member(resources[i], "id");
+            if (i < full_urls.size()) patient_url_id = fhir::reference_id(full_urls[i], "Patient");
         }
     }
     if (patients == 0) return bundle_error(code::no_patient, "the Bundle holds no Patient resource");
@@ -84,7 +87,7 @@ Result<FhirPatient> read_fhir_bundle(std::string_view json, const FhirOptions& o
             continue;
         }
         const std::string_view ref = fhir::patient_reference(r);
-        if (ref.empty() || ref != patient_id) {
+        if (ref.empty() || (ref != patient_id && ref != patient_url_id)) {
             assembler.report(fhir::make_diagnostic(
                 ref.empty() ? code::missing : code::no_patient, Severity::warning, origin,
                 fhir::resource_label(type, id, origin), "subject",

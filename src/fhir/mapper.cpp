@@ -513,6 +513,11 @@ void PatientAssembler::add_condition(Element r, const Origin& o, std::string_vie
     if (!c.abatement && member(r, "abatementPeriod", period))
         c.abatement = date_field(period, "start", "abatementPeriod.start", o, label);
 
+    if (c.onset && c.abatement && *c.abatement < *c.onset) {
+        warn(code::bad_date, o, label, "onsetDateTime", "the onset is after the abatement: the onset is ignored");
+        c.onset.reset();
+    }
+
     const std::string_view clinical = first_code(r, "clinicalStatus");
     if (auto st = condition_status(clinical)) {
         c.status = *st;
@@ -742,6 +747,10 @@ void PatientAssembler::add_coverage(Element r, const Origin& o, std::string_view
         c.start = date_field(period, "start", "period.start", o, label);
         c.end = date_field(period, "end", "period.end", o, label);
     }
+    if (c.start && c.end && *c.end < *c.start) {
+        warn(code::bad_date, o, label, "period.end", "the end is before the start: the coverage is skipped");
+        return;
+    }
     each(r, "class", [&](Element cl, std::size_t) {
         std::string_view value;
         if (c.plan.empty() && first_code(cl, "type") == "plan" && text(cl, "value", value)) c.plan = std::string(value);
@@ -863,6 +872,10 @@ Result<FhirPatient> PatientAssembler::finish() {
                                        "deceased without a date: the date of death is taken as the last date in the record");
         sink_.add(std::move(d));
     }
+
+    if (have_patient_ && birth_ok_ && patient_.deceased && *patient_.deceased < patient_.birth_date)
+        sink_.add(make_diagnostic(code::bad_date, Severity::warning, patient_origin_, patient_label_, "deceasedDateTime",
+                                  "the date of death is before the birth date: kept (the patient is taken as deceased)"));
 
     if (!have_patient_) {
         Diagnostic d;

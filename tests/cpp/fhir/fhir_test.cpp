@@ -465,3 +465,33 @@ TEST_CASE("fhir bulk: a missing directory is an error") {
     REQUIRE_FALSE(r.ok());
     CHECK(r.diagnostics().at(0).code == "E0709");
 }
+
+TEST_CASE("fhir bundle: fullUrl references, and dates in the wrong order") {
+    auto r = read_fhir_bundle(R"({"resourceType":"Bundle","type":"collection","entry":[
+ {"fullUrl":"urn:uuid:0b9e-patient","resource":{"resourceType":"Patient","id":"local-7","birthDate":"1960-05-06","deceasedDateTime":"1950-01-01"}},
+ {"resource":{"resourceType":"Coverage","id":"cov1","beneficiary":{"reference":"urn:uuid:0b9e-patient"},
+   "type":{"coding":[{"system":"https://nahdo.org/sopt","code":"2"}]},"period":{"start":"2025-01-01","end":"2024-01-01"}}},
+ {"resource":{"resourceType":"Coverage","id":"cov2","beneficiary":{"reference":"Patient/local-7"},
+   "type":{"coding":[{"system":"https://nahdo.org/sopt","code":"111"}]},"period":{"start":"2024-01-01"}}},
+ {"resource":{"resourceType":"Condition","id":"cond1","subject":{"reference":"Patient/local-7"},
+   "code":{"coding":[{"system":"http://snomed.info/sct","code":"59621000"}]},
+   "onsetDateTime":"2020-01-01","abatementDateTime":"2019-01-01"}},
+ {"resource":{"resourceType":"Condition","id":"cond2","subject":{"reference":"Patient/someone-else"},
+   "code":{"coding":[{"system":"http://snomed.info/sct","code":"59621000"}]}}}
+]})");
+    REQUIRE(r.ok());
+    const Patient& p = r->patient;
+    // cov1 (by fullUrl) ends before it starts: skipped; cov2 (by id): SOPT 111 Medicare HMO.
+    REQUIRE(p.coverage.size() == 1);
+    CHECK(p.coverage[0].payer == Payer::medicare_advantage);
+    CHECK(has_diag(r->diagnostics, "E0705", "Coverage/cov1.period.end"));
+    // The onset after the abatement is dropped; the condition is resolved (abated, no status).
+    REQUIRE(p.conditions.size() == 1);
+    CHECK_FALSE(p.conditions[0].onset);
+    CHECK(p.conditions[0].status == ConditionStatus::resolved);
+    CHECK(has_diag(r->diagnostics, "E0705", "Condition/cond1.onsetDateTime"));
+    CHECK(has_diag(r->diagnostics, "E0706", "Condition/cond2.subject"));
+    // A death before birth is reported, and kept.
+    CHECK(p.deceased);
+    CHECK(has_diag(r->diagnostics, "E0705", "Patient/local-7.deceasedDateTime"));
+}
