@@ -2,6 +2,7 @@
 # missing, configure and build first.
 BUILD ?= build
 AS_OF ?= 2026-11-27
+FHIR_EXPORT ?= ../shared/data/fhir-synthea-10
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 DEP_SETS ?=
 , := ,
@@ -31,6 +32,11 @@ demo: build
 	@$(BUILD)/carecoord eval --rules rulesets --as-of $(AS_OF) --format csv examples/patients
 	@echo; echo "== carecoord explain examples/patients/recent_hf_discharge_ffs.yaml"
 	@$(BUILD)/carecoord explain --rules rulesets --as-of $(AS_OF) examples/patients/recent_hf_discharge_ffs.yaml
+	@echo; echo "== carecoord eval --input-format fhir-bulk $(FHIR_EXPORT): population summary as of $(AS_OF)"
+	@if [ -d $(FHIR_EXPORT) ]; then \
+	  $(BUILD)/carecoord eval --rules rulesets --as-of $(AS_OF) --input-format fhir-bulk --format ndjson $(FHIR_EXPORT) \
+	    | bash scripts/population-summary.sh; \
+	else echo "(no FHIR export at $(FHIR_EXPORT))"; fi
 
 # The test suites under AddressSanitizer + UndefinedBehaviorSanitizer (no recovery: the first
 # report fails the test), and under ThreadSanitizer.
