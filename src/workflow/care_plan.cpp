@@ -61,7 +61,9 @@ Result<const rules::Plan*> workflow_plan(const Engine& engine, std::string_view 
 // The payload values in the event's declared slots; absent fields are unknown.
 Result<std::vector<Value>> payload_values(const workflow::EventDef& def, const CarePlanEvent& event) {
     std::vector<Value> out(def.payload.size(), Value::unknown_value());
-    for (const auto& [name, value] : event.payload) {
+    for (const auto& entry : event.payload) {
+        const std::string& name = entry.first;
+        const PayloadValue& value = entry.second;
         auto it = std::find_if(def.payload.begin(), def.payload.end(), [&](const auto& f) { return f.first == name; });
         if (it == def.payload.end()) {
             std::vector<std::string> declared;
