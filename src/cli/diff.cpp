@@ -671,7 +671,8 @@ int cmd_diff(const Args& args) {
         out.to = side_of(*db);
     };
     auto emit = [&](const Record&, const PatientDiff& p) { tally(report, p, o.examples); };
-    auto stats = run_batch<PatientDiff>(files, o.jobs, work, emit, is_terminal(2));
+    RecordReader reader(files);
+    auto stats = run_batch<PatientDiff>(reader, o.jobs, work, emit, is_terminal(2));
 
     std::string text = o.format == "json" ? render_json(report) : o.format == "html" ? render_html(report) : render_text(report);
     std::FILE* out = stdout;

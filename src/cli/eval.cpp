@@ -164,7 +164,8 @@ int cmd_eval(const Args& args) {
         if (o.format == "ndjson") std::fputc('\n', out);
         first = false;
     };
-    auto stats = run_batch<std::string>(files, o.jobs, work, emit, is_terminal(2));
+    RecordReader reader(files);
+    auto stats = run_batch<std::string>(reader, o.jobs, work, emit, is_terminal(2));
     if (o.format == "json") std::fputs(first ? "]\n" : "\n]\n", out);
     if (out != stdout) std::fclose(out);
     if (stats.bad) std::fprintf(stderr, "%zu of %zu records failed\n", stats.bad, stats.total);

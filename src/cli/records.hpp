@@ -58,14 +58,14 @@ struct BatchStats {
     bool input_failed = false; // an input could not be found or opened
 };
 
-// Runs `work(record, result, errors)` over every record of `files` on `jobs` threads, a
+// Runs `work(record, result, errors)` over every record of `reader` on `jobs` threads, a
 // chunk at a time, then `emit(record, result)` for each record in input order; a record
 // whose work wrote errors is reported on standard error instead of emitted. With `progress`,
 // a running count goes to standard error (for long batches on a terminal).
-template <class R, class Work, class Emit>
-BatchStats run_batch(const std::vector<std::string>& files, unsigned jobs, Work work, Emit emit, bool progress = false) {
+// `reader` is a RecordReader or anything else with its next_chunk().
+template <class R, class Reader, class Work, class Emit>
+BatchStats run_batch(Reader& reader, unsigned jobs, Work work, Emit emit, bool progress = false) {
     BatchStats stats;
-    RecordReader reader(files);
     std::vector<Record> chunk;
     std::vector<R> results;
     std::vector<std::string> messages;
