@@ -65,15 +65,23 @@ Examples:
   carecoord check --population members.ndjson --as-of 2026-11-27 --strict-default rulesets/
 )";
 
-const char* kTestHelp = R"(Usage: carecoord test PATH...
+const char* kTestHelp = R"(Usage: carecoord test [--coverage] PATH...
 
 Loads the rulesets under the paths and runs every test case in their `kind: tests` files.
 Each failure shows the case, the expected and actual values side by side, and the rules that
 fired. Ends with rule coverage: the tier rules, flag rules, programs and triggers that no
-case exercised. Exit status: 0 all passed, 1 a case failed, 2 usage or load error.
+case exercised (a rule is exercised when it matched, a program when some case found the
+patient eligible, a trigger when it was due).
 
-Example:
+Options:
+  --coverage   coverage is required: an item no case exercised fails the run (exit 1)
+
+Exit status: 0 all passed, 1 a case failed (or, with --coverage, something is not
+exercised), 2 usage or load error.
+
+Examples:
   carecoord test rulesets/
+  carecoord test --coverage rulesets/intensity rulesets/common
 )";
 
 // Generated patients for `check --sample`, read like a file.
@@ -205,13 +213,19 @@ int cmd_check(const Args& args) {
     return warnings || input_failed ? 1 : 0;
 }
 
-int cmd_test(const Args& args) {
-    if (args.empty()) return usage_error("test", "give at least one ruleset file or directory");
-    for (const auto& a : args)
+int cmd_test(const Args& options) {
+    Args args;
+    bool require_coverage = false;
+    for (const auto& a : options) {
         if (a == "--help" || a == "-h") {
             std::fputs(kTestHelp, stdout);
             return 0;
         }
+        if (a == "--coverage") require_coverage = true;
+        else if (a.size() > 1 && a[0] == '-') return usage_error("test", "unknown option " + a);
+        else args.push_back(a);
+    }
+    if (args.empty()) return usage_error("test", "give at least one ruleset file or directory");
     auto engine = Engine::load_paths(args);
     if (!engine.ok()) {
         print_diagnostics(engine.diagnostics());
@@ -248,11 +262,13 @@ int cmd_test(const Args& args) {
     for (const auto& u : uncovered) std::printf("  not exercised: %s\n", u.c_str());
     std::printf("%zu passed, %zu failed\n", report.passed(), report.failed());
     if (!report.diagnostics.empty() || !diags.empty()) return 2;
+    bool coverage_failed = require_coverage && !uncovered.empty();
+    if (coverage_failed) std::printf("--coverage: %zu item(s) not exercised by any case\n", uncovered.size());
     if (report.cases.empty()) {
         std::fprintf(stderr, "no test cases found\n");
         return 1;
     }
-    return report.failed() ? 1 : 0;
+    return report.failed() || coverage_failed ? 1 : 0;
 }
 
 }  // namespace carecoord::cli

@@ -227,7 +227,7 @@ std::string label(const std::vector<std::string>& paths, const std::vector<std::
 
 std::string rulesets_text(const std::vector<RulesetRef>& rs) {
     std::string s;
-    for (const auto& r : rs) s += (s.empty() ? "" : ", ") + r.id + " " + r.version;
+    for (const auto& r : rs) s += (s.empty() ? "" : ", ") + r.id + " " + r.version + " sha256:" + r.sha256.substr(0, 12);
     return s;
 }
 

@@ -156,6 +156,21 @@ def test_failing_case_side_by_side():
     expect_rc(rc, 0, "test rulesets", out, err)
 
 
+def test_test_coverage():
+    # failing/: two tier rules, each matched by a case (case 2 matches both): covered.
+    rc, out, err = run("test", "--coverage", f"{DATA}/failing")
+    contains(out, "coverage: 2 of 2 rules, programs and triggers exercised", "test --coverage")
+    expect_rc(rc, 1, "test --coverage (a case fails)", out, err)
+    # gaps/ has no test cases at all: nothing is exercised, cm_very_old and cc_conditions
+    # are listed; "no test cases found" is exit status 1.
+    rc, out, err = run("test", "--coverage", f"{DATA}/gaps")
+    expect_rc(rc, 1, "test --coverage without cases", out, err)
+    contains(out, "not exercised: tier rule cm_very_old", "test --coverage")
+    contains(out, "--coverage: 2 item(s) not exercised", "test --coverage")
+    rc, out, err = run("test", "--bogus", "rulesets")
+    expect_rc(rc, 2, "test --bogus", out, err)
+
+
 # ---- eval -----------------------------------------------------------------------------
 
 def test_eval_mixed_batch():
