@@ -111,13 +111,8 @@ struct TierOutcome {
 template <class Reader>
 BatchStats population_coverage(const Engine& engine, Date as_of, Reader& reader, PopulationCoverage& c) {
     auto work = [&](const Record& r, TierOutcome& out, std::string& messages) {
-        auto patient = decode_record(r, messages);
-        if (!patient) return;
-        auto det = engine.evaluate(*patient, as_of);
-        if (!det.ok()) {
-            for (const auto& d : det.diagnostics()) messages += r.source + ": " + d.to_string() + "\n";
-            return;
-        }
+        auto det = evaluate_record(engine, r, as_of, messages);
+        if (!det) return;
         out.id = det->patient_id;
         out.by_default = det->tier.by_default;
         for (const auto& m : det->tier.matched) out.rules.push_back(m.rule_id);

@@ -663,8 +663,8 @@ int cmd_diff(const Args& args) {
         if (!patient) return;
         auto da = a->evaluate(*patient, from_as_of);
         auto db = b->evaluate(*patient, to_as_of);
-        for (const auto* d : {&da, &db})
-            for (const auto& x : d->diagnostics()) messages += r.source + ": " + x.to_string() + "\n";
+        append_errors(r, da.diagnostics(), messages);
+        append_errors(r, db.diagnostics(), messages);
         if (!messages.empty()) return;
         out.id = patient->id;
         out.from = side_of(*da);

@@ -149,14 +149,7 @@ int cmd_eval(const Args& args) {
     if (o.format == "json") std::fputs("[", out);
     bool first = true;
     auto work = [&](const Record& r, std::string& rendered, std::string& messages) {
-        auto patient = decode_record(r, messages);
-        if (!patient) return;
-        auto det = eng.evaluate(*patient, as_of);
-        if (!det.ok()) {
-            for (const auto& d : det.diagnostics()) messages += r.source + ": " + d.to_string() + "\n";
-            return;
-        }
-        rendered = o.format == "csv" ? to_csv(*det) : to_json(*det);
+        if (auto det = evaluate_record(eng, r, as_of, messages)) rendered = o.format == "csv" ? to_csv(*det) : to_json(*det);
     };
     auto emit = [&](const Record&, const std::string& rendered) {
         if (o.format == "json") std::fputs(first ? "\n" : ",\n", out);

@@ -97,4 +97,19 @@ std::optional<Patient> decode_record(const Record& r, std::string& errors) {
     return std::nullopt;
 }
 
+void append_errors(const Record& r, const std::vector<Diagnostic>& ds, std::string& errors) {
+    for (const auto& d : ds) errors += r.source + ": " + d.to_string() + "\n";
+}
+
+std::optional<Determination> evaluate_record(const Engine& engine, const Record& r, Date as_of, std::string& errors) {
+    auto patient = decode_record(r, errors);
+    if (!patient) return std::nullopt;
+    auto det = engine.evaluate(*patient, as_of);
+    if (!det.ok()) {
+        append_errors(r, det.diagnostics(), errors);
+        return std::nullopt;
+    }
+    return std::move(det.value());
+}
+
 }  // namespace carecoord::cli

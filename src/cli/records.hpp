@@ -14,7 +14,9 @@
 #include <thread>
 #include <vector>
 
+#include "carecoord/determination.hpp"
 #include "carecoord/diagnostic.hpp"
+#include "carecoord/engine.hpp"
 #include "carecoord/patient.hpp"
 
 namespace carecoord::cli {
@@ -49,6 +51,12 @@ private:
 // Decodes a record; on failure appends one line per problem to `errors`, naming the record
 // and the field, never a value from the document.
 std::optional<Patient> decode_record(const Record& r, std::string& errors);
+
+// Appends the diagnostics of an evaluation of the record to `errors`, one line each.
+void append_errors(const Record& r, const std::vector<Diagnostic>& ds, std::string& errors);
+
+// Decodes and evaluates a record; on failure appends to `errors` and gives nothing.
+std::optional<Determination> evaluate_record(const Engine& engine, const Record& r, Date as_of, std::string& errors);
 
 void print_diagnostics(const std::vector<Diagnostic>& ds);
 
