@@ -274,7 +274,12 @@ std::vector<Diagnostic> analyze_valuesets(const Engine& engine) {
 std::vector<Diagnostic> coverage_findings(const Engine& engine, Date as_of, const PopulationCoverage& c, bool strict_default) {
     std::vector<Diagnostic> out;
     auto plans = engine.state().in_force(as_of);
-    if (plans.empty() || !plans.front()->has_tiers) return out;
+    if (plans.empty() || !plans.front()->has_tiers) {
+        out.push_back(finding("W0709", "", 0, 0,
+                              "no ruleset with tiers is in force at the as-of date: the population shows nothing about tier rules",
+                              {}, Severity::note));
+        return out;
+    }
     const Plan& plan = *plans.front();
     std::string of = " of the " + std::to_string(c.patients) + " patients of the population";
     for (const auto& r : plan.tier_rules) {

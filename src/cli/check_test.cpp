@@ -38,7 +38,7 @@ policy and reports findings as file:line:col: warning[CODE]: message:
            directly or through other facts (a library's facts count as used when any
            ruleset checked with it uses them: check the whole rulesets/ directory)
     W0706  value-set entries that overlap within one category or flat value set
-           (E11 and E11.9; F10-F19 and F17)
+           (E11 and E11.9; F10-F19 and F17.210)
     W0707  value-set entries that overlap between two categories of one value set
            (category() gives such codes the first category)
 
