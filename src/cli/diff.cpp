@@ -294,6 +294,9 @@ std::string render_text(const Report& r) {
     line("%*zu\n", 8, r.total);
     line("%zu patient(s) changed tier: %zu up, %zu down; %zu unchanged\n", r.up + r.down, r.up, r.down, r.total - r.up - r.down);
 
+    for (const auto& a : r.tiers)
+        if (auto it = r.cells.find({a, a}); it != r.cells.end() && it->second.count)
+            line("  stayed %s: %zu (e.g. %s)\n", a.c_str(), it->second.count, join_ids(it->second.examples).c_str());
     auto mv = moves(r);
     if (!mv.empty()) out += "\nMoves, and the tier rules that matched for those patients on each side\n";
     for (const auto& [k, c] : mv) {
@@ -473,8 +476,11 @@ std::string svg_matrix(const Report& r) {
                 double t = 0.15 + 0.85 * static_cast<double>(c) / static_cast<double>(max_moved);
                 fill = j > i ? "rgba(220,38,38," + num(t) + ")" : "rgba(37,99,235," + num(t) + ")";
             }
+            std::string tip = r.tiers[i] + " -> " + r.tiers[j] + ": " + std::to_string(c);
+            if (auto it = r.cells.find({r.tiers[i], r.tiers[j]}); it != r.cells.end() && !it->second.examples.empty())
+                tip += " (e.g. " + join_ids(it->second.examples) + ")";
             s += "<rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" + num(cw - 2) + "\" height=\"" + num(ch - 2) + "\" fill=\"" +
-                 fill + "\" stroke=\"#9ca3af\"/>";
+                 fill + "\" stroke=\"#9ca3af\"><title>" + esc(tip) + "</title></rect>";
             s += "<text x=\"" + num(x + cw / 2) + "\" y=\"" + num(y + ch / 2 + 5) + "\" text-anchor=\"middle\" class=\"val\">" +
                  std::to_string(c) + "</text>";
         }

@@ -270,6 +270,7 @@ def test_diff_by_hand():
     expect_rc(rc, 0, "diff text", out, err)
     contains(out, "2 patient(s) changed tier: 2 up, 0 down; 4 unchanged", "diff text")
     contains(out, "care_coordination -> case_management: 1 (e.g. d1-cc-to-cm)", "diff text")
+    contains(out, "stayed case_management: 2 (e.g. d3-cm-both, d6-cm-hospitalizations-both)", "diff text")
     row = [l.split() for l in out.splitlines() if l.startswith("care_coordination ")]
     check(row == [["care_coordination", "0", "1", "1", "2"]], f"diff text matrix row: {row}")
 
