@@ -7,9 +7,10 @@ Usage: cli_tests.py CARECOORD POPGEN SOURCE_DIR TEST_NAME
 """
 import json
 import os
+import re
 import subprocess
 import sys
-import tempfile
+import xml.dom.minidom
 
 CARECOORD, POPGEN, SOURCE, NAME = sys.argv[1:5]
 DATA = os.path.join("tests", "cli", "data")
@@ -280,6 +281,11 @@ def test_diff_by_hand():
     for external in ["http://", "https://", "<script", "<link", "src="]:
         check(external not in out.replace('xmlns="http://www.w3.org/2000/svg"', ""), f"diff html refers to {external}")
     contains(out, "d1-cc-to-cm", "diff html")
+    for svg in re.findall(r"<svg.*?</svg>", out, re.S):
+        try:
+            xml.dom.minidom.parseString(svg)
+        except Exception as e:  # noqa: BLE001 - any parse error is a failure
+            failures.append(f"diff html: an SVG chart is not well-formed XML: {e}")
 
 
 def test_diff_dates_and_errors():
