@@ -52,7 +52,7 @@ reason, the facts and their values, each program with its reason and missing dat
 trigger with its anchor and due date.
 
 Example:
-  carecoord explain --rules rulesets --as-of 2026-11-27 examples/patients/complex-chf.yaml
+  carecoord explain --rules rulesets --as-of 2026-11-27 examples/patients/recent_hf_discharge_ffs.yaml
 )";
 
 struct Options {
