@@ -6,6 +6,9 @@ FHIR_EXPORT ?= ../shared/data/fhir-synthea-10
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 DEP_SETS ?=
 , := ,
+DEMO_PATIENTS ?= 2000
+DEMO_DIFF = --from rulesets/intensity/intensity-v1.yaml --to rulesets/intensity/intensity-v2.yaml \
+            --with rulesets/programs --with rulesets/triggers --ignore-effective --as-of $(AS_OF)
 
 .PHONY: all deps configure build test demo clean test-asan test-tsan fuzz
 
@@ -37,6 +40,15 @@ demo: build
 	  $(BUILD)/carecoord eval --rules rulesets --as-of $(AS_OF) --input-format fhir-bulk --format ndjson $(FHIR_EXPORT) \
 	    | bash scripts/population-summary.sh; \
 	else echo "(no FHIR export at $(FHIR_EXPORT))"; fi
+
+	@echo; echo "== popgen: $(DEMO_PATIENTS) synthetic patients as of $(AS_OF) -> $(BUILD)/population.ndjson"
+	@$(BUILD)/bench/popgen --as-of $(AS_OF) --count $(DEMO_PATIENTS) --seed 1 --output $(BUILD)/population.ndjson
+	@echo; echo "== carecoord check --sample: gap analysis of the default rulesets over $(DEMO_PATIENTS) generated patients"
+	@$(BUILD)/carecoord check --sample $(DEMO_PATIENTS) --as-of $(AS_OF) rulesets
+	@echo; echo "== carecoord diff: intensity v1 -> v2 over the population, both at $(AS_OF)"
+	@$(BUILD)/carecoord diff $(DEMO_DIFF) $(BUILD)/population.ndjson
+	@$(BUILD)/carecoord diff $(DEMO_DIFF) --format html --output $(BUILD)/impact.html $(BUILD)/population.ndjson
+	@echo; echo "The same diff as a self-contained HTML report: $(BUILD)/impact.html"
 
 # The test suites under AddressSanitizer + UndefinedBehaviorSanitizer (no recovery: the first
 # report fails the test), and under ThreadSanitizer.

@@ -26,6 +26,10 @@ struct RulesetLimits {
 
 struct EngineOptions {
     RulesetLimits limits;
+    // Ignore effective dates: every loaded ruleset is in force at any as-of date, and when
+    // several versions of one ruleset id are loaded, the one with the latest effective.from
+    // is used. For comparing two versions of a ruleset at one as-of date (carecoord diff).
+    bool ignore_effective = false;
 };
 
 struct EvaluateOptions {

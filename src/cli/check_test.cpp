@@ -1,10 +1,15 @@
 // carecoord check and carecoord test.
+#include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <iostream>
 
 #include "carecoord/engine.hpp"
+#include "cli/analysis.hpp"
 #include "cli/cli.hpp"
+#include "cli/records.hpp"
 #include "testing/case_runner.hpp"
+#include "testing/popgen.hpp"
 #include "time/calendar.hpp"
 
 namespace carecoord::cli {
@@ -16,58 +21,206 @@ int usage_error(const std::string& command, const std::string& message) {
 
 namespace {
 
-const char* kCheckHelp = R"(Usage: carecoord check PATH...
+const char* kCheckHelp = R"(Usage: carecoord check [options] PATH...
 
 Loads and type-checks every ruleset under the paths (files or directories) and reports every
-error as file:line:col: error[CODE]: message, then a one-line summary.
-Exit status: 0 clean, 1 errors found, 2 usage error.
+error as file:line:col: error[CODE]: message. When the rulesets load, it then analyses the
+policy and reports findings as file:line:col: warning[CODE]: message:
 
-Example:
+  Static analysis (of the compiled rules, for every loaded version):
+    W0701  a tier rule whose `when` can never be true (constant false or unknown,
+           e.g. `false`, `1 > 2`, `x and false`)
+    W0702  a tier rule whose `when` is always true
+    W0703  a tier rule with the same `when` as another one (compared after compilation,
+           so spacing and parameter names do not matter): the one with the lower tier,
+           or the later one at equal tiers, is shadowed and never decides the tier
+    W0704  a fact, and W0705 a parameter, that no rule, flag, program or trigger uses,
+           directly or through other facts (a library's facts count as used when any
+           ruleset checked with it uses them: check the whole rulesets/ directory)
+    W0706  value-set entries that overlap within one category or flat value set
+           (E11 and E11.9; F10-F19 and F17.210)
+    W0707  value-set entries that overlap between two categories of one value set
+           (category() gives such codes the first category)
+
+  Gap analysis (by evaluation, not proof: the rules are run over a population at an
+  as-of date, and what the population never reaches is reported):
+    W0708  a tier rule in force at the as-of date that no patient matched
+    W0709  patients that matched no tier rule and got the default tier, with example
+           ids: a note, or a warning with --strict-default
+
+Options:
+  --population PATH  evaluate these patients for the gap analysis (NDJSON, patient files
+                     or directories, as for eval; repeatable)
+  --sample N         or evaluate N generated patients (the popgen mix, see docs/cli.md)
+  --seed S           the seed of the generated patients (default 1)
+  --as-of DATE       the date of the gap analysis (required with --population/--sample)
+  --strict-default   patients reaching the default tier are findings (W0709 as a warning)
+  --no-analysis      report load errors only
+
+Exit status: 0 clean, 1 errors or warnings found (notes do not count), 2 usage error.
+
+Examples:
   carecoord check rulesets/
+  carecoord check --sample 2000 --as-of 2026-11-27 rulesets/
+  carecoord check --population members.ndjson --as-of 2026-11-27 --strict-default rulesets/
 )";
 
-const char* kTestHelp = R"(Usage: carecoord test PATH...
+const char* kTestHelp = R"(Usage: carecoord test [--coverage] PATH...
 
 Loads the rulesets under the paths and runs every test case in their `kind: tests` files.
 Each failure shows the case, the expected and actual values side by side, and the rules that
 fired. Ends with rule coverage: the tier rules, flag rules, programs and triggers that no
-case exercised. Exit status: 0 all passed, 1 a case failed, 2 usage or load error.
+case exercised (a rule is exercised when it matched, a program when some case found the
+patient eligible, a trigger when it was due).
 
-Example:
+Options:
+  --coverage   coverage is required: an item no case exercised fails the run (exit 1)
+
+Exit status: 0 all passed, 1 a case failed (or, with --coverage, something is not
+exercised), 2 usage or load error.
+
+Examples:
   carecoord test rulesets/
+  carecoord test --coverage rulesets/intensity rulesets/common
 )";
 
-void print_diagnostics(const std::vector<Diagnostic>& ds) {
-    for (const auto& d : ds) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+// Generated patients for `check --sample`, read like a file.
+class SampleReader {
+public:
+    SampleReader(testing::PopulationOptions o, std::size_t n) : o_(std::move(o)), n_(n) {}
+    bool next_chunk(std::vector<Record>& out, std::size_t max, std::vector<Diagnostic>&) {
+        out.clear();
+        for (; next_ < n_ && out.size() < max; ++next_)
+            out.push_back(Record{"sample:" + std::to_string(next_ + 1), testing::generate_patient_json(o_, next_), DocumentFormat::json});
+        return !out.empty();
+    }
+
+private:
+    testing::PopulationOptions o_;
+    std::size_t n_;
+    std::size_t next_ = 0;
+};
+
+struct TierOutcome {
+    std::string id;
+    bool by_default = false;
+    std::vector<std::string> rules;
+};
+
+// Evaluates the population and tallies which tier rules it reached.
+template <class Reader>
+BatchStats population_coverage(const Engine& engine, Date as_of, Reader& reader, PopulationCoverage& c) {
+    auto work = [&](const Record& r, TierOutcome& out, std::string& messages) {
+        auto det = evaluate_record(engine, r, as_of, messages);
+        if (!det) return;
+        out.id = det->patient_id;
+        out.by_default = det->tier.by_default;
+        for (const auto& m : det->tier.matched) out.rules.push_back(m.rule_id);
+    };
+    auto emit = [&](const Record&, const TierOutcome& t) {
+        ++c.patients;
+        if (t.by_default) {
+            ++c.by_default;
+            if (c.default_examples.size() < 3) c.default_examples.push_back(t.id);
+        }
+        for (const auto& id : t.rules) {
+            auto it = std::find_if(c.rule_matches.begin(), c.rule_matches.end(), [&](const auto& m) { return m.first == id; });
+            if (it == c.rule_matches.end()) c.rule_matches.emplace_back(id, 1);
+            else ++it->second;
+        }
+    };
+    return run_batch<TierOutcome>(reader, 0, work, emit);
 }
 
 }  // namespace
 
 int cmd_check(const Args& args) {
-    if (args.empty()) return usage_error("check", "give at least one ruleset file or directory");
-    for (const auto& a : args)
+    std::vector<std::string> paths, population;
+    std::optional<Date> as_of;
+    std::size_t sample = 0;
+    std::uint64_t seed = 1;
+    bool strict_default = false, analysis = true;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
         if (a == "--help" || a == "-h") {
             std::fputs(kCheckHelp, stdout);
             return 0;
         }
-    auto engine = Engine::load_paths(args);
+        bool takes_value = a == "--population" || a == "--sample" || a == "--seed" || a == "--as-of";
+        if (takes_value && i + 1 >= args.size()) return usage_error("check", a + " needs a value");
+        try {
+            if (a == "--population") population.push_back(args[++i]);
+            else if (a == "--sample") sample = std::stoul(args[++i]);
+            else if (a == "--seed") seed = std::stoull(args[++i]);
+            else if (a == "--as-of") {
+                as_of = time::parse_date(args[++i]);
+                if (!as_of) return usage_error("check", "--as-of must be a date YYYY-MM-DD");
+            } else if (a == "--strict-default") strict_default = true;
+            else if (a == "--no-analysis") analysis = false;
+            else if (a.size() > 1 && a[0] == '-') return usage_error("check", "unknown option " + a);
+            else paths.push_back(a);
+        } catch (const std::exception&) {
+            return usage_error("check", a + " needs a whole number");
+        }
+    }
+    if (paths.empty()) return usage_error("check", "give at least one ruleset file or directory");
+    if ((sample || !population.empty()) && !as_of) return usage_error("check", "--population and --sample need --as-of DATE");
+    if (sample && !population.empty()) return usage_error("check", "give --population or --sample, not both");
+    auto engine = Engine::load_paths(paths);
     if (!engine.ok()) {
         print_diagnostics(engine.diagnostics());
         std::fprintf(stderr, "%zu error(s)\n", engine.diagnostics().size());
         return 1;
     }
+    std::vector<Diagnostic> findings;
+    bool input_failed = false;
+    if (analysis) {
+        findings = analyze_rules(*engine);
+        auto vs = analyze_valuesets(*engine);
+        findings.insert(findings.end(), vs.begin(), vs.end());
+    }
+    if (sample || !population.empty()) {
+        PopulationCoverage coverage;
+        BatchStats stats;
+        if (sample) {
+            testing::PopulationOptions po;
+            po.seed = seed;
+            po.as_of = *as_of;
+            SampleReader reader(po, sample);
+            stats = population_coverage(*engine, *as_of, reader, coverage);
+        } else {
+            std::vector<Diagnostic> errors;
+            RecordReader reader(expand_inputs(population, errors));
+            print_diagnostics(errors);
+            stats = population_coverage(*engine, *as_of, reader, coverage);
+            input_failed = !errors.empty();
+        }
+        input_failed |= stats.input_failed || stats.bad;
+        auto gaps = coverage_findings(*engine, *as_of, coverage, strict_default);
+        findings.insert(findings.end(), gaps.begin(), gaps.end());
+        std::printf("gap analysis: %zu patients evaluated as of %s\n", coverage.patients, time::format_date(*as_of).c_str());
+    }
+    print_diagnostics(findings);
+    std::size_t warnings = static_cast<std::size_t>(
+        std::count_if(findings.begin(), findings.end(), [](const Diagnostic& d) { return d.severity != Severity::note; }));
     auto rulesets = engine->rulesets();
-    std::printf("ok: %zu ruleset version(s) checked, no errors\n", rulesets.size());
-    return 0;
+    std::printf("ok: %zu ruleset version(s) loaded with no errors; %zu warning(s)\n", rulesets.size(), warnings);
+    return warnings || input_failed ? 1 : 0;
 }
 
-int cmd_test(const Args& args) {
-    if (args.empty()) return usage_error("test", "give at least one ruleset file or directory");
-    for (const auto& a : args)
+int cmd_test(const Args& options) {
+    Args args;
+    bool require_coverage = false;
+    for (const auto& a : options) {
         if (a == "--help" || a == "-h") {
             std::fputs(kTestHelp, stdout);
             return 0;
         }
+        if (a == "--coverage") require_coverage = true;
+        else if (a.size() > 1 && a[0] == '-') return usage_error("test", "unknown option " + a);
+        else args.push_back(a);
+    }
+    if (args.empty()) return usage_error("test", "give at least one ruleset file or directory");
     auto engine = Engine::load_paths(args);
     if (!engine.ok()) {
         print_diagnostics(engine.diagnostics());
@@ -104,11 +257,13 @@ int cmd_test(const Args& args) {
     for (const auto& u : uncovered) std::printf("  not exercised: %s\n", u.c_str());
     std::printf("%zu passed, %zu failed\n", report.passed(), report.failed());
     if (!report.diagnostics.empty() || !diags.empty()) return 2;
+    bool coverage_failed = require_coverage && !uncovered.empty();
+    if (coverage_failed) std::printf("--coverage: %zu item(s) not exercised by any case\n", uncovered.size());
     if (report.cases.empty()) {
         std::fprintf(stderr, "no test cases found\n");
         return 1;
     }
-    return report.failed() ? 1 : 0;
+    return report.failed() || coverage_failed ? 1 : 0;
 }
 
 }  // namespace carecoord::cli

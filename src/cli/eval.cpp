@@ -2,18 +2,17 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
 #include <sstream>
-#include <thread>
 
 #include "carecoord/engine.hpp"
 #include "cli/cli.hpp"
 #include "cli/fhir_source.hpp"
+#include "cli/records.hpp"
 #include "load/ruleset_loader.hpp"
 #include "time/calendar.hpp"
 
@@ -57,15 +56,8 @@ reason, the facts and their values, each program with its reason and missing dat
 trigger with its anchor and due date.
 
 Example:
-  carecoord explain --rules rulesets --as-of 2026-11-27 examples/patients/complex-chf.yaml
+  carecoord explain --rules rulesets --as-of 2026-11-27 examples/patients/recent_hf_discharge_ffs.yaml
 )";
-
-struct Record {
-    std::string source;  // "file" or "file:line"
-    std::string text;
-    DocumentFormat format = DocumentFormat::json;
-    std::optional<Result<Patient>> decoded = std::nullopt;  // FHIR input: already decoded
-};
 
 struct Options {
     std::vector<std::string> rules;
@@ -111,96 +103,6 @@ int parse_options(const std::string& cmd, const Args& args, Options& o) {
     return -1;
 }
 
-bool is_ndjson(const fs::path& p) {
-    auto e = p.extension().string();
-    return e == ".ndjson" || e == ".jsonl";
-}
-
-bool is_document(const fs::path& p) {
-    auto e = p.extension().string();
-    return e == ".yaml" || e == ".yml" || e == ".json" || is_ndjson(p);
-}
-
-std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, std::vector<Diagnostic>& errors) {
-    std::vector<std::string> files;
-    for (const auto& in : inputs) {
-        std::error_code ec;
-        if (in == "-") files.push_back(in);
-        else if (fs::is_directory(in, ec)) {
-            std::vector<std::string> found;
-            for (const auto& e : fs::directory_iterator(in, ec))
-                if (e.is_regular_file() && is_document(e.path())) found.push_back(e.path().string());
-            std::sort(found.begin(), found.end());
-            files.insert(files.end(), found.begin(), found.end());
-        } else if (fs::is_regular_file(in, ec)) files.push_back(in);
-        else {
-            Diagnostic d;
-            d.code = "E0311";
-            d.file = in;
-            d.message = "no such file or directory";
-            errors.push_back(std::move(d));
-        }
-    }
-    return files;
-}
-
-// Reads records one input at a time, in bounded chunks, so that memory does not grow with
-// the size of an NDJSON batch.
-class RecordReader {
-public:
-    explicit RecordReader(std::vector<std::string> files) : files_(std::move(files)) {}
-
-    // Fills up to `max` records; false when nothing is left.
-    bool next_chunk(std::vector<Record>& out, std::size_t max, std::vector<Diagnostic>& errors) {
-        out.clear();
-        while (out.size() < max) {
-            if (stream_) {
-                std::string line;
-                if (std::getline(*stream_, line)) {
-                    ++line_;
-                    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-                    out.push_back(Record{current_ + ":" + std::to_string(line_), std::move(line), DocumentFormat::json});
-                    continue;
-                }
-                stream_ = nullptr;
-                file_stream_.reset();
-            }
-            if (next_ >= files_.size()) break;
-            current_ = files_[next_++];
-            line_ = 0;
-            if (current_ == "-") {
-                stream_ = &std::cin;
-                current_ = "<stdin>";
-            } else if (is_ndjson(current_)) {
-                file_stream_ = std::make_unique<std::ifstream>(current_);
-                if (!*file_stream_) {
-                    Diagnostic d;
-                    d.code = "E0311";
-                    d.file = current_;
-                    d.message = "cannot open the file";
-                    errors.push_back(std::move(d));
-                    continue;
-                }
-                stream_ = file_stream_.get();
-            } else {
-                std::string text;
-                if (!load::read_file(current_, 64u << 20, text, errors)) continue;
-                auto ext = fs::path(current_).extension().string();
-                out.push_back(Record{current_, std::move(text), ext == ".json" ? DocumentFormat::json : DocumentFormat::yaml});
-            }
-        }
-        return !out.empty() || next_ < files_.size() || stream_;
-    }
-
-private:
-    std::vector<std::string> files_;
-    std::size_t next_ = 0;
-    std::string current_;
-    std::size_t line_ = 0;
-    std::istream* stream_ = nullptr;
-    std::unique_ptr<std::ifstream> file_stream_;
-};
-
 std::string csv_field(const std::string& s) {
     if (s.find_first_of(",\"\n") == std::string::npos) return s;
     std::string out = "\"";
@@ -241,98 +143,45 @@ int cmd_eval(const Args& args) {
         return 2;
     }
     std::vector<Diagnostic> errors;
+    const bool fhir = o.input_format != "patient";
     if (o.inputs.empty()) {
-        if (o.input_format != "patient") return usage_error("eval", "FHIR input needs an INPUT file or directory");
+        if (fhir) return usage_error("eval", "FHIR input needs an INPUT file or directory");
         o.inputs.push_back("-");
     }
-    auto files = o.input_format == "patient" ? expand_inputs(o.inputs, errors) : std::vector<std::string>{};
-    for (const auto& d : errors) std::fprintf(stderr, "%s\n", d.to_string().c_str());
-    bool failed = !errors.empty();
-    errors.clear();
+    auto files = fhir ? std::vector<std::string>{} : expand_inputs(o.inputs, errors);
+    print_diagnostics(errors);
 
     std::FILE* out = stdout;
     if (!o.output.empty()) {
         out = std::fopen(o.output.c_str(), "wb");
         if (!out) return usage_error("eval", "cannot write " + o.output);
     }
-    unsigned jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
     const Engine& eng = *engine;
     const Date as_of = *o.as_of;
     if (o.format == "csv") std::fputs("patient_id,as_of,tier,flags,programs,triggers\n", out);
     if (o.format == "json") std::fputs("[", out);
     bool first = true;
-    std::size_t total = 0, bad = 0;
-    const bool progress = is_terminal(2);
-    RecordReader reader(files);
-    std::vector<Record> chunk;
-    std::vector<std::string> rendered;
-    std::vector<std::string> messages;
-    const std::size_t chunk_size = 4096;
-    std::unique_ptr<FhirSource> fhir;
-    if (o.input_format != "patient") fhir = std::make_unique<FhirSource>(o.input_format, o.inputs);
-    std::vector<FhirRecord> fhir_chunk;
-    auto next_chunk = [&] {
-        if (!fhir) return reader.next_chunk(chunk, chunk_size, errors);
-        const bool more = fhir->next_chunk(fhir_chunk, chunk_size, errors);
-        chunk.clear();
-        for (auto& f : fhir_chunk) chunk.push_back(Record{std::move(f.source), {}, DocumentFormat::json, std::move(f.patient)});
-        return more;
+    auto work = [&](const Record& r, std::string& rendered, std::string& messages) {
+        if (auto det = evaluate_record(eng, r, as_of, messages)) rendered = o.format == "csv" ? to_csv(*det) : to_json(*det);
     };
-    while (next_chunk()) {
-        for (const auto& d : errors) std::fprintf(stderr, "%s\n", d.to_string().c_str());
-        if (!errors.empty()) failed = true;
-        errors.clear();
-        rendered.assign(chunk.size(), {});
-        messages.assign(chunk.size(), {});
-        std::atomic<std::size_t> next{0};
-        auto work = [&] {
-            for (std::size_t i; (i = next.fetch_add(1)) < chunk.size();) {
-                Record& r = chunk[i];
-                auto patient = r.decoded ? std::move(*r.decoded) : parse_patient(r.text, r.format);
-                if (!patient.ok()) {
-                    for (const auto& d : patient.diagnostics())
-                        messages[i] += r.source + ": error[" + d.code + "]: " +
-                                       (d.field_path.empty() ? "" : d.field_path + ": ") + d.message + "\n";
-                    continue;
-                }
-                auto det = eng.evaluate(*patient, as_of);
-                if (!det.ok()) {
-                    for (const auto& d : det.diagnostics()) messages[i] += r.source + ": " + d.to_string() + "\n";
-                    continue;
-                }
-                rendered[i] = o.format == "csv" ? to_csv(*det) : to_json(*det);
-            }
-        };
-        std::vector<std::thread> threads;
-        unsigned n = std::min<unsigned>(jobs, static_cast<unsigned>(chunk.size()));
-        for (unsigned t = 1; t < n; ++t) threads.emplace_back(work);
-        work();
-        for (auto& t : threads) t.join();
-        for (std::size_t i = 0; i < chunk.size(); ++i) {
-            ++total;
-            if (!messages[i].empty()) {
-                ++bad;
-                std::fputs(messages[i].c_str(), stderr);
-                continue;
-            }
-            if (o.format == "json") {
-                std::fputs(first ? "\n" : ",\n", out);
-                std::fputs(rendered[i].c_str(), out);
-            } else {
-                std::fputs(rendered[i].c_str(), out);
-                if (o.format == "ndjson") std::fputc('\n', out);
-            }
-            first = false;
-        }
-        if (progress && total >= chunk_size) std::fprintf(stderr, "\r%zu records evaluated", total);
+    auto emit = [&](const Record&, const std::string& rendered) {
+        if (o.format == "json") std::fputs(first ? "\n" : ",\n", out);
+        std::fputs(rendered.c_str(), out);
+        if (o.format == "ndjson") std::fputc('\n', out);
+        first = false;
+    };
+    BatchStats stats;
+    if (fhir) {
+        FhirRecordReader reader(o.input_format, o.inputs);
+        stats = run_batch<std::string>(reader, o.jobs, work, emit, is_terminal(2));
+    } else {
+        RecordReader reader(files);
+        stats = run_batch<std::string>(reader, o.jobs, work, emit, is_terminal(2));
     }
-    for (const auto& d : errors) std::fprintf(stderr, "%s\n", d.to_string().c_str());  // from the last read
-    if (!errors.empty()) failed = true;
-    if (progress && total >= chunk_size) std::fputc('\n', stderr);
     if (o.format == "json") std::fputs(first ? "]\n" : "\n]\n", out);
     if (out != stdout) std::fclose(out);
-    if (bad) std::fprintf(stderr, "%zu of %zu records failed\n", bad, total);
-    return (failed || bad) ? 1 : 0;
+    if (stats.bad) std::fprintf(stderr, "%zu of %zu records failed\n", stats.bad, stats.total);
+    return (!errors.empty() || stats.input_failed || stats.bad) ? 1 : 0;
 }
 
 int cmd_explain(const Args& args) {

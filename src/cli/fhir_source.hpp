@@ -11,6 +11,7 @@
 #include "carecoord/diagnostic.hpp"
 #include "carecoord/fhir.hpp"
 #include "carecoord/patient.hpp"
+#include "cli/records.hpp"
 
 namespace carecoord::cli {
 
@@ -38,6 +39,22 @@ private:
     std::string current_;
     std::size_t patient_no_ = 0;
     std::optional<FhirBulkReader> bulk_;
+};
+
+// The FHIR source as the record reader that run_batch() takes: records already decoded.
+class FhirRecordReader {
+public:
+    FhirRecordReader(std::string format, std::vector<std::string> inputs) : source_(std::move(format), std::move(inputs)) {}
+    bool next_chunk(std::vector<Record>& out, std::size_t max, std::vector<Diagnostic>& errors) {
+        const bool more = source_.next_chunk(chunk_, max, errors);
+        out.clear();
+        for (auto& f : chunk_) out.push_back(Record{std::move(f.source), {}, DocumentFormat::json, std::move(f.patient)});
+        return more;
+    }
+
+private:
+    FhirSource source_;
+    std::vector<FhirRecord> chunk_;
 };
 
 }  // namespace carecoord::cli

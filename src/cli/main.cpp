@@ -16,6 +16,9 @@ Commands:
   test PATH...                           run the ruleset test cases (kind: tests files)
   eval --rules PATH --as-of DATE [INPUT...]   evaluate patients, write determinations
   explain --rules PATH --as-of DATE PATIENT   a readable account of one determination
+  diff --from PATH --to PATH --as-of DATE POPULATION
+                                         impact of a ruleset change over a population:
+                                         tier transitions, programs gained and lost
 
 Options:
   --version    print the engine version and the ruleset schema versions it accepts
@@ -46,6 +49,7 @@ int main(int argc, char** argv) {
         if (cmd == "test") return carecoord::cli::cmd_test(args);
         if (cmd == "eval") return carecoord::cli::cmd_eval(args);
         if (cmd == "explain") return carecoord::cli::cmd_explain(args);
+        if (cmd == "diff") return carecoord::cli::cmd_diff(args);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "carecoord: %s\n", e.what());
         return 2;

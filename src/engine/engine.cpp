@@ -15,12 +15,17 @@ namespace detail {
 
 std::vector<const rules::Plan*> EngineState::in_force(Date as_of) const {
     std::vector<const rules::Plan*> out;
-    for (const auto& [id, versions] : by_id)
+    for (const auto& [id, versions] : by_id) {
+        if (options.ignore_effective) {
+            if (!versions.empty()) out.push_back(versions.back().get());
+            continue;
+        }
         for (const auto& p : versions)
             if (p->effective_from <= as_of && (!p->effective_until || as_of <= *p->effective_until)) {
                 out.push_back(p.get());
                 break;
             }
+    }
     std::stable_partition(out.begin(), out.end(), [](const rules::Plan* p) { return p->has_tiers; });
     return out;
 }

@@ -733,6 +733,7 @@ std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode&
     for (const auto& u : units_) declare_facts(u);
     compile_ruleset_sections(file, root);
     compiler_->compile_facts();  // also checks facts nothing uses
+    compiler_->record_declarations();
     if (diags_.size() != before) return nullptr;
     return plan_;
 }

@@ -175,7 +175,29 @@ bool Compiler::declare_fact(const std::string& name, std::string text, std::stri
     return true;
 }
 
+void Compiler::note_use(const std::string& name) {
+    if (!fact_stack_.empty()) uses_[fact_stack_.back()].insert(name);
+    else if (!compiling_all_facts_) uses_[""].insert(name);
+}
+
+void Compiler::record_declarations() {
+    std::set<std::string> used;
+    std::vector<std::string> todo(uses_[""].begin(), uses_[""].end());
+    while (!todo.empty()) {
+        std::string n = std::move(todo.back());
+        todo.pop_back();
+        if (!used.insert(n).second) continue;
+        if (auto it = uses_.find(n); it != uses_.end()) todo.insert(todo.end(), it->second.begin(), it->second.end());
+    }
+    auto add = [&](Declaration::Kind kind, const std::string& name, const TextOrigin& at) {
+        plan_.declarations.push_back(Declaration{kind, name, SourceRef{at.file, at.line, at.column}, used.count(name) > 0});
+    };
+    for (const auto& [name, p] : params_) add(Declaration::Kind::parameter, name, p.at);
+    for (const auto& [name, f] : facts_) add(Declaration::Kind::fact, name, f.at);
+}
+
 void Compiler::compile_facts() {
+    compiling_all_facts_ = true;
     for (auto& [name, decl] : facts_) {
         if (decl.state != 0) continue;
         // A cycle is reported at the fact where it closes, with that fact's position.
@@ -192,9 +214,11 @@ void Compiler::compile_facts() {
         origin_ = nullptr;
         ctx_ = nullptr;
     }
+    compiling_all_facts_ = false;
 }
 
 std::int32_t Compiler::ensure_fact(const std::string& name, const Expr& at) {
+    note_use(name);
     auto it = facts_.find(name);
     FactDecl& f = it->second;
     if (f.state == 2) {
@@ -501,6 +525,7 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
         return node(std::move(n));
     }
     if (auto it = params_.find(name); it != params_.end()) {
+        note_use(name);
         if (it->second.list >= 0) {
             Node n;
             n.op = Op::constant;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +69,10 @@ public:
     // Parses a parameter's plain scalar as a literal: number, boolean, date, datetime or duration.
     static bool parse_literal(std::string_view text, Value& value, Type& type);
 
+    // Fills Plan::declarations: every parameter and fact with whether something other than an
+    // unused fact reads it. Call after compile_facts().
+    void record_declarations();
+
     // The last compiled expression read `tier` (directly or through facts).
     bool last_used_tier() const { return used_tier_; }
 
@@ -108,6 +113,7 @@ private:
     std::int32_t enum_constant(const Node& enum_node, std::int32_t string_node, const Expr& at);
     const Type& type_of(std::int32_t n) const { return plan_.nodes[static_cast<std::size_t>(n)].type; }
     bool is_constant_string(std::int32_t n) const;
+    void note_use(const std::string& name);
 
     [[noreturn]] void error(const Expr& at, const char* code, std::string message);
     Diagnostic make_diagnostic(int offset, const char* code, std::string message) const;
@@ -126,6 +132,9 @@ private:
     std::string_view text_;
     bool used_tier_ = false;
     std::vector<std::string> fact_stack_;
+    // Which parameters and facts each fact reads ("" = rules, programs, triggers, reasons).
+    std::map<std::string, std::set<std::string>, std::less<>> uses_;
+    bool compiling_all_facts_ = false;
 };
 
 }  // namespace carecoord::rules

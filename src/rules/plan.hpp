@@ -210,6 +210,16 @@ struct CompiledTrigger {
     SourceRef where;
 };
 
+// A parameter or fact as declared (in the ruleset or a library it includes), and whether a
+// rule, flag, program or trigger uses it, directly or through facts. For `carecoord check`.
+struct Declaration {
+    enum class Kind : std::uint8_t { parameter, fact };
+    Kind kind = Kind::parameter;
+    std::string name;
+    SourceRef where;
+    bool used = false;
+};
+
 struct Plan {
     // identity
     std::string id;
@@ -235,6 +245,7 @@ struct Plan {
     std::vector<CompiledFlag> flags;
     std::vector<CompiledProgram> programs;
     std::vector<CompiledTrigger> triggers;
+    std::vector<Declaration> declarations;  // every parameter and fact, in name order
     bool uses_tier = false;        // reads `tier` outside tier rules
     int max_depth = 0;             // deepest element scope
 

@@ -5,9 +5,7 @@
 
 namespace carecoord::rules {
 
-namespace {
-bool is_hierarchical(std::string_view system) { return system == "icd10cm" || system == "icd10"; }
-}  // namespace
+bool ValueSetTable::is_hierarchical(std::string_view system) { return system == "icd10cm" || system == "icd10"; }
 
 std::string ValueSetTable::normalize_icd(std::string_view code) {
     std::string out;
@@ -56,12 +54,20 @@ std::optional<std::string> ValueSetTable::add_entry(std::uint32_t slot, std::str
         this->system(system).exact[std::string(entry)].push_back(slot);
         return std::nullopt;
     }
+    std::vector<std::pair<std::string, std::string>> ranges;
+    if (auto err = hierarchical_ranges(entry, ranges)) return err;
     auto& h = this->system(system).hierarchical;
-    auto add_range = [&](std::string lo, std::string hi) {
+    for (auto& [lo, hi] : ranges) {
         std::size_t len = lo.size();
         if (h.by_length.size() <= len) h.by_length.resize(len + 1);
         h.by_length[len].push_back(Range{std::move(lo), std::move(hi), slot});
-    };
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> ValueSetTable::hierarchical_ranges(std::string_view entry,
+                                                              std::vector<std::pair<std::string, std::string>>& out) {
+    if (entry.empty()) return "an empty code";
     auto valid = [](const std::string& s) {
         return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
             return std::isalnum(static_cast<unsigned char>(c));
@@ -73,7 +79,7 @@ std::optional<std::string> ValueSetTable::add_entry(std::uint32_t slot, std::str
         if (!valid(lo) || !valid(hi)) return "a range needs a code on each side of '-'";
         if (lo.size() != hi.size()) return "the two ends of a range must have the same length";
         if (hi < lo) return "a range's first code is after its last";
-        add_range(std::move(lo), std::move(hi));
+        out.emplace_back(std::move(lo), std::move(hi));
         return std::nullopt;
     }
     // Wildcards: a lower-case 'x' stands for any one character (ICD-10-CM codes are upper case).
@@ -98,7 +104,7 @@ std::optional<std::string> ValueSetTable::add_entry(std::uint32_t slot, std::str
     }
     for (auto& p : expanded) {
         if (!valid(p)) return "a code may hold only letters, digits and '.'";
-        add_range(p, p);
+        out.emplace_back(p, p);
     }
     return std::nullopt;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace carecoord::rules {
@@ -43,6 +44,12 @@ public:
 
     // ICD-10-CM codes are compared without the dot and in upper case.
     static std::string normalize_icd(std::string_view code);
+    // Systems whose entries match by prefix, ranges and wildcards (ICD-10-CM).
+    static bool is_hierarchical(std::string_view system);
+    // The (lo, hi) ranges of equal length whose codes an ICD-10-CM entry matches by prefix
+    // (one for "E11" or "F10-F19", one per expansion of a wildcard); an error message otherwise.
+    static std::optional<std::string> hierarchical_ranges(std::string_view entry,
+                                                          std::vector<std::pair<std::string, std::string>>& out);
 
 private:
     struct Range {

@@ -1,0 +1,115 @@
+#include "cli/records.hpp"
+
+#include <filesystem>
+#include <iostream>
+
+#include "load/ruleset_loader.hpp"
+
+namespace carecoord::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_ndjson(const fs::path& p) {
+    auto e = p.extension().string();
+    return e == ".ndjson" || e == ".jsonl";
+}
+
+bool is_document(const fs::path& p) {
+    auto e = p.extension().string();
+    return e == ".yaml" || e == ".yml" || e == ".json" || is_ndjson(p);
+}
+
+Diagnostic file_error(const std::string& file, std::string message) {
+    Diagnostic d;
+    d.code = "E0311";
+    d.file = file;
+    d.message = std::move(message);
+    return d;
+}
+
+}  // namespace
+
+void print_diagnostics(const std::vector<Diagnostic>& ds) {
+    for (const auto& d : ds) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+}
+
+std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, std::vector<Diagnostic>& errors) {
+    std::vector<std::string> files;
+    for (const auto& in : inputs) {
+        std::error_code ec;
+        if (in == "-") files.push_back(in);
+        else if (fs::is_directory(in, ec)) {
+            std::vector<std::string> found;
+            for (const auto& e : fs::directory_iterator(in, ec))
+                if (e.is_regular_file() && is_document(e.path())) found.push_back(e.path().string());
+            std::sort(found.begin(), found.end());
+            files.insert(files.end(), found.begin(), found.end());
+        } else if (fs::is_regular_file(in, ec)) files.push_back(in);
+        else errors.push_back(file_error(in, "no such file or directory"));
+    }
+    return files;
+}
+
+bool RecordReader::next_chunk(std::vector<Record>& out, std::size_t max, std::vector<Diagnostic>& errors) {
+    out.clear();
+    while (out.size() < max) {
+        if (stream_) {
+            std::string line;
+            if (std::getline(*stream_, line)) {
+                ++line_;
+                if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+                out.push_back(Record{current_ + ":" + std::to_string(line_), std::move(line), DocumentFormat::json});
+                continue;
+            }
+            stream_ = nullptr;
+            file_stream_.reset();
+        }
+        if (next_ >= files_.size()) break;
+        current_ = files_[next_++];
+        line_ = 0;
+        if (current_ == "-") {
+            stream_ = &std::cin;
+            current_ = "<stdin>";
+        } else if (is_ndjson(current_)) {
+            file_stream_ = std::make_unique<std::ifstream>(current_);
+            if (!*file_stream_) {
+                errors.push_back(file_error(current_, "cannot open the file"));
+                continue;
+            }
+            stream_ = file_stream_.get();
+        } else {
+            std::string text;
+            if (!load::read_file(current_, 64u << 20, text, errors)) continue;
+            auto ext = fs::path(current_).extension().string();
+            out.push_back(Record{current_, std::move(text), ext == ".json" ? DocumentFormat::json : DocumentFormat::yaml});
+        }
+    }
+    return !out.empty() || next_ < files_.size() || stream_;
+}
+
+std::optional<Patient> decode_record(const Record& r, std::string& errors) {
+    auto patient = r.decoded ? *r.decoded : parse_patient(r.text, r.format);
+    if (patient.ok()) return std::move(patient.value());
+    for (const auto& d : patient.diagnostics())
+        errors += r.source + ": error[" + d.code + "]: " + (d.field_path.empty() ? "" : d.field_path + ": ") + d.message + "\n";
+    return std::nullopt;
+}
+
+void append_errors(const Record& r, const std::vector<Diagnostic>& ds, std::string& errors) {
+    for (const auto& d : ds) errors += r.source + ": " + d.to_string() + "\n";
+}
+
+std::optional<Determination> evaluate_record(const Engine& engine, const Record& r, Date as_of, std::string& errors) {
+    auto patient = decode_record(r, errors);
+    if (!patient) return std::nullopt;
+    auto det = engine.evaluate(*patient, as_of);
+    if (!det.ok()) {
+        append_errors(r, det.diagnostics(), errors);
+        return std::nullopt;
+    }
+    return std::move(det.value());
+}
+
+}  // namespace carecoord::cli

@@ -1,0 +1,116 @@
+// Patient records for the commands that read populations (eval, diff, check --population):
+// finding the input files, reading them in bounded chunks, decoding them, and running work
+// over them on several threads with the results kept in input order.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <istream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "carecoord/determination.hpp"
+#include "carecoord/diagnostic.hpp"
+#include "carecoord/engine.hpp"
+#include "carecoord/patient.hpp"
+
+namespace carecoord::cli {
+
+struct Record {
+    std::string source;  // "file" or "file:line"
+    std::string text;
+    DocumentFormat format = DocumentFormat::json;
+    std::optional<Result<Patient>> decoded = std::nullopt;  // FHIR input: already mapped
+};
+
+// Files (.yaml, .yml, .json: one patient; .ndjson, .jsonl: one JSON patient per line),
+// directories (every such file in them, sorted) and "-" (NDJSON on standard input).
+std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, std::vector<Diagnostic>& errors);
+
+// Reads records one input at a time, in bounded chunks, so that memory does not grow with
+// the size of an NDJSON batch.
+class RecordReader {
+public:
+    explicit RecordReader(std::vector<std::string> files) : files_(std::move(files)) {}
+    // Fills up to `max` records; false when nothing is left.
+    bool next_chunk(std::vector<Record>& out, std::size_t max, std::vector<Diagnostic>& errors);
+
+private:
+    std::vector<std::string> files_;
+    std::size_t next_ = 0;
+    std::string current_;
+    std::size_t line_ = 0;
+    std::istream* stream_ = nullptr;
+    std::unique_ptr<std::ifstream> file_stream_;
+};
+
+// Decodes a record; on failure appends one line per problem to `errors`, naming the record
+// and the field, never a value from the document.
+std::optional<Patient> decode_record(const Record& r, std::string& errors);
+
+// Appends the diagnostics of an evaluation of the record to `errors`, one line each.
+void append_errors(const Record& r, const std::vector<Diagnostic>& ds, std::string& errors);
+
+// Decodes and evaluates a record; on failure appends to `errors` and gives nothing.
+std::optional<Determination> evaluate_record(const Engine& engine, const Record& r, Date as_of, std::string& errors);
+
+void print_diagnostics(const std::vector<Diagnostic>& ds);
+
+struct BatchStats {
+    std::size_t total = 0;
+    std::size_t bad = 0;       // records whose work reported an error
+    bool input_failed = false; // an input could not be found or opened
+};
+
+// Runs `work(record, result, errors)` over every record of `reader` on `jobs` threads, a
+// chunk at a time, then `emit(record, result)` for each record in input order; a record
+// whose work wrote errors is reported on standard error instead of emitted. With `progress`,
+// a running count goes to standard error (for long batches on a terminal).
+// `reader` is a RecordReader or anything else with its next_chunk().
+template <class R, class Reader, class Work, class Emit>
+BatchStats run_batch(Reader& reader, unsigned jobs, Work work, Emit emit, bool progress = false) {
+    BatchStats stats;
+    std::vector<Record> chunk;
+    std::vector<R> results;
+    std::vector<std::string> messages;
+    std::vector<Diagnostic> errors;
+    const std::size_t chunk_size = 4096;
+    jobs = std::max(1u, jobs ? jobs : std::thread::hardware_concurrency());
+    while (reader.next_chunk(chunk, chunk_size, errors)) {
+        print_diagnostics(errors);
+        stats.input_failed |= !errors.empty();
+        errors.clear();
+        results.assign(chunk.size(), R{});
+        messages.assign(chunk.size(), {});
+        std::atomic<std::size_t> next{0};
+        auto run = [&] {
+            for (std::size_t i; (i = next.fetch_add(1)) < chunk.size();) work(chunk[i], results[i], messages[i]);
+        };
+        std::vector<std::thread> threads;
+        unsigned n = std::min<unsigned>(jobs, static_cast<unsigned>(chunk.size()));
+        for (unsigned t = 1; t < n; ++t) threads.emplace_back(run);
+        run();
+        for (auto& t : threads) t.join();
+        for (std::size_t i = 0; i < chunk.size(); ++i) {
+            ++stats.total;
+            if (!messages[i].empty()) {
+                ++stats.bad;
+                std::fputs(messages[i].c_str(), stderr);
+                continue;
+            }
+            emit(chunk[i], results[i]);
+        }
+        if (progress && stats.total >= chunk_size) std::fprintf(stderr, "\r%zu records evaluated", stats.total);
+    }
+    if (progress && stats.total >= chunk_size) std::fputc('\n', stderr);
+    print_diagnostics(errors);
+    stats.input_failed |= !errors.empty();
+    return stats;
+}
+
+}  // namespace carecoord::cli

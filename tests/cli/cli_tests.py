@@ -1,0 +1,332 @@
+#!/usr/bin/env python3
+"""Tests of the carecoord command-line tool: output and exit status of each command on good
+and bad input. Every expected value is worked out by hand from the fixture files under
+tests/cli/data and the rulesets (the comments say how), never copied from the tool's output.
+
+Usage: cli_tests.py CARECOORD POPGEN SOURCE_DIR TEST_NAME
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.dom.minidom
+
+CARECOORD, POPGEN, SOURCE, NAME = sys.argv[1:5]
+DATA = os.path.join("tests", "cli", "data")
+AS_OF = "2026-11-27"
+failures = []
+
+
+def run(*args, stdin=None, prog=None):
+    p = subprocess.run([prog or CARECOORD, *args], cwd=SOURCE, input=stdin, capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+
+
+def contains(text, needle, where):
+    check(needle in text, f"{where}: expected to contain {needle!r}\n--- got ---\n{text}")
+
+
+def expect_rc(rc, want, what, out="", err=""):
+    check(rc == want, f"{what}: exit status {rc}, expected {want}\n--- stdout ---\n{out}\n--- stderr ---\n{err}")
+
+
+# ---- help and usage -------------------------------------------------------------------
+
+def test_help():
+    for cmd in ["check", "test", "eval", "explain", "diff"]:
+        rc, out, err = run(cmd, "--help")
+        expect_rc(rc, 0, f"{cmd} --help", out, err)
+        contains(out, "Usage: carecoord " + cmd, f"{cmd} --help")
+        contains(out, "Example", f"{cmd} --help")
+    rc, out, _ = run("--help")
+    expect_rc(rc, 0, "--help")
+    contains(out, "diff --from PATH --to PATH", "carecoord --help")
+    rc, _, err = run()
+    expect_rc(rc, 2, "no command")
+    rc, _, err = run("frobnicate")
+    expect_rc(rc, 2, "unknown command")
+    contains(err, "unknown command", "unknown command")
+    rc, _, err = run("diff", "--from", "rulesets", "--to", "rulesets", f"{DATA}/population/diff-six.ndjson")
+    expect_rc(rc, 2, "diff without a date", err=err)
+    contains(err, "--as-of", "diff without a date")
+    rc, _, err = run("check", "--sample", "10", "rulesets")
+    expect_rc(rc, 2, "check --sample without --as-of", err=err)
+
+
+# ---- check ----------------------------------------------------------------------------
+
+def test_check_default_rulesets():
+    rc, out, err = run("check", "rulesets")
+    expect_rc(rc, 0, "check rulesets", out, err)
+    # intensity v1 and v2, programs, triggers and the care_plan workflow: 5 versions.
+    contains(out, "5 ruleset version(s) loaded with no errors; 0 warning(s)", "check rulesets")
+
+
+def test_check_several_errors():
+    # tests/cli/data/errors/several-errors.yaml, counted by hand:
+    #   line 3  `version: one`                 the value starts at column 10
+    #   line 5  `colour: blue`                 the unknown key at column 1
+    #   line 16 `      when: conditon_count >= 2`  the misspelt name at column 13
+    #   line 18 `      source: nowhere`        the value at column 15
+    #   line 21 `      when: age >= "old"`     the comparison `>=` at column 17
+    rc, out, err = run("check", f"{DATA}/errors")
+    expect_rc(rc, 1, "check several errors", out, err)
+    f = f"{DATA}/errors/several-errors.yaml"
+    for where in [f"{f}:3:10: error[E0304]", f"{f}:5:1: error[E0301]", f"{f}:16:13: error[E0402]",
+                  f"{f}:18:15: error[E0309]", f"{f}:21:17: error[E0403]"]:
+        contains(err, where, "check several errors")
+    contains(err, "5 error(s)", "check several errors")
+
+
+def test_check_analysis():
+    # tests/cli/data/analysis/findings.yaml, positions counted by hand (rules are reported at
+    # their `id`, column 7 after `    - `; flow-sequence entries at their opening quote).
+    rc, out, err = run("check", f"{DATA}/analysis")
+    expect_rc(rc, 1, "check analysis", out, err)
+    f = f"{DATA}/analysis/findings.yaml"
+    expected = [
+        f"{f}:21:7: warning[W0701]: tier rule 'cm_never' can never match",        # when: 1 > 2
+        f"{f}:29:7: warning[W0703]: tier rule 'cc_conditions' has the same `when` as 'cm_conditions' (line 25",
+        f"{f}:33:7: warning[W0701]: tier rule 'cc_any' can never match",          # ... and false
+        f"{f}:7:24: warning[W0705]: parameter 'forgotten_threshold'",
+        f"{f}:16:16: warning[W0704]: fact 'unused_fact'",
+        f"{f}:11:39: warning[W0706]: value-set entry 'E11.9' overlaps 'E10-E11'",
+        f"{f}:13:28: warning[W0707]: value-set entry 'N18.6' of category 'dialysis' overlaps 'N18'",
+        f"{f}:13:56: warning[W0707]: value-set entry '46177005' of category 'dialysis'",
+    ]
+    for e in expected:
+        contains(err, e, "check analysis")
+    contains(out, "8 warning(s)", "check analysis")
+    # min_conditions and chronic_count are used: not reported.
+    check("'min_conditions'" not in err and "'chronic_count'" not in err, "used names reported as unused:\n" + err)
+    rc, out, err = run("check", "--no-analysis", f"{DATA}/analysis")
+    expect_rc(rc, 0, "check --no-analysis", out, err)
+
+
+def test_check_gaps():
+    # gaps.yaml: cm_very_old (age >= 100, line 9) and cc_conditions (any condition).
+    # population.ndjson: g1 (70, one condition) and g3 (50, one condition) are care
+    # coordination; g2 (40, no condition) matches no rule. Nobody is 100.
+    f = f"{DATA}/gaps/gaps.yaml"
+    args = ["check", "--as-of", AS_OF, f]
+    rc, out, err = run(*args[:-1], "--population", f"{DATA}/gaps/population.ndjson", f)
+    expect_rc(rc, 1, "check gaps", out, err)
+    contains(err, f"{f}:9:7: warning[W0708]: tier rule 'cm_very_old' matched none of the 3 patients", "check gaps")
+    contains(err, f"{f}: note[W0709]: 1 of the 3 patients of the population matched no tier rule and got the default tier 'routine' (e.g. g2)", "check gaps")
+    contains(out, "1 warning(s)", "check gaps")
+    # population-all.ndjson adds g4, born 1925: 101 years old, case management. Every rule
+    # matched; the default is only a note, so the exit status is 0 unless --strict-default.
+    rc, out, err = run(*args[:-1], "--population", f"{DATA}/gaps/population-all.ndjson", f)
+    expect_rc(rc, 0, "check gaps, every rule matched", out, err)
+    check("W0708" not in err, "no W0708 expected:\n" + err)
+    rc, out, err = run(*args[:-1], "--strict-default", "--population", f"{DATA}/gaps/population-all.ndjson", f)
+    expect_rc(rc, 1, "check gaps --strict-default", out, err)
+    contains(err, f"{f}: warning[W0709]: 1 of the 4 patients", "check gaps --strict-default")
+
+
+def test_check_sample():
+    # A generated sample over the default rulesets: evaluated, and every tier rule of
+    # intensity 2.0.0 is reached by 2,000 patients of the popgen mix.
+    rc, out, err = run("check", "--sample", "2000", "--as-of", AS_OF, "rulesets")
+    expect_rc(rc, 0, "check --sample", out, err)
+    contains(out, "gap analysis: 2000 patients evaluated as of 2026-11-27", "check --sample")
+    check("W0708" not in err, "a default tier rule was not reached by the sample:\n" + err)
+
+
+# ---- test -----------------------------------------------------------------------------
+
+def test_failing_case_side_by_side():
+    # failing/tests.yaml: case 1 (one condition -> cc_one, care_coordination) passes;
+    # case 2 (line 9) has two conditions, so cm_many makes it case_management, not the
+    # care_coordination it expects.
+    rc, out, err = run("test", f"{DATA}/failing")
+    expect_rc(rc, 1, "test failing", out, err)
+    contains(out, f"FAIL {DATA}/failing/tests.yaml:9: two conditions expected as care coordination", "test failing")
+    lines = out.splitlines()
+    header = [l for l in lines if l.split() == ["what", "expected", "actual"]]
+    row = [l for l in lines if l.split() == ["tier", "care_coordination", "case_management"]]
+    check(len(header) == 1 and len(row) == 1, "side-by-side table missing:\n" + out)
+    contains(out, "rules fired: cm_many cc_one", "test failing")
+    contains(out, "1 passed, 1 failed", "test failing")
+    rc, out, err = run("test", "rulesets")
+    expect_rc(rc, 0, "test rulesets", out, err)
+
+
+def test_test_coverage():
+    # failing/: two tier rules, each matched by a case (case 2 matches both): covered.
+    rc, out, err = run("test", "--coverage", f"{DATA}/failing")
+    contains(out, "coverage: 2 of 2 rules, programs and triggers exercised", "test --coverage")
+    expect_rc(rc, 1, "test --coverage (a case fails)", out, err)
+    # gaps/ has no test cases at all: nothing is exercised, cm_very_old and cc_conditions
+    # are listed; "no test cases found" is exit status 1.
+    rc, out, err = run("test", "--coverage", f"{DATA}/gaps")
+    expect_rc(rc, 1, "test --coverage without cases", out, err)
+    contains(out, "not exercised: tier rule cm_very_old", "test --coverage")
+    contains(out, "--coverage: 2 item(s) not exercised", "test --coverage")
+    rc, out, err = run("test", "--bogus", "rulesets")
+    expect_rc(rc, 2, "test --bogus", out, err)
+
+
+# ---- eval -----------------------------------------------------------------------------
+
+def test_eval_mixed_batch():
+    # mixed.ndjson: m1 (I10: care_coordination), line 2 is bad (2025-02-30 is not a date,
+    # "F" is not a sex), m3 (nothing: routine).
+    rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "ndjson", "--jobs", "3",
+                       f"{DATA}/population/mixed.ndjson")
+    expect_rc(rc, 1, "eval mixed", out, err)
+    dets = [json.loads(l) for l in out.splitlines()]
+    check([d["patient_id"] for d in dets] == ["m1", "m3"], f"eval mixed: good records in order, got {out}")
+    check([d["tier"]["id"] for d in dets] == ["care_coordination", "routine"], f"eval mixed tiers: {out}")
+    contains(err, f"{DATA}/population/mixed.ndjson:2: error[E0204]: birth_date:", "eval mixed")
+    contains(err, f"{DATA}/population/mixed.ndjson:2: error[E0207]: sex:", "eval mixed")
+    contains(err, "1 of 3 records failed", "eval mixed")
+    for value in ["secret-id-m2", "2025-02-30", '"F"']:
+        check(value not in err, f"eval mixed: the error shows a patient value {value!r}:\n{err}")
+    # The same batch as CSV on standard input.
+    with open(os.path.join(SOURCE, DATA, "population", "mixed.ndjson")) as f:
+        rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv", stdin=f.read())
+    expect_rc(rc, 1, "eval mixed csv", out, err)
+    check(out.splitlines()[1:] == ["m1,2026-11-27,care_coordination,,,", "m3,2026-11-27,routine,,,"], "eval csv:\n" + out)
+    contains(err, "<stdin>:2: error[E0204]", "eval mixed csv")
+
+
+def test_eval_examples():
+    rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "examples/patients")
+    expect_rc(rc, 0, "eval examples", out, err)
+    check(len(json.loads(out)) == 5, "eval examples: 5 determinations")
+
+
+# ---- popgen ---------------------------------------------------------------------------
+
+def test_popgen_decodes():
+    rc, out, err = run("--as-of", AS_OF, "--count", "1500", "--seed", "11", prog=POPGEN)
+    expect_rc(rc, 0, "popgen", err=err)
+    lines = out.splitlines()
+    check(len(lines) == 1500, f"popgen: {len(lines)} lines")
+    rc2, out2, _ = run("--as-of", AS_OF, "--count", "1500", "--seed", "11", prog=POPGEN)
+    check(out == out2, "popgen is not deterministic")
+    rc, ev, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv", stdin=out)
+    expect_rc(rc, 0, "every generated record decodes and evaluates", err=err[:2000])
+    check(len(ev.splitlines()) == 1501, "popgen eval: one row per patient")
+    rc, _, err = run("--count", "3", prog=POPGEN)
+    expect_rc(rc, 2, "popgen without --as-of", err=err)
+
+
+# ---- diff -----------------------------------------------------------------------------
+
+DIFF_ARGS = ["diff", "--from", "rulesets/intensity/intensity-v1.yaml", "--to", "rulesets/intensity/intensity-v2.yaml",
+             "--with", "rulesets/programs", "--ignore-effective", "--as-of", AS_OF]
+
+
+def test_diff_by_hand():
+    # diff-six.ndjson, as of 2026-11-27. Every patient has English, no social need and
+    # known screens, so only chronic counts and hospitalizations decide. v1: case management
+    # at 5 conditions or 3 hospitalizations; v2: 4 and 2. Care coordination at 1 condition.
+    #   d1: 4 conditions (E11.9 diabetes, I10 hypertension, N18.4 CKD, J44.9 COPD):
+    #       v1 care_coordination (cc_chronic_conditions) -> v2 case_management (cm_chronic_conditions)
+    #   d2: no condition, 2 inpatient stays in 2026: v1 routine (default) -> v2 case_management
+    #       (cm_hospitalizations)
+    #   d3: 5 conditions: case_management on both
+    #   d4: nothing: routine on both
+    #   d5: I10 only: care_coordination on both
+    #   d6: 3 inpatient stays in 2026: case_management on both
+    # Programs: complex_ccm needs 2+ conditions, case management and Medicare: d3 on both
+    # sides, d1 (Medicare FFS) only after: gained by d1. Acme complex case management needs
+    # case management and an acme plan: d2 (acme_ppo) only after. CCM (Medicare, 2+
+    # conditions): d1 and d3 on both sides. PCM (Medicare, 1+): d1, d3, d6 on both sides.
+    rc, out, err = run(*DIFF_ARGS, "--format", "json", f"{DATA}/population/diff-six.ndjson")
+    expect_rc(rc, 0, "diff by hand", out, err)
+    r = json.loads(out)
+    check(r["patients"] == 6 and r["moved_up"] == 2 and r["moved_down"] == 0, f"diff totals: {r}")
+    check(r["tiers"] == ["routine", "care_coordination", "case_management"], f"diff tiers {r['tiers']}")
+    cells = {(t["from"], t["to"]): t for t in r["transitions"]}
+    want = {("routine", "routine"): 1, ("routine", "case_management"): 1, ("care_coordination", "care_coordination"): 1,
+            ("care_coordination", "case_management"): 1, ("case_management", "case_management"): 2}
+    check({k: v["count"] for k, v in cells.items()} == want, f"diff matrix: {cells}")
+    check(cells[("care_coordination", "case_management")]["examples"] == ["d1-cc-to-cm"], "diff example d1")
+    check(cells[("routine", "case_management")]["examples"] == ["d2-routine-to-cm"], "diff example d2")
+    check(cells[("case_management", "case_management")]["examples"] == ["d3-cm-both", "d6-cm-hospitalizations-both"], "diff examples cm")
+    check(cells[("care_coordination", "case_management")]["from_rules"] == {"cc_chronic_conditions": 1}, "d1 rules before")
+    check(cells[("care_coordination", "case_management")]["to_rules"] == {"cc_chronic_conditions": 1, "cm_chronic_conditions": 1}, "d1 rules after")
+    check(cells[("routine", "case_management")]["from_rules"] == {"(no rule: the default tier)": 1}, "d2 rules before")
+    check(cells[("routine", "case_management")]["to_rules"] == {"cm_hospitalizations": 1}, "d2 rules after")
+    programs = {p["id"]: p for p in r["programs"]}
+    check(programs["complex_ccm"]["gained"] == {"count": 1, "examples": ["d1-cc-to-cm"]}, f"complex_ccm {programs['complex_ccm']}")
+    check((programs["complex_ccm"]["eligible_from"], programs["complex_ccm"]["eligible_to"]) == (1, 2), "complex_ccm counts")
+    check(programs["acme_complex_case_management"]["gained"]["examples"] == ["d2-routine-to-cm"], "acme gained")
+    check((programs["ccm"]["eligible_from"], programs["ccm"]["eligible_to"]) == (2, 2), "ccm counts")
+    check((programs["pcm"]["eligible_from"], programs["pcm"]["eligible_to"]) == (3, 3), "pcm counts")
+    for pid, p in programs.items():
+        check(p["lost"]["count"] == 0, f"{pid} lost by nobody")
+        if pid not in ("complex_ccm", "acme_complex_case_management"):
+            check(p["gained"]["count"] == 0 and p["other"]["count"] == 0, f"{pid} unchanged")
+
+    rc, out, err = run(*DIFF_ARGS, f"{DATA}/population/diff-six.ndjson")
+    expect_rc(rc, 0, "diff text", out, err)
+    contains(out, "2 patient(s) changed tier: 2 up, 0 down; 4 unchanged", "diff text")
+    contains(out, "care_coordination -> case_management: 1 (e.g. d1-cc-to-cm)", "diff text")
+    contains(out, "stayed case_management: 2 (e.g. d3-cm-both, d6-cm-hospitalizations-both)", "diff text")
+    row = [l.split() for l in out.splitlines() if l.startswith("care_coordination ")]
+    check(row == [["care_coordination", "0", "1", "1", "2"]], f"diff text matrix row: {row}")
+
+    rc, out, err = run(*DIFF_ARGS, "--format", "html", f"{DATA}/population/diff-six.ndjson")
+    expect_rc(rc, 0, "diff html", out, err)
+    check(out.startswith("<!DOCTYPE html>") and out.count("<svg") == 2, "diff html: two inline SVG charts")
+    for external in ["http://", "https://", "<script", "<link", "src="]:
+        check(external not in out.replace('xmlns="http://www.w3.org/2000/svg"', ""), f"diff html refers to {external}")
+    contains(out, "d1-cc-to-cm", "diff html")
+    for svg in re.findall(r"<svg.*?</svg>", out, re.S):
+        try:
+            xml.dom.minidom.parseString(svg)
+        except Exception as e:  # noqa: BLE001 - any parse error is a failure
+            failures.append(f"diff html: an SVG chart is not well-formed XML: {e}")
+
+
+def test_diff_dates_and_errors():
+    # The same rulesets/ directory the day before and the day version 2 takes effect: d1
+    # and d2 move as above (the population's data are the same on both days).
+    rc, out, err = run("diff", "--from", "rulesets", "--to", "rulesets", "--from-as-of", "2025-12-31",
+                       "--to-as-of", "2026-01-01", "--format", "json", f"{DATA}/population/diff-six.ndjson")
+    expect_rc(rc, 0, "diff by dates", out, err)
+    r = json.loads(out)
+    check([x["version"] for x in r["from"]["rulesets"] if x["id"] == "intensity"] == ["1.0.0"], "from intensity 1.0.0")
+    check([x["version"] for x in r["to"]["rulesets"] if x["id"] == "intensity"] == ["2.0.0"], "to intensity 2.0.0")
+    # Without --ignore-effective, version 1 is not in force at 2026-11-27: a clear error.
+    rc, out, err = run(*[a for a in DIFF_ARGS if a != "--ignore-effective"], f"{DATA}/population/diff-six.ndjson")
+    expect_rc(rc, 2, "diff v1 out of force", out, err)
+    contains(err, "add --ignore-effective", "diff v1 out of force")
+    # --ignore-effective with both versions on one side is ambiguous.
+    rc, out, err = run("diff", "--from", "rulesets", "--to", "rulesets/intensity/intensity-v2.yaml", "--ignore-effective",
+                       "--as-of", AS_OF, f"{DATA}/population/diff-six.ndjson")
+    expect_rc(rc, 2, "diff ambiguous versions", out, err)
+    contains(err, "must load one version of ruleset 'intensity'", "diff ambiguous versions")
+    # A bad record is named and left out; the rest is reported; exit status 1.
+    rc, out, err = run(*DIFF_ARGS, "--format", "json", f"{DATA}/population/mixed.ndjson")
+    expect_rc(rc, 1, "diff with a bad record", out, err)
+    check(json.loads(out)["patients"] == 2, "diff counts the two good records")
+    contains(err, "mixed.ndjson:2: error[E0204]: birth_date:", "diff with a bad record")
+    check("secret-id-m2" not in err, "diff error shows a patient value")
+    # A ruleset with errors on one side.
+    rc, out, err = run("diff", "--from", f"{DATA}/errors", "--to", "rulesets", "--as-of", AS_OF, f"{DATA}/population/diff-six.ndjson")
+    expect_rc(rc, 2, "diff with a broken ruleset", out, err)
+    contains(err, "several-errors.yaml:3:10: error[E0304]", "diff with a broken ruleset")
+
+
+TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
+
+if __name__ == "__main__":
+    if NAME not in TESTS:
+        print(f"unknown test {NAME}; known: {', '.join(sorted(TESTS))}")
+        sys.exit(2)
+    TESTS[NAME]()
+    for f in failures:
+        print("FAILED:", f, "\n")
+    print(f"{NAME}: {'FAIL' if failures else 'ok'}")
+    sys.exit(1 if failures else 0)
