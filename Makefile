@@ -3,7 +3,8 @@
 BUILD ?= build
 AS_OF ?= 2026-11-27
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
-DEP_SETS ?=
+# Extra package sets for the binding and ABI tests (scripts/install-deps.sh).
+DEP_SETS ?= python dotnet abi
 
 .PHONY: all deps configure build test demo clean
 
