@@ -377,6 +377,20 @@ const auto* at(const V& v, std::size_t i) {
 
 const char* c_str_or_null(const std::string* s) { return s ? s->c_str() : nullptr; }
 
+// A string member of an item, or NULL when there is no such item.
+template <class T>
+const char* member(const T* item, std::string T::*field) {
+    return item ? (item->*field).c_str() : nullptr;
+}
+
+const carecoord::RuleMatch* tier_rule(const carecoord_result* r, std::size_t i) {
+    return r ? at(r->determination.tier.matched, i) : nullptr;
+}
+
+const carecoord::FlagResult* flag(const carecoord_result* r, std::size_t i) {
+    return r ? at(r->determination.flags, i) : nullptr;
+}
+
 const carecoord::ProgramResult* program(const carecoord_result* r, std::size_t i) {
     return r ? at(r->determination.programs, i) : nullptr;
 }
@@ -692,24 +706,20 @@ size_t carecoord_result_tier_rule_count(const carecoord_result* r) {
     return r ? r->determination.tier.matched.size() : 0;
 }
 const char* carecoord_result_tier_rule_id(const carecoord_result* r, size_t i) {
-    const auto* m = r ? at(r->determination.tier.matched, i) : nullptr;
-    return m ? m->rule_id.c_str() : nullptr;
+    return member(tier_rule(r, i), &carecoord::RuleMatch::rule_id);
 }
 const char* carecoord_result_tier_rule_reason(const carecoord_result* r, size_t i) {
-    const auto* m = r ? at(r->determination.tier.matched, i) : nullptr;
-    return m ? m->reason.c_str() : nullptr;
+    return member(tier_rule(r, i), &carecoord::RuleMatch::reason);
 }
 
 size_t carecoord_result_flag_count(const carecoord_result* r) { return r ? r->determination.flags.size() : 0; }
 const char* carecoord_result_flag_id(const carecoord_result* r, size_t i) {
-    const auto* f = r ? at(r->determination.flags, i) : nullptr;
-    return f ? f->id.c_str() : nullptr;
+    return member(flag(r, i), &carecoord::FlagResult::id);
 }
 
 size_t carecoord_result_program_count(const carecoord_result* r) { return r ? r->determination.programs.size() : 0; }
 const char* carecoord_result_program_id(const carecoord_result* r, size_t i) {
-    const auto* p = program(r, i);
-    return p ? p->id.c_str() : nullptr;
+    return member(program(r, i), &carecoord::ProgramResult::id);
 }
 carecoord_eligibility carecoord_result_program_status(const carecoord_result* r, size_t i) {
     const auto* p = program(r, i);
@@ -726,12 +736,10 @@ const char* carecoord_result_program_status_name(const carecoord_result* r, size
     return p ? carecoord::to_string(p->status).data() : nullptr;  // string literals: NUL-terminated
 }
 const char* carecoord_result_program_reason(const carecoord_result* r, size_t i) {
-    const auto* p = program(r, i);
-    return p ? p->reason.c_str() : nullptr;
+    return member(program(r, i), &carecoord::ProgramResult::reason);
 }
 const char* carecoord_result_program_source(const carecoord_result* r, size_t i) {
-    const auto* p = program(r, i);
-    return p ? p->source.c_str() : nullptr;
+    return member(program(r, i), &carecoord::ProgramResult::source);
 }
 size_t carecoord_result_program_missing_count(const carecoord_result* r, size_t i) {
     const auto* p = program(r, i);
@@ -744,8 +752,7 @@ const char* carecoord_result_program_missing(const carecoord_result* r, size_t i
 
 size_t carecoord_result_trigger_count(const carecoord_result* r) { return r ? r->determination.triggers.size() : 0; }
 const char* carecoord_result_trigger_id(const carecoord_result* r, size_t i) {
-    const auto* t = trigger(r, i);
-    return t ? t->id.c_str() : nullptr;
+    return member(trigger(r, i), &carecoord::TriggerResult::id);
 }
 carecoord_trigger_status carecoord_result_trigger_status(const carecoord_result* r, size_t i) {
     const auto* t = trigger(r, i);
@@ -767,12 +774,10 @@ const char* carecoord_result_trigger_due_time(const carecoord_result* r, size_t 
     return t && t->due_time ? r->due_times[i].c_str() : nullptr;
 }
 const char* carecoord_result_trigger_action(const carecoord_result* r, size_t i) {
-    const auto* t = trigger(r, i);
-    return t ? t->action.c_str() : nullptr;
+    return member(trigger(r, i), &carecoord::TriggerResult::action);
 }
 const char* carecoord_result_trigger_reason(const carecoord_result* r, size_t i) {
-    const auto* t = trigger(r, i);
-    return t ? t->reason.c_str() : nullptr;
+    return member(trigger(r, i), &carecoord::TriggerResult::reason);
 }
 
 size_t carecoord_result_missing_count(const carecoord_result* r) { return r ? r->determination.missing.size() : 0; }

@@ -111,32 +111,34 @@ namespace Carecoord
 
     // ---- handles -------------------------------------------------------------------
 
-    internal sealed class EngineHandle : SafeHandle
+    // One SafeHandle type per C handle type (P/Invoke needs the concrete type for `out`),
+    // each naming only its free function.
+    internal abstract class NativeHandle : SafeHandle
     {
-        public EngineHandle() : base(IntPtr.Zero, true) { }
+        protected NativeHandle() : base(IntPtr.Zero, true) { }
         public override bool IsInvalid { get { return handle == IntPtr.Zero; } }
-        protected override bool ReleaseHandle() { Native.carecoord_engine_free(handle); return true; }
+        protected abstract void Free(IntPtr h);
+        protected override bool ReleaseHandle() { Free(handle); return true; }
     }
 
-    internal sealed class PatientHandle : SafeHandle
+    internal sealed class EngineHandle : NativeHandle
     {
-        public PatientHandle() : base(IntPtr.Zero, true) { }
-        public override bool IsInvalid { get { return handle == IntPtr.Zero; } }
-        protected override bool ReleaseHandle() { Native.carecoord_patient_free(handle); return true; }
+        protected override void Free(IntPtr h) { Native.carecoord_engine_free(h); }
     }
 
-    internal sealed class ResultHandle : SafeHandle
+    internal sealed class PatientHandle : NativeHandle
     {
-        public ResultHandle() : base(IntPtr.Zero, true) { }
-        public override bool IsInvalid { get { return handle == IntPtr.Zero; } }
-        protected override bool ReleaseHandle() { Native.carecoord_result_free(handle); return true; }
+        protected override void Free(IntPtr h) { Native.carecoord_patient_free(h); }
     }
 
-    internal sealed class ErrorHandle : SafeHandle
+    internal sealed class ResultHandle : NativeHandle
     {
-        public ErrorHandle() : base(IntPtr.Zero, true) { }
-        public override bool IsInvalid { get { return handle == IntPtr.Zero; } }
-        protected override bool ReleaseHandle() { Native.carecoord_error_free(handle); return true; }
+        protected override void Free(IntPtr h) { Native.carecoord_result_free(h); }
+    }
+
+    internal sealed class ErrorHandle : NativeHandle
+    {
+        protected override void Free(IntPtr h) { Native.carecoord_error_free(h); }
     }
 
     internal static class Native
