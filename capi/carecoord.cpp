@@ -304,7 +304,16 @@ void set_object_field(carecoord::Patient& pt, const std::string& path, const cha
     using namespace carecoord;
     auto date = [&](const char* s) { return date_value(s, path); };
     auto boolean = [&](const char* s) { return bool_value(s, path); };
-    if (path == "language.preferred")
+    if (path == "id") pt.id = text_value(v, path, true);
+    else if (path == "birth_date") {
+        if (!v) bad_patient_value(code::missing, "required field is absent", path);
+        pt.birth_date = date_value(v, path);
+        check_order(pt.birth_date, pt.deceased, "date of death is before birth_date", "deceased");
+    } else if (path == "sex") pt.sex = v ? enum_value<Sex>(v, path) : Sex::unknown;
+    else if (path == "deceased") {
+        set_optional(pt.deceased, v, date);
+        check_order(pt.birth_date, pt.deceased, "date of death is before birth_date", path);
+    } else if (path == "language.preferred")
         set_optional(pt.language.preferred, v, [&](const char* s) { return text_value(s, path, true); });
     else if (path == "language.interpreter_needed") set_optional(pt.language.interpreter_needed, v, boolean);
     else if (path == "language.english_proficiency")

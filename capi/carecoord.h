@@ -303,6 +303,7 @@ CARECOORD_API carecoord_status carecoord_patient_add_observation(carecoord_patie
  * document: "true"/"false" for booleans, "YYYY-MM-DD" for dates, digits for whole
  * numbers, the enum word for enums, any text for strings. value NULL: the field becomes
  * absent again. The paths:
+ *   id | birth_date | sex | deceased   (id and birth_date are required: NULL is E0205)
  *   language.preferred | language.interpreter_needed | language.english_proficiency
  *   social.housing_instability | social.food_insecurity | social.transportation_insecurity
  *   social.social_support | social.health_literacy
