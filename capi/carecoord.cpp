@@ -423,7 +423,7 @@ int carecoord_version_number(void) { return CARECOORD_VERSION_NUMBER; }
 int carecoord_schema_version_min(void) { return CARECOORD_SCHEMA_VERSION_MIN; }
 int carecoord_schema_version_max(void) { return CARECOORD_SCHEMA_VERSION_MAX; }
 
-const char* carecoord_status_name(carecoord_status status) {
+const char* carecoord_status_name(int status) {
     switch (status) {
         case CARECOORD_OK: return "ok";
         case CARECOORD_ERR_ARGUMENT: return "argument";
@@ -502,7 +502,7 @@ const char* carecoord_engine_ruleset_effective_from(const carecoord_engine* engi
 
 // ---- patients ----------------------------------------------------------------------
 
-carecoord_status carecoord_patient_parse(carecoord_patient** out, const char* text, size_t len, carecoord_format format,
+carecoord_status carecoord_patient_parse(carecoord_patient** out, const char* text, size_t len, int format,
                                          carecoord_error** err) {
     return guard(err, [&] {
         need(out, "out");

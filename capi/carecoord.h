@@ -119,8 +119,10 @@ typedef enum carecoord_status {
 } carecoord_status;
 
 /* A short constant name for a status ("ok", "argument", "ruleset", "patient",
- * "evaluation", "nomem", "internal"; "unknown" for other values). Static storage. */
-CARECOORD_API const char* carecoord_status_name(carecoord_status status);
+ * "evaluation", "nomem", "internal"; "unknown" for other values). Static storage.
+ * `status` is an int so that any value, even one this version does not know, is
+ * defined behaviour; pass a carecoord_status. */
+CARECOORD_API const char* carecoord_status_name(int status);
 
 /* One or more diagnostics explaining a failure, as a list: the object returned through
  * `err` is the first diagnostic, carecoord_error_next() walks the rest. Only the first
@@ -209,11 +211,12 @@ typedef enum carecoord_format {
 } carecoord_format;
 
 /* Decodes one patient document of `len` bytes (need not be NUL-terminated; read only
- * during the call). Every error in the document is reported (CARECOORD_ERR_PATIENT),
+ * during the call) in `format`, a carecoord_format value (an int, so that a wrong value
+ * is an argument error, CARECOORD_ERR_ARGUMENT, rather than undefined). Every error in the document is reported (CARECOORD_ERR_PATIENT),
  * each with its code and field path; YAML errors also carry line and column. On success
  * *out is a new patient, freed with carecoord_patient_free(). */
 CARECOORD_API carecoord_status carecoord_patient_parse(carecoord_patient** out, const char* text, size_t len,
-                                                       carecoord_format format, carecoord_error** err);
+                                                       int format, carecoord_error** err);
 
 /* Frees a patient. NULL: no-op. Results computed from it stay valid. */
 CARECOORD_API void carecoord_patient_free(carecoord_patient* patient);

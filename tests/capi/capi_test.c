@@ -102,7 +102,7 @@ static void test_versions(void) {
     CHECK(carecoord_schema_version_max() >= 1);
     CHECK_STR(carecoord_status_name(CARECOORD_OK), "ok");
     CHECK_STR(carecoord_status_name(CARECOORD_ERR_NOMEM), "nomem");
-    CHECK_STR(carecoord_status_name((carecoord_status)999), "unknown");
+    CHECK_STR(carecoord_status_name(999), "unknown");
 }
 
 static void test_free_null(void) {
@@ -334,7 +334,7 @@ static void test_parse(void) {
     CHECK(carecoord_patient_parse(&patient, NULL, 3, CARECOORD_FORMAT_JSON, &err) == CARECOORD_ERR_ARGUMENT);
     CHECK_STR(carecoord_error_field_path(err), "text");
     carecoord_error_free(err);
-    CHECK(carecoord_patient_parse(&patient, "{}", 2, (carecoord_format)7, &err) == CARECOORD_ERR_ARGUMENT);
+    CHECK(carecoord_patient_parse(&patient, "{}", 2, 7, &err) == CARECOORD_ERR_ARGUMENT);
     CHECK_STR(carecoord_error_field_path(err), "format");
     carecoord_error_free(err);
     CHECK(carecoord_patient_parse(NULL, "{}", 2, CARECOORD_FORMAT_JSON, &err) == CARECOORD_ERR_ARGUMENT);
