@@ -133,14 +133,16 @@ typedef struct carecoord_error carecoord_error;
  * function returned through `err`, never one obtained from carecoord_error_next(). */
 CARECOORD_API void carecoord_error_free(carecoord_error* err);
 
-/* The status of the failing call (the same for every diagnostic of the list). */
+/* The status of the failing call (the same for every diagnostic of the list);
+ * CARECOORD_OK for a NULL err. */
 CARECOORD_API carecoord_status carecoord_error_status(const carecoord_error* err);
 
 /* The next diagnostic, or NULL after the last. Borrowed: valid until the first error of
  * the list is freed. */
 CARECOORD_API const carecoord_error* carecoord_error_next(const carecoord_error* err);
 
-/* How many diagnostics there are from `err` to the end of the list (1 or more). */
+/* How many diagnostics there are from `err` to the end of the list: 1 or more, 0 for a
+ * NULL err. */
 CARECOORD_API size_t carecoord_error_count(const carecoord_error* err);
 
 /* The stable code of this diagnostic, e.g. "E0204" (docs/patient-schema.md,
