@@ -24,7 +24,7 @@ import datetime
 import json as _json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, TypeVar, Union
 
 from . import _native as _n
 from ._native import lib as _lib
@@ -32,7 +32,7 @@ from ._native import lib as _lib
 __all__ = [
     "__version__", "library_version", "schema_versions",
     "Engine", "Patient", "Determination", "Program", "Trigger", "TierRule", "RulesetInfo",
-    "Diagnostic", "CarecoordError", "ArgumentError", "RulesetError", "PatientError", "EvaluationError",
+    "Diagnostic", "DateLike", "DateTimeLike", "CarecoordError", "ArgumentError", "RulesetError", "PatientError", "EvaluationError",
 ]
 
 __version__ = "0.1.0"
@@ -157,6 +157,9 @@ def _create(fn, *args) -> ctypes.c_void_p:
     return out
 
 
+_H = TypeVar("_H", bound="_Handle")
+
+
 class _Handle:
     """Owns one C handle: freed by close(), by the context manager, or when collected."""
 
@@ -180,7 +183,7 @@ class _Handle:
             raise ValueError(f"this {type(self).__name__} is closed")
         return self._ptr
 
-    def __enter__(self):
+    def __enter__(self: _H) -> _H:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -196,9 +199,13 @@ class _Handle:
 # ---- patients ----------------------------------------------------------------------
 
 PatientInput = Union["Patient", Mapping[str, Any], str, bytes]
+#: A date as a ``datetime.date`` or a "YYYY-MM-DD" string.
+DateLike = Union[datetime.date, str]
+#: A date-time as a ``datetime.datetime`` (wall-clock, no offset), a date, or a "YYYY-MM-DDTHH:MM" string.
+DateTimeLike = Union[datetime.datetime, datetime.date, str]
 
 
-def _date_text(value: Union[datetime.date, str, None]) -> Optional[str]:
+def _date_text(value: Optional[DateTimeLike]) -> Optional[str]:
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, datetime.datetime):
@@ -240,7 +247,7 @@ class Patient(_Handle):
         return cls(_create(_lib.carecoord_patient_parse, data, len(data), fmt))
 
     @classmethod
-    def new(cls, id: str, birth_date: Union[datetime.date, str]) -> "Patient":
+    def new(cls, id: str, birth_date: DateLike) -> "Patient":
         """An empty patient with its two required fields."""
         return cls(_create(_lib.carecoord_patient_new, _n.opt_bytes(id), _n.opt_bytes(_date_text(birth_date))))
 
@@ -248,22 +255,24 @@ class Patient(_Handle):
         _call(_lib.carecoord_patient_set_sex, self._handle(), _n.opt_bytes(sex))
         return self
 
-    def set_deceased(self, date: Union[datetime.date, str, None]) -> "Patient":
+    def set_deceased(self, date: Optional[DateLike]) -> "Patient":
         _call(_lib.carecoord_patient_set_deceased, self._handle(), _n.opt_bytes(_date_text(date)))
         return self
 
-    def add_coverage(self, payer: str, plan: Optional[str] = None, start=None, end=None) -> "Patient":
+    def add_coverage(self, payer: str, plan: Optional[str] = None, start: Optional[DateLike] = None,
+                     end: Optional[DateLike] = None) -> "Patient":
         _call(_lib.carecoord_patient_add_coverage, self._handle(), _n.opt_bytes(payer), _n.opt_bytes(plan),
               _n.opt_bytes(_date_text(start)), _n.opt_bytes(_date_text(end)))
         return self
 
     def add_condition(self, code: str, system: Optional[str] = None, status: Optional[str] = None,
-                      onset=None, abatement=None) -> "Patient":
+                      onset: Optional[DateLike] = None, abatement: Optional[DateLike] = None) -> "Patient":
         _call(_lib.carecoord_patient_add_condition, self._handle(), _n.opt_bytes(code), _n.opt_bytes(system),
               _n.opt_bytes(status), _n.opt_bytes(_date_text(onset)), _n.opt_bytes(_date_text(abatement)))
         return self
 
-    def add_encounter(self, encounter_class: str, admit=None, discharge=None) -> "Patient":
+    def add_encounter(self, encounter_class: str, admit: Optional[DateTimeLike] = None,
+                      discharge: Optional[DateTimeLike] = None) -> "Patient":
         """admit/discharge: datetime.datetime, datetime.date or "YYYY-MM-DDTHH:MM"."""
         _call(_lib.carecoord_patient_add_encounter, self._handle(), _n.opt_bytes(encounter_class),
               _n.opt_bytes(_date_text(admit)), _n.opt_bytes(_date_text(discharge)))
@@ -280,12 +289,12 @@ class Patient(_Handle):
               _n.opt_bytes(name), _n.opt_bytes(status))
         return self
 
-    def add_medication_event(self, medication: int, type: str, date) -> "Patient":
+    def add_medication_event(self, medication: int, type: str, date: DateLike) -> "Patient":
         _call(_lib.carecoord_patient_add_medication_event, self._handle(), medication, _n.opt_bytes(type),
               _n.opt_bytes(_date_text(date)))
         return self
 
-    def add_observation(self, code: str, date, value: Optional[float] = None,
+    def add_observation(self, code: str, date: DateLike, value: Optional[float] = None,
                         system: Optional[str] = None) -> "Patient":
         _call(_lib.carecoord_patient_add_observation, self._handle(), _n.opt_bytes(code), _n.opt_bytes(system),
               _n.opt_bytes(_date_text(date)), float(value) if value is not None else 0.0,
@@ -453,7 +462,7 @@ class Engine(_Handle):
                             datetime.date.fromisoformat(_n.text(_lib.carecoord_engine_ruleset_effective_from(h, i))))
                 for i in range(_lib.carecoord_engine_ruleset_count(h))]
 
-    def evaluate(self, patient: PatientInput, as_of: Union[datetime.date, str]) -> Determination:
+    def evaluate(self, patient: PatientInput, as_of: DateLike) -> Determination:
         """Evaluates a patient (a :class:`Patient`, a document as a dict, or JSON text) with
         the ruleset versions in force at ``as_of`` (a date; never the clock)."""
         owned = None
