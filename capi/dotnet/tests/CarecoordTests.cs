@@ -108,6 +108,18 @@ internal static class CarecoordTests
             var fromJson = engine.Evaluate(doc, asOf);
             Check(fromJson.Json.Length > 0 && fromJson.Programs.Count > 0, "JSON document evaluated");
 
+            // One engine and one patient on many threads: every determination is the same.
+            using (var shared = Patient.FromJson(doc))
+            {
+                int mismatches = 0;
+                System.Threading.Tasks.Parallel.For(0, 64, i =>
+                {
+                    if (engine.Evaluate(shared, asOf).Json != fromJson.Json)
+                        System.Threading.Interlocked.Increment(ref mismatches);
+                });
+                Check(mismatches == 0, "parallel evaluations agree");
+            }
+
             var bad = Expect<PatientException>(
                 () => engine.Evaluate("{\"id\": \"secret-7\", \"birth_date\": \"2025-02-30\", \"sex\": \"F\"}", asOf),
                 "bad document refused");
