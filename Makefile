@@ -6,7 +6,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # Extra package sets for the binding and ABI tests (scripts/install-deps.sh).
 DEP_SETS ?= python dotnet abi
 
-.PHONY: all deps configure build test demo clean
+.PHONY: all deps configure build test demo install clean
 
 all: build
 
@@ -21,6 +21,11 @@ build: configure
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j 2
+
+# The C library, its header, CMake package and pkg-config file (docs/c-api.md).
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 demo: build
 	@echo "== carecoord check rulesets/"
