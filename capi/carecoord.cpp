@@ -16,6 +16,14 @@
 #include "model/patient_decoder.hpp"
 #include "time/calendar.hpp"
 
+// One version, three places: carecoord.h, carecoord/version.hpp (which define the same
+// macros, so a mismatch is a redefinition error) and project() in CMakeLists.txt, which
+// also names the SONAME.
+static_assert(CARECOORD_VERSION_MAJOR == CARECOORD_PROJECT_VERSION_MAJOR &&
+                  CARECOORD_VERSION_MINOR == CARECOORD_PROJECT_VERSION_MINOR &&
+                  CARECOORD_VERSION_PATCH == CARECOORD_PROJECT_VERSION_PATCH,
+              "carecoord.h and project(VERSION) in CMakeLists.txt disagree");
+
 using carecoord::Date;
 using carecoord::Diagnostic;
 
