@@ -183,6 +183,10 @@ def test_ruleset_errors():
     assert err.column > 0
     with pytest.raises(carecoord.RulesetError):
         carecoord.Engine.load("/nonexistent/carecoord-rules")
+    # a ruleset given as a string has no directory to resolve an include against
+    with pytest.raises(carecoord.RulesetError) as e:
+        carecoord.Engine.from_string(MINI.replace("tiers:", "include: [common.yaml]\ntiers:"))
+    assert e.value.code == "E0307" and e.value.line == 6
 
 
 def test_engine_from_string():
