@@ -4,13 +4,14 @@ BUILD ?= build
 AS_OF ?= 2026-11-27
 FHIR_EXPORT ?= ../shared/data/fhir-synthea-10
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
-DEP_SETS ?=
+# Extra package sets for the binding and ABI tests (scripts/install-deps.sh).
+DEP_SETS ?= python dotnet abi
 , := ,
 DEMO_PATIENTS ?= 2000
 DEMO_DIFF = --from rulesets/intensity/intensity-v1.yaml --to rulesets/intensity/intensity-v2.yaml \
             --with rulesets/programs --with rulesets/triggers --ignore-effective --as-of $(AS_OF)
 
-.PHONY: all deps configure build test demo clean test-asan test-tsan fuzz
+.PHONY: all deps configure build test demo install clean test-asan test-tsan fuzz
 
 all: build
 
@@ -25,6 +26,11 @@ build: configure
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j 2
+
+# The C library, its header, CMake package and pkg-config file (docs/c-api.md).
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 demo: build
 	@echo "== carecoord check rulesets/"

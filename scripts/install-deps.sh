@@ -10,7 +10,7 @@ packages=(
 # Extra package sets, named by the caller: `install-deps.sh python dotnet`.
 for extra in "$@"; do
   case "$extra" in
-    python) packages+=(python3 python3-pytest) ;;
+    python) packages+=(python3 python3-pytest python3-pip) ;;  # pip: the `pip install ./capi/python` test
     dotnet) packages+=(mono-mcs mono-runtime) ;;
     abi) packages+=(abigail-tools) ;;
     fuzz) packages+=(clang libclang-rt-14-dev) ;;
@@ -33,5 +33,12 @@ if [ "$(id -u)" -ne 0 ]; then
   SUDO=sudo
 fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# A mirror hiccup should not fail the build: retry the index update and the install once.
+for attempt in 1 2; do
+  if $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
+    exit 0
+  fi
+  echo "install-deps.sh: apt-get failed (attempt $attempt)" >&2
+  sleep 5
+done
+exit 1

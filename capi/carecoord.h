@@ -1,0 +1,424 @@
+/*
+ * carecoord.h: the stable C interface of carecoord (libcarecoord.so).
+ *
+ * carecoord answers, for one patient at one as-of date: the care-intensity tier, payer
+ * program eligibility, and the follow-up triggers that are due. The rules live in YAML
+ * rulesets (docs/ruleset-language.md); patients are JSON or YAML documents
+ * (docs/patient-schema.md) or are built with the carecoord_patient_* functions below.
+ * This header is the manual; docs/c-api.md is the overview.
+ *
+ * CONVENTIONS
+ *
+ *  - Handles are opaque. Every handle has a create function and a free function; the free
+ *    functions accept NULL and then do nothing. What the library allocates, the library
+ *    frees: never pass one of its pointers to free(), and never free a borrowed string.
+ *
+ *  - Functions that can fail return a carecoord_status (CARECOORD_OK is 0). Out-params
+ *    come first and are called `out`; on failure *out is set to NULL. The last parameter
+ *    `carecoord_error** err` may be NULL (no details wanted); otherwise *err is set to NULL
+ *    on success and to a new error object on failure, which the caller frees with
+ *    carecoord_error_free(). Errors are owned objects, not thread-local state, so they
+ *    may be read on any thread.
+ *
+ *  - Strings are UTF-8 and NUL-terminated unless a length is passed. A `const char*`
+ *    returned by a getter is borrowed: it stays valid until the handle it came from is
+ *    freed, and is never NULL unless the function says so.
+ *
+ *  - Dates are "YYYY-MM-DD" strings (years 1800-2999); date-times are
+ *    "YYYY-MM-DDTHH:MM", wall-clock times of the care setting (docs/patient-schema.md).
+ *    Enum values of the patient document ("female", "medicare_ffs", "inpatient") are
+ *    passed as the same strings.
+ *
+ *  - No C++ exception ever crosses this interface. Running out of memory is reported as
+ *    CARECOORD_ERR_NOMEM.
+ *
+ * THREAD SAFETY
+ *
+ *  - Anything passed as a const pointer may be shared between threads and used
+ *    concurrently: one `const carecoord_engine*` can evaluate patients on any number of
+ *    threads at once, and a `const carecoord_patient*`, `const carecoord_result*` or
+ *    `const carecoord_error*` can be read from several threads.
+ *  - A non-const pointer (a patient being built, a handle being freed) must not be used
+ *    by another thread at the same time.
+ *  - Handles are independent: a result keeps everything it needs, so the engine and the
+ *    patient it came from may be freed before it, in any order, on any thread.
+ *
+ * VERSIONING AND GROWTH
+ *
+ *  - The header version is CARECOORD_VERSION_MAJOR/MINOR/PATCH; the library's is
+ *    carecoord_version(). The shared library's SONAME carries the major version
+ *    (libcarecoord.so.0); a program built against this header runs with any library of
+ *    the same major version and an equal or greater minor version.
+ *  - The ruleset `schema_version` values the engine accepts are
+ *    carecoord_schema_version_min() .. carecoord_schema_version_max().
+ *  - Functions never change signature. New behaviour comes as new functions (a `_v2`
+ *    suffix where it replaces one), and new enum values may be added: treat unknown
+ *    status codes as errors.
+ */
+#ifndef CARECOORD_H
+#define CARECOORD_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Symbols are exported only when building the library (hidden visibility elsewhere). */
+#if defined(CARECOORD_BUILDING) && defined(__GNUC__)
+#define CARECOORD_API __attribute__((visibility("default")))
+#else
+#define CARECOORD_API
+#endif
+
+/* ===================================================================================
+ * Versions
+ * =================================================================================== */
+
+#define CARECOORD_VERSION_MAJOR 0
+#define CARECOORD_VERSION_MINOR 1
+#define CARECOORD_VERSION_PATCH 0
+/* major * 10000 + minor * 100 + patch */
+#define CARECOORD_VERSION_NUMBER \
+    (CARECOORD_VERSION_MAJOR * 10000 + CARECOORD_VERSION_MINOR * 100 + CARECOORD_VERSION_PATCH)
+
+/* The library's version, "MAJOR.MINOR.PATCH". Static storage; never freed. */
+CARECOORD_API const char* carecoord_version(void);
+
+/* The library's version as CARECOORD_VERSION_NUMBER computes it. Compare it with the
+ * header's macro to detect a library older than the header. */
+CARECOORD_API int carecoord_version_number(void);
+
+/* The lowest and highest ruleset `schema_version` this library accepts. */
+CARECOORD_API int carecoord_schema_version_min(void);
+CARECOORD_API int carecoord_schema_version_max(void);
+
+/* ===================================================================================
+ * Status codes and errors
+ * =================================================================================== */
+
+/* What a function returns. The values are stable; new ones may be added. */
+typedef enum carecoord_status {
+    CARECOORD_OK = 0,
+    /* A NULL or malformed argument: a NULL handle or string where one is required, an
+     * as-of date that is not YYYY-MM-DD, an unknown format. The error names the
+     * parameter in its field path. */
+    CARECOORD_ERR_ARGUMENT = 1,
+    /* Rulesets could not be read or failed their checks (codes E01xx, E03xx, E04xx). The
+     * error lists every diagnostic, each with file, line and column. */
+    CARECOORD_ERR_RULESET = 2,
+    /* A patient document or a builder value is invalid (codes E01xx, E02xx). Each
+     * diagnostic names the field path (conditions[3].onset), never a patient value. */
+    CARECOORD_ERR_PATIENT = 3,
+    /* Evaluation failed, e.g. no ruleset is in force at the as-of date (E05xx). */
+    CARECOORD_ERR_EVALUATION = 4,
+    /* Out of memory. */
+    CARECOORD_ERR_NOMEM = 5,
+    /* An unexpected failure inside the library (a bug: please report it). */
+    CARECOORD_ERR_INTERNAL = 6
+} carecoord_status;
+
+/* A short constant name for a status ("ok", "argument", "ruleset", "patient",
+ * "evaluation", "nomem", "internal"; "unknown" for other values). Static storage.
+ * `status` is an int so that any value, even one this version does not know, is
+ * defined behaviour; pass a carecoord_status. */
+CARECOORD_API const char* carecoord_status_name(int status);
+
+/* One or more diagnostics explaining a failure, as a list: the object returned through
+ * `err` is the first diagnostic, carecoord_error_next() walks the rest. Only the first
+ * one is freed, with carecoord_error_free(), which frees the whole list. */
+typedef struct carecoord_error carecoord_error;
+
+/* Frees an error and every diagnostic after it. NULL: no-op. Pass only an error that a
+ * function returned through `err`, never one obtained from carecoord_error_next(). */
+CARECOORD_API void carecoord_error_free(carecoord_error* err);
+
+/* The status of the failing call (the same for every diagnostic of the list);
+ * CARECOORD_OK for a NULL err. */
+CARECOORD_API carecoord_status carecoord_error_status(const carecoord_error* err);
+
+/* The next diagnostic, or NULL after the last. Borrowed: valid until the first error of
+ * the list is freed. */
+CARECOORD_API const carecoord_error* carecoord_error_next(const carecoord_error* err);
+
+/* How many diagnostics there are from `err` to the end of the list: 1 or more, 0 for a
+ * NULL err. */
+CARECOORD_API size_t carecoord_error_count(const carecoord_error* err);
+
+/* The stable code of this diagnostic, e.g. "E0204" (docs/patient-schema.md,
+ * docs/ruleset-language.md, docs/c-api.md). The getters below return borrowed strings,
+ * valid until the error is freed; an empty string (never NULL) when the information
+ * does not apply. With a NULL err they return "" and 0. */
+CARECOORD_API const char* carecoord_error_code(const carecoord_error* err);
+/* The message. It names fields, rules and files, never patient values. */
+CARECOORD_API const char* carecoord_error_message(const carecoord_error* err);
+/* The ruleset file or document name the diagnostic is about. */
+CARECOORD_API const char* carecoord_error_file(const carecoord_error* err);
+/* 1-based line and column in that file; 0 when unknown. */
+CARECOORD_API int carecoord_error_line(const carecoord_error* err);
+CARECOORD_API int carecoord_error_column(const carecoord_error* err);
+/* The rule, fact or trigger the diagnostic is about, if any. */
+CARECOORD_API const char* carecoord_error_rule_id(const carecoord_error* err);
+/* The patient field path ("conditions[3].onset"), or the parameter name for
+ * CARECOORD_ERR_ARGUMENT ("path", "as_of"). */
+CARECOORD_API const char* carecoord_error_field_path(const carecoord_error* err);
+/* "file:line:col: error[CODE]: message", the format editors and CI parse. */
+CARECOORD_API const char* carecoord_error_string(const carecoord_error* err);
+
+/* ===================================================================================
+ * Engine: loaded and compiled rulesets
+ * =================================================================================== */
+
+/* An engine is immutable once loaded: a `const carecoord_engine*` may be used by any
+ * number of threads at once. */
+typedef struct carecoord_engine carecoord_engine;
+
+/* Loads every ruleset under `path`: a file, or a directory read recursively (*.yaml,
+ * *.yml). All diagnostics are collected, not just the first (CARECOORD_ERR_RULESET).
+ * `path` is read only during the call. On success *out is a new engine, freed with
+ * carecoord_engine_free(). */
+CARECOORD_API carecoord_status carecoord_engine_load_path(carecoord_engine** out, const char* path,
+                                                          carecoord_error** err);
+
+/* Loads one ruleset from `len` bytes of YAML text (need not be NUL-terminated).
+ * `name` (may be NULL: "<string>") is the file name diagnostics report. A ruleset
+ * loaded from a string cannot `include` other files. Both strings are read only during
+ * the call. */
+CARECOORD_API carecoord_status carecoord_engine_load_string(carecoord_engine** out, const char* text, size_t len,
+                                                            const char* name, carecoord_error** err);
+
+/* Frees an engine. NULL: no-op. Results already computed with it stay valid. Must not
+ * run while another thread is evaluating with the same engine. */
+CARECOORD_API void carecoord_engine_free(carecoord_engine* engine);
+
+/* The number of ruleset versions loaded (all versions, in force or not). 0 for NULL. */
+CARECOORD_API size_t carecoord_engine_ruleset_count(const carecoord_engine* engine);
+/* The id, version and effective-from date ("YYYY-MM-DD") of the i-th loaded ruleset
+ * version. Borrowed, valid until the engine is freed; NULL when i is out of range. */
+CARECOORD_API const char* carecoord_engine_ruleset_id(const carecoord_engine* engine, size_t i);
+CARECOORD_API const char* carecoord_engine_ruleset_version(const carecoord_engine* engine, size_t i);
+CARECOORD_API const char* carecoord_engine_ruleset_effective_from(const carecoord_engine* engine, size_t i);
+
+/* ===================================================================================
+ * Patients
+ * =================================================================================== */
+
+/* One patient's data. Built from a document or with the builder functions; not thread
+ * safe while it is being built, shareable as `const carecoord_patient*` afterwards. */
+typedef struct carecoord_patient carecoord_patient;
+
+typedef enum carecoord_format {
+    CARECOORD_FORMAT_JSON = 0,
+    CARECOORD_FORMAT_YAML = 1
+} carecoord_format;
+
+/* Decodes one patient document of `len` bytes (need not be NUL-terminated; read only
+ * during the call) in `format`, a carecoord_format value (an int, so that a wrong value
+ * is an argument error, CARECOORD_ERR_ARGUMENT, rather than undefined). Every error in the document is reported (CARECOORD_ERR_PATIENT),
+ * each with its code and field path; YAML errors also carry line and column. On success
+ * *out is a new patient, freed with carecoord_patient_free(). */
+CARECOORD_API carecoord_status carecoord_patient_parse(carecoord_patient** out, const char* text, size_t len,
+                                                       int format, carecoord_error** err);
+
+/* Frees a patient. NULL: no-op. Results computed from it stay valid. */
+CARECOORD_API void carecoord_patient_free(carecoord_patient* patient);
+
+/* --- The builder ------------------------------------------------------------------
+ *
+ * For callers with structured data. Start with carecoord_patient_new(), then add list
+ * items and set fields; each call checks its values as the document decoder does
+ * (same codes: E0204 bad date, E0207 bad enum value, E0205 missing required value,
+ * E0202 unknown field, E0203 wrong type, E0208 an end before its start, E0211 out of
+ * range) and returns CARECOORD_ERR_PATIENT without changing the patient when a value
+ * is refused. Field paths in errors are those of the document ("coverage[0].start").
+ * Optional `const char*` parameters may be NULL: the value is then absent, with the
+ * meaning docs/patient-schema.md gives absence. All strings are copied.
+ *
+ * List items are numbered from 0 in the order they were added, per list; that number is
+ * the index used by carecoord_patient_set_field() and carecoord_patient_add_medication_event().
+ */
+
+/* A new patient with its two required fields: `id` (non-empty) and `birth_date`. */
+CARECOORD_API carecoord_status carecoord_patient_new(carecoord_patient** out, const char* id,
+                                                     const char* birth_date, carecoord_error** err);
+
+/* sex: "female", "male", "other" or "unknown" (the default). */
+CARECOORD_API carecoord_status carecoord_patient_set_sex(carecoord_patient* patient, const char* sex,
+                                                         carecoord_error** err);
+
+/* Date of death (not before the birth date); NULL: alive (the default). */
+CARECOORD_API carecoord_status carecoord_patient_set_deceased(carecoord_patient* patient, const char* date,
+                                                              carecoord_error** err);
+
+/* A coverage period. payer (required): "medicare_ffs", "medicare_advantage",
+ * "medicaid", "commercial", "other", "uninsured". plan: plan id or NULL. start: NULL
+ * when not recorded; end: last day covered, NULL when open-ended. Set `snp` and
+ * `medicaid_dual` with carecoord_patient_set_field("coverage[i].snp", ...). */
+CARECOORD_API carecoord_status carecoord_patient_add_coverage(carecoord_patient* patient, const char* payer,
+                                                              const char* plan, const char* start,
+                                                              const char* end, carecoord_error** err);
+
+/* A problem-list condition. code (required), e.g. "E11.9"; system: NULL for "icd10cm";
+ * status: NULL for "active" (or "recurrence", "relapse", "inactive", "remission",
+ * "resolved"); onset: NULL when unknown; abatement: NULL when not abated. Set
+ * `recorded` with carecoord_patient_set_field("conditions[i].recorded", ...). */
+CARECOORD_API carecoord_status carecoord_patient_add_condition(carecoord_patient* patient, const char* code,
+                                                               const char* system, const char* status,
+                                                               const char* onset, const char* abatement,
+                                                               carecoord_error** err);
+
+/* An encounter. encounter_class (required): "inpatient", "inpatient_psych",
+ * "observation", "emergency", "snf", "irf", "ltch", "nursing_facility", "home_health",
+ * "ambulatory", "virtual", "partial_hospitalization". admit and discharge are
+ * date-times ("2025-08-29T15:00" or a date alone, 00:00); admit NULL: unknown;
+ * discharge NULL: still there. Set id, emergent, planned, disposition, complexity,
+ * diagnosis and diagnosis_system with carecoord_patient_set_field("encounters[i].<field>"). */
+CARECOORD_API carecoord_status carecoord_patient_add_encounter(carecoord_patient* patient,
+                                                               const char* encounter_class, const char* admit,
+                                                               const char* discharge, carecoord_error** err);
+
+/* A care-team member. role (required): "pcp", "specialist", "behavioral",
+ * "case_manager", "other"; specialty: NULL or e.g. "nephrology". */
+CARECOORD_API carecoord_status carecoord_patient_add_care_team_member(carecoord_patient* patient, const char* role,
+                                                                      const char* specialty, carecoord_error** err);
+
+/* A medication. code (required), e.g. "860975"; system: NULL for "rxnorm"; name: NULL
+ * or a display name; status: NULL for "active" (or "on_hold", "stopped", "completed",
+ * "unknown"). */
+CARECOORD_API carecoord_status carecoord_patient_add_medication(carecoord_patient* patient, const char* code,
+                                                                const char* system, const char* name,
+                                                                const char* status, carecoord_error** err);
+
+/* An event of the medication numbered `medication` (0-based, in the order added). type
+ * (required): "started", "changed", "failed", "stopped", "adverse_reaction"; date
+ * (required). */
+CARECOORD_API carecoord_status carecoord_patient_add_medication_event(carecoord_patient* patient, size_t medication,
+                                                                      const char* type, const char* date,
+                                                                      carecoord_error** err);
+
+/* An observation. code (required): "phq9", "bmi", "hemoglobin", "sodium" or a LOINC
+ * code; system: NULL for the default ("carecoord" for the four short names, else
+ * "loinc"); date (required); value: used only when has_value is non-zero (otherwise
+ * the value is unknown); it must be finite. */
+CARECOORD_API carecoord_status carecoord_patient_add_observation(carecoord_patient* patient, const char* code,
+                                                                 const char* system, const char* date,
+                                                                 double value, int has_value, carecoord_error** err);
+
+/* Sets one scalar field by its document path, with the value written as in a YAML
+ * document: "true"/"false" for booleans, "YYYY-MM-DD" for dates, digits for whole
+ * numbers, the enum word for enums, any text for strings. value NULL: the field becomes
+ * absent again. The paths:
+ *   id | birth_date | sex | deceased   (id and birth_date are required: NULL is E0205)
+ *   language.preferred | language.interpreter_needed | language.english_proficiency
+ *   social.housing_instability | social.food_insecurity | social.transportation_insecurity
+ *   social.social_support | social.health_literacy
+ *   ltc_placement.decision_open | ltc_placement.since | ltc_placement.expected_stay_days
+ *   ltc_placement.assessed
+ *   care_plan.state | care_plan.enrolled | care_plan.last_comprehensive_assessment
+ *   care_plan.last_hra | care_plan.tier | care_plan.snp_enrolled
+ *   coverage[i].snp | coverage[i].medicaid_dual
+ *   conditions[i].recorded
+ *   encounters[i].id | encounters[i].emergent | encounters[i].planned
+ *   encounters[i].disposition | encounters[i].complexity | encounters[i].diagnosis
+ *   encounters[i].diagnosis_system
+ * An unknown path is E0202; an index past the end of its list is E0202 too. Required
+ * fields, lists and cross-field checks are handled by the add functions. */
+CARECOORD_API carecoord_status carecoord_patient_set_field(carecoord_patient* patient, const char* path,
+                                                           const char* value, carecoord_error** err);
+
+/* ===================================================================================
+ * Evaluation and results
+ * =================================================================================== */
+
+/* A determination: the answer for one patient at one as-of date. Immutable; keeps its
+ * own copy of everything, so it outlives the engine and the patient. */
+typedef struct carecoord_result carecoord_result;
+
+/* Evaluates `patient` with the ruleset versions in force at `as_of` ("YYYY-MM-DD";
+ * never the clock). On success *out is a new result, freed with carecoord_result_free().
+ * Safe to call from several threads at once with the same engine and patient. */
+CARECOORD_API carecoord_status carecoord_evaluate(carecoord_result** out, const carecoord_engine* engine,
+                                                  const carecoord_patient* patient, const char* as_of,
+                                                  carecoord_error** err);
+
+/* The same, with the as-of date as year, month (1-12) and day (1-31). */
+CARECOORD_API carecoord_status carecoord_evaluate_ymd(carecoord_result** out, const carecoord_engine* engine,
+                                                      const carecoord_patient* patient, int year, int month,
+                                                      int day, carecoord_error** err);
+
+/* Frees a result. NULL: no-op. */
+CARECOORD_API void carecoord_result_free(carecoord_result* result);
+
+/* The getters below return borrowed strings, valid until the result is freed. Getters
+ * with an index return NULL (or -1 for enums) when the index is out of range or the
+ * result is NULL; count getters return 0 for NULL. */
+
+/* The whole determination as JSON, byte for byte what `carecoord eval --format ndjson`
+ * writes for the same patient and date (fixed key order, no trailing newline). */
+CARECOORD_API const char* carecoord_result_json(const carecoord_result* result);
+/* The patient id and the as-of date ("YYYY-MM-DD"). */
+CARECOORD_API const char* carecoord_result_patient_id(const carecoord_result* result);
+CARECOORD_API const char* carecoord_result_as_of(const carecoord_result* result);
+
+/* The tier: "routine", "care_coordination", "case_management" (names of the ruleset). */
+CARECOORD_API const char* carecoord_result_tier(const carecoord_result* result);
+/* 1 when no tier rule matched and the ruleset's default tier applies, else 0. */
+CARECOORD_API int carecoord_result_tier_by_default(const carecoord_result* result);
+/* Every tier rule that matched, highest tier first: its rule id and rendered reason. */
+CARECOORD_API size_t carecoord_result_tier_rule_count(const carecoord_result* result);
+CARECOORD_API const char* carecoord_result_tier_rule_id(const carecoord_result* result, size_t i);
+CARECOORD_API const char* carecoord_result_tier_rule_reason(const carecoord_result* result, size_t i);
+
+/* The flags raised ("hchn_priority", "manual_review"...). */
+CARECOORD_API size_t carecoord_result_flag_count(const carecoord_result* result);
+CARECOORD_API const char* carecoord_result_flag_id(const carecoord_result* result, size_t i);
+
+typedef enum carecoord_eligibility {
+    CARECOORD_ELIGIBILITY_INVALID = -1, /* returned for an out-of-range index */
+    CARECOORD_ELIGIBLE = 0,
+    CARECOORD_NOT_ELIGIBLE = 1,
+    CARECOORD_ELIGIBILITY_UNKNOWN = 2 /* data is missing: see the program's missing list */
+} carecoord_eligibility;
+
+/* Every program of the rulesets in force, in ruleset order. */
+CARECOORD_API size_t carecoord_result_program_count(const carecoord_result* result);
+CARECOORD_API const char* carecoord_result_program_id(const carecoord_result* result, size_t i);
+CARECOORD_API carecoord_eligibility carecoord_result_program_status(const carecoord_result* result, size_t i);
+/* "eligible", "not_eligible", "unknown" (the JSON names); NULL when out of range. */
+CARECOORD_API const char* carecoord_result_program_status_name(const carecoord_result* result, size_t i);
+CARECOORD_API const char* carecoord_result_program_reason(const carecoord_result* result, size_t i);
+CARECOORD_API const char* carecoord_result_program_source(const carecoord_result* result, size_t i);
+/* The patient fields whose absence made the program's answer unknown. */
+CARECOORD_API size_t carecoord_result_program_missing_count(const carecoord_result* result, size_t i);
+CARECOORD_API const char* carecoord_result_program_missing(const carecoord_result* result, size_t i, size_t j);
+
+typedef enum carecoord_trigger_status {
+    CARECOORD_TRIGGER_INVALID = -1, /* returned for an out-of-range index */
+    CARECOORD_TRIGGER_OPEN = 0,
+    CARECOORD_TRIGGER_OVERDUE = 1 /* the due date is before the as-of date */
+} carecoord_trigger_status;
+
+/* The triggers due (open or overdue), by due date then id. */
+CARECOORD_API size_t carecoord_result_trigger_count(const carecoord_result* result);
+CARECOORD_API const char* carecoord_result_trigger_id(const carecoord_result* result, size_t i);
+CARECOORD_API carecoord_trigger_status carecoord_result_trigger_status(const carecoord_result* result, size_t i);
+/* "open" or "overdue"; NULL when out of range. */
+CARECOORD_API const char* carecoord_result_trigger_status_name(const carecoord_result* result, size_t i);
+/* The date of the event the trigger counts from, and the due date ("YYYY-MM-DD"). */
+CARECOORD_API const char* carecoord_result_trigger_anchor(const carecoord_result* result, size_t i);
+CARECOORD_API const char* carecoord_result_trigger_due(const carecoord_result* result, size_t i);
+/* The due date-time ("YYYY-MM-DDTHH:MM") when the trigger counts hours (72 hours after
+ * discharge); NULL when it counts days, or when i is out of range. */
+CARECOORD_API const char* carecoord_result_trigger_due_time(const carecoord_result* result, size_t i);
+CARECOORD_API const char* carecoord_result_trigger_action(const carecoord_result* result, size_t i);
+CARECOORD_API const char* carecoord_result_trigger_reason(const carecoord_result* result, size_t i);
+
+/* Every patient field that was needed and absent ("social.food_insecurity"...). */
+CARECOORD_API size_t carecoord_result_missing_count(const carecoord_result* result);
+CARECOORD_API const char* carecoord_result_missing(const carecoord_result* result, size_t i);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* CARECOORD_H */

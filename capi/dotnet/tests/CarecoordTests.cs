@@ -1,0 +1,174 @@
+// The .NET bindings: load, evaluate, errors and disposal. Expectations come from the
+// default rulesets (rulesets/). Usage: CarecoordTests.exe SOURCE_DIR
+using System;
+using System.IO;
+using Carecoord;
+
+internal static class CarecoordTests
+{
+    private static int checks;
+    private static int failures;
+
+    private static void Check(bool ok, string what)
+    {
+        ++checks;
+        if (!ok)
+        {
+            ++failures;
+            Console.Error.WriteLine("FAILED: " + what);
+        }
+    }
+
+    private static T Expect<T>(Action action, string what) where T : Exception
+    {
+        try
+        {
+            action();
+        }
+        catch (T e)
+        {
+            Check(true, what);
+            return e;
+        }
+        catch (Exception e)
+        {
+            Check(false, what + " (threw " + e.GetType().Name + ": " + e.Message + ")");
+            return null;
+        }
+        Check(false, what + " (no exception)");
+        return null;
+    }
+
+    private const string Mini =
+        "schema_version: 1\nruleset: mini\nversion: 1.0.0\neffective: {from: 2020-01-01, until: null}\n" +
+        "description: One rule.\ntiers:\n  order: [routine, case_management]\n  default: routine\n  rules:\n" +
+        "    - id: food\n      tier: case_management\n      when: social.food_insecurity\n" +
+        "      reason: \"Food insecurity\"\n";
+
+    private static int Main(string[] args)
+    {
+        if (args.Length != 1)
+        {
+            Console.Error.WriteLine("usage: CarecoordTests.exe SOURCE_DIR");
+            return 2;
+        }
+        var source = args[0];
+        var asOf = new DateTime(2026, 11, 27);
+
+        Check(Library.Version == "0.1.0", "library version");
+        Check(Library.SchemaVersionMin <= 1 && Library.SchemaVersionMax >= 1, "schema version range holds 1");
+
+        Determination kept;
+        using (var engine = Engine.Load(Path.Combine(source, "rulesets")))
+        {
+            Check(engine.Rulesets.Contains("intensity 2.0.0"), "rulesets listed");
+
+            // Medicare FFS, four chronic categories (E11.9, I10, I50.22, N18.31), discharged
+            // home Wednesday 2026-11-25 15:00.
+            using (var p = Patient.Create("cs-4cc", new DateTime(1950, 6, 15)))
+            {
+                p.AddCoverage("medicare_ffs", start: new DateTime(2015, 6, 1));
+                foreach (var code in new[] { "E11.9", "I10", "I50.22", "N18.31" })
+                    p.AddCondition(code, onset: new DateTime(2020, 1, 1));
+                p.AddEncounter("inpatient", new DateTime(2026, 11, 20, 8, 0, 0), new DateTime(2026, 11, 25, 15, 0, 0))
+                 .SetField("encounters[0].disposition", "home")
+                 .SetField("encounters[0].complexity", "high");
+                p.AddCareTeamMember("pcp").AddMedication("860975", name: "metformin")
+                 .AddMedicationEvent(0, "started", new DateTime(2010, 1, 1))
+                 .AddObservation("phq9", new DateTime(2026, 10, 1), 4).SetSex("male").SetDeceased(null);
+                var d = engine.Evaluate(p, asOf);
+                Check(d.PatientId == "cs-4cc", "patient id");
+                Check(d.AsOf == asOf, "as-of date");
+                Check(d.Tier == "case_management", "4 chronic categories: case_management (intensity-v2)");
+                Check(!d.TierByDefault, "tier not by default");
+                Check(d.TierRules.Count > 0 && d.TierRules[0].Id == "cm_chronic_conditions", "tier rule");
+                Check(d.Flags.Contains("hchn_priority"), "hchn_priority flag (3 or more)");
+                var ccm = d.FindProgram("ccm");
+                Check(ccm != null && ccm.Eligible && ccm.Missing.Count == 0, "ccm eligible");
+                var call = d.FindTrigger("post_discharge_call");
+                Check(call != null && call.Due == new DateTime(2026, 11, 28) &&
+                      call.DueTime == new DateTime(2026, 11, 28, 15, 0, 0) && call.Status == "open",
+                      "post-discharge call 72 hours after discharge");
+                var contact = d.FindTrigger("tcm_interactive_contact");
+                Check(contact != null && contact.Due == new DateTime(2026, 11, 30) && contact.DueTime == null,
+                      "TCM contact 2 business days later, Thanksgiving skipped");
+                Check(d.Json.StartsWith("{\"patient_id\":\"cs-4cc\",\"as_of\":\"2026-11-27\""), "JSON");
+                kept = d;
+
+                var e = Expect<PatientException>(() => p.SetSex("F"), "bad sex refused");
+                Check(e != null && e.Code == "E0207" && e.FieldPath == "sex", "bad sex: E0207 at sex");
+                e = Expect<PatientException>(() => p.AddCoverage("medicaid", null, new DateTime(2025, 1, 1),
+                                                                 new DateTime(2024, 1, 1)), "end before start");
+                Check(e != null && e.Code == "E0208" && e.FieldPath == "coverage[1].end", "E0208 at coverage[1].end");
+                var later = engine.Evaluate(p, new DateTime(2026, 11, 29));
+                Check(later.FindTrigger("post_discharge_call").Status == "overdue", "call overdue after 72 hours");
+            }
+
+            var doc = File.ReadAllText(Path.Combine(source, "examples/patients/dual_ltc_placement.json"));
+            var fromJson = engine.Evaluate(doc, asOf);
+            Check(fromJson.Json.Length > 0 && fromJson.Programs.Count > 0, "JSON document evaluated");
+
+            // One engine and one patient on many threads: every determination is the same.
+            using (var shared = Patient.FromJson(doc))
+            {
+                int mismatches = 0;
+                System.Threading.Tasks.Parallel.For(0, 64, i =>
+                {
+                    if (engine.Evaluate(shared, asOf).Json != fromJson.Json)
+                        System.Threading.Interlocked.Increment(ref mismatches);
+                });
+                Check(mismatches == 0, "parallel evaluations agree");
+            }
+
+            var bad = Expect<PatientException>(
+                () => engine.Evaluate("{\"id\": \"secret-7\", \"birth_date\": \"2025-02-30\", \"sex\": \"F\"}", asOf),
+                "bad document refused");
+            Check(bad != null && bad.Diagnostics.Count == 2, "both document errors reported");
+            Check(bad != null && bad.Code == "E0204" && bad.FieldPath == "birth_date", "E0204 at birth_date");
+            Check(bad != null && !bad.Message.Contains("secret-7") && !bad.Message.Contains("2025-02-30"),
+                  "no patient values in the message");
+
+            var yaml = Expect<PatientException>(
+                () => Patient.FromYaml("id: p\nbirth_date: 1950-01-01\nconditions:\n  - {code: E11.9, onset: 2020-13-01}\n"),
+                "bad YAML document");
+            Check(yaml != null && yaml.Line == 4 && yaml.FieldPath == "conditions[0].onset", "YAML position");
+
+            using (var p = Patient.Create("cs-old", new DateTime(1950, 1, 1)))
+            {
+                var ev = Expect<EvaluationException>(() => engine.Evaluate(p, new DateTime(1990, 1, 1)),
+                                                     "nothing in force in 1990");
+                Check(ev != null && ev.Code == "E0501", "E0501");
+                p.Dispose();
+                Expect<ObjectDisposedException>(() => engine.Evaluate(p, asOf), "disposed patient");
+            }
+        }
+        // Results outlive the engine.
+        Check(kept.Tier == "case_management", "determination after the engine is disposed");
+
+        var rs = Expect<RulesetException>(() => Engine.FromString(Mini.Replace("food_insecurity", "food_insecurit_"),
+                                                                  "broken.yaml"), "broken ruleset");
+        Check(rs != null && rs.Code == "E0402" && rs.File == "broken.yaml" && rs.Line == 12 && rs.RuleId == "food",
+              "ruleset error position");
+        Expect<RulesetException>(() => Engine.Load("/nonexistent/carecoord-rules"), "missing directory");
+
+        var mini = Engine.FromString(Mini);
+        var ok = mini.Evaluate("{\"id\": \"p\", \"birth_date\": \"1950-01-01\", \"social\": {\"food_insecurity\": true}}", asOf);
+        Check(ok.Tier == "case_management", "engine from string");
+        mini.Dispose();
+        mini.Dispose();  // idempotent
+        Expect<ObjectDisposedException>(() => mini.Evaluate("{}", asOf), "disposed engine");
+
+        // Handles left to the finalizers, in whatever order they run.
+        for (int i = 0; i < 20; ++i)
+        {
+            var e = Engine.FromString(Mini);
+            var p = Patient.Create("gc-" + i, new DateTime(1950, 1, 1));
+            e.Evaluate(p, asOf);
+        }
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+
+        Console.WriteLine(checks + " checks, " + failures + " failed");
+        return failures == 0 ? 0 : 1;
+    }
+}

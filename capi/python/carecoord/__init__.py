@@ -1,0 +1,495 @@
+"""carecoord: care-management tiers, payer program eligibility and follow-up triggers.
+
+Python bindings over the C library libcarecoord (see ``capi/carecoord.h``), pure Python
+over ctypes. The library is found through the ``CARECOORD_LIBRARY`` environment variable,
+then in this package's directory, then on the system.
+
+Example::
+
+    import datetime, carecoord
+    with carecoord.Engine.load("rulesets") as engine:
+        det = engine.evaluate({"id": "p-1", "birth_date": "1950-01-01"},
+                              as_of=datetime.date(2026, 11, 27))
+        print(det.tier, det.programs, det.triggers)
+
+Thread safety: an :class:`Engine` may be shared between threads (evaluation does not
+modify it); a :class:`Patient` being built must not be modified concurrently. Results
+(:class:`Determination`) are plain immutable Python data.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import datetime
+import json as _json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Tuple, TypeVar, Union
+
+from . import _native as _n
+from ._native import lib as _lib
+
+__all__ = [
+    "__version__", "library_version", "schema_versions",
+    "Engine", "Patient", "Determination", "Program", "Trigger", "TierRule", "RulesetInfo",
+    "Diagnostic", "DateLike", "DateTimeLike", "CarecoordError", "ArgumentError", "RulesetError", "PatientError", "EvaluationError",
+]
+
+__version__ = "0.1.0"
+
+
+def library_version() -> str:
+    """The version of the loaded libcarecoord ("MAJOR.MINOR.PATCH")."""
+    return _n.text(_lib.carecoord_version())
+
+
+def schema_versions() -> Tuple[int, int]:
+    """The lowest and highest ruleset ``schema_version`` the library accepts."""
+    return _lib.carecoord_schema_version_min(), _lib.carecoord_schema_version_max()
+
+
+# ---- errors ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem: a stable code (``E0204``), a message that names fields and never
+    patient values, and where it is (ruleset file, line, column, rule, field path)."""
+
+    code: str
+    message: str
+    file: str = ""
+    line: int = 0
+    column: int = 0
+    rule_id: str = ""
+    field_path: str = ""
+
+    def __str__(self) -> str:
+        where = self.file or ""
+        if self.line:
+            where += f":{self.line}:{self.column}"
+        prefix = f"{where}: " if where else ""
+        path = f" ({self.field_path})" if self.field_path else ""
+        return f"{prefix}error[{self.code}]: {self.message}{path}"
+
+
+class CarecoordError(Exception):
+    """A failed call. ``code``, ``message``, ``file``, ``line``, ``column``, ``rule_id`` and
+    ``field_path`` describe the first diagnostic; ``diagnostics`` holds all of them;
+    ``status`` is the C status name ("ruleset", "patient", ...)."""
+
+    def __init__(self, status: str, diagnostics: List[Diagnostic]):
+        self.status = status
+        self.diagnostics = diagnostics
+        first = diagnostics[0] if diagnostics else Diagnostic(code="", message=status)
+        self.code = first.code
+        self.message = first.message
+        self.file = first.file
+        self.line = first.line
+        self.column = first.column
+        self.rule_id = first.rule_id
+        self.field_path = first.field_path
+        text = "; ".join(str(d) for d in diagnostics[:5])
+        if len(diagnostics) > 5:
+            text += f"; and {len(diagnostics) - 5} more"
+        super().__init__(text or status)
+
+
+class ArgumentError(CarecoordError, ValueError):
+    """An invalid argument (a malformed as-of date, a NULL the library refused)."""
+
+
+class RulesetError(CarecoordError):
+    """Rulesets could not be read or failed their checks; every diagnostic is listed."""
+
+
+class PatientError(CarecoordError, ValueError):
+    """A patient document or builder value is invalid; each diagnostic names its field path."""
+
+
+class EvaluationError(CarecoordError):
+    """The evaluation failed, e.g. no ruleset is in force at the as-of date."""
+
+
+_ERRORS = {
+    _n.ERR_ARGUMENT: ArgumentError,
+    _n.ERR_RULESET: RulesetError,
+    _n.ERR_PATIENT: PatientError,
+    _n.ERR_EVALUATION: EvaluationError,
+}
+
+
+def _check(status: int, err: ctypes.c_void_p) -> None:
+    """Raises the error a C call returned, and frees the C error object."""
+    if status == _n.OK:
+        return
+    try:
+        diagnostics = []
+        e = err.value
+        while e:
+            diagnostics.append(Diagnostic(
+                code=_n.text(_lib.carecoord_error_code(e)),
+                message=_n.text(_lib.carecoord_error_message(e)),
+                file=_n.text(_lib.carecoord_error_file(e)),
+                line=_lib.carecoord_error_line(e),
+                column=_lib.carecoord_error_column(e),
+                rule_id=_n.text(_lib.carecoord_error_rule_id(e)),
+                field_path=_n.text(_lib.carecoord_error_field_path(e)),
+            ))
+            e = _lib.carecoord_error_next(e)
+    finally:
+        _lib.carecoord_error_free(err)
+    if status == _n.ERR_NOMEM:
+        raise MemoryError("carecoord: out of memory")
+    name = _n.text(_lib.carecoord_status_name(status))
+    raise _ERRORS.get(status, CarecoordError)(name, diagnostics)
+
+
+def _call(fn, *args) -> None:
+    err = ctypes.c_void_p()
+    _check(fn(*args, ctypes.byref(err)), err)
+
+
+def _create(fn, *args) -> ctypes.c_void_p:
+    out = ctypes.c_void_p()
+    err = ctypes.c_void_p()
+    _check(fn(ctypes.byref(out), *args, ctypes.byref(err)), err)
+    return out
+
+
+_H = TypeVar("_H", bound="_Handle")
+
+
+class _Handle:
+    """Owns one C handle: freed by close(), by the context manager, or when collected."""
+
+    _free = None  # the C free function, set by subclasses
+
+    def __init__(self, ptr: ctypes.c_void_p):
+        self._ptr: Optional[ctypes.c_void_p] = ptr
+
+    def close(self) -> None:
+        """Frees the C handle now. Idempotent."""
+        ptr, self._ptr = self._ptr, None
+        if ptr:
+            type(self)._free(ptr)
+
+    @property
+    def closed(self) -> bool:
+        return not self._ptr
+
+    def _handle(self) -> ctypes.c_void_p:
+        if not self._ptr:
+            raise ValueError(f"this {type(self).__name__} is closed")
+        return self._ptr
+
+    def __enter__(self: _H) -> _H:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: the library may already be gone
+            pass
+
+
+# ---- patients ----------------------------------------------------------------------
+
+PatientInput = Union["Patient", Mapping[str, Any], str, bytes]
+#: A date as a ``datetime.date`` or a "YYYY-MM-DD" string.
+DateLike = Union[datetime.date, str]
+#: A date-time as a ``datetime.datetime`` (wall-clock, no offset), a date, or a "YYYY-MM-DDTHH:MM" string.
+DateTimeLike = Union[datetime.datetime, datetime.date, str]
+
+
+def _date_text(value: Optional[DateTimeLike]) -> Optional[str]:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M")
+    return value.isoformat()
+
+
+class Patient(_Handle):
+    """One patient: decoded from a document (:meth:`from_json`, :meth:`from_yaml`,
+    :meth:`from_dict`) or built with :meth:`new` and the ``add_*``/``set_*`` methods.
+    Field names and values are those of docs/patient-schema.md. Invalid values raise
+    :class:`PatientError` naming the field path; the patient is then unchanged."""
+
+    _free = _lib.carecoord_patient_free
+
+    @classmethod
+    def from_json(cls, text: Union[str, bytes]) -> "Patient":
+        return cls._parse(text, _n.FORMAT_JSON)
+
+    @classmethod
+    def from_yaml(cls, text: Union[str, bytes]) -> "Patient":
+        return cls._parse(text, _n.FORMAT_YAML)
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> "Patient":
+        """A patient document as Python data (dates as "YYYY-MM-DD" strings or date objects)."""
+        return cls.from_json(_json.dumps(document, default=_date_text))
+
+    @classmethod
+    def from_file(cls, path: Union[str, os.PathLike]) -> "Patient":
+        """A .json, .yaml or .yml patient document."""
+        with open(path, "rb") as f:
+            data = f.read()
+        return cls.from_json(data) if str(path).endswith(".json") else cls.from_yaml(data)
+
+    @classmethod
+    def _parse(cls, text: Union[str, bytes], fmt: int) -> "Patient":
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        return cls(_create(_lib.carecoord_patient_parse, data, len(data), fmt))
+
+    @classmethod
+    def new(cls, id: str, birth_date: DateLike) -> "Patient":
+        """An empty patient with its two required fields."""
+        return cls(_create(_lib.carecoord_patient_new, _n.opt_bytes(id), _n.opt_bytes(_date_text(birth_date))))
+
+    def set_sex(self, sex: Optional[str]) -> "Patient":
+        _call(_lib.carecoord_patient_set_sex, self._handle(), _n.opt_bytes(sex))
+        return self
+
+    def set_deceased(self, date: Optional[DateLike]) -> "Patient":
+        _call(_lib.carecoord_patient_set_deceased, self._handle(), _n.opt_bytes(_date_text(date)))
+        return self
+
+    def add_coverage(self, payer: str, plan: Optional[str] = None, start: Optional[DateLike] = None,
+                     end: Optional[DateLike] = None) -> "Patient":
+        _call(_lib.carecoord_patient_add_coverage, self._handle(), _n.opt_bytes(payer), _n.opt_bytes(plan),
+              _n.opt_bytes(_date_text(start)), _n.opt_bytes(_date_text(end)))
+        return self
+
+    def add_condition(self, code: str, system: Optional[str] = None, status: Optional[str] = None,
+                      onset: Optional[DateLike] = None, abatement: Optional[DateLike] = None) -> "Patient":
+        _call(_lib.carecoord_patient_add_condition, self._handle(), _n.opt_bytes(code), _n.opt_bytes(system),
+              _n.opt_bytes(status), _n.opt_bytes(_date_text(onset)), _n.opt_bytes(_date_text(abatement)))
+        return self
+
+    def add_encounter(self, encounter_class: str, admit: Optional[DateTimeLike] = None,
+                      discharge: Optional[DateTimeLike] = None) -> "Patient":
+        """admit/discharge: datetime.datetime, datetime.date or "YYYY-MM-DDTHH:MM"."""
+        _call(_lib.carecoord_patient_add_encounter, self._handle(), _n.opt_bytes(encounter_class),
+              _n.opt_bytes(_date_text(admit)), _n.opt_bytes(_date_text(discharge)))
+        return self
+
+    def add_care_team_member(self, role: str, specialty: Optional[str] = None) -> "Patient":
+        _call(_lib.carecoord_patient_add_care_team_member, self._handle(), _n.opt_bytes(role),
+              _n.opt_bytes(specialty))
+        return self
+
+    def add_medication(self, code: str, system: Optional[str] = None, name: Optional[str] = None,
+                       status: Optional[str] = None) -> "Patient":
+        _call(_lib.carecoord_patient_add_medication, self._handle(), _n.opt_bytes(code), _n.opt_bytes(system),
+              _n.opt_bytes(name), _n.opt_bytes(status))
+        return self
+
+    def add_medication_event(self, medication: int, type: str, date: DateLike) -> "Patient":
+        _call(_lib.carecoord_patient_add_medication_event, self._handle(), medication, _n.opt_bytes(type),
+              _n.opt_bytes(_date_text(date)))
+        return self
+
+    def add_observation(self, code: str, date: DateLike, value: Optional[float] = None,
+                        system: Optional[str] = None) -> "Patient":
+        _call(_lib.carecoord_patient_add_observation, self._handle(), _n.opt_bytes(code), _n.opt_bytes(system),
+              _n.opt_bytes(_date_text(date)), float(value) if value is not None else 0.0,
+              1 if value is not None else 0)
+        return self
+
+    def set_field(self, path: str, value: Union[str, bool, int, datetime.date, None]) -> "Patient":
+        """Sets a scalar field by document path ("social.food_insecurity", "encounters[0].disposition").
+        Booleans, numbers and dates are converted to their document text; None clears the field."""
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, int):
+            value = str(value)
+        elif isinstance(value, datetime.date):
+            value = _date_text(value)
+        _call(_lib.carecoord_patient_set_field, self._handle(), _n.opt_bytes(path), _n.opt_bytes(value))
+        return self
+
+
+# ---- determinations -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TierRule:
+    """A tier rule that matched, with its reason."""
+
+    id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Program:
+    """A payer program: ``status`` is "eligible", "not_eligible" or "unknown" (then
+    ``missing`` names the absent patient fields)."""
+
+    id: str
+    status: str
+    reason: str
+    source: str
+    missing: List[str] = field(default_factory=list)
+
+    @property
+    def eligible(self) -> bool:
+        return self.status == "eligible"
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A follow-up that is due: ``status`` is "open" or "overdue"; ``due_time`` is set
+    when the trigger counts hours (72 hours after discharge), as a naive wall-clock time."""
+
+    id: str
+    status: str
+    anchor: datetime.date
+    due: datetime.date
+    due_time: Optional[datetime.datetime]
+    action: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Determination:
+    """What one evaluation answers. ``json`` is the determination exactly as
+    ``carecoord eval --format ndjson`` writes it."""
+
+    patient_id: str
+    as_of: datetime.date
+    tier: str
+    tier_by_default: bool
+    tier_rules: List[TierRule]
+    flags: List[str]
+    programs: List[Program]
+    triggers: List[Trigger]
+    missing: List[str]
+    json: str
+
+    def program(self, id: str) -> Optional[Program]:
+        return next((p for p in self.programs if p.id == id), None)
+
+    def trigger(self, id: str) -> Optional[Trigger]:
+        return next((t for t in self.triggers if t.id == id), None)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The full determination (rulesets, reasons, sources) as Python data."""
+        return _json.loads(self.json)
+
+    @classmethod
+    def _from_result(cls, r: ctypes.c_void_p) -> "Determination":
+        L = _lib
+        t = _n.text
+        date = datetime.date.fromisoformat
+
+        def items(count, *getters):
+            return [tuple(g(r, i) for g in getters) for i in range(count(r))]
+
+        programs = [
+            Program(id=t(L.carecoord_result_program_id(r, i)),
+                    status=t(L.carecoord_result_program_status_name(r, i)),
+                    reason=t(L.carecoord_result_program_reason(r, i)),
+                    source=t(L.carecoord_result_program_source(r, i)),
+                    missing=[t(L.carecoord_result_program_missing(r, i, j))
+                             for j in range(L.carecoord_result_program_missing_count(r, i))])
+            for i in range(L.carecoord_result_program_count(r))
+        ]
+        triggers = []
+        for i in range(L.carecoord_result_trigger_count(r)):
+            due_time = L.carecoord_result_trigger_due_time(r, i)
+            triggers.append(Trigger(
+                id=t(L.carecoord_result_trigger_id(r, i)),
+                status=t(L.carecoord_result_trigger_status_name(r, i)),
+                anchor=date(t(L.carecoord_result_trigger_anchor(r, i))),
+                due=date(t(L.carecoord_result_trigger_due(r, i))),
+                due_time=datetime.datetime.fromisoformat(t(due_time)) if due_time is not None else None,
+                action=t(L.carecoord_result_trigger_action(r, i)),
+                reason=t(L.carecoord_result_trigger_reason(r, i))))
+        return cls(
+            patient_id=t(L.carecoord_result_patient_id(r)),
+            as_of=date(t(L.carecoord_result_as_of(r))),
+            tier=t(L.carecoord_result_tier(r)),
+            tier_by_default=bool(L.carecoord_result_tier_by_default(r)),
+            tier_rules=[TierRule(t(a), t(b)) for a, b in items(L.carecoord_result_tier_rule_count,
+                                                               L.carecoord_result_tier_rule_id,
+                                                               L.carecoord_result_tier_rule_reason)],
+            flags=[t(L.carecoord_result_flag_id(r, i)) for i in range(L.carecoord_result_flag_count(r))],
+            programs=programs,
+            triggers=triggers,
+            missing=[t(L.carecoord_result_missing(r, i)) for i in range(L.carecoord_result_missing_count(r))],
+            json=t(L.carecoord_result_json(r)),
+        )
+
+
+# ---- the engine ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RulesetInfo:
+    id: str
+    version: str
+    effective_from: datetime.date
+
+
+class Engine(_Handle):
+    """Loaded, compiled rulesets. Immutable: one engine may evaluate on many threads.
+    Use as a context manager or call :meth:`close`; determinations outlive the engine."""
+
+    _free = _lib.carecoord_engine_free
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike]) -> "Engine":
+        """Every ruleset in a file or directory. Raises :class:`RulesetError` with every
+        diagnostic (file, line, column) when a ruleset is invalid."""
+        return cls(_create(_lib.carecoord_engine_load_path, os.fsencode(path)))
+
+    @classmethod
+    def from_string(cls, text: Union[str, bytes], name: str = "<string>") -> "Engine":
+        """One ruleset from YAML text; ``name`` is the file name diagnostics report."""
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        return cls(_create(_lib.carecoord_engine_load_string, data, len(data), name.encode("utf-8")))
+
+    @property
+    def rulesets(self) -> List[RulesetInfo]:
+        h = self._handle()
+        return [RulesetInfo(_n.text(_lib.carecoord_engine_ruleset_id(h, i)),
+                            _n.text(_lib.carecoord_engine_ruleset_version(h, i)),
+                            datetime.date.fromisoformat(_n.text(_lib.carecoord_engine_ruleset_effective_from(h, i))))
+                for i in range(_lib.carecoord_engine_ruleset_count(h))]
+
+    def evaluate(self, patient: PatientInput, as_of: DateLike) -> Determination:
+        """Evaluates a patient (a :class:`Patient`, a document as a dict, or JSON text) with
+        the ruleset versions in force at ``as_of`` (a date; never the clock)."""
+        owned = None
+        if isinstance(patient, Patient):
+            p = patient
+        elif isinstance(patient, (str, bytes)):
+            p = owned = Patient.from_json(patient)
+        elif isinstance(patient, Mapping):
+            p = owned = Patient.from_dict(patient)
+        else:
+            raise TypeError("patient must be a Patient, a dict or a JSON string")
+        try:
+            out = ctypes.c_void_p()
+            err = ctypes.c_void_p()
+            if isinstance(as_of, datetime.datetime):
+                raise TypeError("as_of must be a datetime.date (a day), not a datetime")
+            if isinstance(as_of, datetime.date):
+                status = _lib.carecoord_evaluate_ymd(ctypes.byref(out), self._handle(), p._handle(),
+                                                     as_of.year, as_of.month, as_of.day, ctypes.byref(err))
+            else:
+                status = _lib.carecoord_evaluate(ctypes.byref(out), self._handle(), p._handle(),
+                                                 _n.opt_bytes(as_of), ctypes.byref(err))
+            _check(status, err)
+            try:
+                return Determination._from_result(out)
+            finally:
+                _lib.carecoord_result_free(out)
+        finally:
+            if owned is not None:
+                owned.close()

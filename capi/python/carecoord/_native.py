@@ -1,0 +1,128 @@
+"""The ctypes layer: finds libcarecoord and declares the prototypes of carecoord.h.
+
+Internal to the package; use the classes of :mod:`carecoord`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import glob
+import os
+from typing import Optional
+
+c_char_p = ctypes.c_char_p
+c_size_t = ctypes.c_size_t
+c_int = ctypes.c_int
+c_void_p = ctypes.c_void_p
+c_double = ctypes.c_double
+
+#: Status codes of carecoord.h (``carecoord_status``).
+OK = 0
+ERR_ARGUMENT = 1
+ERR_RULESET = 2
+ERR_PATIENT = 3
+ERR_EVALUATION = 4
+ERR_NOMEM = 5
+ERR_INTERNAL = 6
+
+FORMAT_JSON = 0
+FORMAT_YAML = 1
+
+
+def _candidates() -> list:
+    env = os.environ.get("CARECOORD_LIBRARY")
+    if env:
+        # An explicit choice: use it or fail, never fall back silently to another copy.
+        return [env]
+    here = os.path.dirname(os.path.abspath(__file__))
+    found = sorted(glob.glob(os.path.join(here, "libcarecoord.so*")))
+    system = ctypes.util.find_library("carecoord")
+    return found + ([system] if system else []) + ["libcarecoord.so.0", "libcarecoord.so"]
+
+
+def _load() -> ctypes.CDLL:
+    errors = []
+    for name in _candidates():
+        try:
+            return ctypes.CDLL(name)
+        except OSError as e:  # try the next place
+            errors.append(f"{name}: {e}")
+    raise ImportError(
+        "carecoord: cannot load libcarecoord (set CARECOORD_LIBRARY to its path): " + "; ".join(errors)
+    )
+
+
+lib = _load()
+
+# Opaque handles travel as void pointers.
+_ERR_OUT = ctypes.POINTER(c_void_p)
+_OUT = ctypes.POINTER(c_void_p)
+
+
+def _fn(name: str, restype, *argtypes) -> None:
+    f = getattr(lib, name)
+    f.restype = restype
+    f.argtypes = list(argtypes)
+
+
+_fn("carecoord_version", c_char_p)
+_fn("carecoord_version_number", c_int)
+_fn("carecoord_schema_version_min", c_int)
+_fn("carecoord_schema_version_max", c_int)
+_fn("carecoord_status_name", c_char_p, c_int)
+
+_fn("carecoord_error_free", None, c_void_p)
+_fn("carecoord_error_status", c_int, c_void_p)
+_fn("carecoord_error_next", c_void_p, c_void_p)
+_fn("carecoord_error_count", c_size_t, c_void_p)
+for _name in ("code", "message", "file", "rule_id", "field_path", "string"):
+    _fn(f"carecoord_error_{_name}", c_char_p, c_void_p)
+_fn("carecoord_error_line", c_int, c_void_p)
+_fn("carecoord_error_column", c_int, c_void_p)
+
+_fn("carecoord_engine_load_path", c_int, _OUT, c_char_p, _ERR_OUT)
+_fn("carecoord_engine_load_string", c_int, _OUT, c_char_p, c_size_t, c_char_p, _ERR_OUT)
+_fn("carecoord_engine_free", None, c_void_p)
+_fn("carecoord_engine_ruleset_count", c_size_t, c_void_p)
+for _name in ("id", "version", "effective_from"):
+    _fn(f"carecoord_engine_ruleset_{_name}", c_char_p, c_void_p, c_size_t)
+
+_fn("carecoord_patient_parse", c_int, _OUT, c_char_p, c_size_t, c_int, _ERR_OUT)
+_fn("carecoord_patient_free", None, c_void_p)
+_fn("carecoord_patient_new", c_int, _OUT, c_char_p, c_char_p, _ERR_OUT)
+_fn("carecoord_patient_set_sex", c_int, c_void_p, c_char_p, _ERR_OUT)
+_fn("carecoord_patient_set_deceased", c_int, c_void_p, c_char_p, _ERR_OUT)
+_fn("carecoord_patient_add_coverage", c_int, c_void_p, c_char_p, c_char_p, c_char_p, c_char_p, _ERR_OUT)
+_fn("carecoord_patient_add_condition", c_int, c_void_p, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p, _ERR_OUT)
+_fn("carecoord_patient_add_encounter", c_int, c_void_p, c_char_p, c_char_p, c_char_p, _ERR_OUT)
+_fn("carecoord_patient_add_care_team_member", c_int, c_void_p, c_char_p, c_char_p, _ERR_OUT)
+_fn("carecoord_patient_add_medication", c_int, c_void_p, c_char_p, c_char_p, c_char_p, c_char_p, _ERR_OUT)
+_fn("carecoord_patient_add_medication_event", c_int, c_void_p, c_size_t, c_char_p, c_char_p, _ERR_OUT)
+_fn("carecoord_patient_add_observation", c_int, c_void_p, c_char_p, c_char_p, c_char_p, c_double, c_int, _ERR_OUT)
+_fn("carecoord_patient_set_field", c_int, c_void_p, c_char_p, c_char_p, _ERR_OUT)
+
+_fn("carecoord_evaluate", c_int, _OUT, c_void_p, c_void_p, c_char_p, _ERR_OUT)
+_fn("carecoord_evaluate_ymd", c_int, _OUT, c_void_p, c_void_p, c_int, c_int, c_int, _ERR_OUT)
+_fn("carecoord_result_free", None, c_void_p)
+for _name in ("json", "patient_id", "as_of", "tier"):
+    _fn(f"carecoord_result_{_name}", c_char_p, c_void_p)
+_fn("carecoord_result_tier_by_default", c_int, c_void_p)
+for _name in ("tier_rule", "flag", "program", "trigger", "missing"):
+    _fn(f"carecoord_result_{_name}_count", c_size_t, c_void_p)
+for _name in ("tier_rule_id", "tier_rule_reason", "flag_id", "program_id", "program_status_name", "program_reason",
+              "program_source", "trigger_id", "trigger_status_name", "trigger_anchor", "trigger_due",
+              "trigger_due_time", "trigger_action", "trigger_reason", "missing"):
+    _fn(f"carecoord_result_{_name}", c_char_p, c_void_p, c_size_t)
+_fn("carecoord_result_program_missing_count", c_size_t, c_void_p, c_size_t)
+_fn("carecoord_result_program_missing", c_char_p, c_void_p, c_size_t, c_size_t)
+
+
+def text(value: Optional[bytes]) -> str:
+    """A borrowed C string as a Python str ('' for NULL)."""
+    return value.decode("utf-8") if value is not None else ""
+
+
+def opt_bytes(value: Optional[str]) -> Optional[bytes]:
+    """A Python str (or None) as a C string argument."""
+    return None if value is None else value.encode("utf-8")

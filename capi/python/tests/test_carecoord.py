@@ -1,0 +1,255 @@
+"""The Python bindings. Expectations come from the default rulesets (rulesets/) and the
+patient schema; the examples are compared byte for byte with the command-line tool.
+
+Environment (set by ctest): CARECOORD_LIBRARY (the built libcarecoord.so),
+CARECOORD_SOURCE_DIR (the source tree), CARECOORD_CLI (the built carecoord tool).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime
+import gc
+import json
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+import carecoord
+
+SOURCE = pathlib.Path(os.environ.get("CARECOORD_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[3]))
+RULESETS = SOURCE / "rulesets"
+EXAMPLES = sorted(p for p in (SOURCE / "examples" / "patients").iterdir() if p.suffix in (".json", ".yaml", ".yml"))
+AS_OF = datetime.date(2026, 11, 27)
+
+MINI = """\
+schema_version: 1
+ruleset: mini
+version: 1.0.0
+effective: {from: 2020-01-01, until: null}
+description: One rule.
+tiers:
+  order: [routine, case_management]
+  default: routine
+  rules:
+    - id: food
+      tier: case_management
+      when: social.food_insecurity
+      reason: "Food insecurity"
+"""
+
+# Medicare FFS with four distinct active chronic condition categories (diabetes, hypertension,
+# heart failure, CKD), discharged home from an inpatient stay on Wednesday 2026-11-25 at 15:00.
+FOUR_CONDITIONS = {
+    "id": "py-4cc",
+    "birth_date": "1950-06-15",
+    "coverage": [{"payer": "medicare_ffs", "start": "2015-06-01"}],
+    "conditions": [{"code": c, "onset": "2020-01-01"} for c in ("E11.9", "I10", "I50.22", "N18.31")],
+    "encounters": [{"class": "inpatient", "admit": "2026-11-20T08:00", "discharge": "2026-11-25T15:00",
+                    "disposition": "home", "complexity": "high"}],
+}
+
+
+@pytest.fixture(scope="module")
+def engine():
+    with carecoord.Engine.load(RULESETS) as e:
+        yield e
+
+
+def test_versions():
+    assert carecoord.library_version() == carecoord.__version__
+    low, high = carecoord.schema_versions()
+    assert low <= 1 <= high  # rulesets/ use schema_version 1
+
+
+def test_rulesets_listed(engine):
+    infos = {(r.id, r.version): r for r in engine.rulesets}
+    assert infos[("intensity", "2.0.0")].effective_from == datetime.date(2026, 1, 1)
+    assert infos[("intensity", "1.0.0")].effective_from == datetime.date(2024, 1, 1)
+    assert ("programs", "1.0.0") in infos and ("triggers", "1.0.0") in infos
+
+
+def test_four_chronic_conditions_on_medicare(engine):
+    det = engine.evaluate(FOUR_CONDITIONS, as_of=AS_OF)
+    assert isinstance(det, carecoord.Determination)
+    assert det.patient_id == "py-4cc"
+    assert det.as_of == AS_OF
+    # intensity-v2: 4 categories reach case_management_min_conditions (4)
+    assert det.tier == "case_management"
+    assert not det.tier_by_default
+    assert "cm_chronic_conditions" in [r.id for r in det.tier_rules]
+    assert "hchn_priority" in det.flags  # 3 or more categories
+    ccm = det.program("ccm")
+    assert ccm is not None and ccm.eligible and ccm.status == "eligible" and ccm.missing == []
+    call = det.trigger("post_discharge_call")
+    assert call is not None
+    assert call.anchor == datetime.date(2026, 11, 25)
+    assert call.due == datetime.date(2026, 11, 28)
+    assert call.due_time == datetime.datetime(2026, 11, 28, 15, 0)  # 72 clock hours
+    assert call.status == "open"
+    contact = det.trigger("tcm_interactive_contact")
+    # 2 business days after Wed 2026-11-25: Thanksgiving and the weekend are skipped
+    assert contact.due == datetime.date(2026, 11, 30) and contact.due_time is None
+    assert det.to_dict()["tier"]["id"] == "case_management"
+
+
+def test_as_of_forms_agree(engine):
+    a = engine.evaluate(FOUR_CONDITIONS, as_of=AS_OF)
+    b = engine.evaluate(json.dumps(FOUR_CONDITIONS), as_of="2026-11-27")
+    assert a == b
+    later = engine.evaluate(FOUR_CONDITIONS, as_of=datetime.date(2026, 11, 29))
+    assert later.trigger("post_discharge_call").status == "overdue"
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_same_json_as_the_cli(engine, path):
+    cli = os.environ.get("CARECOORD_CLI")
+    if not cli:
+        pytest.fail("CARECOORD_CLI is not set (ctest sets it to the built carecoord tool)")
+    out = subprocess.run([cli, "eval", "--rules", str(RULESETS), "--as-of", AS_OF.isoformat(),
+                          "--format", "ndjson", str(path)], check=True, capture_output=True)
+    expected = out.stdout.rstrip(b"\n")
+    with carecoord.Patient.from_file(path) as patient:
+        det = engine.evaluate(patient, as_of=AS_OF)
+    assert det.json.encode("utf-8") == expected
+
+
+def test_builder_matches_document(engine):
+    p = (carecoord.Patient.new("py-4cc", datetime.date(1950, 6, 15))
+         .add_coverage("medicare_ffs", start=datetime.date(2015, 6, 1)))
+    for code in ("E11.9", "I10", "I50.22", "N18.31"):
+        p.add_condition(code, onset="2020-01-01")
+    p.add_encounter("inpatient", datetime.datetime(2026, 11, 20, 8, 0), "2026-11-25T15:00")
+    p.set_field("encounters[0].disposition", "home").set_field("encounters[0].complexity", "high")
+    with p:
+        assert engine.evaluate(p, as_of=AS_OF) == engine.evaluate(FOUR_CONDITIONS, as_of=AS_OF)
+    assert p.closed
+
+
+def test_builder_everything(engine):
+    with carecoord.Patient.new("py-b", "1960-01-01") as p:
+        p.set_sex("female").set_deceased(None)
+        p.add_care_team_member("pcp", "family_medicine")
+        p.add_medication("860975", name="metformin").add_medication_event(0, "failed", datetime.date(2026, 1, 2))
+        p.add_observation("phq9", "2026-10-01", 12).add_observation("4548-4", "2026-10-01")
+        p.set_field("social.food_insecurity", True).set_field("ltc_placement.expected_stay_days", 10)
+        p.set_field("care_plan.enrolled", datetime.date(2026, 1, 1)).set_field("care_plan.tier", None)
+        det = engine.evaluate(p, as_of=AS_OF)
+    assert det.tier == "case_management"  # cm_food_insecurity
+    assert "cm_food_insecurity" in [r.id for r in det.tier_rules]
+
+
+def test_builder_errors_name_the_field():
+    with carecoord.Patient.new("py-e", "1960-01-01") as p:
+        with pytest.raises(carecoord.PatientError) as e:
+            p.set_sex("F")
+        assert (e.value.code, e.value.field_path) == ("E0207", "sex")
+        with pytest.raises(carecoord.PatientError) as e:
+            p.add_coverage("medicaid", start="2025-01-01", end="2024-01-01")
+        assert (e.value.code, e.value.field_path) == ("E0208", "coverage[0].end")
+        with pytest.raises(carecoord.PatientError) as e:
+            p.set_field("social.food", True)
+        assert e.value.code == "E0202"
+    with pytest.raises(carecoord.PatientError) as e:
+        carecoord.Patient.new("", "1960-01-01")
+    assert (e.value.code, e.value.field_path) == ("E0205", "id")
+
+
+def test_bad_document_reports_every_field_without_values(engine):
+    doc = {"id": "secret-id-77", "birth_date": "2025-02-30", "sex": "F"}
+    with pytest.raises(carecoord.PatientError) as e:
+        engine.evaluate(doc, as_of=AS_OF)
+    err = e.value
+    assert err.status == "patient"
+    assert {(d.field_path, d.code) for d in err.diagnostics} == {("birth_date", "E0204"), ("sex", "E0207")}
+    assert "secret-id-77" not in str(err) and "2025-02-30" not in str(err)
+    assert isinstance(err, ValueError)
+
+
+def test_yaml_errors_have_positions():
+    with pytest.raises(carecoord.PatientError) as e:
+        carecoord.Patient.from_yaml("id: p\nbirth_date: 1950-01-01\nconditions:\n  - {code: E11.9, onset: 2020-13-01}\n")
+    assert (e.value.code, e.value.field_path, e.value.line) == ("E0204", "conditions[0].onset", 4)
+    assert e.value.column > 0
+
+
+def test_ruleset_errors():
+    with pytest.raises(carecoord.RulesetError) as e:
+        carecoord.Engine.from_string(MINI.replace("food_insecurity", "food_insecurit_"), name="broken.yaml")
+    err = e.value
+    assert (err.code, err.file, err.line, err.rule_id) == ("E0402", "broken.yaml", 12, "food")
+    assert err.column > 0
+    with pytest.raises(carecoord.RulesetError):
+        carecoord.Engine.load("/nonexistent/carecoord-rules")
+    # a ruleset given as a string has no directory to resolve an include against
+    with pytest.raises(carecoord.RulesetError) as e:
+        carecoord.Engine.from_string(MINI.replace("tiers:", "include: [common.yaml]\ntiers:"))
+    assert e.value.code == "E0307" and e.value.line == 6
+
+
+def test_engine_from_string():
+    with carecoord.Engine.from_string(MINI) as e:
+        det = e.evaluate({"id": "p", "birth_date": "1950-01-01"}, as_of=AS_OF)
+        assert (det.tier, det.tier_by_default, det.missing) == ("routine", True, ["social.food_insecurity"])
+        det = e.evaluate({"id": "p", "birth_date": "1950-01-01", "social": {"food_insecurity": True}}, as_of=AS_OF)
+        assert det.tier == "case_management" and det.tier_rules == [carecoord.TierRule("food", "Food insecurity")]
+        with pytest.raises(carecoord.EvaluationError) as err:
+            e.evaluate({"id": "p", "birth_date": "1950-01-01"}, as_of=datetime.date(2019, 12, 31))
+        assert err.value.code == "E0501"
+
+
+def test_argument_errors(engine):
+    with pytest.raises(carecoord.ArgumentError) as e:
+        engine.evaluate(FOUR_CONDITIONS, as_of="2026-13-01")
+    assert e.value.field_path == "as_of"
+    with pytest.raises(TypeError):
+        engine.evaluate(42, as_of=AS_OF)
+    with pytest.raises(TypeError):
+        engine.evaluate(FOUR_CONDITIONS, as_of=datetime.datetime(2026, 11, 27, 10, 0))
+
+
+def test_lifetimes():
+    e = carecoord.Engine.load(RULESETS)
+    p = carecoord.Patient.from_dict(FOUR_CONDITIONS)
+    det = e.evaluate(p, as_of=AS_OF)
+    e.close()
+    e.close()  # idempotent
+    assert e.closed
+    with pytest.raises(ValueError):
+        e.evaluate(p, as_of=AS_OF)
+    del p
+    gc.collect()
+    assert det.tier == "case_management"  # plain data, independent of the handles
+    with carecoord.Engine.load(RULESETS) as e2:
+        pass
+    assert e2.closed
+
+
+def test_threads_share_one_engine(engine):
+    expected = engine.evaluate(FOUR_CONDITIONS, as_of=AS_OF)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda _: engine.evaluate(FOUR_CONDITIONS, as_of=AS_OF), range(60)))
+    assert all(r == expected for r in results)
+
+
+def test_pip_install_finds_the_library_in_the_package(tmp_path):
+    """`pip install ./capi/python` works offline (in-tree build backend); a library copied
+    into the installed package directory is found without CARECOORD_LIBRARY."""
+    import shutil
+    import sys
+
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet",
+                    "--target", str(target), str(SOURCE / "capi" / "python")], check=True, capture_output=True)
+    shutil.copy(os.environ["CARECOORD_LIBRARY"], target / "carecoord" / "libcarecoord.so.0")
+    env = {k: v for k, v in os.environ.items() if k not in ("CARECOORD_LIBRARY", "PYTHONPATH")}
+    env["PYTHONPATH"] = str(target)
+    script = ("import carecoord, os; import carecoord._native as n;"
+              "print(carecoord.__file__); print(n.lib._name); print(carecoord.library_version())")
+    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True, env=env,
+                         cwd=tmp_path).stdout.split("\n")
+    assert out[0].startswith(str(target))
+    assert out[1].startswith(str(target / "carecoord"))
+    assert out[2] == carecoord.library_version()
