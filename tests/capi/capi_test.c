@@ -180,8 +180,9 @@ static void test_engine(void) {
     carecoord_error* err = NULL;
     size_t i, n = carecoord_engine_ruleset_count(engine);
     int saw_intensity_v2 = 0;
-    /* rulesets/: intensity 1.0.0 and 2.0.0, programs, triggers (libraries are not rulesets) */
-    CHECK(n == 4);
+    /* rulesets/: intensity 1.0.0 and 2.0.0, programs, triggers and the care_plan workflow
+       (libraries are not rulesets) */
+    CHECK(n == 5);
     for (i = 0; i < n; ++i)
         if (strcmp(carecoord_engine_ruleset_id(engine, i), "intensity") == 0 &&
             strcmp(carecoord_engine_ruleset_version(engine, i), "2.0.0") == 0) {
