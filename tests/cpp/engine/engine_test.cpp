@@ -631,3 +631,30 @@ TEST_CASE("an Engine shared by 4 threads gives the same results as one thread") 
         CHECK(mismatches == 0);
     }
 }
+
+TEST_CASE("facts are computed only when used; listing them for an explanation changes nothing else") {
+    Engine e = load_ok(ruleset(R"(facts:
+  unused_food: social.food_insecurity
+  n: count(conditions)
+  double_n: n * 2
+programs:
+  - id: p
+    when: double_n >= 2
+    reason: "{n}"
+)"));
+    Patient p = patient();
+    p.conditions = {condition("I10")};
+    Determination plain = evaluate_ok(e, p, kAsOf);
+    CHECK(plain.missing.empty());  // nothing used social.food_insecurity
+    CHECK(plain.facts.empty());
+    EvaluateOptions explain;
+    explain.include_facts = true;
+    auto r = e.evaluate(p, kAsOf, explain);
+    REQUIRE(r.ok());
+    CHECK(r->missing == plain.missing);
+    CHECK(r->programs[0].status == plain.programs[0].status);
+    std::vector<std::string> shown;
+    for (const auto& f : r->facts) shown.push_back(f.name + "=" + f.value);
+    std::sort(shown.begin(), shown.end());
+    CHECK(shown == std::vector<std::string>{"double_n=2", "n=1", "unused_food=unknown"});
+}
