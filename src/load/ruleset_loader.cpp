@@ -198,6 +198,15 @@ private:
         return ok;
     }
 
+    // The citation a mapping names in `source`, checked against the declared sources (E0309).
+    std::string source_of(const std::string& file, const YamlNode& map, const std::string& rule = {}) {
+        const YamlNode* s = map.find("source");
+        if (!s || !s->is_scalar()) return {};
+        if (!source_ids_.count(s->scalar))
+            diag(file, *s, "E0309", "unknown source '" + s->scalar + "' (declare it under sources)", rule);
+        return s->scalar;
+    }
+
     const YamlNode* want_map(const std::string& file, const YamlNode* n, std::string_view what) {
         if (!n || n->is_null()) return nullptr;
         if (!n->is_mapping()) {
@@ -285,7 +294,11 @@ void Loader::collect_units(const std::string& file, const std::string& dir, cons
                            std::set<std::string>& seen, util::Sha256& hash, int depth) {
     units_.push_back(Unit{file, dir, &root});
     if (const YamlNode* srcs = want_map(file, root.find("sources"), "sources"))
-        for (const auto& [k, v] : srcs->entries) source_ids_.insert(k.scalar);
+        for (const auto& [k, v] : srcs->entries) {
+            source_ids_.insert(k.scalar);
+            if (v.is_mapping()) check_keys(file, v, {"title", "url", "note"}, "a source");
+            else diag(file, v, "E0303", "source '" + k.scalar + "' must be a mapping {title, url, note}");
+        }
     const YamlNode* inc = want_seq(file, root.find("include"), "include");
     if (!inc) return;
     for (const auto& item : inc->items) {
@@ -350,6 +363,7 @@ void Loader::declare_valuesets(const Unit& u) {
             diag(u.file, body, "E0303", "value set '" + name.scalar + "' must be a mapping of code systems to code lists");
             continue;
         }
+        source_of(u.file, body);
         const YamlNode* cats = body.find("categories");
         std::vector<std::string> cat_names;
         if (cats) {
@@ -415,6 +429,7 @@ void Loader::declare_parameters(const Unit& u) {
         const YamlNode* value = &body;
         if (body.is_mapping()) {
             check_keys(u.file, body, {"value", "description", "source"}, "a parameter");
+            source_of(u.file, body);
             value = body.find("value");
             if (!value) {
                 diag(u.file, body, "E0302", "parameter '" + name.scalar + "' needs a value");
@@ -473,6 +488,7 @@ void Loader::declare_facts(const Unit& u) {
         std::string description;
         if (body.is_mapping()) {
             check_keys(u.file, body, {"expr", "description", "source"}, "a fact");
+            source_of(u.file, body);
             expr = body.find("expr");
             if (const YamlNode* d = body.find("description"); d && d->is_scalar()) description = d->scalar;
             if (!expr) {
@@ -593,10 +609,7 @@ rules::CompiledRule Loader::compile_rule(const std::string& file, const YamlNode
     else diag(file, w ? *w : rule, w ? "E0303" : "E0302", w ? "'when' must be an expression" : "missing required key 'when'", r.id);
     if (const YamlNode* re = rule.find("reason"); re && re->is_scalar())
         r.reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
-    if (const YamlNode* s = rule.find("source"); s && s->is_scalar()) {
-        r.source = s->scalar;
-        if (!source_ids_.count(r.source)) diag(file, *s, "E0309", "unknown source '" + r.source + "' (declare it under sources)", r.id);
-    }
+    r.source = source_of(file, rule, r.id);
     return r;
 }
 
@@ -664,10 +677,7 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
             else diag(file, w ? *w : p, w ? "E0303" : "E0302", w ? "'when' must be an expression" : "missing required key 'when'", cp.id);
             if (const YamlNode* re = p.find("reason"); re && re->is_scalar()) cp.reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
             if (const YamlNode* re = p.find("not_reason"); re && re->is_scalar()) cp.not_reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
-            if (const YamlNode* s = p.find("source"); s && s->is_scalar()) {
-                cp.source = s->scalar;
-                if (!source_ids_.count(cp.source)) diag(file, *s, "E0309", "unknown source '" + cp.source + "' (declare it under sources)", cp.id);
-            }
+            cp.source = source_of(file, p, cp.id);
             plan_->programs.push_back(std::move(cp));
         }
     }
@@ -696,10 +706,7 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
                 if (const YamlNode* re = t.find("reason"); re && re->is_scalar()) ct.reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
             }
             want_text(file, t.find("action"), "action", ct.action, false, t);
-            if (const YamlNode* s = t.find("source"); s && s->is_scalar()) {
-                ct.source = s->scalar;
-                if (!source_ids_.count(ct.source)) diag(file, *s, "E0309", "unknown source '" + ct.source + "' (declare it under sources)", ct.id);
-            }
+            ct.source = source_of(file, t, ct.id);
             plan_->triggers.push_back(std::move(ct));
         }
     }
