@@ -378,3 +378,34 @@ tiers:
     for (const char* c : {"E0301", "E0402", "E0405", "E0309"})
         CHECK_MESSAGE(std::find(codes.begin(), codes.end(), c) != codes.end(), c);
 }
+
+TEST_CASE("sources: every `source` names a declared citation; a citation has only title, url and note") {
+    // A parameter's, a fact's and a value set's source (E0309, at the source's value).
+    auto ds = load_errors(ruleset(R"(sources:
+  seed: {title: The seed}
+parameters:
+  limit: {value: 3, source: sede}
+facts:
+  n: {expr: count(conditions), source: nope}
+valuesets:
+  vs: {icd10cm: ["E11"], source: missing}
+)"));
+    std::vector<std::pair<int, int>> at;
+    INFO(all_messages(ds));
+    for (const auto& d : ds) {
+        CHECK(d.code == "E0309");
+        at.emplace_back(d.line, d.column);
+    }
+    // "  limit: {value: 3, source: " is 28 characters; "  n: {expr: count(conditions), source: " 39;
+    // "  vs: {icd10cm: ["E11"], source: " 33.
+    std::sort(at.begin(), at.end());
+    CHECK(at == std::vector<std::pair<int, int>>{{8, 29}, {10, 40}, {12, 34}});
+    load_ok(ruleset(R"(sources:
+  seed: {title: The seed, url: "https://example.org", note: n}
+parameters:
+  limit: {value: 3, source: seed}
+)"));
+    // An unknown key in a citation, and a citation that is not a mapping.
+    expect_error(ruleset("sources:\n  seed: {title: t, titel: t}\n"), {"E0301", 6, 20});
+    expect_error(ruleset("sources:\n  seed: The seed\n"), {"E0303", 6, 9});
+}
