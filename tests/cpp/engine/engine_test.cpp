@@ -4,6 +4,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -657,4 +660,76 @@ programs:
     for (const auto& f : r->facts) shown.push_back(f.name + "=" + f.value);
     std::sort(shown.begin(), shown.end());
     CHECK(shown == std::vector<std::string>{"double_n=2", "n=1", "unused_food=unknown"});
+}
+
+namespace {
+
+// The first ```yaml block after `heading` in docs/ruleset-language.md.
+std::string manual_yaml_after(std::string_view heading) {
+    std::ifstream in(std::filesystem::path(CARECOORD_SOURCE_DIR) / "docs" / "ruleset-language.md");
+    std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto h = doc.find(heading);
+    REQUIRE(h != std::string::npos);
+    auto b = doc.find("```yaml\n", h);
+    REQUIRE(b != std::string::npos);
+    b += 8;
+    auto e = doc.find("```", b);
+    REQUIRE(e != std::string::npos);
+    return doc.substr(b, e - b);
+}
+
+}  // namespace
+
+TEST_CASE("the manual's worked example loads and decides as the manual describes") {
+    TempDir dir;
+    // The library the example includes: the names it uses and does not define itself.
+    dir.write("common/clinical.yaml", R"(schema_version: 1
+kind: library
+library: clinical
+sources:
+  facts_ccm: {title: CCM}
+valuesets:
+  chronic_conditions:
+    categories:
+      diabetes: {icd10cm: ["E08-E11", "E13"]}
+      hypertension: {icd10cm: ["I10-I16"]}
+      ckd: {icd10cm: ["N18"]}
+      heart_failure: {icd10cm: ["I50"]}
+facts:
+  active_conditions: conditions where status in ["active", "recurrence", "relapse"] and not exists(abatement)
+)");
+    const std::string file = dir.write("intensity/intensity-v2.yaml", manual_yaml_after("## A worked example"));
+    auto e = Engine::load_file(file);
+    INFO(all_messages(e.diagnostics()));
+    REQUIRE(e.ok());
+
+    // Four active chronic conditions in four categories (two diabetes codes count once),
+    // Medicare Advantage coverage, discharged 2026-05-22T15:00.
+    Patient p = patient("1957-03-14");
+    for (const char* c : {"E11.9", "E11.65", "I10", "N18.32", "I50.32"}) p.conditions.push_back(condition(c));
+    p.coverage = {coverage(Payer::medicare_advantage, "2025-01-01")};
+    p.encounters = {encounter(EncounterClass::inpatient, "2026-05-18T09:00", "2026-05-22T15:00")};
+    Determination d = evaluate_ok(*e, p, D("2026-05-25"));
+    CHECK(d.tier.tier == "case_management");
+    CHECK(rule_ids(d.tier.matched) == std::vector<std::string>{"cm_chronic_conditions", "cc_chronic"});
+    CHECK(d.tier.matched[0].reason == "4 active chronic conditions (threshold 4)");
+    CHECK(d.tier.matched[0].source == "seed");
+    REQUIRE(d.flags.size() == 1);
+    CHECK(d.flags[0].matched[0].reason == "4 chronic conditions");
+    CHECK(program(d, "ccm").status == Eligibility::eligible);
+    CHECK(program(d, "ccm").reason == "4 chronic conditions expected to last 12 months; needs documented consent");
+    // "72 hours after 2026-05-22T15:00 is 2026-05-25T15:00".
+    const TriggerResult* call = trigger(d, "post_discharge_call");
+    REQUIRE(call);
+    REQUIRE(call->due_time.has_value());
+    CHECK(time::format_datetime(*call->due_time) == "2026-05-25T15:00");
+    CHECK(call->status == TriggerStatus::open);
+    CHECK(call->reason == "discharged 2026-05-22T15:00");
+    // 31 days after the discharge, the call is no longer due (anchor >= as_of - 30 days).
+    CHECK(trigger(evaluate_ok(*e, p, D("2026-06-22")), "post_discharge_call") == nullptr);
+    CHECK(trigger(evaluate_ok(*e, p, D("2026-06-21")), "post_discharge_call") != nullptr);
+    // One condition resolved before as_of: 3 categories, care coordination.
+    p.conditions[4].abatement = D("2026-05-01");
+    p.conditions[4].status = ConditionStatus::resolved;
+    CHECK(evaluate_ok(*e, p, D("2026-05-25")).tier.tier == "care_coordination");
 }
