@@ -4,9 +4,6 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -661,24 +658,6 @@ programs:
     std::sort(shown.begin(), shown.end());
     CHECK(shown == std::vector<std::string>{"double_n=2", "n=1", "unused_food=unknown"});
 }
-
-namespace {
-
-// The first ```yaml block after `heading` in docs/ruleset-language.md.
-std::string manual_yaml_after(std::string_view heading) {
-    std::ifstream in(std::filesystem::path(CARECOORD_SOURCE_DIR) / "docs" / "ruleset-language.md");
-    std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto h = doc.find(heading);
-    REQUIRE(h != std::string::npos);
-    auto b = doc.find("```yaml\n", h);
-    REQUIRE(b != std::string::npos);
-    b += 8;
-    auto e = doc.find("```", b);
-    REQUIRE(e != std::string::npos);
-    return doc.substr(b, e - b);
-}
-
-}  // namespace
 
 TEST_CASE("the manual's worked example loads and decides as the manual describes") {
     TempDir dir;
