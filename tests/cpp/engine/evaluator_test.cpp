@@ -214,6 +214,8 @@ TEST_CASE("if / then / else: unknown condition is unknown, known picks a branch"
     CHECK(value("if social.food_insecurity then 1 else 2", with_food(false)) == "2");
     CHECK(value("if social.food_insecurity then 1 else 2", with_food(std::nullopt)) == "unknown");
     CHECK(value("if care_plan.enrolled > 2020-01-01 then \"yes\" else \"no\"", patient()) == "no");
+    // A none condition (the `emergent` of the latest of no encounters) takes the else branch.
+    CHECK(value("if latest(encounters, admit, emergent) then 1 else 2", patient()) == "2");
 }
 
 TEST_CASE("month and year arithmetic uses the month-end rule") {
