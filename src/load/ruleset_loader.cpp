@@ -618,6 +618,7 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
     if (const YamlNode* tiers = want_map(file, root.find("tiers"), "tiers")) {
         check_keys(file, *tiers, {"order", "default", "rules", "description"}, "tiers");
         plan_->has_tiers = true;
+        plan_->tiers_where = rules::SourceRef{file, tiers->mark.line, tiers->mark.column};
         if (const YamlNode* order = want_seq(file, tiers->find("order"), "tiers.order")) {
             for (const auto& t : order->items) {
                 if (!t.is_scalar() || !valid_id(t.scalar)) { diag(file, t, "E0304", "a tier name uses lowercase letters, digits and '_'"); continue; }
@@ -825,24 +826,33 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
         Loader loader(limits, out.diagnostics);
         if (auto plan = loader.load(src, root)) out.plans.push_back(std::move(plan));
     }
-    // Versions of one ruleset must not be in force at the same time.
+    // Versions of one ruleset must not be in force at the same time, nor two rulesets that
+    // define tiers: found here, before any patient is evaluated.
     for (std::size_t i = 0; i < out.plans.size(); ++i)
         for (std::size_t j = i + 1; j < out.plans.size(); ++j) {
             const auto& a = *out.plans[i];
             const auto& b = *out.plans[j];
-            if (a.id != b.id) continue;
+            if (a.id != b.id && !(a.has_tiers && b.has_tiers)) continue;
             Date a_end = a.effective_until.value_or(Date::max());
             Date b_end = b.effective_until.value_or(Date::max());
-            if (a.effective_from <= b_end && b.effective_from <= a_end) {
-                Diagnostic d;
+            if (a.effective_from > b_end || b.effective_from > a_end) continue;
+            Diagnostic d;
+            d.file = b.file;
+            if (a.id == b.id) {
                 d.code = "E0308";
-                d.file = b.file;
                 d.line = b.effective_where.line;
                 d.column = b.effective_where.column;
                 d.message = "ruleset '" + b.id + "' version " + b.version + " is in force at the same time as version " +
                             a.version + " (" + a.file + ")";
-                out.diagnostics.push_back(std::move(d));
+            } else {
+                d.code = "E0313";
+                d.line = b.tiers_where.line;
+                d.column = b.tiers_where.column;
+                d.message = "rulesets '" + a.id + "' (" + a.file + ") and '" + b.id +
+                            "' both define tiers and are in force at the same time from " +
+                            time::format_date(std::max(a.effective_from, b.effective_from));
             }
+            out.diagnostics.push_back(std::move(d));
         }
     return out;
 }
