@@ -228,17 +228,30 @@ TEST_CASE("E0308: two versions of one ruleset whose periods overlap, even by one
     CHECK(other_ids.ok());
 }
 
-TEST_CASE("E0313: two rulesets in force that define tiers; fine when they are never in force together") {
+TEST_CASE("E0313: two rulesets that define tiers and can be in force together, found when loading") {
     const char* tiers = "tiers: {order: [low, high], default: low}\n";
     TempDir both;
     both.write("a.yaml", versioned("a", "1.0.0", "2020-01-01", "null", tiers));
     both.write("b.yaml", versioned("b", "1.0.0", "2026-01-01", "null", tiers));
     auto e = Engine::load_directory(both.path().string());
-    REQUIRE(e.ok());
-    CHECK(e->evaluate(patient(), D("2025-12-31")).ok());  // only a is in force
-    auto r = e->evaluate(patient(), D("2026-01-01"));
-    REQUIRE_FALSE(r.ok());
-    CHECK(r.diagnostics()[0].code == "E0313");
+    REQUIRE_FALSE(e.ok());
+    const Diagnostic& d = e.diagnostics()[0];
+    CHECK(d.code == "E0313");
+    // At b's `tiers` (line 5, "tiers: " is 7 characters), naming a and the first common day.
+    CHECK(d.file == both.file("b.yaml"));
+    CHECK(d.line == 5);
+    CHECK(d.column == 8);
+    CHECK(d.message.find("'a'") != std::string::npos);
+    CHECK(d.message.find("2026-01-01") != std::string::npos);
+    // Periods that do not overlap: both load, and each date uses one of them.
+    TempDir apart;
+    apart.write("a.yaml", versioned("a", "1.0.0", "2020-01-01", "2025-12-31", tiers));
+    apart.write("b.yaml", versioned("b", "1.0.0", "2026-01-01", "null", tiers));
+    auto ok = Engine::load_directory(apart.path().string());
+    INFO(all_messages(ok.diagnostics()));
+    REQUIRE(ok.ok());
+    CHECK(evaluate_ok(*ok, patient(), D("2025-12-31")).rulesets[0].id == "a");
+    CHECK(evaluate_ok(*ok, patient(), D("2026-01-01")).rulesets[0].id == "b");
 }
 
 TEST_CASE("a ruleset without tiers sees the tier assigned by the tier-defining one") {
