@@ -2,10 +2,12 @@
 # missing, configure and build first.
 BUILD ?= build
 AS_OF ?= 2026-11-27
+FHIR_EXPORT ?= ../shared/data/fhir-synthea-10
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 DEP_SETS ?=
+, := ,
 
-.PHONY: all deps configure build test demo clean
+.PHONY: all deps configure build test demo clean test-asan test-tsan fuzz
 
 all: build
 
@@ -30,6 +32,45 @@ demo: build
 	@$(BUILD)/carecoord eval --rules rulesets --as-of $(AS_OF) --format csv examples/patients
 	@echo; echo "== carecoord explain examples/patients/recent_hf_discharge_ffs.yaml"
 	@$(BUILD)/carecoord explain --rules rulesets --as-of $(AS_OF) examples/patients/recent_hf_discharge_ffs.yaml
+	@echo; echo "== carecoord eval --input-format fhir-bulk $(FHIR_EXPORT): population summary as of $(AS_OF)"
+	@if [ -d $(FHIR_EXPORT) ]; then \
+	  $(BUILD)/carecoord eval --rules rulesets --as-of $(AS_OF) --input-format fhir-bulk --format ndjson $(FHIR_EXPORT) \
+	    | bash scripts/population-summary.sh; \
+	else echo "(no FHIR export at $(FHIR_EXPORT))"; fi
+
+# The test suites under AddressSanitizer + UndefinedBehaviorSanitizer (no recovery: the first
+# report fails the test), and under ThreadSanitizer.
+SANITIZE_FLAGS = -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="$(1) -fno-omit-frame-pointer" \
+	-DCMAKE_C_FLAGS="$(1) -fno-omit-frame-pointer" -DCMAKE_EXE_LINKER_FLAGS="$(1)" -DCMAKE_SHARED_LINKER_FLAGS="$(1)"
+
+test-asan: deps
+	@cmake -S . -B build-asan -G Ninja $(call SANITIZE_FLAGS,-fsanitize=address$(,)undefined -fno-sanitize-recover=all) > build-asan.configure.log 2>&1 || (cat build-asan.configure.log; exit 1)
+	@cmake --build build-asan -j 2
+	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j 2 $(ASAN_CTEST_ARGS)
+
+test-tsan: deps
+	@cmake -S . -B build-tsan -G Ninja $(call SANITIZE_FLAGS,-fsanitize=thread) > build-tsan.configure.log 2>&1 || (cat build-tsan.configure.log; exit 1)
+	@cmake --build build-tsan -j 2
+	ctest --test-dir build-tsan --output-on-failure -j 2 $(TSAN_CTEST_ARGS)
+
+# libFuzzer targets, each run for FUZZ_SECONDS (default 60). For hours:
+#   make fuzz FUZZ_SECONDS=14400 FUZZ_TARGETS=ruleset
+# New inputs go to build-fuzz/corpus/<target>/ and crashes to build-fuzz/artifacts/: add a
+# crashing input to tests/fuzz/corpus/<target>/ once it is fixed, so make test replays it.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= ruleset expression patient_json patient_yaml calendar
+fuzz:
+	@bash scripts/install-deps.sh fuzz
+	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCARECOORD_FUZZ=ON -DCARECOORD_WERROR=OFF \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+		-DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" > build-fuzz.configure.log 2>&1 || (cat build-fuzz.configure.log; exit 1)
+	@cmake --build build-fuzz -j 2 $(addprefix --target fuzz_,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+		echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+		mkdir -p build-fuzz/corpus/$$t build-fuzz/artifacts; \
+		build-fuzz/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
+			-artifact_prefix=build-fuzz/artifacts/$$t- build-fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
 
 clean:
-	rm -rf $(BUILD) $(BUILD).configure.log
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz *.configure.log

@@ -13,6 +13,9 @@ for extra in "$@"; do
     python) packages+=(python3 python3-pytest) ;;
     dotnet) packages+=(mono-mcs mono-runtime) ;;
     abi) packages+=(abigail-tools) ;;
+    fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    bench) packages+=(libbenchmark-dev) ;;
+    valgrind) packages+=(valgrind) ;;
     *) echo "install-deps.sh: unknown package set '$extra'" >&2; exit 2 ;;
   esac
 done

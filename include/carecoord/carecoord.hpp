@@ -6,3 +6,4 @@
 #include "carecoord/patient.hpp"
 #include "carecoord/determination.hpp"
 #include "carecoord/engine.hpp"
+#include "carecoord/care_plan.hpp"

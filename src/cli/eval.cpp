@@ -13,6 +13,7 @@
 
 #include "carecoord/engine.hpp"
 #include "cli/cli.hpp"
+#include "cli/fhir_source.hpp"
 #include "load/ruleset_loader.hpp"
 #include "time/calendar.hpp"
 
@@ -35,6 +36,9 @@ Options:
   --rules PATH       ruleset file or directory (repeatable)
   --as-of DATE       the evaluation date, YYYY-MM-DD (required: never the clock)
   --format F         json (an array, the default), ndjson (one object per line) or csv
+  --input-format F   patient (our patient documents, the default), fhir-bundle (INPUT: FHIR R4
+                     Bundles, one patient each) or fhir-bulk (INPUT: a FHIR bulk-export
+                     directory of NDJSON files); see docs/fhir.md
   --jobs N           worker threads (default: all cores)
   --output FILE      write there instead of standard output
 
@@ -60,12 +64,14 @@ struct Record {
     std::string source;  // "file" or "file:line"
     std::string text;
     DocumentFormat format = DocumentFormat::json;
+    std::optional<Result<Patient>> decoded = std::nullopt;  // FHIR input: already decoded
 };
 
 struct Options {
     std::vector<std::string> rules;
     std::optional<Date> as_of;
     std::string format = "json";
+    std::string input_format = "patient";
     unsigned jobs = 0;
     std::string output;
     std::vector<std::string> inputs;
@@ -90,6 +96,10 @@ int parse_options(const std::string& cmd, const Args& args, Options& o) {
         } else if (a == "--format") {
             if (!value(o.format) || (o.format != "json" && o.format != "ndjson" && o.format != "csv"))
                 return usage_error(cmd, "--format is json, ndjson or csv");
+        } else if (a == "--input-format") {
+            if (!value(o.input_format) ||
+                (o.input_format != "patient" && o.input_format != "fhir-bundle" && o.input_format != "fhir-bulk"))
+                return usage_error(cmd, "--input-format is patient, fhir-bundle or fhir-bulk");
         } else if (a == "--jobs" || a == "-j") {
             if (!value(v)) return usage_error(cmd, "--jobs needs a number");
             try { o.jobs = static_cast<unsigned>(std::stoul(v)); } catch (...) { return usage_error(cmd, "--jobs needs a number"); }
@@ -231,8 +241,11 @@ int cmd_eval(const Args& args) {
         return 2;
     }
     std::vector<Diagnostic> errors;
-    if (o.inputs.empty()) o.inputs.push_back("-");
-    auto files = expand_inputs(o.inputs, errors);
+    if (o.inputs.empty()) {
+        if (o.input_format != "patient") return usage_error("eval", "FHIR input needs an INPUT file or directory");
+        o.inputs.push_back("-");
+    }
+    auto files = o.input_format == "patient" ? expand_inputs(o.inputs, errors) : std::vector<std::string>{};
     for (const auto& d : errors) std::fprintf(stderr, "%s\n", d.to_string().c_str());
     bool failed = !errors.empty();
     errors.clear();
@@ -255,7 +268,17 @@ int cmd_eval(const Args& args) {
     std::vector<std::string> rendered;
     std::vector<std::string> messages;
     const std::size_t chunk_size = 4096;
-    while (reader.next_chunk(chunk, chunk_size, errors)) {
+    std::unique_ptr<FhirSource> fhir;
+    if (o.input_format != "patient") fhir = std::make_unique<FhirSource>(o.input_format, o.inputs);
+    std::vector<FhirRecord> fhir_chunk;
+    auto next_chunk = [&] {
+        if (!fhir) return reader.next_chunk(chunk, chunk_size, errors);
+        const bool more = fhir->next_chunk(fhir_chunk, chunk_size, errors);
+        chunk.clear();
+        for (auto& f : fhir_chunk) chunk.push_back(Record{std::move(f.source), {}, DocumentFormat::json, std::move(f.patient)});
+        return more;
+    };
+    while (next_chunk()) {
         for (const auto& d : errors) std::fprintf(stderr, "%s\n", d.to_string().c_str());
         if (!errors.empty()) failed = true;
         errors.clear();
@@ -264,8 +287,8 @@ int cmd_eval(const Args& args) {
         std::atomic<std::size_t> next{0};
         auto work = [&] {
             for (std::size_t i; (i = next.fetch_add(1)) < chunk.size();) {
-                const Record& r = chunk[i];
-                auto patient = parse_patient(r.text, r.format);
+                Record& r = chunk[i];
+                auto patient = r.decoded ? std::move(*r.decoded) : parse_patient(r.text, r.format);
                 if (!patient.ok()) {
                     for (const auto& d : patient.diagnostics())
                         messages[i] += r.source + ": error[" + d.code + "]: " +
@@ -303,6 +326,8 @@ int cmd_eval(const Args& args) {
         }
         if (progress && total >= chunk_size) std::fprintf(stderr, "\r%zu records evaluated", total);
     }
+    for (const auto& d : errors) std::fprintf(stderr, "%s\n", d.to_string().c_str());  // from the last read
+    if (!errors.empty()) failed = true;
     if (progress && total >= chunk_size) std::fputc('\n', stderr);
     if (o.format == "json") std::fputs(first ? "]\n" : "\n]\n", out);
     if (out != stdout) std::fclose(out);

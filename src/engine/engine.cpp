@@ -265,6 +265,9 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
         std::uint64_t missing = 0;
         std::vector<std::string> fact_names;
         for (const auto* plan : plans) {
+            // A ruleset that only holds a workflow (care_plan) answers events, not evaluations.
+            if (plan->workflow && !plan->has_tiers && plan->flags.empty() && plan->programs.empty() && plan->triggers.empty())
+                continue;
             out.rulesets.push_back(RulesetRef{plan->id, plan->version, plan->sha256});
             engine::TierInput tier;
             if (!plan->has_tiers && plans.front()->has_tiers) tier = engine::TierInput{true, out.tier.tier};

@@ -475,6 +475,17 @@ Value Evaluator::eval(std::int32_t index) {
             return v;
         }
         case Op::anchor: return anchor_;
+        case Op::event_time: return event_ ? Value::integer(event_->time) : Value::unknown_value();
+        case Op::event_type: {
+            if (!event_) return Value::unknown_value();
+            Value v;
+            v.s = event_->type;
+            return v;
+        }
+        case Op::event_payload: {
+            auto slot = static_cast<std::size_t>(n.extra);
+            return event_ && slot < event_->payload.size() ? event_->payload[slot] : Value::unknown_value();
+        }
         case Op::not_: {
             int t = truth(n.a);
             return t < 0 ? Value::unknown_value() : Value::boolean(t == 0);

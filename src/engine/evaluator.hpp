@@ -45,6 +45,13 @@ struct Scratch {
     void reset(const Plan& plan, const Patient& patient);
 };
 
+// The workflow event an expression may read (`event.time`, `event.type`, `event.payload.x`).
+struct EventInput {
+    std::int64_t time = 0;           // minutes since 1970-01-01, wall clock
+    std::string_view type;
+    std::vector<Value> payload;      // by the event's declared payload slot; unknown when absent
+};
+
 struct TierInput {
     bool known = false;
     std::string_view tier;
@@ -61,6 +68,7 @@ public:
     std::uint64_t missing() const { return missing_; }
     void clear_missing() { missing_ = 0; }
     void set_anchor(Value v) { anchor_ = v; }
+    void set_event(const EventInput* e) { event_ = e; }
     // Safe between rules: tier rules cannot read `tier`, so no fact memoized before it was set used it.
     void set_tier(TierInput t) { tier_ = t; }
 
@@ -91,6 +99,7 @@ private:
     Scratch& s_;
     TierInput tier_;
     Value anchor_ = Value::none_value();
+    const EventInput* event_ = nullptr;
     std::uint64_t missing_ = 0;
     int suppress_missing_ = 0;
 };

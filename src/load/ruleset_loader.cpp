@@ -8,10 +8,12 @@
 #include <sstream>
 
 #include "carecoord/version.hpp"
+#include "load/section_reader.hpp"
 #include "load/yaml_tree.hpp"
 #include "rules/compiler.hpp"
 #include "time/calendar.hpp"
 #include "util/sha256.hpp"
+#include "workflow/workflow.hpp"
 
 namespace carecoord::load {
 
@@ -93,17 +95,11 @@ const std::set<std::string, std::less<>> kLibraryKeys = {
     "schema_version", "kind", "library", "description", "sources", "include", "parameters", "valuesets",
     "facts", "calendars"};
 
-// A file's text with the offset of each line, to map scalars back onto their source.
-struct SourceLines {
-    std::string text;
-    std::vector<std::size_t> line_starts;
-};
-
 // The line and column of each byte of a scalar's text. The text differs from its source by
 // quotes and escapes, a block scalar's indicator line, indentation and folded line breaks:
 // walk the source from the scalar's start and match the text's bytes in order, skipping
 // what the text does not hold (a folded line break matches the space it became).
-std::vector<rules::TextPos> locate_scalar(const SourceLines& src, const YamlNode& n) {
+std::vector<rules::TextPos> locate_scalar_in(const SourceLines& src, const YamlNode& n) {
     std::vector<rules::TextPos> out;
     if (n.mark.line < 1 || static_cast<std::size_t>(n.mark.line) > src.line_starts.size()) return out;
     const std::string_view s = src.text;
@@ -156,25 +152,15 @@ private:
         const YamlNode* root;
     };
 
+    // The shared section helpers (load/section_reader.hpp), for one file of this ruleset.
+    SectionReader reader(const std::string& file) const {
+        auto it = sources_.find(file);
+        return SectionReader{file, diags_, it == sources_.end() ? nullptr : &it->second};
+    }
     void diag(const std::string& file, const YamlNode& at, const char* code, std::string message, std::string rule = {}) {
-        Diagnostic d;
-        d.code = code;
-        d.file = file;
-        d.line = at.mark.line;
-        d.column = at.mark.column;
-        d.message = std::move(message);
-        d.rule_id = std::move(rule);
-        diags_.push_back(std::move(d));
+        reader(file).diag(at, code, std::move(message), std::move(rule));
     }
-
-    TextOrigin origin(const std::string& file, const YamlNode& n) const {
-        TextOrigin o;
-        o.file = file;
-        o.line = n.mark.line;
-        o.column = n.mark.column;
-        if (auto it = sources_.find(file); it != sources_.end()) o.chars = locate_scalar(it->second, n);
-        return o;
-    }
+    TextOrigin origin(const std::string& file, const YamlNode& n) const { return reader(file).origin(n); }
 
     void add_source(const std::string& file, std::string text) {
         SourceLines& s = sources_[file];
@@ -184,18 +170,9 @@ private:
             if (s.text[i] == '\n') s.line_starts.push_back(i + 1);
     }
 
-    // `rule`: the id of the rule, program, trigger or flag the mapping is, for the diagnostic.
     bool check_keys(const std::string& file, const YamlNode& map, const std::set<std::string, std::less<>>& allowed,
                     std::string_view what, const std::string& rule = {}) {
-        bool ok = true;
-        for (const auto& [k, v] : map.entries)
-            if (!allowed.count(k.scalar)) {
-                std::string list;
-                for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-                diag(file, k, "E0301", "unknown key '" + k.scalar + "' in " + std::string(what) + " (allowed: " + list + ")", rule);
-                ok = false;
-            }
-        return ok;
+        return reader(file).check_keys(map, allowed, what, rule);
     }
 
     // The citation a mapping names in `source`, checked against the declared sources (E0309).
@@ -208,33 +185,14 @@ private:
     }
 
     const YamlNode* want_map(const std::string& file, const YamlNode* n, std::string_view what) {
-        if (!n || n->is_null()) return nullptr;
-        if (!n->is_mapping()) {
-            diag(file, *n, "E0303", std::string(what) + " must be a mapping, found a " + std::string(n->kind_name()));
-            return nullptr;
-        }
-        return n;
+        return reader(file).want_map(n, what);
     }
     const YamlNode* want_seq(const std::string& file, const YamlNode* n, std::string_view what) {
-        if (!n || n->is_null()) return nullptr;
-        if (!n->is_sequence()) {
-            diag(file, *n, "E0303", std::string(what) + " must be a list, found a " + std::string(n->kind_name()));
-            return nullptr;
-        }
-        return n;
+        return reader(file).want_seq(n, what);
     }
     bool want_text(const std::string& file, const YamlNode* n, std::string_view what, std::string& out, bool required,
                    const YamlNode& parent) {
-        if (!n || n->is_null()) {
-            if (required) diag(file, parent, "E0302", "missing required key '" + std::string(what) + "'");
-            return false;
-        }
-        if (!n->is_scalar()) {
-            diag(file, *n, "E0303", "'" + std::string(what) + "' must be text, found a " + std::string(n->kind_name()));
-            return false;
-        }
-        out = n->scalar;
-        return true;
+        return reader(file).want_text(n, what, out, required, parent);
     }
 
     void collect_units(const std::string& file, const std::string& dir, const YamlNode& root, std::set<std::string>& seen,
@@ -711,6 +669,8 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
             plan_->triggers.push_back(std::move(ct));
         }
     }
+    if (const YamlNode* w = root.find("workflow"))
+        plan_->workflow = workflow::compile_workflow(*w, workflow::SectionContext{file, *compiler_, *plan_, source_ids_, diags_, reader(file).source});
 }
 
 std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode& root) {
@@ -826,6 +786,7 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
         Loader loader(limits, out.diagnostics);
         if (auto plan = loader.load(src, root)) out.plans.push_back(std::move(plan));
     }
+    workflow::check_trigger_references(out.plans, out.diagnostics);
     // Versions of one ruleset must not be in force at the same time, nor two rulesets that
     // define tiers: found here, before any patient is evaluated.
     for (std::size_t i = 0; i < out.plans.size(); ++i)
@@ -856,5 +817,7 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
         }
     return out;
 }
+
+std::vector<rules::TextPos> locate_scalar(const SourceLines& src, const YamlNode& n) { return locate_scalar_in(src, n); }
 
 }  // namespace carecoord::load

@@ -191,7 +191,7 @@ private:
             top.key = std::move(n);
             top.have_key = true;
         } else {
-            top.node.entries.emplace_back(std::move(top.key), std::move(n));
+            top.node.entries.push_back(YamlEntry{std::move(top.key), std::move(n)});
             top.have_key = false;
         }
     }

@@ -21,6 +21,8 @@ struct Mark {
     int column = 0;  // 1-based
 };
 
+struct YamlEntry;
+
 struct YamlNode {
     enum class Kind { null, scalar, sequence, mapping };
     Kind kind = Kind::null;
@@ -30,7 +32,7 @@ struct YamlNode {
     std::string scalar;
     bool quoted = false;
     std::vector<YamlNode> items;                            // sequence items
-    std::vector<std::pair<YamlNode, YamlNode>> entries;     // mapping entries, in order
+    std::vector<YamlEntry> entries;                         // mapping entries, in order
 
     bool is_null() const { return kind == Kind::null; }
     bool is_scalar() const { return kind == Kind::scalar; }
@@ -40,6 +42,13 @@ struct YamlNode {
     const YamlNode* find(std::string_view key) const;
     // "mapping", "sequence", "string", "null": for error messages.
     std::string_view kind_name() const;
+};
+
+// A mapping entry. A struct of its own rather than std::pair: the pair of a type that is not
+// complete yet is not allowed by every standard library.
+struct YamlEntry {
+    YamlNode key;
+    YamlNode value;
 };
 
 struct YamlLimits {

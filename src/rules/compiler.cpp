@@ -77,6 +77,14 @@ void Compiler::error(const Expr& at, const char* code, std::string message) {
     throw CompileFail{};
 }
 
+// Why `tier` cannot be read where it was: workflows get tier changes as events, and tier
+// rules are what decides the tier. `who` names what read it, when not the name itself.
+std::string Compiler::tier_unavailable(const std::string& who) const {
+    std::string subject = who.empty() ? "'tier'" : who;
+    if (ctx_ && ctx_->allow_event) return subject + " cannot be used in a workflow: a tier change is an event (tier_changed)";
+    return subject + " cannot be used here: tier rules decide the tier";
+}
+
 std::int32_t Compiler::node(Node n) {
     plan_.nodes.push_back(std::move(n));
     return static_cast<std::int32_t>(plan_.nodes.size() - 1);
@@ -263,7 +271,7 @@ std::int32_t Compiler::compile(std::string_view text, const TextOrigin& at, cons
         const Expr& e = std::get<0>(parsed);
         root = compile_expr(e, scope);
         if (used_tier_ && !ctx.allow_tier)
-            error(e, "E0406", "'tier' cannot be used here: tier rules decide the tier");
+            error(e, "E0406", tier_unavailable(""));
         if (expect && type_of(root).kind != *expect) {
             Type want = make(*expect);
             error(e, "E0403", "expected a " + type_name(want) + ", found a " + type_name(type_of(root)));
@@ -467,7 +475,8 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
             return node(std::move(n));
         }
     }
-    // 2. The trigger's anchor.
+    // 2. The trigger's anchor; a workflow's event (alone, it is the event's time).
+    if (name == "event") return compile_event(e);
     if (name == "anchor") {
         if (!ctx_ || !ctx_->allow_anchor)
             error(e, "E0406", "'anchor' is only available in a trigger's when, due and reason");
@@ -480,7 +489,7 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
     if (auto fact = facts_.find(name); fact != facts_.end()) {
         std::int32_t slot = ensure_fact(name, e);
         if (fact->second.uses_tier && ctx_ && !ctx_->allow_tier)
-            error(e, "E0406", "fact '" + name + "' reads 'tier', which cannot be used here: tier rules decide the tier");
+            error(e, "E0406", tier_unavailable("fact '" + name + "' reads 'tier', which"));
         Node n;
         n.op = Op::fact;
         n.extra = slot;
@@ -520,7 +529,7 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
     if (name == "age") { n.op = Op::age; n.type = make(TypeKind::number); return node(std::move(n)); }
     if (name == "tier" || name == "previous_tier") {
         if (name == "tier") {
-            if (ctx_ && !ctx_->allow_tier) error(e, "E0406", "'tier' cannot be used here: tier rules decide the tier");
+            if (ctx_ && !ctx_->allow_tier) error(e, "E0406", tier_unavailable(""));
             used_tier_ = true;
         }
         n.op = name == "tier" ? Op::tier : Op::previous_tier;
@@ -559,6 +568,10 @@ std::int32_t Compiler::compile_member(const Expr& e, Scope& scope) {
             }
         error(e, "E0402", "the enclosing " + std::string(coll_name(c)) + " element has no field '" + e.text + "'");
     }
+    if ((base.kind == Expr::Kind::name && base.text == "event") ||
+        (base.kind == Expr::Kind::member && base.text == "payload" && base.kids[0].kind == Expr::Kind::name &&
+         base.kids[0].text == "event"))
+        return compile_event(e);
     if (base.kind == Expr::Kind::name) {
         bool record = false;
         for (const auto& f : field_table()) {
@@ -575,6 +588,36 @@ std::int32_t Compiler::compile_member(const Expr& e, Scope& scope) {
         if (record) error(e, "E0402", "'" + base.text + "' has no field '" + e.text + "'");
     }
     error(e, "E0403", "fields can be read only from social, language, ltc_placement, care_plan and outer");
+}
+
+std::int32_t Compiler::compile_event(const Expr& e) {
+    if (!ctx_ || !ctx_->allow_event)
+        error(e, "E0406", "'event' is only available in a workflow's transitions (when, due, reason)");
+    Node n;
+    if (e.kind == Expr::Kind::name) {  // `event` alone: its time
+        n.op = Op::event_time;
+        n.type = make(TypeKind::datetime);
+        return node(std::move(n));
+    }
+    if (e.kids[0].kind == Expr::Kind::name) {  // event.time, event.type
+        if (e.text == "time") { n.op = Op::event_time; n.type = make(TypeKind::datetime); return node(std::move(n)); }
+        if (e.text == "type") { n.op = Op::event_type; n.type = make(TypeKind::string); return node(std::move(n)); }
+        if (e.text == "payload") error(e, "E0403", "'event.payload' is a record: read one of its fields, e.g. event.payload.<field>");
+        error(e, "E0402", "'event' has no field '" + e.text + "' (time, type, payload.<field>)");
+    }
+    std::string declared;
+    if (ctx_->event_payload)
+        for (std::size_t i = 0; i < ctx_->event_payload->size(); ++i) {
+            const auto& [name, type] = (*ctx_->event_payload)[i];
+            if (name == e.text) {
+                n.op = Op::event_payload;
+                n.extra = static_cast<std::int32_t>(i);
+                n.type = type;
+                return node(std::move(n));
+            }
+            declared += (declared.empty() ? "" : ", ") + name;
+        }
+    error(e, "E0402", "the event has no payload field '" + e.text + "' (declared: " + (declared.empty() ? "none" : declared) + ")");
 }
 
 std::int32_t Compiler::enum_constant(const Node& enum_node, std::int32_t string_node, const Expr& at) {

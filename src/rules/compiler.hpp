@@ -36,6 +36,10 @@ struct ExprContext {
     bool allow_tier = true;        // false in tier rules (the tier is what they decide)
     bool allow_anchor = false;     // triggers: `anchor`
     Type anchor_type{};            // date or datetime
+    // Workflows: `event` (its time), `event.time`, `event.type` and `event.payload.NAME`, with
+    // the payload fields the event declares (slot = index).
+    bool allow_event = false;
+    const std::vector<std::pair<std::string, Type>>* event_payload = nullptr;
 };
 
 class Compiler {
@@ -88,11 +92,13 @@ private:
 
     // False (and reported, naming the first definition) when a parameter or fact has the name.
     bool is_new_name(const std::string& name, const TextOrigin& at);
+    std::string tier_unavailable(const std::string& who) const;
     std::int32_t node(Node n);
     std::int32_t constant(Value v, Type t);
     std::int32_t compile_expr(const Expr& e, Scope& scope);
     std::int32_t compile_name(const Expr& e, Scope& scope);
     std::int32_t compile_member(const Expr& e, Scope& scope);
+    std::int32_t compile_event(const Expr& e);
     std::int32_t compile_binary(const Expr& e, Scope& scope);
     std::int32_t compile_compare(const Expr& e, std::int32_t a, std::int32_t b, CmpOp op);
     std::int32_t compile_in(const Expr& e, std::int32_t a, const Expr& rhs, Scope& scope, bool negate);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -15,6 +16,8 @@
 #include "rules/ast.hpp"
 #include "rules/valueset.hpp"
 #include "time/calendar.hpp"
+
+namespace carecoord::workflow { struct Workflow; }
 
 namespace carecoord::rules {
 
@@ -113,6 +116,7 @@ struct Value {
 enum class Op : std::uint8_t {
     constant, fact, patient_field, elem_field, collection, nested_events,
     as_of, age, tier, previous_tier, anchor,
+    event_time, event_type, event_payload,  // workflow: the event being applied (extra = payload slot)
     not_, neg, and_, or_, cond,
     cmp,          // aux = CmpOp, aux2 = TypeKind of operands (date vs datetime mixing: aux3)
     arith,        // aux = '+', '-', '*', '/' (numbers)
@@ -234,6 +238,10 @@ struct Plan {
     std::vector<CompiledTrigger> triggers;
     bool uses_tier = false;        // reads `tier` outside tier rules
     int max_depth = 0;             // deepest element scope
+
+    // The `workflow` section (src/workflow), when the ruleset has one. Its expressions are
+    // nodes of this plan.
+    std::shared_ptr<const workflow::Workflow> workflow;
 };
 
 }  // namespace carecoord::rules

@@ -36,14 +36,27 @@ int ValueSetTable::find(std::string_view name) const {
     return -1;
 }
 
+ValueSetTable::System& ValueSetTable::system(std::string_view name) {
+    for (auto& s : systems_)
+        if (s.name == name) return s;
+    systems_.push_back(System{std::string(name), {}, {}});
+    return systems_.back();
+}
+
+const ValueSetTable::System* ValueSetTable::find_system(std::string_view name) const {
+    for (const auto& s : systems_)
+        if (s.name == name) return &s;
+    return nullptr;
+}
+
 std::optional<std::string> ValueSetTable::add_entry(std::uint32_t slot, std::string_view system,
                                                     std::string_view entry) {
     if (entry.empty()) return "an empty code";
     if (!is_hierarchical(system)) {
-        exact_[std::string(system)][std::string(entry)].push_back(slot);
+        this->system(system).exact[std::string(entry)].push_back(slot);
         return std::nullopt;
     }
-    auto& h = hierarchical_[std::string(system)];
+    auto& h = this->system(system).hierarchical;
     auto add_range = [&](std::string lo, std::string hi) {
         std::size_t len = lo.size();
         if (h.by_length.size() <= len) h.by_length.resize(len + 1);
@@ -91,7 +104,8 @@ std::optional<std::string> ValueSetTable::add_entry(std::uint32_t slot, std::str
 }
 
 void ValueSetTable::finish() {
-    for (auto& [system, h] : hierarchical_) {
+    for (auto& sys : systems_) {
+        auto& h = sys.hierarchical;
         h.max_hi.assign(h.by_length.size(), {});
         for (std::size_t len = 0; len < h.by_length.size(); ++len) {
             auto& v = h.by_length[len];
@@ -108,12 +122,11 @@ void ValueSetTable::finish() {
 void ValueSetTable::lookup(std::string_view system, std::string_view code, std::uint64_t* bits) const {
     std::fill(bits, bits + words(), 0);
     auto set = [&](std::uint32_t slot) { bits[slot >> 6] |= std::uint64_t{1} << (slot & 63); };
-    if (auto it = exact_.find(std::string(system)); it != exact_.end()) {
-        if (auto jt = it->second.find(std::string(code)); jt != it->second.end())
-            for (auto slot : jt->second) set(slot);
-    }
-    auto ht = hierarchical_.find(std::string(system));
-    if (ht == hierarchical_.end()) return;
+    const System* sys = find_system(system);
+    if (!sys) return;
+    if (auto it = sys->exact.find(code); it != sys->exact.end())
+        for (auto slot : it->second) set(slot);
+    if (sys->hierarchical.by_length.empty()) return;
     // Normalize into a small stack buffer: codes are short.
     char buf[32];
     std::size_t n = 0;
@@ -122,7 +135,7 @@ void ValueSetTable::lookup(std::string_view system, std::string_view code, std::
         if (n == sizeof buf) return;  // longer than any real code: matches nothing
         buf[n++] = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     }
-    const auto& h = ht->second;
+    const auto& h = sys->hierarchical;
     for (std::size_t len = 1; len < h.by_length.size() && len <= n; ++len) {
         const auto& v = h.by_length[len];
         if (v.empty()) continue;

@@ -55,10 +55,25 @@ private:
         std::vector<std::vector<Range>> by_length;  // index = length
         std::vector<std::vector<std::string>> max_hi;
     };
+    // Heterogeneous lookup: a code from the patient is looked up as a string_view, with no
+    // string built per lookup.
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    using ExactCodes = std::unordered_map<std::string, std::vector<std::uint32_t>, Hash, std::equal_to<>>;
+    // One entry per code system named in any value set; a handful, so a linear search.
+    struct System {
+        std::string name;
+        Hierarchical hierarchical;  // ICD-10-CM: prefixes, ranges, wildcards
+        ExactCodes exact;           // every other system: exact codes
+    };
+    System& system(std::string_view name);
+    const System* find_system(std::string_view name) const;
+
     std::uint32_t slots_ = 0;
     std::vector<ValueSetInfo> sets_;
-    std::unordered_map<std::string, Hierarchical> hierarchical_;  // system -> (icd10cm)
-    std::unordered_map<std::string, std::unordered_map<std::string, std::vector<std::uint32_t>>> exact_;
+    std::vector<System> systems_;
 };
 
 }  // namespace carecoord::rules

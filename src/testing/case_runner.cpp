@@ -85,14 +85,16 @@ void compare(const YamlNode& expect, const Determination& d, CaseResult& r, cons
     }
     if (const YamlNode* programs = expect.find("programs"); programs && programs->is_mapping()) {
         for (const auto& [id, status] : programs->entries) {
-            auto it = std::find_if(d.programs.begin(), d.programs.end(), [&](const ProgramResult& p) { return p.id == id.scalar; });
+            const std::string& program = id.scalar;
+            auto it = std::find_if(d.programs.begin(), d.programs.end(), [&](const ProgramResult& p) { return p.id == program; });
             std::string got = it == d.programs.end() ? "(no such program)" : std::string(to_string(it->status));
             if (!status.is_scalar() || status.scalar != got) mismatch("programs." + id.scalar, status.scalar, got);
         }
     }
     if (const YamlNode* triggers = expect.find("triggers"); triggers && triggers->is_mapping()) {
         for (const auto& [id, want] : triggers->entries) {
-            auto it = std::find_if(d.triggers.begin(), d.triggers.end(), [&](const TriggerResult& t) { return t.id == id.scalar; });
+            const std::string& trigger = id.scalar;
+            auto it = std::find_if(d.triggers.begin(), d.triggers.end(), [&](const TriggerResult& t) { return t.id == trigger; });
             if (it == d.triggers.end()) {
                 mismatch("triggers." + id.scalar, "due", "not due");
                 continue;

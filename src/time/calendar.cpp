@@ -115,10 +115,19 @@ Date add_months_i64(Date d, std::int64_t months) {
     return from_civil(date::year_month_day{ym.year(), ym.month(), day});
 }
 
+// Zero-padded decimal digits; formatting runs for every date in every determination, so
+// it avoids snprintf.
 void append_padded(std::string& out, long long v, int width) {
-    char buf[32];
-    const int n = std::snprintf(buf, sizeof buf, "%0*lld", width, v);
-    out.append(buf, static_cast<std::size_t>(n));
+    char buf[24];
+    int n = 0;
+    unsigned long long u = v < 0 ? 0ull - static_cast<unsigned long long>(v) : static_cast<unsigned long long>(v);
+    do {
+        buf[n++] = static_cast<char>('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    while (n < width) buf[n++] = '0';
+    if (v < 0) out.push_back('-');
+    while (n > 0) out.push_back(buf[--n]);
 }
 
 // Longest run of consecutive non-business days add_business_days walks through before

@@ -196,7 +196,7 @@ TEST_CASE("every node carries its position; an empty document is null") {
     CHECK(a->items[1].is_mapping());
     CHECK(a->items[1].mark.line == 3);
     CHECK(a->items[1].mark.column == 5);
-    CHECK(a->items[1].entries[0].second.mark.column == 9);
+    CHECK(a->items[1].entries[0].value.mark.column == 9);
     CHECK(parse_ok("").is_null());
     CHECK(parse_ok("# only a comment\n").is_null());
 }

@@ -1,0 +1,160 @@
+// Evaluation benchmarks: carecoord's rule language against hand-written C++ on the same
+// patient, the full default rulesets, loading, and allocations per evaluation.
+//
+//   make bench            (all benchmarks, results to compare in bench/RESULTS.md)
+//   build/bench/engine_bench --benchmark_filter=Rule
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "baseline.hpp"
+#include "carecoord/carecoord.hpp"
+
+#ifndef CARECOORD_SOURCE_DIR
+#define CARECOORD_SOURCE_DIR "."
+#endif
+
+// Counting allocator: every heap allocation in the process is counted, so a benchmark can
+// report allocations per iteration.
+static std::atomic<std::size_t> g_allocations{0};
+void* operator new(std::size_t n) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+using namespace carecoord;
+using namespace std::chrono;
+
+const Date kAsOf = sys_days{year{2026} / 11 / 27};
+
+// One record of 8 conditions and 6 encounters, as in the measurements the targets come from.
+Patient measured_patient() {
+    Patient p;
+    p.id = "bench-1";
+    p.birth_date = sys_days{year{1950} / 3 / 14};
+    const char* codes[8] = {"E11.9", "E11.65", "I10", "J18.9", "S72.001A", "N18.31", "K21.9", "M54.5"};
+    for (int i = 0; i < 8; ++i) {
+        Condition c;
+        c.code = codes[i];
+        c.onset = sys_days{year{2018} / 1 / 1};
+        c.recorded = c.onset;
+        c.status = i == 3 ? ConditionStatus::resolved : ConditionStatus::active;
+        if (i == 3) c.abatement = sys_days{year{2025} / 2 / 1};
+        p.conditions.push_back(c);
+    }
+    const int admit_days_ago[6] = {400, 200, 30, 12, 90, 700};
+    const EncounterClass classes[6] = {EncounterClass::inpatient, EncounterClass::inpatient, EncounterClass::emergency,
+                                       EncounterClass::ambulatory, EncounterClass::observation, EncounterClass::inpatient};
+    for (int i = 0; i < 6; ++i) {
+        Encounter e;
+        e.id = "e" + std::to_string(i);
+        e.encounter_class = classes[i];
+        e.admit = DateTime{kAsOf - days{admit_days_ago[i]}} + hours{9};
+        e.discharge = *e.admit + hours{48};
+        e.disposition = Disposition::home;
+        p.encounters.push_back(e);
+    }
+    p.social.housing_instability = false;
+    p.social.food_insecurity = false;
+    p.language.interpreter_needed = false;
+    return p;
+}
+
+bench::TypedPatient typed(const Patient& p) {
+    bench::TypedPatient t{};
+    for (std::size_t i = 0; i < 8; ++i)
+        t.conditions[i] = {static_cast<std::int8_t>(bench::chronic_category(p.conditions[i].code)), bench::active(p.conditions[i])};
+    for (std::size_t i = 0; i < 6; ++i)
+        t.encounters[i] = {p.encounters[i].encounter_class == EncounterClass::inpatient,
+                           static_cast<std::int32_t>(floor<days>(*p.encounters[i].admit).time_since_epoch().count())};
+    t.social_risk = false;
+    return t;
+}
+
+// The measured rule in carecoord's rule language.
+const char* kRuleYaml = R"(schema_version: 1
+ruleset: bench_rule
+version: 1.0.0
+effective: {from: 2020-01-01, until: null}
+valuesets:
+  chronic:
+    categories:
+      diabetes: {icd10cm: [E10, E11]}
+      hypertension: {icd10cm: ["I10-I12"]}
+      heart_failure: {icd10cm: [I50]}
+      ckd: {icd10cm: [N18]}
+      copd: {icd10cm: [J44]}
+      asthma: {icd10cm: [J45]}
+      depression: {icd10cm: [F32, F33]}
+      afib: {icd10cm: [I48]}
+tiers:
+  order: [routine, case_management]
+  default: routine
+  rules:
+    - id: cm
+      tier: case_management
+      when: >-
+        count_distinct(conditions where status in ["active", "recurrence", "relapse"] and not exists(abatement)
+                       and code in chronic, category(code, chronic)) >= 4
+        or count(encounters where class == "inpatient" and admit >= as_of - 365 days) >= 2
+        or social.housing_instability or social.food_insecurity or language.interpreter_needed
+      reason: case management
+)";
+
+void BM_Rule_HandWrittenTyped(benchmark::State& state) {
+    const auto t = typed(measured_patient());
+    const auto day = static_cast<std::int32_t>(kAsOf.time_since_epoch().count());
+    for (auto _ : state) {
+        auto copy = t;
+        benchmark::DoNotOptimize(copy);
+        benchmark::DoNotOptimize(bench::typed_rule(copy, day));
+    }
+}
+BENCHMARK(BM_Rule_HandWrittenTyped);
+
+void BM_Rule_HandWrittenPatient(benchmark::State& state) {
+    const Patient p = measured_patient();
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(&p);
+        benchmark::DoNotOptimize(bench::handwritten_rule(p, kAsOf));
+    }
+}
+BENCHMARK(BM_Rule_HandWrittenPatient);
+
+void BM_Rule_Carecoord(benchmark::State& state) {
+    const Engine engine = Engine::load_string(kRuleYaml, "bench_rule.yaml").value();
+    const Patient p = measured_patient();
+    if (engine.evaluate(p, kAsOf)->tier.tier != (bench::handwritten_rule(p, kAsOf) ? "case_management" : "routine"))
+        state.SkipWithError("carecoord and the hand-written rule disagree");
+    std::size_t before = g_allocations.load();
+    for (auto _ : state) benchmark::DoNotOptimize(engine.evaluate(p, kAsOf));
+    state.counters["allocs/eval"] = benchmark::Counter(static_cast<double>(g_allocations.load() - before),
+                                                       benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(BM_Rule_Carecoord);
+
+void BM_DefaultRulesets_Evaluate(benchmark::State& state) {
+    const Engine engine = Engine::load_directory(CARECOORD_SOURCE_DIR "/rulesets").value();
+    const Patient p = measured_patient();
+    std::size_t before = g_allocations.load();
+    for (auto _ : state) benchmark::DoNotOptimize(engine.evaluate(p, kAsOf));
+    state.counters["allocs/eval"] = benchmark::Counter(static_cast<double>(g_allocations.load() - before),
+                                                       benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(BM_DefaultRulesets_Evaluate);
+
+void BM_DefaultRulesets_Load(benchmark::State& state) {
+    for (auto _ : state) benchmark::DoNotOptimize(Engine::load_directory(CARECOORD_SOURCE_DIR "/rulesets"));
+}
+BENCHMARK(BM_DefaultRulesets_Load)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,111 @@
+// A FHIR Bundle holding one patient's resources -> Patient.
+#include <map>
+#include <string>
+
+#include "carecoord/fhir.hpp"
+#include "fhir/mapper.hpp"
+
+namespace carecoord {
+
+using fhir::Element;
+using fhir::Origin;
+namespace code = fhir::code;
+
+namespace {
+
+Diagnostic bundle_error(const char* c, std::string message) {
+    return fhir::make_diagnostic(c, Severity::error, Origin{}, "", "", std::move(message));
+}
+
+}  // namespace
+
+Result<FhirPatient> read_fhir_bundle(std::string_view json, const FhirOptions& options) {
+    if (json.size() > options.max_resource_bytes)
+        return bundle_error(code::limit, "the Bundle is larger than the limit max_resource_bytes (" +
+                                             std::to_string(options.max_resource_bytes) + " bytes)");
+    // One parser per thread: its buffers grow to the largest document seen and are reused.
+    thread_local simdjson::dom::parser parser;
+    Element root;
+    if (auto err = parser.parse(json.data(), json.size(), true).get(root))
+        return bundle_error(code::syntax, std::string("JSON syntax error: ") + simdjson::error_message(err));
+
+    std::string_view root_type;
+    root_type = fhir::string_member(root, "resourceType");
+    std::vector<Element> resources;
+    std::vector<std::string_view> full_urls;
+    if (root_type == "Bundle") {
+        simdjson::dom::array entries;
+        if (root["entry"].get_array().get(entries) == simdjson::SUCCESS)
+            for (Element entry : entries) {
+                Element r;
+                if (entry["resource"].get(r) != simdjson::SUCCESS) r = Element{};
+                resources.push_back(r);
+                full_urls.push_back(fhir::string_member(entry, "fullUrl"));
+            }
+    } else if (root_type == "Patient") {
+        resources.push_back(root);  // a lone Patient resource
+    } else {
+        return bundle_error(code::syntax, "not a FHIR Bundle (resourceType must be Bundle)");
+    }
+
+    // The one Patient: the other resources refer to its id, or to its entry's fullUrl.
+    std::string_view patient_id, patient_url_id;
+    std::size_t patients = 0;
+    for (std::size_t i = 0; i < resources.size(); ++i) {
+        if (fhir::string_member(resources[i], "resourceType") == "Patient") {
+            ++patients;
+            patient_id = fhir::string_member(resources[i], "id");
+            if (i < full_urls.size()) patient_url_id = fhir::reference_id(full_urls[i], "Patient");
+        }
+    }
+    if (patients == 0) return bundle_error(code::no_patient, "the Bundle holds no Patient resource");
+    if (patients > 1)
+        return bundle_error(code::duplicate,
+                            "the Bundle holds " + std::to_string(patients) +
+                                " Patient resources; one Bundle is one patient (use a bulk export for a population)");
+
+    fhir::PatientAssembler assembler(options);
+    std::map<std::string, std::size_t> not_read;
+    for (std::size_t i = 0; i < resources.size(); ++i) {
+        const Element r = resources[i];
+        const Origin origin{{}, 0, static_cast<int>(i)};
+        const std::string_view type = fhir::string_member(r, "resourceType");
+        std::string_view id;
+        if (type.empty()) {
+            assembler.report(fhir::make_diagnostic(code::syntax, Severity::warning, origin,
+                                                   "entry[" + std::to_string(i) + "]", "resource",
+                                                   "not a resource (no resourceType): skipped"));
+            continue;
+        }
+        id = fhir::string_member(r, "id");
+        if (type == "Patient") {
+            assembler.add(r, origin);
+            continue;
+        }
+        if (!fhir::is_mapped_type(type)) {
+            ++not_read[fhir::is_type_name(type) ? std::string(type) : std::string("(unnamed type)")];
+            continue;
+        }
+        const std::string_view ref = fhir::patient_reference(r);
+        if (ref.empty() || (ref != patient_id && ref != patient_url_id)) {
+            assembler.report(fhir::make_diagnostic(
+                ref.empty() ? code::missing : code::no_patient, Severity::warning, origin,
+                fhir::resource_label(type, id, origin), "subject",
+                ref.empty() ? "no reference to the patient: skipped" : "refers to a patient that is not this Bundle's Patient: skipped"));
+            continue;
+        }
+        assembler.add(r, origin);
+    }
+    for (const auto& [type, n] : not_read)
+        assembler.report(fhir::make_diagnostic(code::unsupported, Severity::note, Origin{}, type, "",
+                                               std::to_string(n) + " resource(s) of this type are not read"));
+    return assembler.finish();
+}
+
+Result<Patient> parse_fhir_bundle(std::string_view json, const FhirOptions& options) {
+    auto r = read_fhir_bundle(json, options);
+    if (!r.ok()) return r.diagnostics();
+    return std::move(r->patient);
+}
+
+}  // namespace carecoord

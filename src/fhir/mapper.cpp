@@ -1,0 +1,893 @@
+// FHIR R4 resources -> Patient. docs/fhir.md is the reference for every mapping below.
+#include "fhir/mapper.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <utility>
+
+#include "time/calendar.hpp"
+
+namespace carecoord::fhir {
+
+namespace {
+
+using simdjson::SUCCESS;
+
+// ---------------------------------------------------------------------------------------
+// JSON access over the simdjson DOM. A member that is absent or null is absent.
+
+bool member(Element e, std::string_view key, Element& out) {
+    simdjson::dom::object o;
+    if (e.get_object().get(o) != SUCCESS) return false;
+    return o.at_key(key).get(out) == SUCCESS && !out.is_null();
+}
+
+bool text(Element e, std::string_view key, std::string_view& out) {
+    Element v;
+    return member(e, key, v) && v.get_string().get(out) == SUCCESS;
+}
+
+bool has(Element e, std::string_view key) {
+    Element v;
+    return member(e, key, v);
+}
+
+template <class F>
+void each(Element e, std::string_view key, F&& f) {
+    Element v;
+    simdjson::dom::array a;
+    if (!member(e, key, v) || v.get_array().get(a) != SUCCESS) return;
+    std::size_t i = 0;
+    for (Element item : a) f(item, i++);
+}
+
+struct Coding {
+    std::string_view system, code, display;
+};
+
+Coding coding_of(Element c) {
+    Coding k;
+    text(c, "system", k.system);
+    text(c, "code", k.code);
+    text(c, "display", k.display);
+    return k;
+}
+
+// The codings of the CodeableConcept `key` of `e`.
+std::vector<Coding> codings(Element e, std::string_view key) {
+    std::vector<Coding> out;
+    Element cc;
+    if (!member(e, key, cc)) return out;
+    each(cc, "coding", [&](Element c, std::size_t) { out.push_back(coding_of(c)); });
+    return out;
+}
+
+// The code of the first coding of a CodeableConcept (any system), or empty.
+std::string_view first_code_of(Element cc) {
+    std::string_view out;
+    each(cc, "coding", [&](Element c, std::size_t) {
+        std::string_view code;
+        if (out.empty() && text(c, "code", code)) out = code;
+    });
+    return out;
+}
+
+std::string_view first_code(Element e, std::string_view key) {
+    Element cc;
+    return member(e, key, cc) ? first_code_of(cc) : std::string_view{};
+}
+
+// ---------------------------------------------------------------------------------------
+// Code systems
+
+std::string_view system_word(std::string_view url) {
+    if (url == "http://snomed.info/sct" || url == "urn:oid:2.16.840.1.113883.6.96") return "snomed";
+    if (url == "http://hl7.org/fhir/sid/icd-10-cm" || url == "urn:oid:2.16.840.1.113883.6.90") return "icd10cm";
+    if (url == "http://hl7.org/fhir/sid/icd-9-cm" || url == "urn:oid:2.16.840.1.113883.6.103") return "icd9cm";
+    if (url == "http://loinc.org" || url == "urn:oid:2.16.840.1.113883.6.1") return "loinc";
+    if (url == "http://www.nlm.nih.gov/research/umls/rxnorm" || url == "urn:oid:2.16.840.1.113883.6.88") return "rxnorm";
+    if (url == "http://hl7.org/fhir/sid/ndc" || url == "urn:oid:2.16.840.1.113883.6.69") return "ndc";
+    return {};
+}
+
+// ICD-10-CM codes are kept with their dot (E11.9); "E119" becomes "E11.9".
+std::string normalize_code(std::string_view system, std::string_view code) {
+    std::string out(code);
+    if (system == "icd10cm" && out.size() > 3 && out.find('.') == std::string::npos) out.insert(3, ".");
+    return out;
+}
+
+// The coding to use among `cs`: the first in a system of `preferred`, in that order.
+const Coding* pick(const std::vector<Coding>& cs, std::initializer_list<std::string_view> preferred) {
+    for (auto want : preferred)
+        for (const auto& c : cs)
+            if (!c.code.empty() && system_word(c.system) == want) return &c;
+    return nullptr;
+}
+
+// ---------------------------------------------------------------------------------------
+// Dates. FHIR dates may be partial (1957, 1957-03): the first day is taken.
+
+std::optional<DateTime> fhir_datetime(std::string_view s) {
+    std::string padded;
+    if (s.size() == 4) padded = std::string(s) + "-01-01";
+    else if (s.size() == 7) padded = std::string(s) + "-01";
+    else return time::parse_datetime(s);
+    return time::parse_datetime(padded);
+}
+
+// The UTC offset of a dateTime in minutes ("Z" or "+hh:mm"/"-hh:mm" at the end); 0 when none.
+int utc_offset_minutes(std::string_view s) {
+    if (s.size() < 16) return 0;
+    const std::string_view tail = s.substr(s.size() - 6);
+    if ((tail[0] != '+' && tail[0] != '-') || tail[3] != ':') return 0;
+    const int h = (tail[1] - '0') * 10 + (tail[2] - '0'), m = (tail[4] - '0') * 10 + (tail[5] - '0');
+    return (tail[0] == '-' ? -1 : 1) * (h * 60 + m);
+}
+
+std::optional<Date> fhir_date(std::string_view s) {
+    auto t = fhir_datetime(s);
+    if (!t) return std::nullopt;
+    return time::date_of(*t);
+}
+
+// ---------------------------------------------------------------------------------------
+// Value tables
+
+std::optional<ConditionStatus> condition_status(std::string_view c) {
+    if (c == "active") return ConditionStatus::active;
+    if (c == "recurrence") return ConditionStatus::recurrence;
+    if (c == "relapse") return ConditionStatus::relapse;
+    if (c == "inactive") return ConditionStatus::inactive;
+    if (c == "remission") return ConditionStatus::remission;
+    if (c == "resolved") return ConditionStatus::resolved;
+    return std::nullopt;
+}
+
+// v3-ActCode encounter classes (docs/fhir.md).
+std::optional<EncounterClass> encounter_class(std::string_view c) {
+    if (c == "IMP" || c == "ACUTE") return EncounterClass::inpatient;
+    if (c == "NONAC") return EncounterClass::snf;
+    if (c == "OBSENC") return EncounterClass::observation;
+    if (c == "EMER") return EncounterClass::emergency;
+    if (c == "AMB" || c == "SS" || c == "FLD" || c == "PRENC") return EncounterClass::ambulatory;
+    if (c == "HH") return EncounterClass::home_health;
+    if (c == "VR") return EncounterClass::virtual_visit;
+    return std::nullopt;
+}
+
+// HL7 discharge-disposition codes and NUBC patient discharge status codes.
+std::optional<Disposition> disposition(std::string_view system, std::string_view c) {
+    if (system == "http://terminology.hl7.org/CodeSystem/discharge-disposition") {
+        if (c == "home" || c == "alt-home") return Disposition::home;
+        if (c == "hosp") return Disposition::acute_transfer;
+        if (c == "long") return Disposition::ltch;
+        if (c == "aadvice") return Disposition::ama;
+        if (c == "exp") return Disposition::expired;
+        if (c == "rehab") return Disposition::irf;
+        if (c == "snf") return Disposition::snf;
+        if (c == "other-hcf" || c == "psy" || c == "oth") return Disposition::other;
+        return std::nullopt;
+    }
+    if (system == "http://www.nubc.org/patient-discharge" || system == "https://www.nubc.org/CodeSystem/PatDischargeStatus" ||
+        system == "urn:oid:2.16.840.1.113883.6.301.5") {
+        std::string k(c);
+        if (k.size() == 1) k.insert(0, "0");  // Synthea writes "1" for "01"
+        if (k.size() != 2 || k[0] < '0' || k[0] > '9' || k[1] < '0' || k[1] > '9') return std::nullopt;
+        int n = (k[0] - '0') * 10 + (k[1] - '0');
+        if (n >= 81 && n <= 95) {
+            // "... with a planned acute care hospital inpatient readmission": 81 home ... 95 other.
+            static constexpr int base[] = {1, 2, 3, 4, 5, 6, 21, 43, 61, 62, 63, 64, 65, 66, 70};
+            n = base[n - 81];
+        }
+        switch (n) {
+            case 1: return Disposition::home;
+            case 2: case 5: case 43: case 66: return Disposition::acute_transfer;  // 05 cancer/children's, 43 federal, 66 CAH
+            case 3: case 61: return Disposition::snf;                                // 61 swing bed
+            case 4: case 64: return Disposition::nursing_facility;
+            case 6: return Disposition::home_health;
+            case 7: return Disposition::ama;
+            case 20: case 40: case 41: case 42: return Disposition::expired;
+            case 50: case 51: return Disposition::hospice;
+            case 62: return Disposition::irf;
+            case 63: return Disposition::ltch;
+            case 9: case 21: case 30: case 65: case 69: case 70: return Disposition::other;
+            default: return std::nullopt;
+        }
+    }
+    return std::nullopt;
+}
+
+// Coverage.type: Source of Payment Typology, v3-ActCode coverage types, self-pay.
+std::optional<Payer> payer_of(std::string_view system, std::string_view c) {
+    if (system == "https://nahdo.org/sopt" || system == "http://nahdo.org/sopt" ||
+        system == "urn:oid:2.16.840.1.113883.3.221.5") {
+        if (c.empty() || c[0] < '1' || c[0] > '9') return std::nullopt;
+        switch (c[0]) {
+            case '1': return c.size() >= 2 && c[1] == '1' ? Payer::medicare_advantage : Payer::medicare_ffs;
+            case '2': return Payer::medicaid;
+            case '5': case '6': case '7': return Payer::commercial;
+            case '8': return Payer::uninsured;
+            default: return Payer::other;  // 3 other government, 4 corrections, 9 other
+        }
+    }
+    if (system == "http://terminology.hl7.org/CodeSystem/v3-ActCode") {
+        if (c == "EHCPOL" || c == "HSAPOL" || c == "HMO" || c == "PPO" || c == "POS" || c == "MCPOL" ||
+            c == "HIP")
+            return Payer::commercial;
+        if (c == "PUBLICPOL" || c == "SUBSIDIZ" || c == "SUBSIDMC" || c == "SUBSIDFFS") return Payer::other;
+        return std::nullopt;
+    }
+    if (system == "http://terminology.hl7.org/CodeSystem/coverage-selfpay" && c == "pay") return Payer::uninsured;
+    return std::nullopt;
+}
+
+std::optional<MedicationStatus> medication_status(std::string_view c) {
+    if (c == "active") return MedicationStatus::active;
+    if (c == "on-hold") return MedicationStatus::on_hold;
+    if (c == "stopped") return MedicationStatus::stopped;
+    if (c == "completed") return MedicationStatus::completed;
+    if (c == "unknown") return MedicationStatus::unknown;
+    return std::nullopt;
+}
+
+// LOINC codes with carecoord short names.
+std::string_view short_observation_name(std::string_view loinc) {
+    if (loinc == "44261-6") return "phq9";
+    if (loinc == "39156-5") return "bmi";
+    if (loinc == "718-7") return "hemoglobin";
+    if (loinc == "2951-2" || loinc == "2947-0") return "sodium";
+    return {};
+}
+
+// SDOH screening items read into Social: 0 housing, 1 food, 2 transportation; -1 other.
+int social_item(std::string_view loinc) {
+    if (loinc == "71802-3" || loinc == "93033-9") return 0;  // PRAPARE housing status; worried about losing housing
+    if (loinc == "88124-3") return 1;                         // Hunger Vital Sign: food insecurity risk
+    if (loinc == "93030-5") return 2;                         // PRAPARE: lack of transportation kept you from...
+    return -1;
+}
+
+// The answer to an SDOH item: 1 yes (a need), 0 no, -1 unknown (declined, unknown answer).
+int social_answer(std::string_view loinc, std::string_view answer) {
+    if (loinc == "71802-3") return answer == "LA30190-5" ? 1 : answer == "LA30191-3" ? 0 : -1;
+    if (loinc == "88124-3") return answer == "LA19952-3" ? 1 : answer == "LA19983-8" ? 0 : -1;
+    if (loinc == "93033-9") return answer == "LA33-6" ? 1 : answer == "LA32-8" ? 0 : -1;
+    if (loinc == "93030-5") return answer == "LA30133-5" || answer == "LA30134-3" ? 1 : answer == "LA32-8" ? 0 : -1;
+    return -1;
+}
+
+// True when the resource's status is one of `dropped` (did not happen, or recorded in error).
+bool status_in(Element r, std::initializer_list<std::string_view> dropped) {
+    std::string_view status;
+    text(r, "status", status);
+    return std::find(dropped.begin(), dropped.end(), status) != dropped.end();
+}
+
+bool is_declined(std::string_view answer) { return answer == "LA30122-8"; }  // "I choose not to answer"
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// Shared helpers
+
+std::string_view string_member(Element e, std::string_view key) {
+    std::string_view out;
+    return text(e, key, out) ? out : std::string_view{};
+}
+
+bool is_fhir_id(std::string_view s) {
+    if (s.empty() || s.size() > 64) return false;
+    for (char c : s)
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
+            return false;
+    return true;
+}
+
+bool is_type_name(std::string_view s) {
+    if (s.empty() || s.size() > 64 || s[0] < 'A' || s[0] > 'Z') return false;
+    return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); });
+}
+
+std::string resource_label(std::string_view type, std::string_view id, const Origin& origin) {
+    std::string out = is_type_name(type) ? std::string(type) : std::string("resource");
+    if (is_fhir_id(id)) return out + "/" + std::string(id);
+    if (origin.entry >= 0) return out + " (entry " + std::to_string(origin.entry) + ")";
+    if (origin.line > 0) return out + " (line " + std::to_string(origin.line) + ")";
+    return out;
+}
+
+std::string_view reference_id(std::string_view ref, std::string_view type) {
+    if (ref.rfind("urn:uuid:", 0) == 0) return ref.substr(9);
+    if (auto h = ref.find("/_history/"); h != std::string_view::npos) ref = ref.substr(0, h);
+    auto slash = ref.rfind('/');
+    if (slash == std::string_view::npos) return {};
+    std::string_view id = ref.substr(slash + 1);
+    std::string_view before = ref.substr(0, slash);
+    auto prev = before.rfind('/');
+    std::string_view t = prev == std::string_view::npos ? before : before.substr(prev + 1);
+    return t == type ? id : std::string_view{};
+}
+
+std::string_view patient_reference(Element resource) {
+    for (std::string_view key : {"subject", "patient", "beneficiary"}) {
+        Element r;
+        std::string_view ref;
+        if (member(resource, key, r) && text(r, "reference", ref)) return reference_id(ref, "Patient");
+    }
+    return {};
+}
+
+bool is_mapped_type(std::string_view t) {
+    return t == "Condition" || t == "Encounter" || t == "Observation" || t == "Coverage" || t == "MedicationRequest";
+}
+
+Diagnostic make_diagnostic(const char* code, Severity severity, const Origin& origin, std::string_view label,
+                           std::string_view element, std::string message) {
+    Diagnostic d;
+    d.code = code;
+    d.severity = severity;
+    d.file = std::string(origin.file);
+    d.line = origin.line;
+    d.field_path = std::string(label);
+    if (!element.empty()) {
+        if (!d.field_path.empty()) d.field_path += '.';
+        d.field_path += element;
+    }
+    d.message = std::move(message);
+    return d;
+}
+
+void DiagnosticSink::add(Diagnostic d) {
+    if (d.severity == Severity::error) ++errors_;
+    if (list_.size() < max_) {
+        list_.push_back(std::move(d));
+        return;
+    }
+    ++dropped_;
+}
+
+std::vector<Diagnostic> DiagnosticSink::take() {
+    if (dropped_ > 0) {
+        Diagnostic d;
+        d.code = code::limit;
+        d.severity = Severity::warning;
+        d.message = std::to_string(dropped_) + " more diagnostics were not kept (limit max_diagnostics, " +
+                    std::to_string(max_) + ")";
+        list_.push_back(std::move(d));
+        dropped_ = 0;
+    }
+    return std::move(list_);
+}
+
+// ---------------------------------------------------------------------------------------
+// The assembler
+
+PatientAssembler::PatientAssembler(const FhirOptions& options) : options_(options), sink_(options.max_diagnostics) {}
+
+void PatientAssembler::warn(const char* c, const Origin& o, std::string_view label, std::string_view element,
+                            std::string message) {
+    sink_.add(make_diagnostic(c, Severity::warning, o, label, element, std::move(message)));
+}
+
+std::optional<Date> PatientAssembler::date_field(Element parent, std::string_view key, std::string_view element,
+                                                 const Origin& o, std::string_view label) {
+    std::string_view s;
+    if (!text(parent, key, s)) return std::nullopt;
+    auto d = fhir_date(s);
+    if (!d) warn(code::bad_date, o, label, element, "not a valid date or dateTime: ignored");
+    return d;
+}
+
+void PatientAssembler::expect(Element reference, std::string_view type, std::string_view label, std::string element,
+                              const Origin& o, std::size_t encounter) {
+    std::string_view ref;
+    if (!text(reference, "reference", ref)) return;
+    std::string target(reference_id(ref, type));
+    if (target.empty()) return;
+    pending_.push_back(PendingRef{std::move(target), std::string(label), std::move(element), o, std::string(o.file),
+                                  encounter, type == "Condition"});
+}
+
+void PatientAssembler::add(Element r, const Origin& o) {
+    std::string_view type, id;
+    text(r, "resourceType", type);
+    text(r, "id", id);
+    const std::string label = resource_label(type, id, o);
+    if (type == "Patient") add_patient(r, o, label);
+    else if (type == "Condition") add_condition(r, o, label);
+    else if (type == "Encounter") add_encounter(r, o, label);
+    else if (type == "Observation") add_observation(r, o, label);
+    else if (type == "Coverage") add_coverage(r, o, label);
+    else if (type == "MedicationRequest") add_medication_request(r, o, label);
+    else warn(code::unsupported, o, label, "", "this resource type is not read");
+}
+
+void PatientAssembler::add_patient(Element r, const Origin& o, std::string_view label) {
+    if (have_patient_) {
+        warn(code::duplicate, o, label, "", "a second Patient resource with the same id; ignored");
+        return;
+    }
+    have_patient_ = true;
+    patient_origin_ = o;
+    patient_label_ = std::string(label);
+    std::string_view id;
+    text(r, "id", id);
+    patient_.id = std::string(id);
+
+    auto error = [&](const char* c, std::string_view element, std::string message) {
+        sink_.add(make_diagnostic(c, Severity::error, o, label, element, std::move(message)));
+    };
+    std::string_view s;
+    if (!text(r, "birthDate", s)) {
+        error(code::missing, "birthDate", "no birthDate: the patient cannot be evaluated (age is needed)");
+    } else if (auto d = fhir_date(s)) {
+        patient_.birth_date = *d;
+        birth_ok_ = true;
+    } else {
+        error(code::bad_date, "birthDate", "not a valid FHIR date: the patient cannot be evaluated");
+    }
+
+    if (text(r, "gender", s)) {
+        if (s == "female") patient_.sex = Sex::female;
+        else if (s == "male") patient_.sex = Sex::male;
+        else if (s == "other") patient_.sex = Sex::other;
+        else if (s == "unknown") patient_.sex = Sex::unknown;
+        else warn(code::unknown_code, o, label, "gender", "not an administrative-gender code: sex unknown");
+    }
+
+    Element v;
+    if (has(r, "deceasedDateTime")) {
+        patient_.deceased = date_field(r, "deceasedDateTime", "deceasedDateTime", o, label);
+    } else if (member(r, "deceasedBoolean", v)) {
+        bool dead = false;
+        if (v.get_bool().get(dead) == SUCCESS) deceased_unknown_date_ = dead;
+    }
+
+    // Preferred language: the communication marked preferred, else the only one.
+    std::size_t n_comm = 0;
+    std::optional<std::string> only, preferred;
+    each(r, "communication", [&](Element c, std::size_t) {
+        ++n_comm;
+        std::string_view lang;
+        for (const auto& k : codings(c, "language"))
+            if (k.system == "urn:ietf:bcp:47" && !k.code.empty()) {
+                lang = k.code;
+                break;
+            }
+        if (lang.empty()) return;
+        bool pref = false;
+        Element p;
+        if (member(c, "preferred", p) && p.get_bool().get(pref) == SUCCESS && pref && !preferred) preferred = std::string(lang);
+        only = std::string(lang);
+    });
+    if (preferred) patient_.language.preferred = preferred;
+    else if (n_comm == 1 && only) patient_.language.preferred = only;
+
+    // Interpreter needed: US Core extension (a coded yes/no) or the core boolean extension.
+    each(r, "extension", [&](Element ext, std::size_t i) {
+        std::string_view url;
+        text(ext, "url", url);
+        if (url == "http://hl7.org/fhir/us/core/StructureDefinition/us-core-interpreter-needed") {
+            Element vc;
+            std::string_view c;
+            if (member(ext, "valueCoding", vc)) text(vc, "code", c);
+            else c = first_code(ext, "valueCodeableConcept");
+            if (c == "373066001" || c == "Y" || c == "LA33-6" || c == "yes") patient_.language.interpreter_needed = true;
+            else if (c == "373067005" || c == "N" || c == "LA32-8" || c == "no") patient_.language.interpreter_needed = false;
+            else if (!(c == "261665006" || c == "UNK" || c == "ASKU" || c == "NASK" || c == "unknown"))
+                warn(code::unknown_code, o, label, "extension[" + std::to_string(i) + "]",
+                     "interpreter-needed answer is not a yes, no or unknown code: left unknown");
+        } else if (url == "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired") {
+            Element b;
+            bool need = false;
+            if (member(ext, "valueBoolean", b) && b.get_bool().get(need) == SUCCESS) patient_.language.interpreter_needed = need;
+        }
+    });
+}
+
+void PatientAssembler::add_condition(Element r, const Origin& o, std::string_view label) {
+    const std::string_view verification = first_code(r, "verificationStatus");
+    if (verification == "entered-in-error" || verification == "refuted") return;
+    if (!has(r, "code")) {
+        warn(code::missing, o, label, "code", "no code: the condition is skipped");
+        return;
+    }
+    const auto cs = codings(r, "code");
+    const Coding* k = pick(cs, {"icd10cm", "snomed", "icd9cm"});
+    if (!k) {
+        warn(code::unknown_code, o, label, "code.coding",
+             "no coding in a supported system (ICD-10-CM, SNOMED CT, ICD-9-CM): the condition is skipped");
+        return;
+    }
+    Condition c;
+    c.system = std::string(system_word(k->system));
+    c.code = normalize_code(c.system, k->code);
+
+    c.onset = date_field(r, "onsetDateTime", "onsetDateTime", o, label);
+    c.abatement = date_field(r, "abatementDateTime", "abatementDateTime", o, label);
+    c.recorded = date_field(r, "recordedDate", "recordedDate", o, label);
+    Element period;
+    if (!c.onset && member(r, "onsetPeriod", period)) c.onset = date_field(period, "start", "onsetPeriod.start", o, label);
+    if (!c.abatement && member(r, "abatementPeriod", period))
+        c.abatement = date_field(period, "start", "abatementPeriod.start", o, label);
+
+    if (c.onset && c.abatement && *c.abatement < *c.onset) {
+        warn(code::bad_date, o, label, "onsetDateTime", "the onset is after the abatement: the onset is ignored");
+        c.onset.reset();
+    }
+
+    const std::string_view clinical = first_code(r, "clinicalStatus");
+    if (auto st = condition_status(clinical)) {
+        c.status = *st;
+    } else {
+        if (!clinical.empty())
+            warn(code::unknown_code, o, label, "clinicalStatus",
+                 "not a condition-clinical code: status taken from abatement (resolved when abated, else active)");
+        c.status = c.abatement ? ConditionStatus::resolved : ConditionStatus::active;
+    }
+
+    std::string_view id;
+    Element enc;
+    if (text(r, "id", id) && !id.empty()) condition_codes_[std::string(id)] = ConditionRef{c.code, c.system};
+    if (member(r, "encounter", enc)) expect(enc, "Encounter", label, "encounter", o);
+    patient_.conditions.push_back(std::move(c));
+}
+
+void PatientAssembler::add_encounter(Element r, const Origin& o, std::string_view label) {
+    if (status_in(r, {"planned", "cancelled", "entered-in-error"})) return;
+
+    Element cls;
+    std::string_view class_code;
+    if (member(r, "class", cls)) {
+        if (!text(cls, "code", class_code)) {
+            // R5 writes class as a list of CodeableConcepts.
+            each(r, "class", [&](Element cc, std::size_t i) {
+                if (i == 0) class_code = first_code_of(cc);
+            });
+        }
+    }
+    if (class_code.empty()) {
+        warn(code::missing, o, label, "class", "no class: the encounter is skipped");
+        return;
+    }
+    auto ec = encounter_class(class_code);
+    if (!ec) {
+        warn(code::unknown_code, o, label, "class.code",
+             "not a v3-ActCode encounter class (IMP, ACUTE, NONAC, OBSENC, EMER, AMB, SS, HH, VR, FLD, PRENC): "
+             "the encounter is skipped");
+        return;
+    }
+    Encounter e;
+    e.encounter_class = *ec;
+    std::string_view s;
+    if (text(r, "id", s)) e.id = std::string(s);
+    // A skilled-nursing admission written as an inpatient encounter (Synthea does).
+    each(r, "type", [&](Element t, std::size_t) {
+        each(t, "coding", [&](Element c, std::size_t) {
+            auto k = coding_of(c);
+            if (system_word(k.system) == "snomed" && k.code == "449411000124106") e.encounter_class = EncounterClass::snf;
+        });
+    });
+
+    Element period;
+    std::string_view start_text, end_text;
+    if (member(r, "period", period)) {
+        if (text(period, "start", start_text)) {
+            e.admit = fhir_datetime(start_text);
+            if (!e.admit) warn(code::bad_date, o, label, "period.start", "not a valid dateTime: ignored");
+        }
+        if (text(period, "end", end_text)) {
+            e.discharge = fhir_datetime(end_text);
+            if (!e.discharge) warn(code::bad_date, o, label, "period.end", "not a valid dateTime: ignored");
+        }
+        if (e.admit && e.discharge && *e.discharge < *e.admit) {
+            // Wall-clock times: across a daylight-saving change (01:52-04:00 to 01:07-05:00)
+            // the end reads earlier although it is later. Then the end is taken as the start.
+            const auto utc_start = *e.admit - std::chrono::minutes(utc_offset_minutes(start_text));
+            const auto utc_end = *e.discharge - std::chrono::minutes(utc_offset_minutes(end_text));
+            if (utc_end >= utc_start) {
+                e.discharge = e.admit;
+            } else {
+                warn(code::bad_date, o, label, "period.end", "the end is before the start: the end is ignored");
+                e.discharge.reset();
+            }
+        }
+    }
+
+    if (e.encounter_class == EncounterClass::emergency) {
+        e.emergent = true;
+        e.planned = false;
+    }
+    const std::string_view priority = first_code(r, "priority");
+    if (priority == "EM" || priority == "S") {
+        e.emergent = true;
+        e.planned = false;
+    } else if (priority == "EL") {
+        e.emergent = false;
+        e.planned = true;
+    } else if (priority == "R") {
+        e.emergent = false;
+    }
+    Element hosp;
+    if (member(r, "hospitalization", hosp)) {
+        if (first_code(hosp, "admitSource") == "emd") {
+            e.emergent = true;
+            e.planned = false;
+        }
+        const auto ds = codings(hosp, "dischargeDisposition");
+        if (!ds.empty()) {
+            for (const auto& k : ds)
+                if (auto d = disposition(k.system, k.code)) {
+                    e.disposition = *d;
+                    break;
+                }
+            if (!e.disposition)
+                warn(code::unknown_code, o, label, "hospitalization.dischargeDisposition",
+                     "no HL7 discharge-disposition or NUBC code the mapping knows: disposition unknown");
+        }
+    }
+
+    // Principal diagnosis: reasonCode first; a diagnosis (rank 1, else the first) or a
+    // reasonReference naming a Condition replaces it once the Condition is found.
+    std::vector<Coding> reasons;
+    each(r, "reasonCode", [&](Element cc, std::size_t) {
+        each(cc, "coding", [&](Element c, std::size_t) { reasons.push_back(coding_of(c)); });
+    });
+    if (const Coding* k = pick(reasons, {"icd10cm", "snomed", "icd9cm"})) {
+        e.diagnosis_system = std::string(system_word(k->system));
+        e.diagnosis = normalize_code(e.diagnosis_system, k->code);
+    } else if (!reasons.empty()) {
+        warn(code::unknown_code, o, label, "reasonCode", "no coding in a supported system: not used as the diagnosis");
+    }
+    // The Reference to the principal diagnosis: the diagnosis of the lowest rank (the first
+    // when none is ranked), else the first reasonReference.
+    Element target;
+    std::string element;
+    std::int64_t best_rank = INT64_MAX;
+    each(r, "diagnosis", [&](Element d, std::size_t i) {
+        Element cond, rank;
+        std::int64_t rk = INT64_MAX - 1;
+        if (!member(d, "condition", cond)) return;
+        if (member(d, "rank", rank) && rank.get_int64().get(rk) != SUCCESS) rk = INT64_MAX - 1;
+        if (rk < best_rank) {
+            best_rank = rk;
+            target = cond;
+            element = "diagnosis[" + std::to_string(i) + "].condition";
+        }
+    });
+    if (element.empty())
+        each(r, "reasonReference", [&](Element ref, std::size_t i) {
+            if (!element.empty()) return;
+            target = ref;
+            element = "reasonReference[" + std::to_string(i) + "]";
+        });
+    const std::size_t index = patient_.encounters.size();
+    if (!element.empty()) expect(target, "Condition", label, element, o, index);
+    if (!e.id.empty()) encounter_index_[e.id] = index;
+    patient_.encounters.push_back(std::move(e));
+}
+
+void PatientAssembler::add_observation(Element r, const Origin& o, std::string_view label) {
+    if (status_in(r, {"entered-in-error", "cancelled", "registered"})) return;
+    const auto cs = codings(r, "code");
+    const Coding* k = pick(cs, {"loinc"});
+    if (!k) {
+        if (cs.empty()) warn(code::missing, o, label, "code", "no code: the observation is skipped");
+        else warn(code::unknown_code, o, label, "code.coding", "no LOINC coding: the observation is skipped");
+        return;
+    }
+    std::string_view s;
+    Element period;
+    std::string_view date_key;
+    if (text(r, "effectiveDateTime", s)) date_key = "effectiveDateTime";
+    else if (member(r, "effectivePeriod", period) && text(period, "start", s)) date_key = "effectivePeriod.start";
+    else if (text(r, "effectiveInstant", s)) date_key = "effectiveInstant";
+    else if (text(r, "issued", s)) date_key = "issued";
+    if (date_key.empty()) {
+        warn(code::missing, o, label, "effective[x]", "no effective date: the observation is skipped");
+        return;
+    }
+    auto date = fhir_date(s);
+    if (!date) {
+        warn(code::bad_date, o, label, date_key, "not a valid dateTime: the observation is skipped");
+        return;
+    }
+
+    if (int item = social_item(k->code); item >= 0) {
+        const std::string_view answer = first_code(r, "valueCodeableConcept");
+        const int yes = social_answer(k->code, answer);
+        if (yes >= 0) social_answers_.push_back(Answer{item, *date, yes == 1});
+        else if (!answer.empty() && !is_declined(answer))
+            warn(code::unknown_code, o, label, "valueCodeableConcept", "an answer the mapping does not know: left unknown");
+        return;
+    }
+
+    Observation ob;
+    ob.date = *date;
+    if (auto name = short_observation_name(k->code); !name.empty()) {
+        ob.code = std::string(name);
+        ob.system = "carecoord";
+    } else {
+        ob.code = std::string(k->code);
+        ob.system = "loinc";
+    }
+    Element q, v;
+    double value = 0;
+    if (member(r, "valueQuantity", q) && member(q, "value", v) && v.get_double().get(value) == SUCCESS) {
+        std::string_view unit;
+        if (!text(q, "code", unit)) text(q, "unit", unit);
+        if (ob.code == "hemoglobin" && unit == "g/L") value /= 10.0;  // the model holds g/dL
+        ob.value = value;
+    } else if (member(r, "valueInteger", v) && v.get_double().get(value) == SUCCESS) {
+        ob.value = value;
+    }
+    patient_.observations.push_back(std::move(ob));
+}
+
+void PatientAssembler::add_coverage(Element r, const Origin& o, std::string_view label) {
+    if (status_in(r, {"cancelled", "draft", "entered-in-error"})) return;
+    Coverage c;
+    const auto types = codings(r, "type");
+    bool known = false;
+    for (const auto& k : types)
+        if (auto p = payer_of(k.system, k.code)) {
+            c.payer = *p;
+            known = true;
+            break;
+        }
+    if (!known) {
+        if (types.empty()) warn(code::missing, o, label, "type", "no type: payer taken as other");
+        else warn(code::unknown_code, o, label, "type.coding",
+                  "no Source of Payment Typology, v3-ActCode or self-pay code the mapping knows: payer taken as other");
+    }
+    Element period;
+    if (member(r, "period", period)) {
+        c.start = date_field(period, "start", "period.start", o, label);
+        c.end = date_field(period, "end", "period.end", o, label);
+    }
+    if (c.start && c.end && *c.end < *c.start) {
+        warn(code::bad_date, o, label, "period.end", "the end is before the start: the coverage is skipped");
+        return;
+    }
+    each(r, "class", [&](Element cl, std::size_t) {
+        std::string_view value;
+        if (c.plan.empty() && first_code(cl, "type") == "plan" && text(cl, "value", value)) c.plan = std::string(value);
+    });
+    patient_.coverage.push_back(std::move(c));
+}
+
+void PatientAssembler::add_medication_request(Element r, const Origin& o, std::string_view label) {
+    if (status_in(r, {"cancelled", "entered-in-error", "draft"})) return;
+    const std::string_view status = string_member(r, "status");
+    MedRow row;
+    if (auto st = medication_status(status)) row.status = *st;
+    else {
+        row.status = MedicationStatus::unknown;
+        warn(code::unknown_code, o, label, "status", "not a medicationrequest-status code: status unknown");
+    }
+    if (!has(r, "medicationCodeableConcept")) {
+        if (has(r, "medicationReference"))
+            warn(code::unsupported, o, label, "medicationReference",
+                 "Medication resources are not read: the request is skipped");
+        else warn(code::missing, o, label, "medication[x]", "no medication: the request is skipped");
+        return;
+    }
+    const auto cs = codings(r, "medicationCodeableConcept");
+    const Coding* k = pick(cs, {"rxnorm", "ndc"});
+    if (!k) {
+        warn(code::unknown_code, o, label, "medicationCodeableConcept.coding",
+             "no RxNorm or NDC coding: the request is skipped");
+        return;
+    }
+    row.system = std::string(system_word(k->system));
+    row.code = std::string(k->code);
+    row.name = std::string(k->display);
+    row.authored = date_field(r, "authoredOn", "authoredOn", o, label);
+    Element enc;
+    if (member(r, "encounter", enc)) expect(enc, "Encounter", label, "encounter", o);
+    each(r, "reasonReference", [&](Element rr, std::size_t i) {
+        expect(rr, "Condition", label, "reasonReference[" + std::to_string(i) + "]", o);
+    });
+    med_rows_.push_back(std::move(row));
+}
+
+Result<FhirPatient> PatientAssembler::finish() {
+    // References between this patient's resources.
+    for (auto& p : pending_) {
+        p.origin.file = p.file;
+        if (p.condition) {
+            auto it = condition_codes_.find(p.target);
+            if (it == condition_codes_.end()) {
+                warn(code::dangling, p.origin, p.label, p.element, "refers to a Condition that is not in the input");
+                continue;
+            }
+            if (p.encounter < patient_.encounters.size()) {
+                patient_.encounters[p.encounter].diagnosis = it->second.code;
+                patient_.encounters[p.encounter].diagnosis_system = it->second.system;
+            }
+        } else if (!encounter_index_.count(p.target)) {
+            warn(code::dangling, p.origin, p.label, p.element, "refers to an Encounter that is not in the input");
+        }
+    }
+    pending_.clear();
+
+    // Medication requests -> one medication per code: the status of the latest request,
+    // started on the earliest.
+    std::stable_sort(med_rows_.begin(), med_rows_.end(), [](const MedRow& a, const MedRow& b) {
+        if (a.system != b.system) return a.system < b.system;
+        if (a.code != b.code) return a.code < b.code;
+        return a.authored < b.authored;  // none first
+    });
+    for (std::size_t i = 0; i < med_rows_.size();) {
+        std::size_t j = i;
+        while (j < med_rows_.size() && med_rows_[j].system == med_rows_[i].system && med_rows_[j].code == med_rows_[i].code) ++j;
+        const MedRow& last = med_rows_[j - 1];
+        Medication m;
+        m.code = last.code;
+        m.system = last.system;
+        m.name = last.name;
+        m.status = last.status;
+        for (std::size_t k = i; k < j; ++k)
+            if (med_rows_[k].authored) {
+                m.events.push_back(MedicationEvent{MedicationEventType::started, *med_rows_[k].authored});
+                break;
+            }
+        patient_.medications.push_back(std::move(m));
+        i = j;
+    }
+    med_rows_.clear();
+
+    // SDOH answers: the latest answer of each need.
+    std::stable_sort(social_answers_.begin(), social_answers_.end(),
+                     [](const Answer& a, const Answer& b) { return a.date < b.date; });
+    for (const auto& a : social_answers_) {
+        if (a.field == 0) {
+            // Two housing items: either one answered yes on the latest date makes a need.
+            patient_.social.housing_instability = a.value;
+        } else if (a.field == 1) {
+            patient_.social.food_insecurity = a.value;
+        } else {
+            patient_.social.transportation_insecurity = a.value;
+        }
+    }
+
+    if (have_patient_ && deceased_unknown_date_ && !patient_.deceased) {
+        // deceasedBoolean true without a date: the last date in the record is the best bound.
+        Date last = patient_.birth_date;
+        for (const auto& e : patient_.encounters) {
+            if (e.admit) last = std::max(last, time::date_of(*e.admit));
+            if (e.discharge) last = std::max(last, time::date_of(*e.discharge));
+        }
+        for (const auto& c : patient_.conditions) {
+            if (c.recorded) last = std::max(last, *c.recorded);
+            if (c.onset) last = std::max(last, *c.onset);
+        }
+        for (const auto& ob : patient_.observations) last = std::max(last, ob.date);
+        for (const auto& m : patient_.medications)
+            for (const auto& ev : m.events) last = std::max(last, ev.date);
+        patient_.deceased = last;
+        Diagnostic d = make_diagnostic(code::bad_date, Severity::note, patient_origin_, patient_label_, "deceasedBoolean",
+                                       "deceased without a date: the date of death is taken as the last date in the record");
+        sink_.add(std::move(d));
+    }
+
+    if (have_patient_ && birth_ok_ && patient_.deceased && *patient_.deceased < patient_.birth_date)
+        sink_.add(make_diagnostic(code::bad_date, Severity::warning, patient_origin_, patient_label_, "deceasedDateTime",
+                                  "the date of death is before the birth date: kept (the patient is taken as deceased)"));
+
+    if (!have_patient_) {
+        Diagnostic d;
+        d.code = code::no_patient;
+        d.message = "no Patient resource for these resources";
+        sink_.add(std::move(d));
+    }
+    if (sink_.has_errors() || !have_patient_ || !birth_ok_) return sink_.take();
+    FhirPatient out;
+    out.patient = std::move(patient_);
+    out.diagnostics = sink_.take();
+    return out;
+}
+
+}  // namespace carecoord::fhir

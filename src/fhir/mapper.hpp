@@ -1,0 +1,158 @@
+// FHIR R4 resources -> the Patient model, one patient at a time. Internal to src/fhir/: the
+// Bundle reader and the bulk reader both feed parsed resources to a PatientAssembler.
+// docs/fhir.md documents the mapping.
+#pragma once
+
+#include <simdjson.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "carecoord/fhir.hpp"
+
+namespace carecoord::fhir {
+
+using Element = simdjson::dom::element;
+
+// Diagnostic codes of FHIR input (docs/fhir.md).
+namespace code {
+inline constexpr const char* syntax = "E0701";         // not JSON, not an object, no resourceType
+inline constexpr const char* missing = "E0702";        // a required element is absent or of the wrong type
+inline constexpr const char* unknown_code = "E0703";   // a code or code system the mapping does not know
+inline constexpr const char* dangling = "E0704";       // a reference to a resource that is not in the input
+inline constexpr const char* bad_date = "E0705";       // a date or dateTime that cannot be read
+inline constexpr const char* no_patient = "E0706";     // a resource whose patient is not in the input
+inline constexpr const char* duplicate = "E0707";      // a second resource with the same type and id
+inline constexpr const char* limit = "E0708";          // over a limit (resource size, diagnostics)
+inline constexpr const char* io = "E0709";             // the input cannot be read
+inline constexpr const char* unsupported = "E0710";    // a resource type or element that is not read
+}  // namespace code
+
+// Where a resource came from: an NDJSON file and line, or a Bundle entry.
+struct Origin {
+    std::string_view file;  // empty for a Bundle given as text
+    int line = 0;           // NDJSON line (1-based); 0 in a Bundle
+    int entry = -1;         // Bundle entry index; -1 in NDJSON
+};
+
+// The string member `key` of an object, or empty (absent, null, not a string, not an object).
+std::string_view string_member(Element e, std::string_view key);
+
+// A FHIR id ([A-Za-z0-9-.]{1,64}). Only valid ids are named in diagnostics.
+bool is_fhir_id(std::string_view s);
+
+// A resource type name (letters only, starting with a capital). Only such names are named
+// in diagnostics.
+bool is_type_name(std::string_view s);
+
+// "Condition/abc" for a valid id, "Condition (line 12)" or "Condition (entry 3)" otherwise.
+std::string resource_label(std::string_view type, std::string_view id, const Origin& origin);
+
+// The id a reference points to, when it names a resource of `type`: "Patient/1",
+// "http://host/fhir/Patient/1", "Patient/1/_history/2", "urn:uuid:1" (any type). Empty
+// when the reference is to another type or cannot be read.
+std::string_view reference_id(std::string_view reference, std::string_view type);
+
+// The patient a resource belongs to: subject, patient or beneficiary (Coverage) reference.
+// Empty when there is none.
+std::string_view patient_reference(Element resource);
+
+// The resource types the mapping reads (besides Patient).
+bool is_mapped_type(std::string_view type);
+
+// A Diagnostic for the export or a patient: file and line from the origin, the field path
+// "<resource label>.<element>".
+Diagnostic make_diagnostic(const char* code, Severity severity, const Origin& origin, std::string_view label,
+                           std::string_view element, std::string message);
+
+// Keeps at most `max` diagnostics, then one that says how many more were dropped.
+class DiagnosticSink {
+public:
+    explicit DiagnosticSink(std::size_t max) : max_(max) {}
+    void add(Diagnostic d);
+    bool has_errors() const { return errors_ > 0; }
+    std::vector<Diagnostic> take();
+    const std::vector<Diagnostic>& list() const { return list_; }
+
+private:
+    std::size_t max_;
+    std::size_t dropped_ = 0;
+    std::size_t errors_ = 0;
+    std::vector<Diagnostic> list_;
+};
+
+// Builds one Patient from its resources, in any order.
+class PatientAssembler {
+public:
+    explicit PatientAssembler(const FhirOptions& options);
+
+    // One parsed resource of this patient (the Patient itself or one that refers to it).
+    void add(Element resource, const Origin& origin);
+    // A diagnostic about this patient that the caller found (unreadable line, limit).
+    void report(Diagnostic d) { sink_.add(std::move(d)); }
+
+    // Resolves references between the resources, merges medication requests, and returns
+    // the patient with its warnings, or errors when there was no usable Patient resource.
+    Result<FhirPatient> finish();
+
+private:
+    void add_patient(Element r, const Origin& o, std::string_view label);
+    void add_condition(Element r, const Origin& o, std::string_view label);
+    void add_encounter(Element r, const Origin& o, std::string_view label);
+    void add_observation(Element r, const Origin& o, std::string_view label);
+    void add_coverage(Element r, const Origin& o, std::string_view label);
+    void add_medication_request(Element r, const Origin& o, std::string_view label);
+
+    // The date in `parent[key]`: absent -> none; unreadable -> none and a warning at `element`.
+    std::optional<Date> date_field(Element parent, std::string_view key, std::string_view element, const Origin& o,
+                                   std::string_view label);
+    // A Reference to a Condition or Encounter of this patient, checked (and, for a diagnosis,
+    // used) once every resource is in.
+    void expect(Element reference, std::string_view type, std::string_view label, std::string element,
+                const Origin& o, std::size_t encounter = static_cast<std::size_t>(-1));
+
+    void warn(const char* code, const Origin& o, std::string_view label, std::string_view element,
+              std::string message);
+
+    FhirOptions options_;
+    DiagnosticSink sink_;
+    Patient patient_;
+    bool have_patient_ = false;
+    bool birth_ok_ = false;
+    bool deceased_unknown_date_ = false;
+    Origin patient_origin_;
+    std::string patient_label_;
+
+    struct ConditionRef {
+        std::string code, system;
+    };
+    std::unordered_map<std::string, ConditionRef> condition_codes_;   // Condition id -> its code
+    std::unordered_map<std::string, std::size_t> encounter_index_;    // Encounter id -> encounters[i]
+    struct PendingRef {
+        std::string target;  // id of the referenced resource
+        std::string label;   // the referring resource
+        std::string element;
+        Origin origin;
+        std::string file;    // owns origin.file
+        std::size_t encounter = static_cast<std::size_t>(-1);  // encounters[i] to fill
+        bool condition = true;  // target type: Condition (else Encounter)
+    };
+    std::vector<PendingRef> pending_;
+    struct Answer {
+        int field = 0;  // 0 housing, 1 food, 2 transportation
+        Date date{};
+        bool value = false;
+    };
+    std::vector<Answer> social_answers_;
+    struct MedRow {
+        std::string system, code, name;
+        MedicationStatus status = MedicationStatus::active;
+        std::optional<Date> authored;
+    };
+    std::vector<MedRow> med_rows_;
+};
+
+}  // namespace carecoord::fhir

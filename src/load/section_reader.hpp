@@ -1,0 +1,98 @@
+// Reading the sections of one ruleset file: diagnostics at a node's position, key checks,
+// and "this must be a mapping / list / text" with the stable codes of the error table.
+#pragma once
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "carecoord/diagnostic.hpp"
+#include "load/yaml_tree.hpp"
+#include "rules/compiler.hpp"
+
+namespace carecoord::load {
+
+// A file's text with the offset of each line, to map scalars back onto their source.
+struct SourceLines {
+    std::string text;
+    std::vector<std::size_t> line_starts;
+};
+
+// The line and column of each byte of a scalar's text (quotes, escapes, block indicators,
+// indentation and folded line breaks make the text differ from its source).
+std::vector<rules::TextPos> locate_scalar(const SourceLines& src, const YamlNode& n);
+
+struct SectionReader {
+    std::string file;
+    std::vector<Diagnostic>& diags;
+    const SourceLines* source = nullptr;  // when known: exact positions inside expressions
+
+    void diag(const YamlNode& at, const char* code, std::string message, std::string rule = {}) const {
+        Diagnostic d;
+        d.code = code;
+        d.file = file;
+        d.line = at.mark.line;
+        d.column = at.mark.column;
+        d.message = std::move(message);
+        d.rule_id = std::move(rule);
+        diags.push_back(std::move(d));
+    }
+
+    // Where an expression's text starts, for the compiler's positions.
+    rules::TextOrigin origin(const YamlNode& n) const {
+        rules::TextOrigin o;
+        o.file = file;
+        o.line = n.mark.line;
+        o.column = n.mark.column;
+        if (source) o.chars = locate_scalar(*source, n);
+        return o;
+    }
+
+    // `rule`: the id of the rule, program, trigger or flag the mapping is, for the diagnostic.
+    bool check_keys(const YamlNode& map, const std::set<std::string, std::less<>>& allowed, std::string_view what,
+                    const std::string& rule = {}) const {
+        bool ok = true;
+        for (const auto& [k, v] : map.entries)
+            if (!allowed.count(k.scalar)) {
+                std::string list;
+                for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+                diag(k, "E0301", "unknown key '" + k.scalar + "' in " + std::string(what) + " (allowed: " + list + ")", rule);
+                ok = false;
+            }
+        return ok;
+    }
+
+    const YamlNode* want_map(const YamlNode* n, std::string_view what) const {
+        if (!n || n->is_null()) return nullptr;
+        if (!n->is_mapping()) {
+            diag(*n, "E0303", std::string(what) + " must be a mapping, found a " + std::string(n->kind_name()));
+            return nullptr;
+        }
+        return n;
+    }
+
+    const YamlNode* want_seq(const YamlNode* n, std::string_view what) const {
+        if (!n || n->is_null()) return nullptr;
+        if (!n->is_sequence()) {
+            diag(*n, "E0303", std::string(what) + " must be a list, found a " + std::string(n->kind_name()));
+            return nullptr;
+        }
+        return n;
+    }
+
+    bool want_text(const YamlNode* n, std::string_view what, std::string& out, bool required, const YamlNode& parent) const {
+        if (!n || n->is_null()) {
+            if (required) diag(parent, "E0302", "missing required key '" + std::string(what) + "'");
+            return false;
+        }
+        if (!n->is_scalar()) {
+            diag(*n, "E0303", "'" + std::string(what) + "' must be text, found a " + std::string(n->kind_name()));
+            return false;
+        }
+        out = n->scalar;
+        return true;
+    }
+};
+
+}  // namespace carecoord::load
