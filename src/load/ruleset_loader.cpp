@@ -175,13 +175,8 @@ private:
         return reader(file).check_keys(map, allowed, what, rule);
     }
 
-    // The citation a mapping names in `source`, checked against the declared sources (E0309).
     std::string source_of(const std::string& file, const YamlNode& map, const std::string& rule = {}) {
-        const YamlNode* s = map.find("source");
-        if (!s || !s->is_scalar()) return {};
-        if (!source_ids_.count(s->scalar))
-            diag(file, *s, "E0309", "unknown source '" + s->scalar + "' (declare it under sources)", rule);
-        return s->scalar;
+        return reader(file).source_of(map, source_ids_, rule);
     }
 
     const YamlNode* want_map(const std::string& file, const YamlNode* n, std::string_view what) {
