@@ -107,6 +107,7 @@ std::vector<rules::TextPos> locate_scalar_in(const SourceLines& src, const YamlN
     int line = n.mark.line;
     int column = n.mark.column;
     auto step = [&] {
+        if (j >= s.size()) return;
         if (s[j] == '\n') {
             ++line;
             column = 1;

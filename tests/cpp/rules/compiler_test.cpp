@@ -409,3 +409,17 @@ parameters:
     expect_error(ruleset("sources:\n  seed: {title: t, titel: t}\n"), {"E0301", 6, 20});
     expect_error(ruleset("sources:\n  seed: The seed\n"), {"E0303", 6, 9});
 }
+
+TEST_CASE("positions: escapes and a scalar at the very end of the file") {
+    // "\x3d" is '=' written as an escape: the syntax error is at the escape (column 16).
+    expect_error(tier_rule(R"("x \x3d 1")"), {"E0401", 11, 16, "r1"});
+    // No line break after the last scalar.
+    std::string text = tier_rule("x = 1");
+    text.pop_back();
+    expect_error(text, {"E0401", 11, 15, "r1"});
+    std::string quoted = tier_rule(R"("x = \"")");
+    quoted.pop_back();
+    auto ds = load_errors(quoted);
+    REQUIRE_FALSE(ds.empty());
+    CHECK(ds[0].line == 11);
+}
