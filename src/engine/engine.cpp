@@ -231,6 +231,8 @@ void evaluate_plan(const rules::Plan& plan, const Patient& patient, Date as_of, 
         out.triggers.push_back(std::move(tr));
     }
     ev2.set_anchor(rules::Value::none_value());
+    // Listing the facts for an explanation reads fields nothing needed: not missing data.
+    missing_all |= ev.missing();
     if (options.include_facts) {
         for (std::size_t i = 0; i < plan.facts.size(); ++i) {
             const auto& f = plan.facts[i];
@@ -242,7 +244,6 @@ void evaluate_plan(const rules::Plan& plan, const Patient& patient, Date as_of, 
             out.facts.push_back(FactValue{f.name, std::move(text)});
         }
     }
-    missing_all |= ev.missing();
 }
 
 }  // namespace

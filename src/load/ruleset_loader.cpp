@@ -107,6 +107,7 @@ std::vector<rules::TextPos> locate_scalar_in(const SourceLines& src, const YamlN
     int line = n.mark.line;
     int column = n.mark.column;
     auto step = [&] {
+        if (j >= s.size()) return;
         if (s[j] == '\n') {
             ++line;
             column = 1;
@@ -174,6 +175,11 @@ private:
                     std::string_view what, const std::string& rule = {}) {
         return reader(file).check_keys(map, allowed, what, rule);
     }
+
+    std::string source_of(const std::string& file, const YamlNode& map, const std::string& rule = {}) {
+        return reader(file).source_of(map, source_ids_, rule);
+    }
+
     const YamlNode* want_map(const std::string& file, const YamlNode* n, std::string_view what) {
         return reader(file).want_map(n, what);
     }
@@ -242,7 +248,11 @@ void Loader::collect_units(const std::string& file, const std::string& dir, cons
                            std::set<std::string>& seen, util::Sha256& hash, int depth) {
     units_.push_back(Unit{file, dir, &root});
     if (const YamlNode* srcs = want_map(file, root.find("sources"), "sources"))
-        for (const auto& [k, v] : srcs->entries) source_ids_.insert(k.scalar);
+        for (const auto& [k, v] : srcs->entries) {
+            source_ids_.insert(k.scalar);
+            if (v.is_mapping()) check_keys(file, v, {"title", "url", "note"}, "a source");
+            else diag(file, v, "E0303", "source '" + k.scalar + "' must be a mapping {title, url, note}");
+        }
     const YamlNode* inc = want_seq(file, root.find("include"), "include");
     if (!inc) return;
     for (const auto& item : inc->items) {
@@ -307,6 +317,7 @@ void Loader::declare_valuesets(const Unit& u) {
             diag(u.file, body, "E0303", "value set '" + name.scalar + "' must be a mapping of code systems to code lists");
             continue;
         }
+        source_of(u.file, body);
         const YamlNode* cats = body.find("categories");
         std::vector<std::string> cat_names;
         if (cats) {
@@ -372,6 +383,7 @@ void Loader::declare_parameters(const Unit& u) {
         const YamlNode* value = &body;
         if (body.is_mapping()) {
             check_keys(u.file, body, {"value", "description", "source"}, "a parameter");
+            source_of(u.file, body);
             value = body.find("value");
             if (!value) {
                 diag(u.file, body, "E0302", "parameter '" + name.scalar + "' needs a value");
@@ -430,6 +442,7 @@ void Loader::declare_facts(const Unit& u) {
         std::string description;
         if (body.is_mapping()) {
             check_keys(u.file, body, {"expr", "description", "source"}, "a fact");
+            source_of(u.file, body);
             expr = body.find("expr");
             if (const YamlNode* d = body.find("description"); d && d->is_scalar()) description = d->scalar;
             if (!expr) {
@@ -550,10 +563,7 @@ rules::CompiledRule Loader::compile_rule(const std::string& file, const YamlNode
     else diag(file, w ? *w : rule, w ? "E0303" : "E0302", w ? "'when' must be an expression" : "missing required key 'when'", r.id);
     if (const YamlNode* re = rule.find("reason"); re && re->is_scalar())
         r.reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
-    if (const YamlNode* s = rule.find("source"); s && s->is_scalar()) {
-        r.source = s->scalar;
-        if (!source_ids_.count(r.source)) diag(file, *s, "E0309", "unknown source '" + r.source + "' (declare it under sources)", r.id);
-    }
+    r.source = source_of(file, rule, r.id);
     return r;
 }
 
@@ -562,6 +572,7 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
     if (const YamlNode* tiers = want_map(file, root.find("tiers"), "tiers")) {
         check_keys(file, *tiers, {"order", "default", "rules", "description"}, "tiers");
         plan_->has_tiers = true;
+        plan_->tiers_where = rules::SourceRef{file, tiers->mark.line, tiers->mark.column};
         if (const YamlNode* order = want_seq(file, tiers->find("order"), "tiers.order")) {
             for (const auto& t : order->items) {
                 if (!t.is_scalar() || !valid_id(t.scalar)) { diag(file, t, "E0304", "a tier name uses lowercase letters, digits and '_'"); continue; }
@@ -621,10 +632,7 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
             else diag(file, w ? *w : p, w ? "E0303" : "E0302", w ? "'when' must be an expression" : "missing required key 'when'", cp.id);
             if (const YamlNode* re = p.find("reason"); re && re->is_scalar()) cp.reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
             if (const YamlNode* re = p.find("not_reason"); re && re->is_scalar()) cp.not_reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
-            if (const YamlNode* s = p.find("source"); s && s->is_scalar()) {
-                cp.source = s->scalar;
-                if (!source_ids_.count(cp.source)) diag(file, *s, "E0309", "unknown source '" + cp.source + "' (declare it under sources)", cp.id);
-            }
+            cp.source = source_of(file, p, cp.id);
             plan_->programs.push_back(std::move(cp));
         }
     }
@@ -653,10 +661,7 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
                 if (const YamlNode* re = t.find("reason"); re && re->is_scalar()) ct.reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
             }
             want_text(file, t.find("action"), "action", ct.action, false, t);
-            if (const YamlNode* s = t.find("source"); s && s->is_scalar()) {
-                ct.source = s->scalar;
-                if (!source_ids_.count(ct.source)) diag(file, *s, "E0309", "unknown source '" + ct.source + "' (declare it under sources)", ct.id);
-            }
+            ct.source = source_of(file, t, ct.id);
             plan_->triggers.push_back(std::move(ct));
         }
     }
@@ -779,24 +784,33 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
         if (auto plan = loader.load(src, root)) out.plans.push_back(std::move(plan));
     }
     workflow::check_trigger_references(out.plans, out.diagnostics);
-    // Versions of one ruleset must not be in force at the same time.
+    // Versions of one ruleset must not be in force at the same time, nor two rulesets that
+    // define tiers: found here, before any patient is evaluated.
     for (std::size_t i = 0; i < out.plans.size(); ++i)
         for (std::size_t j = i + 1; j < out.plans.size(); ++j) {
             const auto& a = *out.plans[i];
             const auto& b = *out.plans[j];
-            if (a.id != b.id) continue;
+            if (a.id != b.id && !(a.has_tiers && b.has_tiers)) continue;
             Date a_end = a.effective_until.value_or(Date::max());
             Date b_end = b.effective_until.value_or(Date::max());
-            if (a.effective_from <= b_end && b.effective_from <= a_end) {
-                Diagnostic d;
+            if (a.effective_from > b_end || b.effective_from > a_end) continue;
+            Diagnostic d;
+            d.file = b.file;
+            if (a.id == b.id) {
                 d.code = "E0308";
-                d.file = b.file;
                 d.line = b.effective_where.line;
                 d.column = b.effective_where.column;
                 d.message = "ruleset '" + b.id + "' version " + b.version + " is in force at the same time as version " +
                             a.version + " (" + a.file + ")";
-                out.diagnostics.push_back(std::move(d));
+            } else {
+                d.code = "E0313";
+                d.line = b.tiers_where.line;
+                d.column = b.tiers_where.column;
+                d.message = "rulesets '" + a.id + "' (" + a.file + ") and '" + b.id +
+                            "' both define tiers and are in force at the same time from " +
+                            time::format_date(std::max(a.effective_from, b.effective_from));
             }
+            out.diagnostics.push_back(std::move(d));
         }
     return out;
 }

@@ -63,6 +63,15 @@ struct SectionReader {
         return ok;
     }
 
+    // The citation a mapping names in `source`, checked against the declared ones (E0309).
+    std::string source_of(const YamlNode& map, const std::set<std::string, std::less<>>& declared,
+                          const std::string& rule = {}) const {
+        const YamlNode* s = map.find("source");
+        if (!s || !s->is_scalar()) return {};
+        if (!declared.count(s->scalar)) diag(*s, "E0309", "unknown source '" + s->scalar + "' (declare it under sources)", rule);
+        return s->scalar;
+    }
+
     const YamlNode* want_map(const YamlNode* n, std::string_view what) const {
         if (!n || n->is_null()) return nullptr;
         if (!n->is_mapping()) {

@@ -203,7 +203,6 @@ void Compiler::compile_facts() {
         // A cycle is reported at the fact where it closes, with that fact's position.
         Expr at;
         origin_ = &decl.at;
-        text_ = decl.text;
         ExprContext ctx;
         ctx.rule_id = "fact " + name;
         ctx_ = &ctx;
@@ -238,13 +237,11 @@ std::int32_t Compiler::ensure_fact(const std::string& name, const Expr& at) {
     fact_stack_.push_back(name);
     auto saved_origin = origin_;
     auto saved_ctx = ctx_;
-    auto saved_text = text_;
     bool saved_tier = used_tier_;
     ExprContext fctx;
     fctx.rule_id = "fact " + name;
     origin_ = &f.at;
     ctx_ = &fctx;
-    text_ = f.text;
     used_tier_ = false;
     std::int32_t root = -1;
     bool ok = false;
@@ -263,7 +260,6 @@ std::int32_t Compiler::ensure_fact(const std::string& name, const Expr& at) {
     bool fact_tier = used_tier_;
     origin_ = saved_origin;
     ctx_ = saved_ctx;
-    text_ = saved_text;
     used_tier_ = saved_tier || fact_tier;
     fact_stack_.pop_back();
     if (!ok) {
@@ -286,7 +282,6 @@ std::int32_t Compiler::compile(std::string_view text, const TextOrigin& at, cons
                                std::optional<TypeKind> expect) {
     origin_ = &at;
     ctx_ = &ctx;
-    text_ = text;
     used_tier_ = false;
     std::int32_t root = -1;
     try {
@@ -319,7 +314,6 @@ std::int32_t Compiler::compile_time(std::string_view text, const TextOrigin& at,
     if (!is_time(type_of(n))) {
         origin_ = &at;
         ctx_ = &ctx;
-        text_ = text;
         diagnostics_.push_back(make_diagnostic(0, "E0403", "expected a date or datetime, found a " + type_name(type_of(n))));
         origin_ = nullptr;
         ctx_ = nullptr;
@@ -341,7 +335,6 @@ Template Compiler::compile_template(std::string_view text, const TextOrigin& at,
             if (close == std::string_view::npos) {
                 origin_ = &at;
                 ctx_ = &ctx;
-                text_ = text;
                 diagnostics_.push_back(make_diagnostic(static_cast<int>(i), "E0401", "'{' in a reason is not closed by '}' (write '{{' for a brace)"));
                 origin_ = nullptr;
                 ctx_ = nullptr;
@@ -352,8 +345,11 @@ Template Compiler::compile_template(std::string_view text, const TextOrigin& at,
             // Compile the part with an origin shifted to where it starts.
             TextOrigin part_at = at;
             std::string_view inner = text.substr(i + 1, close - i - 1);
-            if (at.chars.size() >= close) part_at.chars.assign(at.chars.begin() + static_cast<std::ptrdiff_t>(i + 1), at.chars.begin() + static_cast<std::ptrdiff_t>(close));
-            else part_at.column += static_cast<int>(i + 1);
+            if (at.chars.size() >= close)
+                part_at.chars.assign(at.chars.begin() + static_cast<std::ptrdiff_t>(i + 1),
+                                     at.chars.begin() + static_cast<std::ptrdiff_t>(close));
+            else
+                part_at.column += static_cast<int>(i + 1);
             std::int32_t n = compile(inner, part_at, ctx);
             if (n >= 0) out.push_back(TemplatePart{"", n});
             i = close + 1;

@@ -129,7 +129,6 @@ private:
     // The expression being compiled.
     const TextOrigin* origin_ = nullptr;
     const ExprContext* ctx_ = nullptr;
-    std::string_view text_;
     bool used_tier_ = false;
     std::vector<std::string> fact_stack_;
     // Which parameters and facts each fact reads ("" = rules, programs, triggers, reasons).

@@ -239,6 +239,7 @@ struct Plan {
     time::Calendar calendar;
 
     bool has_tiers = false;
+    SourceRef tiers_where;  // the `tiers` mapping
     std::vector<std::string> tier_order;  // lowest first
     int default_tier = 0;
     std::vector<CompiledRule> tier_rules;

@@ -173,10 +173,7 @@ void SectionCompiler::task(const YamlNode& body, const rules::ExprContext& ctx, 
         t.reason = c_.compiler.compile_template(re->scalar, r_.origin(*re), ctx);
         t.has_reason = true;
     }
-    if (const YamlNode* s = body.find("source"); s && s->is_scalar()) {
-        t.source = s->scalar;
-        if (!c_.source_ids.count(t.source)) r_.diag(*s, "E0309", "unknown source '" + t.source + "' (declare it under sources)", t.id);
-    }
+    t.source = r_.source_of(body, c_.source_ids, t.id);
     tr.tasks.push_back(std::move(t));
 }
 

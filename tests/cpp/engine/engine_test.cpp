@@ -228,17 +228,30 @@ TEST_CASE("E0308: two versions of one ruleset whose periods overlap, even by one
     CHECK(other_ids.ok());
 }
 
-TEST_CASE("E0313: two rulesets in force that define tiers; fine when they are never in force together") {
+TEST_CASE("E0313: two rulesets that define tiers and can be in force together, found when loading") {
     const char* tiers = "tiers: {order: [low, high], default: low}\n";
     TempDir both;
     both.write("a.yaml", versioned("a", "1.0.0", "2020-01-01", "null", tiers));
     both.write("b.yaml", versioned("b", "1.0.0", "2026-01-01", "null", tiers));
     auto e = Engine::load_directory(both.path().string());
-    REQUIRE(e.ok());
-    CHECK(e->evaluate(patient(), D("2025-12-31")).ok());  // only a is in force
-    auto r = e->evaluate(patient(), D("2026-01-01"));
-    REQUIRE_FALSE(r.ok());
-    CHECK(r.diagnostics()[0].code == "E0313");
+    REQUIRE_FALSE(e.ok());
+    const Diagnostic& d = e.diagnostics()[0];
+    CHECK(d.code == "E0313");
+    // At b's `tiers` (line 5, "tiers: " is 7 characters), naming a and the first common day.
+    CHECK(d.file == both.file("b.yaml"));
+    CHECK(d.line == 5);
+    CHECK(d.column == 8);
+    CHECK(d.message.find("'a'") != std::string::npos);
+    CHECK(d.message.find("2026-01-01") != std::string::npos);
+    // Periods that do not overlap: both load, and each date uses one of them.
+    TempDir apart;
+    apart.write("a.yaml", versioned("a", "1.0.0", "2020-01-01", "2025-12-31", tiers));
+    apart.write("b.yaml", versioned("b", "1.0.0", "2026-01-01", "null", tiers));
+    auto ok = Engine::load_directory(apart.path().string());
+    INFO(all_messages(ok.diagnostics()));
+    REQUIRE(ok.ok());
+    CHECK(evaluate_ok(*ok, patient(), D("2025-12-31")).rulesets[0].id == "a");
+    CHECK(evaluate_ok(*ok, patient(), D("2026-01-01")).rulesets[0].id == "b");
 }
 
 TEST_CASE("a ruleset without tiers sees the tier assigned by the tier-defining one") {
@@ -630,4 +643,85 @@ TEST_CASE("an Engine shared by 4 threads gives the same results as one thread") 
         }
         CHECK(mismatches == 0);
     }
+}
+
+TEST_CASE("facts are computed only when used; listing them for an explanation changes nothing else") {
+    Engine e = load_ok(ruleset(R"(facts:
+  unused_food: social.food_insecurity
+  n: count(conditions)
+  double_n: n * 2
+programs:
+  - id: p
+    when: double_n >= 2
+    reason: "{n}"
+)"));
+    Patient p = patient();
+    p.conditions = {condition("I10")};
+    Determination plain = evaluate_ok(e, p, kAsOf);
+    CHECK(plain.missing.empty());  // nothing used social.food_insecurity
+    CHECK(plain.facts.empty());
+    EvaluateOptions explain;
+    explain.include_facts = true;
+    auto r = e.evaluate(p, kAsOf, explain);
+    REQUIRE(r.ok());
+    CHECK(r->missing == plain.missing);
+    CHECK(r->programs[0].status == plain.programs[0].status);
+    std::vector<std::string> shown;
+    for (const auto& f : r->facts) shown.push_back(f.name + "=" + f.value);
+    std::sort(shown.begin(), shown.end());
+    CHECK(shown == std::vector<std::string>{"double_n=2", "n=1", "unused_food=unknown"});
+}
+
+TEST_CASE("the manual's worked example loads and decides as the manual describes") {
+    TempDir dir;
+    // The library the example includes: the names it uses and does not define itself.
+    dir.write("common/clinical.yaml", R"(schema_version: 1
+kind: library
+library: clinical
+sources:
+  facts_ccm: {title: CCM}
+valuesets:
+  chronic_conditions:
+    categories:
+      diabetes: {icd10cm: ["E08-E11", "E13"]}
+      hypertension: {icd10cm: ["I10-I16"]}
+      ckd: {icd10cm: ["N18"]}
+      heart_failure: {icd10cm: ["I50"]}
+facts:
+  active_conditions: conditions where status in ["active", "recurrence", "relapse"] and not exists(abatement)
+)");
+    const std::string file = dir.write("intensity/intensity-v2.yaml", manual_yaml_after("## A worked example"));
+    auto e = Engine::load_file(file);
+    INFO(all_messages(e.diagnostics()));
+    REQUIRE(e.ok());
+
+    // Four active chronic conditions in four categories (two diabetes codes count once),
+    // Medicare Advantage coverage, discharged 2026-05-22T15:00.
+    Patient p = patient("1957-03-14");
+    for (const char* c : {"E11.9", "E11.65", "I10", "N18.32", "I50.32"}) p.conditions.push_back(condition(c));
+    p.coverage = {coverage(Payer::medicare_advantage, "2025-01-01")};
+    p.encounters = {encounter(EncounterClass::inpatient, "2026-05-18T09:00", "2026-05-22T15:00")};
+    Determination d = evaluate_ok(*e, p, D("2026-05-25"));
+    CHECK(d.tier.tier == "case_management");
+    CHECK(rule_ids(d.tier.matched) == std::vector<std::string>{"cm_chronic_conditions", "cc_chronic"});
+    CHECK(d.tier.matched[0].reason == "4 active chronic conditions (threshold 4)");
+    CHECK(d.tier.matched[0].source == "seed");
+    REQUIRE(d.flags.size() == 1);
+    CHECK(d.flags[0].matched[0].reason == "4 chronic conditions");
+    CHECK(program(d, "ccm").status == Eligibility::eligible);
+    CHECK(program(d, "ccm").reason == "4 chronic conditions expected to last 12 months; needs documented consent");
+    // "72 hours after 2026-05-22T15:00 is 2026-05-25T15:00".
+    const TriggerResult* call = trigger(d, "post_discharge_call");
+    REQUIRE(call);
+    REQUIRE(call->due_time.has_value());
+    CHECK(time::format_datetime(*call->due_time) == "2026-05-25T15:00");
+    CHECK(call->status == TriggerStatus::open);
+    CHECK(call->reason == "discharged 2026-05-22T15:00");
+    // 31 days after the discharge, the call is no longer due (anchor >= as_of - 30 days).
+    CHECK(trigger(evaluate_ok(*e, p, D("2026-06-22")), "post_discharge_call") == nullptr);
+    CHECK(trigger(evaluate_ok(*e, p, D("2026-06-21")), "post_discharge_call") != nullptr);
+    // One condition resolved before as_of: 3 categories, care coordination.
+    p.conditions[4].abatement = D("2026-05-01");
+    p.conditions[4].status = ConditionStatus::resolved;
+    CHECK(evaluate_ok(*e, p, D("2026-05-25")).tier.tier == "care_coordination");
 }

@@ -214,6 +214,8 @@ TEST_CASE("if / then / else: unknown condition is unknown, known picks a branch"
     CHECK(value("if social.food_insecurity then 1 else 2", with_food(false)) == "2");
     CHECK(value("if social.food_insecurity then 1 else 2", with_food(std::nullopt)) == "unknown");
     CHECK(value("if care_plan.enrolled > 2020-01-01 then \"yes\" else \"no\"", patient()) == "no");
+    // A none condition (the `emergent` of the latest of no encounters) takes the else branch.
+    CHECK(value("if latest(encounters, admit, emergent) then 1 else 2", patient()) == "2");
 }
 
 TEST_CASE("month and year arithmetic uses the month-end rule") {
@@ -492,4 +494,28 @@ TEST_CASE("previous_tier is care_plan.tier, none when absent") {
     p.care_plan.tier = "high";
     CHECK(value("previous_tier", p) == "high");
     CHECK(truth("previous_tier == \"high\"", p) == T);
+}
+
+TEST_CASE("the manual's value-set example matches as its table says") {
+    const std::string vs = manual_yaml_after("## Value sets");
+    Patient p = patient();
+    for (const char* c : {"F10.20", "F17.210", "F10.21", "F19.91", "E11.9", "I15.0"}) p.conditions.push_back(condition(c));
+    p.conditions.push_back(condition("44054006", "snomed"));
+    CHECK(value("codes(conditions where code in substance_use_disorder)", p, kAsOf, vs) == "F10.20");
+    CHECK(value("codes(conditions where category(code, chronic_conditions) == \"diabetes\")", p, kAsOf, vs) ==
+          "E11.9, 44054006");
+    CHECK(value("codes(conditions where category(code, chronic_conditions) == \"hypertension\")", p, kAsOf, vs) ==
+          "I15.0");
+}
+
+TEST_CASE("the manual's calendar example: a plan calendar with the day after Thanksgiving") {
+    const std::string cal = manual_yaml_after("### calendars");
+    // Thanksgiving 2026 is Thursday Nov 26. On us_federal, 2 business days after Wednesday
+    // Nov 25 are Fri 27 and Mon 30; on the plan calendar Friday is a holiday too: Mon 30, Tue Dec 1.
+    CHECK(value("2 business days after 2026-11-25") == "2026-11-30");
+    CHECK(value("2 business days after 2026-11-25", patient(), kAsOf, cal) == "2026-12-01");
+    // New Year's Day 2028 is a Saturday, observed on Friday 2027-12-31 (nearest weekday).
+    CHECK(value("1 business day after 2027-12-30", patient(), kAsOf, cal) == "2028-01-03");
+    // Juneteenth 2026 is a Friday.
+    CHECK(value("1 business day after 2026-06-18", patient(), kAsOf, cal) == "2026-06-22");
 }

@@ -26,6 +26,15 @@ Diagnostic only_error(std::string_view text, const YamlLimits& limits = {}) {
     return r.diagnostics()[0];
 }
 
+// The single diagnostic, with its code and position checked.
+Diagnostic expect_at(std::string_view text, const char* code, int line, int column, const YamlLimits& limits = {}) {
+    Diagnostic d = only_error(text, limits);
+    CHECK_MESSAGE(d.code == code, text);
+    CHECK_MESSAGE(d.line == line, text);
+    CHECK_MESSAGE(d.column == column, text);
+    return d;
+}
+
 YamlNode parse_ok(std::string_view text, const YamlLimits& limits = {}) {
     auto r = parse_yaml(text, "doc.yaml", limits);
     INFO(carecoord::testing::all_messages(r.diagnostics()));
@@ -38,21 +47,12 @@ std::string nested(std::size_t depth) { return std::string(depth, '[') + std::st
 }  // namespace
 
 TEST_CASE("anchors are rejected at the anchored node") {
-    auto d = only_error("a: 1\nb: &x 2\nc: *x\n");
-    CHECK(d.code == "E0103");
-    CHECK(d.line == 2);
-    CHECK(d.column == 4);
-    auto seq = only_error("list:\n  - &item {k: v}\n");
-    CHECK(seq.code == "E0103");
-    CHECK(seq.line == 2);
-    CHECK(seq.column == 5);
+    expect_at("a: 1\nb: &x 2\nc: *x\n", "E0103", 2, 4);
+    expect_at("list:\n  - &item {k: v}\n", "E0103", 2, 5);
 }
 
 TEST_CASE("an alias is rejected, even without its anchor") {
-    auto d = only_error("a: 1\nb: *x\n");
-    CHECK(d.code == "E0103");
-    CHECK(d.line == 2);
-    CHECK(d.column == 4);
+    expect_at("a: 1\nb: *x\n", "E0103", 2, 4);
 }
 
 TEST_CASE("a 300-byte billion-laughs document is rejected at its first anchor, fast") {
@@ -67,11 +67,8 @@ TEST_CASE("a 300-byte billion-laughs document is rejected at its first anchor, f
         "h: [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n";
     REQUIRE(doc.size() <= 320);  // expanded, 9^8 = 43 million "lol"s
     auto start = std::chrono::steady_clock::now();
-    auto d = only_error(doc);
+    expect_at(doc, "E0103", 1, 4);
     auto took = std::chrono::steady_clock::now() - start;
-    CHECK(d.code == "E0103");
-    CHECK(d.line == 1);
-    CHECK(d.column == 4);
     CHECK(took < std::chrono::milliseconds(200));
 }
 
@@ -85,72 +82,42 @@ TEST_CASE("duplicate keys are reported at the second key, in every mapping") {
     CHECK(r.diagnostics()[0].column == 3);
     CHECK(r.diagnostics()[1].line == 3);
     CHECK(r.diagnostics()[1].column == 1);
-    auto flow = only_error("{k: 1, k: 2}\n");
-    CHECK(flow.code == "E0102");
-    CHECK(flow.column == 8);
+    expect_at("{k: 1, k: 2}\n", "E0102", 1, 8);
     // Keys that differ only by quoting are the same key.
     CHECK(only_error("k: 1\n\"k\": 2\n").code == "E0102");
 }
 
 TEST_CASE("tags are rejected at the tagged node") {
-    for (const char* doc : {"a: !!int 1\n", "a: !custom x\n", "a: !!str 1\n"}) {
-        auto d = only_error(doc);
-        CHECK_MESSAGE(d.code == "E0104", doc);
-        CHECK(d.line == 1);
-        CHECK(d.column == 4);
-    }
-    auto map = only_error("a: !!map {b: 1}\n");
-    CHECK(map.code == "E0104");
-    auto seq = only_error("a: !!seq [1]\n");
-    CHECK(seq.code == "E0104");
+    for (const char* doc : {"a: !!int 1\n", "a: !custom x\n", "a: !!str 1\n", "a: !!map {b: 1}\n", "a: !!seq [1]\n"})
+        expect_at(doc, "E0104", 1, 4);
 }
 
 TEST_CASE("a key that is not a scalar is rejected") {
-    auto d = only_error("? [a, b]\n: 1\n");
-    CHECK(d.code == "E0106");
-    CHECK(d.line == 1);
-    CHECK(d.column == 3);
+    expect_at("? [a, b]\n: 1\n", "E0106", 1, 3);
     CHECK(only_error("{a: 1}: 2\n").code == "E0106");
     CHECK(only_error("~: 2\n").code == "E0106");  // a null key
 }
 
 TEST_CASE("more than one document is rejected, at the second; one explicit document is fine") {
-    auto d = only_error("a: 1\n---\nb: 2\n");
-    CHECK(d.code == "E0107");
-    CHECK(d.line == 2);
-    CHECK(d.column == 1);
-    auto explicit_both = only_error("---\na: 1\n---\nb: 2\n");
-    CHECK(explicit_both.code == "E0107");
-    CHECK(explicit_both.line == 3);
+    expect_at("a: 1\n---\nb: 2\n", "E0107", 2, 1);
+    expect_at("---\na: 1\n---\nb: 2\n", "E0107", 3, 1);
     CHECK(only_error("a: 1\n...\nb: 2\n").code == "E0107");  // '...' ends a document
     // Content that cannot continue the document is a syntax error, not a second document.
-    auto bad = only_error("- a\nb: 1\n");
-    CHECK(bad.code == "E0101");
-    CHECK(bad.line == 2);
-    CHECK(bad.column == 1);
+    expect_at("- a\nb: 1\n", "E0101", 2, 1);
     CHECK(parse_ok("---\na: 1\n").find("a")->scalar == "1");
     CHECK(parse_ok("a: 1\n...\n").find("a")->scalar == "1");
 }
 
 TEST_CASE("YAML syntax errors are E0101, at the offending character") {
-    auto check = [](std::string_view doc, int line, int column) {
-        auto d = only_error(doc);
-        CHECK_MESSAGE(d.code == "E0101", doc);
-        CHECK_MESSAGE(d.line == line, doc);
-        CHECK_MESSAGE(d.column == column, doc);
-    };
-    check("a: [1, 2]]\n", 1, 10);  // the second ']'
-    check("a: b: c\n", 1, 5);      // the second ':'
-    check("a: [1, 2\n", 2, 1);     // the input ends inside the sequence
+    expect_at("a: [1, 2]]\n", "E0101", 1, 10);  // the second ']'
+    expect_at("a: b: c\n", "E0101", 1, 5);      // the second ':'
+    expect_at("a: [1, 2\n", "E0101", 2, 1);     // the input ends inside the sequence
 }
 
 TEST_CASE("the nesting depth limit: 64 levels pass, 65 do not") {
     parse_ok(nested(64));
-    auto d = only_error(nested(65));
-    CHECK(d.code == "E0105");
+    auto d = expect_at(nested(65), "E0105", 1, 65);  // at the 65th '['
     CHECK(d.message.find("max_depth") != std::string::npos);
-    CHECK(d.line == 1);
-    CHECK(d.column == 65);  // the 65th '['
     YamlLimits two;
     two.max_depth = 2;
     parse_ok("a: {b: 1}\n", two);
@@ -170,10 +137,7 @@ TEST_CASE("size, string length and node count limits") {
     YamlLimits str;
     str.max_string_length = 5;
     parse_ok("a: abcde\n", str);
-    auto longer = only_error("a: abcdef\n", str);
-    CHECK(longer.code == "E0105");
-    CHECK(longer.line == 1);
-    CHECK(longer.column == 4);
+    expect_at("a: abcdef\n", "E0105", 1, 4, str);
 
     YamlLimits nodes;
     nodes.max_nodes = 5;

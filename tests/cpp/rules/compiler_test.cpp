@@ -44,15 +44,17 @@ Diagnostic expect_error(std::string_view yaml, const Where& w) { return expect_e
 
 bool mentions(const Diagnostic& d, std::string_view words) { return d.message.find(words) != std::string::npos; }
 
-// A tier rule `r1` whose `when` is on line 11 and starts at column 13.
-std::string tier_rule(std::string_view when) {
-    return ruleset(std::string(R"(tiers:
+// A tier rule `r1` whose `when` is on line 11 and starts at column 13. `before` adds
+// sections ahead of the tiers (and moves `when` down by its lines); `after` adds keys to
+// the rule, from line 12.
+std::string tier_rule(std::string_view when, std::string_view before = "", std::string_view after = "") {
+    return ruleset(std::string(before) + R"(tiers:
   order: [low, high]
   default: low
   rules:
     - id: r1
       tier: high
-      when: )") + std::string(when) + "\n");
+      when: )" + std::string(when) + "\n" + std::string(after));
 }
 
 }  // namespace
@@ -217,16 +219,7 @@ TEST_CASE("E0309 unknown tier, source and calendar references") {
   default: middle
 )"),
                  {"E0309", 7, 12});
-    expect_error(ruleset(R"(tiers:
-  order: [low, high]
-  default: low
-  rules:
-    - id: r1
-      tier: high
-      when: true
-      source: nope
-)"),
-                 {"E0309", 12, 15, "r1"});
+    expect_error(tier_rule("true", "", "      source: nope\n"), {"E0309", 12, 15, "r1"});
     expect_error(ruleset("calendar: nope\n"), {"E0309", 5, 11});
 }
 
@@ -274,6 +267,9 @@ TEST_CASE("E0401 expression syntax error") {
 TEST_CASE("E0402 unknown name") {
     auto d = expect_error(tier_rule("chronic_cnt >= 1"), {"E0402", 11, 13, "r1"});
     CHECK(mentions(d, "chronic_cnt"));
+    // The format editors and CI parse: file:line:column: error[CODE]: message.
+    CHECK(d.file == "<string>");
+    CHECK(d.to_string().rfind("<string>:11:13: error[E0402]: ", 0) == 0);
     expect_error(tier_rule("social.food >= 1"), {"E0402", 11, 13, "r1"});
     expect_error(tier_rule("frobnicate(1) > 0"), {"E0402", 11, 13, "r1"});
     // A field of another collection is unknown inside where: `abatement` is at offset 24.
@@ -289,18 +285,8 @@ TEST_CASE("E0403 type mismatch") {
     expect_error(tier_rule("(if true then 1 else \"a\") > 0"), {"E0403", 11, 14, "r1"});
     // Dates cannot be subtracted: at the '-' (offset 6).
     expect_error(tier_rule("as_of - birth_date > 0"), {"E0403", 11, 19, "r1"});
-    // 'in' a value set needs a code.
-    expect_error(ruleset(R"(valuesets:
-  vs: {icd10cm: ["E11"]}
-tiers:
-  order: [low, high]
-  default: low
-  rules:
-    - id: r1
-      tier: high
-      when: age in vs
-)"),
-                 {"E0403", 13, 17, "r1"});
+    // 'in' a value set needs a code: at the `in` (offset 4), two lines down.
+    expect_error(tier_rule("age in vs", "valuesets:\n  vs: {icd10cm: [\"E11\"]}\n"), {"E0403", 13, 17, "r1"});
 }
 
 TEST_CASE("E0404 wrong number of arguments") {
@@ -323,16 +309,7 @@ TEST_CASE("E0406 a name used where it is not available") {
     expect_error(tier_rule("tier == \"high\""), {"E0406", 11, 13, "r1"});
     // ... or through a fact, at the fact's name in the rule (`count(encounters) >= 1 and `
     // is 27 characters).
-    expect_error(ruleset(R"(facts:
-  is_high: tier == "high"
-tiers:
-  order: [low, high]
-  default: low
-  rules:
-    - id: r1
-      tier: high
-      when: count(encounters) >= 1 and is_high
-)"),
+    expect_error(tier_rule("count(encounters) >= 1 and is_high", "facts:\n  is_high: tier == \"high\"\n"),
                  {"E0406", 13, 13 + 27, "r1"});
     // `anchor` outside a trigger.
     expect_error(tier_rule("anchor > as_of"), {"E0406", 11, 13, "r1"});
@@ -377,19 +354,12 @@ TEST_CASE("positions: block scalars and plain scalars over several lines") {
 }
 
 TEST_CASE("positions: expressions inside a reason template") {
-    std::string head = R"(tiers:
-  order: [low, high]
-  default: low
-  rules:
-    - id: r1
-      tier: high
-      when: true
-      reason: )";
+    auto reason = [](std::string_view text) { return tier_rule("true", "", "      reason: " + std::string(text) + "\n"); };
     // `      reason: "` puts the quote at column 15: the text starts at 16, `{` at 16, `x` at 17.
-    expect_error(ruleset(head + "\"{x = 1} here\"\n"), {"E0401", 12, 19, "r1"});
-    expect_error(ruleset(head + "\"{nope} here\"\n"), {"E0402", 12, 17, "r1"});
-    expect_error(ruleset(head + "\"see {age\"\n"), {"E0401", 12, 20, "r1"});  // the unclosed '{'
-    load_ok(ruleset(head + "\"{{literal}} {age}\"\n"));
+    expect_error(reason("\"{x = 1} here\""), {"E0401", 12, 19, "r1"});
+    expect_error(reason("\"{nope} here\""), {"E0402", 12, 17, "r1"});
+    expect_error(reason("\"see {age\""), {"E0401", 12, 20, "r1"});  // the unclosed '{'
+    load_ok(reason("\"{{literal}} {age}\""));
 }
 
 TEST_CASE("every error is reported, not just the first") {
@@ -407,4 +377,49 @@ tiers:
     CHECK(codes.size() == 4);
     for (const char* c : {"E0301", "E0402", "E0405", "E0309"})
         CHECK_MESSAGE(std::find(codes.begin(), codes.end(), c) != codes.end(), c);
+}
+
+TEST_CASE("sources: every `source` names a declared citation; a citation has only title, url and note") {
+    // A parameter's, a fact's and a value set's source (E0309, at the source's value).
+    auto ds = load_errors(ruleset(R"(sources:
+  seed: {title: The seed}
+parameters:
+  limit: {value: 3, source: sede}
+facts:
+  n: {expr: count(conditions), source: nope}
+valuesets:
+  vs: {icd10cm: ["E11"], source: missing}
+)"));
+    std::vector<std::pair<int, int>> at;
+    INFO(all_messages(ds));
+    for (const auto& d : ds) {
+        CHECK(d.code == "E0309");
+        at.emplace_back(d.line, d.column);
+    }
+    // "  limit: {value: 3, source: " is 28 characters; "  n: {expr: count(conditions), source: " 39;
+    // "  vs: {icd10cm: ["E11"], source: " 33.
+    std::sort(at.begin(), at.end());
+    CHECK(at == std::vector<std::pair<int, int>>{{8, 29}, {10, 40}, {12, 34}});
+    load_ok(ruleset(R"(sources:
+  seed: {title: The seed, url: "https://example.org", note: n}
+parameters:
+  limit: {value: 3, source: seed}
+)"));
+    // An unknown key in a citation, and a citation that is not a mapping.
+    expect_error(ruleset("sources:\n  seed: {title: t, titel: t}\n"), {"E0301", 6, 20});
+    expect_error(ruleset("sources:\n  seed: The seed\n"), {"E0303", 6, 9});
+}
+
+TEST_CASE("positions: escapes and a scalar at the very end of the file") {
+    // "\x3d" is '=' written as an escape: the syntax error is at the escape (column 16).
+    expect_error(tier_rule(R"("x \x3d 1")"), {"E0401", 11, 16, "r1"});
+    // No line break after the last scalar.
+    std::string text = tier_rule("x = 1");
+    text.pop_back();
+    expect_error(text, {"E0401", 11, 15, "r1"});
+    std::string quoted = tier_rule(R"("x = \"")");
+    quoted.pop_back();
+    auto ds = load_errors(quoted);
+    REQUIRE_FALSE(ds.empty());
+    CHECK(ds[0].line == 11);
 }

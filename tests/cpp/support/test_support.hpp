@@ -7,6 +7,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -130,6 +131,21 @@ inline Coverage coverage(Payer payer, const char* start, const char* end = nullp
     c.start = D(start);
     if (end) c.end = D(end);
     return c;
+}
+
+// The first ```yaml block after `heading` in docs/ruleset-language.md: the manual's
+// examples are tested as written.
+inline std::string manual_yaml_after(std::string_view heading) {
+    std::ifstream in(std::filesystem::path(CARECOORD_SOURCE_DIR) / "docs" / "ruleset-language.md");
+    std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto h = doc.find(heading);
+    REQUIRE_MESSAGE(h != std::string::npos, heading);
+    auto b = doc.find("```yaml\n", h);
+    REQUIRE(b != std::string::npos);
+    b += 8;
+    auto e = doc.find("```", b);
+    REQUIRE(e != std::string::npos);
+    return doc.substr(b, e - b);
 }
 
 // A fresh directory under the system temp directory, removed with the object.
