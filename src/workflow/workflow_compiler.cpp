@@ -129,7 +129,9 @@ void SectionCompiler::events(const YamlNode& section) {
             r_.check_keys(body, {"description", "payload"}, "an event");
             if (const YamlNode* d = body.find("description"); d && d->is_scalar()) e.description = d->scalar;
             if (const YamlNode* p = r_.want_map(body.find("payload"), "payload"))
-                for (const auto& [field, type] : p->entries) {
+                for (const auto& entry : p->entries) {
+                    const YamlNode& field = entry.key;
+                    const YamlNode& type = entry.value;
                     auto it = std::find_if(kTypes.begin(), kTypes.end(), [&](const auto& k) { return type.is_scalar() && k.first == type.scalar; });
                     if (!valid_name(field.scalar)) r_.diag(field, "E0304", "a payload field name uses lowercase letters, digits and '_'");
                     else if (it == kTypes.end()) r_.diag(type, "E0304", "a payload field's type is number, string, boolean, date or datetime");

@@ -11,7 +11,9 @@ using carecoord::testing::generate_patient_json;
 using carecoord::testing::PopulationOptions;
 
 TEST_CASE("every generated patient decodes, for several seeds and as-of dates") {
-    for (auto [seed, date] : {std::pair{1ull, "2026-11-27"}, std::pair{7ull, "2025-02-28"}, std::pair{42ull, "2024-12-31"}}) {
+    for (auto run : {std::pair{1ull, "2026-11-27"}, std::pair{7ull, "2025-02-28"}, std::pair{42ull, "2024-12-31"}}) {
+        const auto seed = run.first;
+        const auto date = run.second;
         PopulationOptions o;
         o.seed = seed;
         o.as_of = *carecoord::time::parse_date(date);

@@ -72,7 +72,9 @@ TEST_CASE("care plan: the default workflow starts in identified") {
 }
 
 TEST_CASE("care plan: allowed events of every state") {
-    for (const auto& [state, allowed] : kAllowed) {
+    for (const auto& entry : kAllowed) {
+        const auto& state = entry.first;
+        const auto& allowed = entry.second;
         auto r = allowed_events(defaults(), state, D("2026-06-10"));
         REQUIRE(r.ok());
         CHECK_MESSAGE(std::set<std::string>(r->begin(), r->end()) == allowed, state);
@@ -84,7 +86,9 @@ TEST_CASE("care plan: allowed events of every state") {
 
 TEST_CASE("care plan: every event from every state, allowed and refused") {
     const Patient p = patient();
-    for (const auto& [state, allowed] : kAllowed) {
+    for (const auto& entry : kAllowed) {
+        const auto& state = entry.first;
+        const auto& allowed = entry.second;
         for (const auto& event : kEvents) {
             CAPTURE(state);
             CAPTURE(event);
