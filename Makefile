@@ -5,13 +5,13 @@ AS_OF ?= 2026-11-27
 FHIR_EXPORT ?= ../shared/data/fhir-synthea-10
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # Extra package sets for the binding and ABI tests (scripts/install-deps.sh).
-DEP_SETS ?= python dotnet abi
+DEP_SETS ?= python dotnet abi bench
 , := ,
 DEMO_PATIENTS ?= 2000
 DEMO_DIFF = --from rulesets/intensity/intensity-v1.yaml --to rulesets/intensity/intensity-v2.yaml \
             --with rulesets/programs --with rulesets/triggers --ignore-effective --as-of $(AS_OF)
 
-.PHONY: all deps configure build test demo install clean test-asan test-tsan fuzz
+.PHONY: all deps configure build test demo install clean test-asan test-tsan fuzz bench
 
 all: build
 
@@ -55,6 +55,11 @@ demo: build
 	@$(BUILD)/carecoord diff $(DEMO_DIFF) $(BUILD)/population.ndjson
 	@$(BUILD)/carecoord diff $(DEMO_DIFF) --format html --output $(BUILD)/impact.html $(BUILD)/population.ndjson
 	@echo; echo "The same diff as a self-contained HTML report: $(BUILD)/impact.html"
+
+# The benchmarks in full (bench/RESULTS.md records their figures with this command).
+bench: build
+	$(BUILD)/bench/engine_bench
+	$(BUILD)/bench/json_bench
 
 # The test suites under AddressSanitizer + UndefinedBehaviorSanitizer (no recovery: the first
 # report fails the test), and under ThreadSanitizer.
