@@ -88,6 +88,21 @@ std::string document_kind(const std::string& text) {
 
 namespace {
 
+// Each file is read and parsed once per load, however many rulesets include it (yaml-cpp is
+// most of the load time). Keyed by canonical path. A file whose parse failed keeps no tree;
+// its diagnostics were reported when it was parsed.
+struct ParsedFile {
+    std::string text;
+    std::shared_ptr<const YamlNode> tree;
+};
+using ParseCache = std::map<std::string, ParsedFile, std::less<>>;
+
+std::string canonical(const std::string& path) {
+    std::error_code ec;
+    auto c = fs::weakly_canonical(path, ec);
+    return ec ? path : c.string();
+}
+
 const std::set<std::string, std::less<>> kRulesetKeys = {
     "schema_version", "kind", "ruleset", "version", "effective", "description", "sources", "include",
     "calendar", "parameters", "valuesets", "facts", "calendars", "tiers", "flags", "programs", "triggers", "workflow"};
@@ -141,7 +156,8 @@ std::vector<rules::TextPos> locate_scalar_in(const SourceLines& src, const YamlN
 
 class Loader {
 public:
-    Loader(const RulesetLimits& limits, std::vector<Diagnostic>& diags) : limits_(limits), diags_(diags) {}
+    Loader(const RulesetLimits& limits, std::vector<Diagnostic>& diags, ParseCache& cache)
+        : limits_(limits), diags_(diags), cache_(cache) {}
 
     std::shared_ptr<rules::Plan> load(const SourceText& src, const YamlNode& root);
 
@@ -205,7 +221,8 @@ private:
     std::shared_ptr<rules::Plan> plan_;
     std::unique_ptr<Compiler> compiler_;
     std::vector<Unit> units_;
-    std::vector<std::unique_ptr<YamlNode>> owned_;  // included libraries' trees
+    ParseCache& cache_;
+    std::vector<std::shared_ptr<const YamlNode>> owned_;  // included libraries' trees
     std::map<std::string, time::Calendar, std::less<>> calendars_;
     std::set<std::string, std::less<>> source_ids_;
     std::map<std::string, std::string, std::less<>> defined_at_;  // "valueset x" -> "file:line:col"
@@ -273,18 +290,24 @@ void Loader::collect_units(const std::string& file, const std::string& dir, cons
             diag(file, item, "E0307", "includes are nested more than 16 deep");
             continue;
         }
-        std::string text;
-        std::vector<Diagnostic> read_diags;
-        if (!read_file(p.string(), limits_.max_file_bytes, text, read_diags)) {
-            diag(file, item, "E0307", "included file '" + item.scalar + "' cannot be read");
-            continue;
+        auto cached = cache_.find(canon);
+        if (cached == cache_.end()) {
+            ParsedFile parsed;
+            std::vector<Diagnostic> read_diags;
+            if (!read_file(p.string(), limits_.max_file_bytes, parsed.text, read_diags)) {
+                diag(file, item, "E0307", "included file '" + item.scalar + "' cannot be read");
+                continue;
+            }
+            YamlLimits yl{limits_.max_file_bytes, limits_.max_yaml_depth, 1000000, limits_.max_string_length};
+            auto result = parse_yaml(parsed.text, p.string(), yl);
+            if (result.ok()) parsed.tree = std::make_shared<const YamlNode>(std::move(result.value()));
+            else
+                for (const auto& d : result.diagnostics()) diags_.push_back(d);
+            cached = cache_.emplace(canon, std::move(parsed)).first;
         }
-        YamlLimits yl{limits_.max_file_bytes, limits_.max_yaml_depth, 1000000, limits_.max_string_length};
-        auto tree = parse_yaml(text, p.string(), yl);
-        if (!tree.ok()) {
-            for (const auto& d : tree.diagnostics()) diags_.push_back(d);
-            continue;
-        }
+        if (!cached->second.tree) continue;  // did not parse: reported where it was parsed
+        std::shared_ptr<const YamlNode> tree = cached->second.tree;
+        const std::string& text = cached->second.text;
         const YamlNode* kind = tree->find("kind");
         if (!kind || !kind->is_scalar() || kind->scalar != "library") {
             diag(file, item, "E0307", "included file '" + item.scalar + "' is not a library (kind: library)");
@@ -293,8 +316,8 @@ void Loader::collect_units(const std::string& file, const std::string& dir, cons
         hash.update(item.scalar);
         hash.update(std::string_view("\0", 1));
         hash.update(text);
-        add_source(p.string(), std::move(text));
-        owned_.push_back(std::make_unique<YamlNode>(std::move(tree.value())));
+        add_source(p.string(), text);
+        owned_.push_back(tree);
         const YamlNode& lib = *owned_.back();
         check_keys(p.string(), lib, kLibraryKeys, "a library");
         collect_units(p.string(), p.parent_path().string(), lib, seen, hash, depth + 1);
@@ -745,16 +768,44 @@ std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode&
 
 }  // namespace
 
+// The value of a top-level `kind: WORD` line in block style, without parsing the document:
+// test files are large and a ruleset load only needs to know to skip them. Empty when there
+// is no such line (a flow-style document, say): the caller then parses as usual.
+std::string_view top_level_kind(std::string_view text) {
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        std::size_t end = text.find('\n', pos);
+        std::string_view line = text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+        if (line.substr(0, 5) == "kind:") {
+            std::string_view v = line.substr(5);
+            while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+            while (!v.empty() && (v.back() == ' ' || v.back() == '\r')) v.remove_suffix(1);
+            if (auto hash = v.find(" #"); hash != std::string_view::npos) v = v.substr(0, hash);
+            return v;
+        }
+        if (end == std::string_view::npos) break;
+        pos = end + 1;
+    }
+    return {};
+}
+
 LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLimits& limits) {
     LoadOutput out;
     YamlLimits yl{limits.max_file_bytes, limits.max_yaml_depth, 1000000, limits.max_string_length};
+    ParseCache cache;
     for (const auto& src : sources) {
+        if (top_level_kind(src.text) == "tests") continue;  // read by carecoord test, not here
         auto tree = parse_yaml(src.text, src.name, yl);
+        // Files given as paths are remembered, so that a ruleset including one reuses its tree.
+        const bool from_file = !src.dir.empty();
         if (!tree.ok()) {
             for (const auto& d : tree.diagnostics()) out.diagnostics.push_back(d);
+            if (from_file) cache.emplace(canonical(src.name), ParsedFile{src.text, nullptr});
             continue;
         }
-        const YamlNode& root = tree.value();
+        auto shared = std::make_shared<const YamlNode>(std::move(tree.value()));
+        if (from_file) cache.emplace(canonical(src.name), ParsedFile{src.text, shared});
+        const YamlNode& root = *shared;
         if (root.is_null()) continue;  // an empty file
         if (!root.is_mapping()) {
             Diagnostic d;
@@ -780,7 +831,7 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
             out.diagnostics.push_back(std::move(d));
             continue;
         }
-        Loader loader(limits, out.diagnostics);
+        Loader loader(limits, out.diagnostics, cache);
         if (auto plan = loader.load(src, root)) out.plans.push_back(std::move(plan));
     }
     workflow::check_trigger_references(out.plans, out.diagnostics);
