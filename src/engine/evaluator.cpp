@@ -94,6 +94,7 @@ Evaluator::Evaluator(const Plan& plan, const Patient& patient, Date as_of, Scrat
 }
 
 void Evaluator::missing_names(std::uint64_t mask, std::vector<std::string>& out) {
+    if (mask == 0) return;
     for (const auto& f : rules::field_table())
         if (f.missing_bit >= 0 && ((mask >> f.missing_bit) & 1u)) out.emplace_back(f.path);
 }

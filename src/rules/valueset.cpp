@@ -59,8 +59,9 @@ std::optional<std::string> ValueSetTable::add_entry(std::uint32_t slot, std::str
     auto& h = this->system(system).hierarchical;
     for (auto& [lo, hi] : ranges) {
         std::size_t len = lo.size();
+        if (len > kMaxKey) return "longer than any ICD-10-CM code (at most 7 characters without the dot)";
         if (h.by_length.size() <= len) h.by_length.resize(len + 1);
-        h.by_length[len].push_back(Range{std::move(lo), std::move(hi), slot});
+        h.by_length[len].push_back(Range{pack(lo), pack(hi), slot});
     }
     return std::nullopt;
 }
@@ -116,7 +117,7 @@ void ValueSetTable::finish() {
         for (std::size_t len = 0; len < h.by_length.size(); ++len) {
             auto& v = h.by_length[len];
             std::sort(v.begin(), v.end(), [](const Range& a, const Range& b) { return a.lo < b.lo; });
-            std::string running;
+            std::uint64_t running = 0;
             for (const auto& r : v) {
                 if (r.hi > running) running = r.hi;
                 h.max_hi[len].push_back(running);
@@ -125,32 +126,43 @@ void ValueSetTable::finish() {
     }
 }
 
+std::uint64_t ValueSetTable::pack(std::string_view s) {
+    std::uint64_t k = 0;
+    for (std::size_t i = 0; i < kMaxKey; ++i)
+        k = (k << 8) | (i < s.size() ? static_cast<unsigned char>(s[i]) : 0u);
+    return k;
+}
+
 void ValueSetTable::lookup(std::string_view system, std::string_view code, std::uint64_t* bits) const {
     std::fill(bits, bits + words(), 0);
     auto set = [&](std::uint32_t slot) { bits[slot >> 6] |= std::uint64_t{1} << (slot & 63); };
     const System* sys = find_system(system);
     if (!sys) return;
-    if (auto it = sys->exact.find(code); it != sys->exact.end())
-        for (auto slot : it->second) set(slot);
+    if (!sys->exact.empty())
+        if (auto it = sys->exact.find(code); it != sys->exact.end())
+            for (auto slot : it->second) set(slot);
     if (sys->hierarchical.by_length.empty()) return;
     // Normalize into a small stack buffer: codes are short.
-    char buf[32];
+    char buf[kMaxKey];
     std::size_t n = 0;
     for (char c : code) {
         if (c == '.' || c == ' ') continue;
-        if (n == sizeof buf) return;  // longer than any real code: matches nothing
+        if (n == kMaxKey) return;  // longer than any ICD-10-CM code: matches nothing
         buf[n++] = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     }
     const auto& h = sys->hierarchical;
+    // The code's prefix of each length, packed as the ranges are: one shift per character.
+    std::uint64_t prefix = 0;
     for (std::size_t len = 1; len < h.by_length.size() && len <= n; ++len) {
+        prefix |= std::uint64_t{static_cast<unsigned char>(buf[len - 1])} << (8 * (kMaxKey - len));
         const auto& v = h.by_length[len];
         if (v.empty()) continue;
-        std::string_view key(buf, len);
-        auto ub = std::upper_bound(v.begin(), v.end(), key, [](std::string_view k, const Range& r) { return k < r.lo; });
+        const std::uint64_t key = prefix;
+        auto ub = std::upper_bound(v.begin(), v.end(), key, [](std::uint64_t k, const Range& r) { return k < r.lo; });
         for (auto i = static_cast<std::ptrdiff_t>(ub - v.begin()) - 1; i >= 0; --i) {
-            if (std::string_view(h.max_hi[len][static_cast<std::size_t>(i)]) < key) break;
+            if (h.max_hi[len][static_cast<std::size_t>(i)] < key) break;
             const Range& r = v[static_cast<std::size_t>(i)];
-            if (key <= std::string_view(r.hi)) set(r.slot);
+            if (key <= r.hi) set(r.slot);
         }
     }
 }

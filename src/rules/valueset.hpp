@@ -52,15 +52,20 @@ public:
                                                           std::vector<std::pair<std::string, std::string>>& out);
 
 private:
+    // An ICD-10-CM entry as a range of code prefixes of one length, each prefix packed
+    // big-endian into an integer so that integer order is string order (codes are at most
+    // 7 characters without the dot; entries longer than kMaxKey are refused).
+    static constexpr std::size_t kMaxKey = 8;
+    static std::uint64_t pack(std::string_view s);
     struct Range {
-        std::string lo, hi;  // same length
+        std::uint64_t lo, hi;
         std::uint32_t slot;
     };
     struct Hierarchical {
         // Ranges grouped by their length; within a group sorted by lo, with the running
         // maximum of hi so that a lookup can stop scanning backwards early.
         std::vector<std::vector<Range>> by_length;  // index = length
-        std::vector<std::vector<std::string>> max_hi;
+        std::vector<std::vector<std::uint64_t>> max_hi;
     };
     // Heterogeneous lookup: a code from the patient is looked up as a string_view, with no
     // string built per lookup.
