@@ -383,46 +383,31 @@ class Determination:
 
     @classmethod
     def _from_result(cls, r: ctypes.c_void_p) -> "Determination":
-        L = _lib
-        t = _n.text
+        # One call into the library for the whole determination, then the C JSON parser:
+        # reading each field through its own accessor costs a ctypes call (a microsecond or
+        # more) per field, 140 of them for a typical patient (bench/bindings/overhead.py).
+        return cls._from_json(_n.text(_lib.carecoord_result_json(r)))
+
+    @classmethod
+    def _from_json(cls, text: str) -> "Determination":
+        """A Determination from the library's JSON form of one (what ``json`` holds)."""
+        d = _json.loads(text)
         date = datetime.date.fromisoformat
-
-        def items(count, *getters):
-            return [tuple(g(r, i) for g in getters) for i in range(count(r))]
-
-        programs = [
-            Program(id=t(L.carecoord_result_program_id(r, i)),
-                    status=t(L.carecoord_result_program_status_name(r, i)),
-                    reason=t(L.carecoord_result_program_reason(r, i)),
-                    source=t(L.carecoord_result_program_source(r, i)),
-                    missing=[t(L.carecoord_result_program_missing(r, i, j))
-                             for j in range(L.carecoord_result_program_missing_count(r, i))])
-            for i in range(L.carecoord_result_program_count(r))
-        ]
-        triggers = []
-        for i in range(L.carecoord_result_trigger_count(r)):
-            due_time = L.carecoord_result_trigger_due_time(r, i)
-            triggers.append(Trigger(
-                id=t(L.carecoord_result_trigger_id(r, i)),
-                status=t(L.carecoord_result_trigger_status_name(r, i)),
-                anchor=date(t(L.carecoord_result_trigger_anchor(r, i))),
-                due=date(t(L.carecoord_result_trigger_due(r, i))),
-                due_time=datetime.datetime.fromisoformat(t(due_time)) if due_time is not None else None,
-                action=t(L.carecoord_result_trigger_action(r, i)),
-                reason=t(L.carecoord_result_trigger_reason(r, i))))
+        tier = d["tier"]
         return cls(
-            patient_id=t(L.carecoord_result_patient_id(r)),
-            as_of=date(t(L.carecoord_result_as_of(r))),
-            tier=t(L.carecoord_result_tier(r)),
-            tier_by_default=bool(L.carecoord_result_tier_by_default(r)),
-            tier_rules=[TierRule(t(a), t(b)) for a, b in items(L.carecoord_result_tier_rule_count,
-                                                               L.carecoord_result_tier_rule_id,
-                                                               L.carecoord_result_tier_rule_reason)],
-            flags=[t(L.carecoord_result_flag_id(r, i)) for i in range(L.carecoord_result_flag_count(r))],
-            programs=programs,
-            triggers=triggers,
-            missing=[t(L.carecoord_result_missing(r, i)) for i in range(L.carecoord_result_missing_count(r))],
-            json=t(L.carecoord_result_json(r)),
+            patient_id=d["patient_id"],
+            as_of=date(d["as_of"]),
+            tier=tier["id"],
+            tier_by_default=tier["by_default"],
+            tier_rules=[TierRule(m["rule"], m["reason"]) for m in tier["matched"]],
+            flags=[f["id"] for f in d["flags"]],
+            programs=[Program(id=p["id"], status=p["status"], reason=p["reason"], source=p["source"],
+                              missing=list(p["missing"])) for p in d["programs"]],
+            triggers=[Trigger(id=t["id"], status=t["status"], anchor=date(t["anchor"]), due=date(t["due"]),
+                              due_time=datetime.datetime.fromisoformat(t["due_time"]) if t["due_time"] else None,
+                              action=t["action"], reason=t["reason"]) for t in d["triggers"]],
+            missing=list(d["missing"]),
+            json=text,
         )
 
 
