@@ -67,6 +67,8 @@ struct Determination {
     Date as_of{};
     std::string engine_version;
     std::vector<RulesetRef> rulesets;  // the versions in force at as_of that were used
+    // Loaded ruleset ids with no version in force at as_of: they contributed nothing.
+    std::vector<std::string> rulesets_not_in_force;
     TierResult tier;
     std::vector<FlagResult> flags;      // only the flags raised
     std::vector<ProgramResult> programs;  // every program, in ruleset order

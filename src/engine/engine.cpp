@@ -270,13 +270,16 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
         std::uint64_t missing = 0;
         std::vector<std::string> fact_names;
         for (const auto* plan : plans) {
-            // A ruleset that only holds a workflow (care_plan) answers events, not evaluations.
-            if (plan->workflow && !plan->has_tiers && plan->flags.empty() && plan->programs.empty() && plan->triggers.empty())
-                continue;
+            if (plan->workflow_only()) continue;
             out.rulesets.push_back(RulesetRef{plan->id, plan->version, plan->sha256});
             engine::TierInput tier;
             if (!plan->has_tiers && plans.front()->has_tiers) tier = engine::TierInput{true, out.tier.tier};
             evaluate_plan(*plan, patient, as_of, tier, out, missing, options, fact_names);
+        }
+        for (const auto& [id, versions] : state_->by_id) {
+            if (versions.front()->workflow_only()) continue;
+            if (std::none_of(plans.begin(), plans.end(), [&](const rules::Plan* p) { return p->id == id; }))
+                out.rulesets_not_in_force.push_back(id);
         }
         engine::Evaluator::missing_names(missing, out.missing);
         std::sort(out.triggers.begin(), out.triggers.end(), [](const TriggerResult& a, const TriggerResult& b) {

@@ -90,6 +90,8 @@ std::string to_json(const Determination& d) {
         w.end_object();
     }
     w.end_array();
+    w.key("rulesets_not_in_force");
+    strings(w, d.rulesets_not_in_force);
     w.key("tier");
     w.begin_object();
     w.key("id");

@@ -253,6 +253,11 @@ struct Plan {
     // The `workflow` section (src/workflow), when the ruleset has one. Its expressions are
     // nodes of this plan.
     std::shared_ptr<const workflow::Workflow> workflow;
+
+    // A ruleset that only holds a care-plan workflow answers events, not evaluations.
+    bool workflow_only() const {
+        return workflow && !has_tiers && flags.empty() && programs.empty() && triggers.empty();
+    }
 };
 
 }  // namespace carecoord::rules

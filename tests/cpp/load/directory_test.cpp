@@ -70,3 +70,29 @@ TEST_CASE("directory: one library included by two rulesets serves both") {
     // threshold 2 from the shared library: 2 conditions are enough in both rulesets.
     for (const auto& prog : d->programs) CHECK(prog.status == Eligibility::eligible);
 }
+
+TEST_CASE("directory: a ruleset id with no version in force is named in the determination") {
+    TempDir dir;
+    dir.write("lib.yaml", kLibrary);
+    dir.write("a.yaml", ruleset("a"));
+    std::string later = ruleset("b");
+    later.replace(later.find("from: 2024-01-01"), 16, "from: 2026-01-01");
+    dir.write("b.yaml", later);
+    auto e = Engine::load_directory(dir.path.string());
+    REQUIRE(e.ok());
+    Patient p;
+    p.id = "x";
+    p.birth_date = std::chrono::sys_days{std::chrono::year{1950} / 1 / 1};
+    // The day before b takes effect: only a is used, and b is named as not in force.
+    auto before = e->evaluate(p, std::chrono::sys_days{std::chrono::year{2025} / 12 / 31});
+    REQUIRE(before.ok());
+    REQUIRE(before->rulesets.size() == 1);
+    CHECK(before->rulesets[0].id == "a");
+    CHECK(before->rulesets_not_in_force == std::vector<std::string>{"b"});
+    CHECK(to_json(*before).find("\"rulesets_not_in_force\":[\"b\"]") != std::string::npos);
+    // The day it takes effect: both are used.
+    auto on = e->evaluate(p, std::chrono::sys_days{std::chrono::year{2026} / 1 / 1});
+    REQUIRE(on.ok());
+    CHECK(on->rulesets.size() == 2);
+    CHECK(on->rulesets_not_in_force.empty());
+}
