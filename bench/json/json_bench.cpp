@@ -144,6 +144,27 @@ void BM_Json_CarecoordDefaultRulesets(benchmark::State& state) {
 }
 BENCHMARK(BM_Json_CarecoordDefaultRulesets);
 
+// The measured rule from bench/peers/rule.yaml over the same generated records the peer
+// engines run on (bench/peers/run.sh): evaluation of decoded patients, and JSON to answer.
+const Engine& rule_file_engine() {
+    static const Engine engine = Engine::load_file(CARECOORD_SOURCE_DIR "/bench/peers/rule.yaml").value();
+    return engine;
+}
+
+void BM_Population_RuleFile_Evaluate(benchmark::State& state) {
+    static const std::vector<Patient> patients = [] {
+        std::vector<Patient> out;
+        for (const auto& r : records()) out.push_back(parse_patient_json(r).value());
+        return out;
+    }();
+    std::size_t i = 0;
+    for (auto _ : state) benchmark::DoNotOptimize(rule_file_engine().evaluate(patients[i++ % patients.size()], kAsOf));
+}
+BENCHMARK(BM_Population_RuleFile_Evaluate);
+
+void BM_Population_RuleFile_DecodeEvaluate(benchmark::State& state) { run_engine(state, rule_file_engine()); }
+BENCHMARK(BM_Population_RuleFile_DecodeEvaluate);
+
 }  // namespace
 
 BENCHMARK_MAIN();
