@@ -40,8 +40,7 @@ inline bool handwritten_rule(const Patient& p, Date as_of) {
         if (e.encounter_class == EncounterClass::inpatient && e.admit && *e.admit >= since) ++admissions;
     if (admissions >= 2) return true;
     const auto& s = p.social;
-    return s.housing_instability.value_or(false) || s.food_insecurity.value_or(false) ||
-           p.language.interpreter_needed.value_or(false);
+    return s.housing_instability.value_or(false) || s.food_insecurity.value_or(false);
 }
 
 // The same rule over typed structs with the category precomputed: the fastest possible form.

@@ -81,35 +81,6 @@ bench::TypedPatient typed(const Patient& p) {
     return t;
 }
 
-// The measured rule in carecoord's rule language.
-const char* kRuleYaml = R"(schema_version: 1
-ruleset: bench_rule
-version: 1.0.0
-effective: {from: 2020-01-01, until: null}
-valuesets:
-  chronic:
-    categories:
-      diabetes: {icd10cm: [E10, E11]}
-      hypertension: {icd10cm: ["I10-I12"]}
-      heart_failure: {icd10cm: [I50]}
-      ckd: {icd10cm: [N18]}
-      copd: {icd10cm: [J44]}
-      asthma: {icd10cm: [J45]}
-      depression: {icd10cm: [F32, F33]}
-      afib: {icd10cm: [I48]}
-tiers:
-  order: [routine, case_management]
-  default: routine
-  rules:
-    - id: cm
-      tier: case_management
-      when: >-
-        count_distinct(conditions where status in ["active", "recurrence", "relapse"] and not exists(abatement)
-                       and code in chronic, category(code, chronic)) >= 4
-        or count(encounters where class == "inpatient" and admit >= as_of - 365 days) >= 2
-        or social.housing_instability or social.food_insecurity or language.interpreter_needed
-      reason: case management
-)";
 
 void BM_Rule_HandWrittenTyped(benchmark::State& state) {
     const auto t = typed(measured_patient());
@@ -132,7 +103,7 @@ void BM_Rule_HandWrittenPatient(benchmark::State& state) {
 BENCHMARK(BM_Rule_HandWrittenPatient);
 
 void BM_Rule_Carecoord(benchmark::State& state) {
-    const Engine engine = Engine::load_string(kRuleYaml, "bench_rule.yaml").value();
+    const Engine engine = Engine::load_file(CARECOORD_SOURCE_DIR "/bench/rule.yaml").value();
     const Patient p = measured_patient();
     if (engine.evaluate(p, kAsOf)->tier.tier != (bench::handwritten_rule(p, kAsOf) ? "case_management" : "routine"))
         state.SkipWithError("carecoord and the hand-written rule disagree");

@@ -96,6 +96,13 @@ void BM_Json_Decode(benchmark::State& state) {
 }
 BENCHMARK(BM_Json_Decode);
 
+// The measured rule from bench/rule.yaml over the same generated records the peer
+// engines run on (bench/peers/run.sh): evaluation of decoded patients, and JSON to answer.
+const Engine& rule_file_engine() {
+    static const Engine engine = Engine::load_file(CARECOORD_SOURCE_DIR "/bench/rule.yaml").value();
+    return engine;
+}
+
 void run_engine(benchmark::State& state, const Engine& engine) {
     std::size_t i = 0;
     for (auto _ : state) {
@@ -106,36 +113,7 @@ void run_engine(benchmark::State& state, const Engine& engine) {
     state.counters["records/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
-void BM_Json_CarecoordRule(benchmark::State& state) {
-    static const Engine engine = Engine::load_string(R"(schema_version: 1
-ruleset: bench_rule
-version: 1.0.0
-effective: {from: 2020-01-01, until: null}
-valuesets:
-  chronic:
-    categories:
-      diabetes: {icd10cm: [E10, E11]}
-      hypertension: {icd10cm: ["I10-I12"]}
-      heart_failure: {icd10cm: [I50]}
-      ckd: {icd10cm: [N18]}
-      copd: {icd10cm: [J44]}
-      asthma: {icd10cm: [J45]}
-      depression: {icd10cm: [F32, F33]}
-      afib: {icd10cm: [I48]}
-tiers:
-  order: [routine, case_management]
-  default: routine
-  rules:
-    - id: cm
-      tier: case_management
-      when: >-
-        count_distinct(conditions where status in ["active", "recurrence", "relapse"] and not exists(abatement)
-                       and code in chronic, category(code, chronic)) >= 4
-        or count(encounters where class == "inpatient" and admit >= as_of - 365 days) >= 2
-        or social.housing_instability or social.food_insecurity
-)", "bench_rule.yaml").value();
-    run_engine(state, engine);
-}
+void BM_Json_CarecoordRule(benchmark::State& state) { run_engine(state, rule_file_engine()); }
 BENCHMARK(BM_Json_CarecoordRule);
 
 void BM_Json_CarecoordDefaultRulesets(benchmark::State& state) {
@@ -143,13 +121,6 @@ void BM_Json_CarecoordDefaultRulesets(benchmark::State& state) {
     run_engine(state, engine);
 }
 BENCHMARK(BM_Json_CarecoordDefaultRulesets);
-
-// The measured rule from bench/peers/rule.yaml over the same generated records the peer
-// engines run on (bench/peers/run.sh): evaluation of decoded patients, and JSON to answer.
-const Engine& rule_file_engine() {
-    static const Engine engine = Engine::load_file(CARECOORD_SOURCE_DIR "/bench/peers/rule.yaml").value();
-    return engine;
-}
 
 void BM_Population_RuleFile_Evaluate(benchmark::State& state) {
     static const std::vector<Patient> patients = [] {

@@ -20,7 +20,7 @@ fi
 "$BUILD/bench/popgen" --as-of $AS_OF --count "$N" --seed 1 --output "$SCRATCH/records.ndjson"
 
 # carecoord: the reference answer, and its timings on the same records.
-ref=$("$BUILD/carecoord" eval --rules bench/peers/rule.yaml --as-of $AS_OF --format csv --jobs 1 "$SCRATCH/records.ndjson" \
+ref=$("$BUILD/carecoord" eval --rules bench/rule.yaml --as-of $AS_OF --format csv --jobs 1 "$SCRATCH/records.ndjson" \
       | awk -F, 'NR > 1 && $3 == "case_management"' | wc -l)
 cc=$("$BUILD/bench/json_bench" --benchmark_filter='BM_Population_RuleFile' --benchmark_format=json 2>/dev/null |
      python3 -c 'import json, sys

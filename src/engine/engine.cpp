@@ -37,6 +37,15 @@ Engine::~Engine() = default;
 
 namespace {
 
+// The library's own failures as diagnostics: E0001 out of memory, E0002 a bug. No exception
+// leaves the API.
+Diagnostic failure(const char* code, std::string message) {
+    Diagnostic d;
+    d.code = code;
+    d.message = std::move(message);
+    return d;
+}
+
 Result<Engine> build(const std::vector<load::SourceText>& sources, std::vector<Diagnostic> diagnostics,
                      const EngineOptions& options) {
     try {
@@ -58,15 +67,9 @@ Result<Engine> build(const std::vector<load::SourceText>& sources, std::vector<D
                       [](const auto& a, const auto& b) { return a->effective_from < b->effective_from; });
         return detail::EngineState::make(std::move(state));
     } catch (const std::bad_alloc&) {
-        Diagnostic d;
-        d.code = "E0001";
-        d.message = "out of memory while loading rulesets";
-        return d;
+        return failure("E0001", "out of memory while loading rulesets");
     } catch (const std::exception& e) {
-        Diagnostic d;
-        d.code = "E0002";
-        d.message = std::string("internal error while loading rulesets: ") + e.what();
-        return d;
+        return failure("E0002", std::string("internal error while loading rulesets: ") + e.what());
     }
 }
 
@@ -255,18 +258,9 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
         out.as_of = as_of;
         out.engine_version = CARECOORD_VERSION_STRING;
         auto plans = state_->in_force(as_of);
-        if (plans.empty()) {
-            Diagnostic d;
-            d.code = "E0501";
-            d.message = "no loaded ruleset is in force at the as-of date";
-            return d;
-        }
-        if (plans.size() > 1 && plans[1]->has_tiers) {
-            Diagnostic d;
-            d.code = "E0313";
-            d.message = "more than one ruleset in force defines tiers: " + plans[0]->id + " and " + plans[1]->id;
-            return d;
-        }
+        if (plans.empty()) return failure("E0501", "no loaded ruleset is in force at the as-of date");
+        if (plans.size() > 1 && plans[1]->has_tiers)
+            return failure("E0313", "more than one ruleset in force defines tiers: " + plans[0]->id + " and " + plans[1]->id);
         std::uint64_t missing = 0;
         std::vector<std::string> fact_names;
         for (const auto* plan : plans) {
@@ -287,15 +281,9 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
         });
         return out;
     } catch (const std::bad_alloc&) {
-        Diagnostic d;
-        d.code = "E0001";
-        d.message = "out of memory while evaluating";
-        return d;
+        return failure("E0001", "out of memory while evaluating");
     } catch (const std::exception& e) {
-        Diagnostic d;
-        d.code = "E0002";
-        d.message = std::string("internal error while evaluating: ") + e.what();
-        return d;
+        return failure("E0002", std::string("internal error while evaluating: ") + e.what());
     }
 }
 
