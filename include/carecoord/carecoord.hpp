@@ -6,4 +6,5 @@
 #include "carecoord/patient.hpp"
 #include "carecoord/determination.hpp"
 #include "carecoord/engine.hpp"
+#include "carecoord/explain.hpp"
 #include "carecoord/care_plan.hpp"

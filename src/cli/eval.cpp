@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "carecoord/engine.hpp"
+#include "carecoord/explain.hpp"
 #include "cli/cli.hpp"
 #include "cli/fhir_source.hpp"
 #include "cli/records.hpp"
@@ -52,8 +53,11 @@ Examples:
 const char* kExplainHelp = R"(Usage: carecoord explain --rules PATH --as-of DATE PATIENT
 
 A readable account of one determination: the tier and each rule that matched with its
-reason, the facts and their values, each program with its reason and missing data, and each
-trigger with its anchor and due date.
+reason; every tier rule, matched or not, with each of its conditions and the values it
+compared (`hospitalizations_12m >= 2   (1 >= 2)`); the nearest boundary (the smallest change
+in one condition that would move the patient to a higher tier: "1 more"); the flag rules;
+the facts and their values; each program with its reason and missing data; and each trigger
+with its anchor and due date.
 
 Example:
   carecoord explain --rules rulesets --as-of 2026-11-27 examples/patients/recent_hf_discharge_ffs.yaml
@@ -213,14 +217,12 @@ int cmd_explain(const Args& args) {
         }
         return 1;
     }
-    EvaluateOptions eo;
-    eo.include_facts = true;
-    auto det = engine->evaluate(*patient, *o.as_of, eo);
-    if (!det.ok()) {
-        for (const auto& d : det.diagnostics()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+    auto ex = explain(*engine, *patient, *o.as_of);
+    if (!ex.ok()) {
+        for (const auto& d : ex.diagnostics()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
         return 1;
     }
-    const Determination& d = *det;
+    const Determination& d = ex->determination;
     std::printf("Patient %s as of %s\n", d.patient_id.c_str(), time::format_date(d.as_of).c_str());
     for (const auto& r : d.rulesets) std::printf("  ruleset %s %s (sha256 %.12s)\n", r.id.c_str(), r.version.c_str(), r.sha256.c_str());
     std::printf("\nTier: %s%s\n", d.tier.tier.c_str(), d.tier.by_default ? " (no tier rule matched: the default)" : "");
@@ -229,6 +231,27 @@ int cmd_explain(const Args& args) {
     std::printf("\nFlags:%s\n", d.flags.empty() ? " none" : "");
     for (const auto& f : d.flags)
         for (const auto& m : f.matched) std::printf("  - %s (%s): %s\n", f.id.c_str(), m.rule_id.c_str(), m.reason.c_str());
+    // Every tier rule with the values that decided it, then the nearest change of tier.
+    auto print_rules = [&](const std::string& kind) {
+        for (const auto& r : ex->rules) {
+            if (r.kind != kind) continue;
+            const char* mark = r.result == "true" ? "[x]" : r.result == "false" ? "[ ]" : "[?]";
+            std::printf("  %s %s -> %s\n", mark, r.id.c_str(), r.target.c_str());
+            for (const auto& c : r.conditions) {
+                std::printf("        %-7s %s", c.result.c_str(), c.text.c_str());
+                if (!c.op.empty()) std::printf("   (%s %s %s)", c.left.c_str(), c.op.c_str(), c.right.c_str());
+                std::printf("\n");
+            }
+        }
+    };
+    std::printf("\nTier rules ([x] matched, [ ] did not, [?] unknown: data missing):\n");
+    print_rules("tier");
+    std::printf("\nNearest boundary:%s\n", ex->nearest.empty() ? " none (no single numeric condition moves the patient to a higher tier)" : "");
+    for (const auto& b : ex->nearest)
+        std::printf("  %s: %s would match with %s in %s (now %s)\n", b.tier.c_str(), b.rule.c_str(), b.needs.c_str(),
+                    b.condition.c_str(), b.now.c_str());
+    std::printf("\nFlag rules:\n");
+    print_rules("flag");
     std::printf("\nFacts:\n");
     for (const auto& f : d.facts) std::printf("  %-44s = %s\n", f.name.c_str(), f.value.c_str());
     std::printf("\nPrograms:\n");

@@ -581,8 +581,10 @@ rules::CompiledRule Loader::compile_rule(const std::string& file, const YamlNode
             else r.tier = static_cast<int>(it - plan_->tier_order.begin());
         }
     }
-    if (const YamlNode* w = rule.find("when"); w && w->is_scalar())
+    if (const YamlNode* w = rule.find("when"); w && w->is_scalar()) {
         r.when = compiler_->compile(w->scalar, origin(file, *w), ctx, TypeKind::boolean);
+        r.when_text = w->scalar;
+    }
     else diag(file, w ? *w : rule, w ? "E0303" : "E0302", w ? "'when' must be an expression" : "missing required key 'when'", r.id);
     if (const YamlNode* re = rule.find("reason"); re && re->is_scalar())
         r.reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
@@ -650,8 +652,10 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
                     else cp.payer_mask |= std::uint64_t{1} << (it - domain.begin());
                 }
             }
-            if (const YamlNode* w = p.find("when"); w && w->is_scalar())
+            if (const YamlNode* w = p.find("when"); w && w->is_scalar()) {
                 cp.when = compiler_->compile(w->scalar, origin(file, *w), ctx, TypeKind::boolean);
+                cp.when_text = w->scalar;
+            }
             else diag(file, w ? *w : p, w ? "E0303" : "E0302", w ? "'when' must be an expression" : "missing required key 'when'", cp.id);
             if (const YamlNode* re = p.find("reason"); re && re->is_scalar()) cp.reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
             if (const YamlNode* re = p.find("not_reason"); re && re->is_scalar()) cp.not_reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);

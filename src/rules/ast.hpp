@@ -29,6 +29,8 @@ struct Expr {
     };
     Kind kind = Kind::number;
     int offset = 0;             // byte offset of the expression's first token in the source text
+    int begin = 0;              // the span of its text: begin is its first sub-expression's start
+    int end = 0;                // (offset is the operator, for errors); end is just past its last token
     double number = 0;          // number literal; boolean literal as 0/1
     std::int64_t ival = 0;      // date literal: days since 1970-01-01; datetime: minutes since then
     Duration duration;

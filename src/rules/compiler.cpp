@@ -363,6 +363,16 @@ Template Compiler::compile_template(std::string_view text, const TextOrigin& at,
 }
 
 std::int32_t Compiler::compile_expr(const Expr& e, Scope& scope) {
+    std::int32_t n = compile_expr_node(e, scope);
+    Node& made = plan_.nodes[static_cast<std::size_t>(n)];
+    if (made.src_begin < 0) {
+        made.src_begin = e.begin;
+        made.src_end = e.end;
+    }
+    return n;
+}
+
+std::int32_t Compiler::compile_expr_node(const Expr& e, Scope& scope) {
     switch (e.kind) {
         case Expr::Kind::number: return constant(Value::number(e.number), make(TypeKind::number));
         case Expr::Kind::boolean: return constant(Value::boolean(e.number != 0), make(TypeKind::boolean));

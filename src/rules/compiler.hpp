@@ -100,7 +100,8 @@ private:
     std::string tier_unavailable(const std::string& who) const;
     std::int32_t node(Node n);
     std::int32_t constant(Value v, Type t);
-    std::int32_t compile_expr(const Expr& e, Scope& scope);
+    std::int32_t compile_expr(const Expr& e, Scope& scope);        // and records the node's text span
+    std::int32_t compile_expr_node(const Expr& e, Scope& scope);
     std::int32_t compile_name(const Expr& e, Scope& scope);
     std::int32_t compile_member(const Expr& e, Scope& scope);
     std::int32_t compile_event(const Expr& e);

@@ -1,5 +1,6 @@
 #include "rules/parser.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -172,6 +173,16 @@ bool is_keyword(std::string_view w) {
            w == "then" || w == "else" || w == "after" || w == "before" || w == "true" || w == "false";
 }
 
+// A composite expression ends where its last sub-expression does.
+void close_spans(Expr& e) {
+    e.begin = e.offset;
+    for (auto& k : e.kids) {
+        close_spans(k);
+        e.begin = std::min(e.begin, k.begin);
+        e.end = std::max(e.end, k.end);
+    }
+}
+
 class Parser {
 public:
     Parser(std::string_view text, const ParseLimits& limits, std::size_t& nodes)
@@ -183,6 +194,7 @@ public:
     Expr parse() {
         Expr e = expr();
         if (cur_.kind != Tok::end) fail(cur_.offset, "unexpected " + describe(cur_) + " after the end of the expression");
+        close_spans(e);
         return e;
     }
 
@@ -191,6 +203,7 @@ private:
     [[noreturn]] void fail_limit(int offset, std::string msg) { throw Fail{ParseError{offset, std::move(msg), true}}; }
 
     void advance() {
+        last_end_ = cur_.offset + static_cast<int>(cur_.text.size());
         cur_ = std::move(next_);
         next_ = lex_.next();
         if (cur_.kind == Tok::error) fail(cur_.offset, cur_.str);
@@ -223,6 +236,7 @@ private:
         Expr e;
         e.kind = k;
         e.offset = offset;
+        e.end = last_end_;  // leaves are made after their last token; the rest are closed later
         return e;
     }
 
@@ -383,6 +397,7 @@ private:
             m.text = std::string(cur_.text);
             m.kids.push_back(std::move(e));
             advance();
+            m.end = last_end_;
             e = std::move(m);
         }
         return e;
@@ -447,6 +462,7 @@ private:
                     }
                 }
                 expect(Tok::rbracket, "',' or ']'");
+                e.end = last_end_;
                 return e;
             }
             case Tok::ident: {
@@ -471,6 +487,7 @@ private:
                         }
                     }
                     expect(Tok::rparen, "',' or ')'");
+                    e.end = last_end_;
                     return e;
                 }
                 Expr e = make(Expr::Kind::name, t.offset);
@@ -490,7 +507,9 @@ private:
     std::size_t depth_ = 0;
     Token cur_;
     Token next_;
+    int last_end_ = 0;  // just past the last token consumed
 };
+
 
 }  // namespace
 

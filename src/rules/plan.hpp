@@ -143,6 +143,9 @@ struct Node {
     std::int32_t extra = 0;   // fact slot, field id, depth, valueset, literal list, collection
     std::int32_t depth = 0;   // elem_field / nested_events: which scope level to read
     Type type;
+    // The node's text in the expression it was compiled from (when_text of its rule), for
+    // explanations: [src_begin, src_end) byte offsets, or -1 when it has none of its own.
+    std::int32_t src_begin = -1, src_end = -1;
     Value k;                   // constant
     std::vector<std::int32_t> args;
 };
@@ -176,6 +179,7 @@ struct CompiledFact {
 struct CompiledRule {
     std::string id;
     std::int32_t when = -1;
+    std::string when_text;  // the source of `when`, which its nodes' spans index
     Template reason;
     std::string source;
     int tier = -1;  // tier rules: index into tier_order
@@ -193,6 +197,7 @@ struct CompiledProgram {
     std::string name;
     std::uint64_t payer_mask = 0;  // 0: no payer filter
     std::int32_t when = -1;
+    std::string when_text;
     Template reason;
     Template not_reason;
     std::string source;

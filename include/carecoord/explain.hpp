@@ -1,0 +1,51 @@
+// Why a determination came out as it did: every tier rule, flag rule and program condition
+// with the values that decided it, and the nearest boundary (the smallest change in the
+// data that would move the patient to a higher tier). What `carecoord explain` prints.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "carecoord/determination.hpp"
+#include "carecoord/engine.hpp"
+
+namespace carecoord {
+
+// One condition of a rule's `when` as the analyst wrote it: a comparison, or another
+// boolean (a fact, exists(...)), joined to the others by and/or/not.
+struct ConditionExplanation {
+    std::string text;    // "hospitalizations_12m >= case_management_min_hospitalizations"
+    std::string result;  // "true", "false" or "unknown"
+    std::string left;    // a comparison's two sides as evaluated ("1", "2"); empty otherwise
+    std::string op;      // ">=", "==", ...
+    std::string right;
+    double gap = 0;      // a failing comparison of numbers: how far the left side is from passing
+};
+
+struct RuleExplanation {
+    std::string kind;    // "tier", "flag" or "program"
+    std::string id;      // the rule or program id
+    std::string target;  // the tier the rule assigns, or the flag it raises
+    std::string result;  // "true", "false" or "unknown"
+    std::vector<ConditionExplanation> conditions;
+};
+
+// A change that would make a rule of a higher tier match.
+struct Boundary {
+    std::string tier;
+    std::string rule;
+    std::string condition;  // the condition's text
+    std::string now;        // its left side now
+    std::string needs;      // "1 more", "2 less"
+    double gap = 0;
+};
+
+struct Explanation {
+    Determination determination;     // with facts
+    std::vector<RuleExplanation> rules;
+    std::vector<Boundary> nearest;   // the boundaries to higher tiers, smallest gap first
+};
+
+Result<Explanation> explain(const Engine& engine, const Patient& patient, Date as_of);
+
+}  // namespace carecoord

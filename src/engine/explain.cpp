@@ -1,0 +1,199 @@
+#include "carecoord/explain.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/engine_state.hpp"
+#include "engine/evaluator.hpp"
+
+namespace carecoord {
+
+namespace {
+
+using rules::CmpOp;
+using rules::Node;
+using rules::Op;
+using rules::Plan;
+using rules::TypeKind;
+
+std::string truth_text(int t) { return t == 1 ? "true" : t == 0 ? "false" : "unknown"; }
+
+const char* op_text(CmpOp op) {
+    switch (op) {
+        case CmpOp::eq: return "==";
+        case CmpOp::ne: return "!=";
+        case CmpOp::lt: return "<";
+        case CmpOp::le: return "<=";
+        case CmpOp::gt: return ">";
+        case CmpOp::ge: return ">=";
+    }
+    return "?";
+}
+
+class RuleWalker {
+public:
+    RuleWalker(const Plan& plan, engine::Evaluator& ev) : plan_(plan), ev_(ev) {}
+
+    const Node& node(std::int32_t i) const { return plan_.nodes[static_cast<std::size_t>(i)]; }
+
+    std::string text(std::int32_t i, const std::string& source) const {
+        const Node& n = node(i);
+        if (n.src_begin < 0 || n.src_end > static_cast<std::int32_t>(source.size()) || n.src_end <= n.src_begin) return "";
+        std::string t = source.substr(static_cast<std::size_t>(n.src_begin), static_cast<std::size_t>(n.src_end - n.src_begin));
+        // Block scalars fold lines: one line per condition reads better.
+        std::string out;
+        bool space = false;
+        for (char c : t) {
+            if (c == '\n' || c == ' ' || c == '\t') {
+                space = true;
+                continue;
+            }
+            if (space && !out.empty()) out += ' ';
+            space = false;
+            out += c;
+        }
+        return out;
+    }
+
+    // The leaves of the and/or/not tree above them, in order.
+    void leaves(std::int32_t i, std::vector<std::int32_t>& out) const {
+        const Node& n = node(i);
+        if (n.op == Op::and_ || n.op == Op::or_) {
+            leaves(n.a, out);
+            leaves(n.b, out);
+        } else if (n.op == Op::not_) {
+            leaves(n.a, out);
+        } else {
+            out.push_back(i);
+        }
+    }
+
+    ConditionExplanation condition(std::int32_t i, const std::string& source) {
+        ConditionExplanation c;
+        c.text = text(i, source);
+        const Node& n = node(i);
+        c.result = truth_text(ev_.truth(i));
+        if (n.op != Op::cmp) return c;
+        rules::Value a = ev_.eval(n.a), b = ev_.eval(n.b);
+        ev_.format(a, node(n.a).type, c.left);
+        ev_.format(b, node(n.b).type, c.right);
+        c.op = op_text(static_cast<CmpOp>(n.aux));
+        if (c.result == "false" && node(n.a).type.kind == TypeKind::number && a.state == rules::Value::known &&
+            b.state == rules::Value::known) {
+            // How far the left side is from passing; counts are whole numbers.
+            switch (static_cast<CmpOp>(n.aux)) {
+                case CmpOp::ge: c.gap = b.num - a.num; break;
+                case CmpOp::gt: c.gap = std::floor(b.num - a.num) + 1; break;
+                case CmpOp::le: c.gap = a.num - b.num; break;
+                case CmpOp::lt: c.gap = std::floor(a.num - b.num) + 1; break;
+                default: break;
+            }
+        }
+        return c;
+    }
+
+    // Would the rule match if leaf `target` alone turned true (all else as it is)?
+    bool flips(std::int32_t i, std::int32_t target) {
+        if (i == target) return true;
+        const Node& n = node(i);
+        if (n.op == Op::or_) return flips(n.a, target) || flips(n.b, target);
+        if (n.op == Op::and_) {
+            if (contains(n.a, target)) return flips(n.a, target) && ev_.truth(n.b) == 1;
+            if (contains(n.b, target)) return flips(n.b, target) && ev_.truth(n.a) == 1;
+        }
+        return false;  // under `not`, or not in this subtree
+    }
+
+private:
+    bool contains(std::int32_t i, std::int32_t target) const {
+        if (i == target) return true;
+        const Node& n = node(i);
+        if (n.op == Op::and_ || n.op == Op::or_) return contains(n.a, target) || contains(n.b, target);
+        if (n.op == Op::not_) return contains(n.a, target);
+        return false;
+    }
+
+    const Plan& plan_;
+    engine::Evaluator& ev_;
+};
+
+thread_local engine::Scratch explain_scratch;
+
+}  // namespace
+
+Result<Explanation> explain(const Engine& engine, const Patient& patient, Date as_of) {
+    try {
+        EvaluateOptions options;
+        options.include_facts = true;
+        auto det = engine.evaluate(patient, as_of, options);
+        if (!det.ok()) return det.diagnostics();
+        Explanation out;
+        out.determination = std::move(det.value());
+        const std::string& tier = out.determination.tier.tier;
+        for (const rules::Plan* plan : engine.state().in_force(as_of)) {
+            if (plan->workflow_only()) continue;
+            engine::Evaluator ev(*plan, patient, as_of, explain_scratch, engine::TierInput{true, tier});
+            RuleWalker walk(*plan, ev);
+            auto explain_rule = [&](const std::string& kind, const std::string& id, const std::string& target,
+                                    std::int32_t when, const std::string& source) {
+                RuleExplanation r;
+                r.kind = kind;
+                r.id = id;
+                r.target = target;
+                if (when < 0) return r;
+                r.result = truth_text(ev.truth(when));
+                std::vector<std::int32_t> ls;
+                walk.leaves(when, ls);
+                for (auto leaf : ls) r.conditions.push_back(walk.condition(leaf, source));
+                return r;
+            };
+            int current = -1;
+            if (plan->has_tiers) {
+                auto it = std::find(plan->tier_order.begin(), plan->tier_order.end(), tier);
+                current = it == plan->tier_order.end() ? -1 : static_cast<int>(it - plan->tier_order.begin());
+            }
+            for (const auto& rule : plan->tier_rules) {
+                const std::string& target = plan->tier_order[static_cast<std::size_t>(rule.tier)];
+                RuleExplanation r = explain_rule("tier", rule.id, target, rule.when, rule.when_text);
+                // A rule of a higher tier that does not match: which single condition, moved how
+                // far, would make it match?
+                if (rule.tier > current && r.result != "true" && rule.when >= 0) {
+                    std::vector<std::int32_t> ls;
+                    walk.leaves(rule.when, ls);
+                    for (std::size_t k = 0; k < ls.size(); ++k) {
+                        const auto& c = r.conditions[k];
+                        if (c.gap <= 0 || !walk.flips(rule.when, ls[k])) continue;
+                        Boundary b;
+                        b.tier = target;
+                        b.rule = rule.id;
+                        b.condition = c.text;
+                        b.now = c.left;
+                        b.gap = c.gap;
+                        std::string amount = std::to_string(static_cast<long long>(std::ceil(c.gap)));
+                        b.needs = (c.op == ">=" || c.op == ">") ? amount + " more" : amount + " less";
+                        out.nearest.push_back(std::move(b));
+                    }
+                }
+                out.rules.push_back(std::move(r));
+            }
+            for (const auto& flag : plan->flags)
+                for (const auto& rule : flag.rules) out.rules.push_back(explain_rule("flag", rule.id, flag.id, rule.when, rule.when_text));
+            for (const auto& program : plan->programs)
+                out.rules.push_back(explain_rule("program", program.id, "", program.when, program.when_text));
+        }
+        std::stable_sort(out.nearest.begin(), out.nearest.end(), [](const Boundary& a, const Boundary& b) { return a.gap < b.gap; });
+        return out;
+    } catch (const std::bad_alloc&) {
+        Diagnostic d;
+        d.code = "E0001";
+        d.message = "out of memory while explaining";
+        return d;
+    } catch (const std::exception& e) {
+        Diagnostic d;
+        d.code = "E0002";
+        d.message = std::string("internal error while explaining: ") + e.what();
+        return d;
+    }
+}
+
+}  // namespace carecoord
