@@ -157,52 +157,68 @@ def _patient_id_of(document: Optional[str]) -> Optional[str]:
     return pid if isinstance(pid, str) else None
 
 
-def _date(value: Optional[str]) -> Optional[datetime.date]:
-    return datetime.date.fromisoformat(value) if value else None
-
-
-def _error_row(document: Optional[str], err: BatchError) -> Dict[str, Any]:
+def _error(err: BatchError) -> Dict[str, Any]:
     first = err.diagnostics[0] if err.diagnostics else None
     return {
-        "patient_id": _patient_id_of(document),
-        "error": {
-            "status": err.status,
-            "code": first.code if first else "",
-            "message": first.message if first else err.status,
-            "field_path": first.field_path if first else "",
-            "diagnostics": [str(d) for d in err.diagnostics],
-        },
+        "status": err.status,
+        "code": first.code if first else "",
+        "message": first.message if first else err.status,
+        "field_path": first.field_path if first else "",
+        "diagnostics": [str(d) for d in err.diagnostics],
     }
 
 
-def determination_row(det_json: str) -> Dict[str, Any]:
-    """The typed columns of one determination JSON (the ``determination`` column too)."""
-    d = json.loads(det_json)
-    return {
-        "patient_id": d["patient_id"],
-        "as_of": _date(d["as_of"]),
-        "tier": d["tier"]["id"],
-        "tier_by_default": d["tier"]["by_default"],
-        "flags": [f["id"] for f in d["flags"]],
-        "programs": [{"id": p["id"], "status": p["status"], "eligible": p["status"] == "eligible",
-                      "reason": p["reason"], "missing": p["missing"]} for p in d["programs"]],
-        "triggers": [{"id": t["id"], "status": t["status"], "anchor": _date(t["anchor"]), "due": _date(t["due"]),
-                      "due_time": t["due_time"], "action": t["action"]} for t in d["triggers"]],
-        "rulesets": [{"id": r["id"], "version": r["version"], "sha256": r["sha256"]} for r in d["rulesets"]],
-        "missing": d["missing"],
-        "determination": det_json,
-    }
-
-
-def evaluate_documents(engine: Engine, documents: Sequence[Optional[str]], as_of: str) -> List[Dict[str, Any]]:
-    """One output row (a dict of the SCHEMA columns) per document, in order."""
-    rows = []
+def evaluate_documents(engine: Engine, documents: Sequence[Optional[str]], as_of: str) -> Dict[str, List[Any]]:
+    """The Python side of one Arrow batch, as columns: ``determination`` (the JSON, or
+    None), ``error`` (a dict, or None) and ``error_patient_id`` (the "id" of a document
+    that failed, when it can be read). The typed columns are derived from the JSON by Spark
+    itself (``from_json``, in the JVM): building them in Python costs more than the
+    evaluation."""
+    dets: List[Optional[str]] = []
+    errors: List[Optional[Dict[str, Any]]] = []
+    ids: List[Optional[str]] = []
     for doc, out in zip(documents, engine.evaluate_batch(documents, as_of=as_of)):
-        rows.append(_error_row(doc, out) if isinstance(out, BatchError) else determination_row(out))
-    return rows
+        if isinstance(out, BatchError):
+            dets.append(None)
+            errors.append(_error(out))
+            ids.append(_patient_id_of(doc))
+        else:
+            dets.append(out)
+            errors.append(None)
+            ids.append(None)
+    return {"determination": dets, "error": errors, "error_patient_id": ids}
 
 
 # ---- the driver side ----------------------------------------------------------------
+
+
+_ERROR_TYPE = ("struct<status: string, code: string, message: string, field_path: string, "
+               "diagnostics: array<string>>")
+
+# How the determination JSON is read back by Spark (docs: the determination of
+# docs/c-api.md and `carecoord eval --format ndjson`); only the fields the typed columns use.
+_DETERMINATION_TYPE = (
+    "struct<patient_id: string, as_of: date, "
+    "rulesets: array<struct<id: string, version: string, sha256: string>>, "
+    "tier: struct<id: string, by_default: boolean>, flags: array<struct<id: string>>, "
+    "programs: array<struct<id: string, status: string, reason: string, missing: array<string>>>, "
+    "triggers: array<struct<id: string, status: string, anchor: date, due: date, due_time: string, action: string>>, "
+    "missing: array<string>>"
+)
+
+# The typed columns of SCHEMA as Spark SQL over `d`, the parsed determination.
+_TYPED_COLUMNS = [
+    ("patient_id", "coalesce(d.patient_id, error_patient_id)"),
+    ("as_of", "d.as_of"),
+    ("tier", "d.tier.id"),
+    ("tier_by_default", "d.tier.by_default"),
+    ("flags", "transform(d.flags, f -> f.id)"),
+    ("programs", "transform(d.programs, p -> named_struct('id', p.id, 'status', p.status, "
+                 "'eligible', p.status = 'eligible', 'reason', p.reason, 'missing', p.missing))"),
+    ("triggers", "d.triggers"),
+    ("rulesets", "d.rulesets"),
+    ("missing", "d.missing"),
+]
 
 
 def output_schema(df=None, keep: Sequence[str] = ()):
@@ -222,34 +238,37 @@ def evaluate(df, rulesets: Union[Rulesets, str, os.PathLike], as_of: Union[str, 
     row. `rulesets` is a :class:`Rulesets`, or a path read on the driver
     (:meth:`Rulesets.from_path`)."""
     import pyarrow as pa
+    from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import to_arrow_schema
+    from pyspark.sql.types import StructType, _parse_datatype_string
 
     if not isinstance(rulesets, Rulesets):
         rulesets = Rulesets.from_path(rulesets)
     if isinstance(as_of, datetime.datetime):
         raise TypeError("as_of must be a datetime.date (a day), not a datetime")
     as_of_text = as_of if isinstance(as_of, str) else as_of.isoformat()
-    schema = output_schema(df, keep)
-    arrow_schema = to_arrow_schema(schema)
-    keep = list(keep)
-    # The texts go once to each executor as a broadcast; the closure carries only the key.
-    texts = df.sparkSession.sparkContext.broadcast(rulesets.texts) if rulesets.texts is not None else None
-    light = Rulesets(key=rulesets.key, path=rulesets.path)
     # Fail on the driver, before the job, when the date is bad or the rulesets shipped from
     # here do not load (a path on the workers may not exist on the driver).
     if rulesets.texts is not None:
         engine_for(rulesets).evaluate_ndjson(b"", as_of=as_of_text)
     else:
         datetime.date.fromisoformat(as_of_text)
+    keep = list(keep)
+    raw_schema = StructType([df.schema[c] for c in keep] + list(_parse_datatype_string(
+        f"determination string, error {_ERROR_TYPE}, error_patient_id string").fields))
+    arrow_schema = to_arrow_schema(raw_schema)
+    # The texts go once to each executor as a broadcast; the closure carries only the key.
+    texts = df.sparkSession.sparkContext.broadcast(rulesets.texts) if rulesets.texts is not None else None
+    light = Rulesets(key=rulesets.key, path=rulesets.path)
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         engine = engine_for(light, texts)
         for batch in batches:
-            documents = batch.column(document_col).to_pylist()
-            rows = evaluate_documents(engine, documents, as_of_text)
-            columns = {c: batch.column(c) for c in keep}
-            out = pa.RecordBatch.from_pylist(rows, schema=pa.schema(arrow_schema.field(i) for i in
-                                                                      range(len(keep), len(arrow_schema))))
-            yield pa.RecordBatch.from_arrays([columns[c] for c in keep] + list(out.columns), schema=arrow_schema)
+            cols = evaluate_documents(engine, batch.column(document_col).to_pylist(), as_of_text)
+            arrays = [batch.column(c) for c in keep] + [
+                pa.array(cols[f.name], type=f.type) for f in list(arrow_schema)[len(keep):]]
+            yield pa.RecordBatch.from_arrays(arrays, schema=arrow_schema)
 
-    return df.select(*(keep + [document_col])).mapInArrow(run, schema)
+    raw = df.select(*(keep + [document_col])).mapInArrow(run, raw_schema)
+    parsed = raw.withColumn("d", F.from_json("determination", _DETERMINATION_TYPE))
+    return parsed.select(*keep, *(F.expr(e).alias(name) for name, e in _TYPED_COLUMNS), "determination", "error")

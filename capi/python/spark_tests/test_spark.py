@@ -79,7 +79,8 @@ def test_one_row_per_record_and_the_schema(result):
     documents, rows, out = result
     assert sorted(rows) == list(range(len(documents)))
     assert out.columns[:3] == ["row", "patient_id", "as_of"]
-    assert [f.name for f in out.schema.fields[1:]] == [f.name for f in ccs.output_schema().fields]
+    assert [(f.name, f.dataType.simpleString()) for f in out.schema.fields[1:]] == \
+        [(f.name, f.dataType.simpleString()) for f in ccs.output_schema().fields]
 
 
 def test_determinations_equal_the_cli_byte_for_byte(result, expected, population):
