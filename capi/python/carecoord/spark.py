@@ -115,6 +115,8 @@ class Rulesets:
 
 _engines: Dict[str, Engine] = {}
 _engines_lock = threading.Lock()
+#: How many times this process loaded an engine, per rulesets key (1 when the cache works).
+loads: Dict[str, int] = {}
 
 
 def _load_texts(texts: Sequence[Tuple[str, str]]) -> Engine:
@@ -144,6 +146,7 @@ def engine_for(rulesets: Rulesets, texts=None) -> Engine:
                 value = texts.value if hasattr(texts, "value") else (texts or rulesets.texts)
                 engine = _load_texts(value)
             _engines[rulesets.key] = engine
+            loads[rulesets.key] = loads.get(rulesets.key, 0) + 1
         return engine
 
 
@@ -170,7 +173,7 @@ def _error(err: BatchError) -> Dict[str, Any]:
 
 def evaluate_documents(engine: Engine, documents: Sequence[Optional[str]], as_of: str) -> Dict[str, List[Any]]:
     """The Python side of one Arrow batch, as columns: ``determination`` (the JSON, or
-    None), ``error`` (a dict, or None) and ``error_patient_id`` (the "id" of a document
+    None), ``error`` (a dict, or None) and ``__carecoord_error_patient_id`` (the "id" of a document
     that failed, when it can be read). The typed columns are derived from the JSON by Spark
     itself (``from_json``, in the JVM): building them in Python costs more than the
     evaluation."""
@@ -186,7 +189,7 @@ def evaluate_documents(engine: Engine, documents: Sequence[Optional[str]], as_of
             dets.append(out)
             errors.append(None)
             ids.append(None)
-    return {"determination": dets, "error": errors, "error_patient_id": ids}
+    return {"determination": dets, "error": errors, _ERROR_ID: ids}
 
 
 # ---- the driver side ----------------------------------------------------------------
@@ -206,18 +209,21 @@ _DETERMINATION_TYPE = (
     "missing: array<string>>"
 )
 
-# The typed columns of SCHEMA as Spark SQL over `d`, the parsed determination.
+# The typed columns of SCHEMA as Spark SQL over the parsed determination (internal column
+# names that cannot clash with the columns a caller keeps).
+_D = "__carecoord_d"
+_ERROR_ID = "__carecoord_error_patient_id"
 _TYPED_COLUMNS = [
-    ("patient_id", "coalesce(d.patient_id, error_patient_id)"),
-    ("as_of", "d.as_of"),
-    ("tier", "d.tier.id"),
-    ("tier_by_default", "d.tier.by_default"),
-    ("flags", "transform(d.flags, f -> f.id)"),
-    ("programs", "transform(d.programs, p -> named_struct('id', p.id, 'status', p.status, "
+    ("patient_id", f"coalesce({_D}.patient_id, {_ERROR_ID})"),
+    ("as_of", f"{_D}.as_of"),
+    ("tier", f"{_D}.tier.id"),
+    ("tier_by_default", f"{_D}.tier.by_default"),
+    ("flags", f"transform({_D}.flags, f -> f.id)"),
+    ("programs", f"transform({_D}.programs, p -> named_struct('id', p.id, 'status', p.status, "
                  "'eligible', p.status = 'eligible', 'reason', p.reason, 'missing', p.missing))"),
-    ("triggers", "d.triggers"),
-    ("rulesets", "d.rulesets"),
-    ("missing", "d.missing"),
+    ("triggers", f"{_D}.triggers"),
+    ("rulesets", f"{_D}.rulesets"),
+    ("missing", f"{_D}.missing"),
 ]
 
 
@@ -255,7 +261,7 @@ def evaluate(df, rulesets: Union[Rulesets, str, os.PathLike], as_of: Union[str, 
         datetime.date.fromisoformat(as_of_text)
     keep = list(keep)
     raw_schema = StructType([df.schema[c] for c in keep] + list(_parse_datatype_string(
-        f"determination string, error {_ERROR_TYPE}, error_patient_id string").fields))
+        f"determination string, error {_ERROR_TYPE}, {_ERROR_ID} string").fields))
     arrow_schema = to_arrow_schema(raw_schema)
     # The texts go once to each executor as a broadcast; the closure carries only the key.
     texts = df.sparkSession.sparkContext.broadcast(rulesets.texts) if rulesets.texts is not None else None
@@ -270,5 +276,5 @@ def evaluate(df, rulesets: Union[Rulesets, str, os.PathLike], as_of: Union[str, 
             yield pa.RecordBatch.from_arrays(arrays, schema=arrow_schema)
 
     raw = df.select(*(keep + [document_col])).mapInArrow(run, raw_schema)
-    parsed = raw.withColumn("d", F.from_json("determination", _DETERMINATION_TYPE))
+    parsed = raw.withColumn(_D, F.from_json("determination", _DETERMINATION_TYPE))
     return parsed.select(*keep, *(F.expr(e).alias(name) for name, e in _TYPED_COLUMNS), "determination", "error")

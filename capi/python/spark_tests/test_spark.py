@@ -145,3 +145,23 @@ def test_engine_cached_per_process_by_ruleset_content():
     changed[name] += "\n# a comment\n"
     assert ccs.Rulesets.from_texts(changed).key != a.key
     assert isinstance(ccs.engine_for(a), carecoord.Engine)
+
+
+def test_engine_loaded_once_per_worker_process(session, result):
+    """After 4 tasks of 2 Arrow batches each on 2 reused Python workers, every worker that
+    evaluated loaded the engine once."""
+    key = ccs.Rulesets.from_path(RULESETS).key
+
+    def report(batches):  # run by the same kind of (Arrow) Python workers as evaluate()
+        import pyarrow as pa
+
+        from carecoord import spark as worker_side
+        for _ in batches:
+            pass
+        yield pa.RecordBatch.from_pylist([{"pid": os.getpid(), "loads": worker_side.loads.get(key, 0)}])
+
+    df = session.range(0, 8, numPartitions=8)
+    seen = df.mapInArrow(report, "pid long, loads long").collect()
+    counts = {r["pid"]: r["loads"] for r in seen if r["loads"]}
+    assert counts, "no worker that evaluated was reused (spark.python.worker.reuse)"
+    assert set(counts.values()) == {1}
