@@ -8,6 +8,7 @@ packages=(
   libyaml-cpp-dev libhowardhinnant-date-dev doctest-dev libsimdjson-dev
 )
 # Extra package sets, named by the caller: `install-deps.sh python dotnet`.
+want_spark=0
 for extra in "$@"; do
   case "$extra" in
     python) packages+=(python3 python3-pytest python3-pip) ;;  # pip: the `pip install ./capi/python` test
@@ -16,7 +17,10 @@ for extra in "$@"; do
     fuzz) packages+=(clang libclang-rt-14-dev) ;;
     bench) packages+=(libbenchmark-dev) ;;
     valgrind) packages+=(valgrind) ;;
-    spark) packages+=(python3-pip) ;;  # and the Python packages below (PyPI), java from the machine
+    spark)  # and the Python packages below, from PyPI; Java 17 unless a java is on PATH
+      want_spark=1
+      packages+=(python3-pip)
+      command -v java >/dev/null || packages+=(openjdk-17-jre-headless) ;;
     wheel) packages+=(patchelf python3-pip) ;;  # `make wheel`: bundled libraries get an $ORIGIN rpath
     *) echo "install-deps.sh: unknown package set '$extra'" >&2; exit 2 ;;
   esac
@@ -35,7 +39,7 @@ raise SystemExit(0 if all(m.version(k) == v for k, v in want.items()) else 1)
 PY
 }
 install_spark_python() {
-  command -v java >/dev/null || { echo "install-deps.sh: pyspark needs java (17) on PATH" >&2; exit 1; }
+  command -v java >/dev/null || { echo "install-deps.sh: pyspark needs java on PATH" >&2; exit 1; }
   spark_python_ok && return 0
   echo "Installing with pip: ${SPARK_PIP[*]}"
   python3 -m pip install -q --disable-pip-version-check "${SPARK_PIP[@]}" ||
@@ -46,8 +50,6 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-want_spark=0
-for extra in "$@"; do [ "$extra" = spark ] && want_spark=1; done
 finish() { [ $want_spark -eq 0 ] || install_spark_python; exit 0; }
 [ ${#missing[@]} -eq 0 ] && finish
 
