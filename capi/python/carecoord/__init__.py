@@ -230,6 +230,19 @@ DateLike = Union[datetime.date, str]
 DateTimeLike = Union[datetime.datetime, datetime.date, str]
 
 
+def _one_line(document: bytes) -> bytes:
+    """A JSON document on one line. In valid JSON a raw line break can only be whitespace,
+    so it becomes a space; in an invalid document it becomes a control character, so that
+    the document stays invalid (a raw line break inside a string must not turn into a valid
+    space) and the library reports it."""
+    try:
+        _json.loads(document)
+        fill = b" "
+    except ValueError:
+        fill = b"\x01"
+    return document.replace(b"\r", fill).replace(b"\n", fill)
+
+
 def _as_of_text(value: DateLike) -> str:
     if isinstance(value, datetime.datetime):
         raise TypeError("as_of must be a datetime.date (a day), not a datetime")
@@ -513,13 +526,13 @@ class Engine(_Handle):
         """Evaluates JSON patient documents with one call into the library. Returns, per
         document and in order, the determination JSON (byte for byte what
         ``carecoord eval --format ndjson`` writes) or a :class:`BatchError`; a bad document
-        never raises. ``None`` is an empty document (an error). Newlines inside a document
-        are whitespace and are replaced by spaces so that each document stays one line."""
+        never raises. ``None`` is an empty document (an error). A document may span lines
+        (pretty-printed JSON): it is put on one line before the call."""
         parts = []
         for d in documents:
             b = b"" if d is None else (d.encode("utf-8") if isinstance(d, str) else bytes(d))
             if b"\n" in b or b"\r" in b:
-                b = b.replace(b"\r", b" ").replace(b"\n", b" ")
+                b = _one_line(b)
             parts.append(b)
         if not parts:
             return []

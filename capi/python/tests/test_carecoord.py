@@ -280,6 +280,16 @@ def test_evaluate_batch_bad_documents_are_errors_in_place(engine):
     assert out[2].line == 3 and out[3].line == 4
 
 
+def test_evaluate_batch_line_breaks(engine):
+    pretty = json.dumps(FOUR_CONDITIONS, indent=2).replace("\n", "\r\n")
+    raw_break_in_string = '{"id": "a\nb", "birth_date": "1950-01-01"}'  # invalid JSON: a raw control character
+    ok, bad = engine.evaluate_batch([pretty, raw_break_in_string], as_of=AS_OF)
+    assert ok == engine.evaluate(FOUR_CONDITIONS, as_of=AS_OF).json
+    assert isinstance(bad, carecoord.BatchError) and bad.diagnostics[0].code == "E0201"
+    with pytest.raises(carecoord.PatientError):  # as a single document would be
+        engine.evaluate(raw_break_in_string, as_of=AS_OF)
+
+
 def test_evaluate_batch_evaluation_error_and_arguments():
     with carecoord.Engine.from_string(MINI) as mini:
         (err,) = mini.evaluate_batch([json.dumps({"id": "x", "birth_date": "1950-01-01"})], as_of="2019-06-01")
