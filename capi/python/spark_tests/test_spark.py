@@ -54,7 +54,12 @@ def expected(population, tmp_path_factory):
 def session():
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    s = (SparkSession.builder.master("local[2]").appName("carecoord-test")
+    # local[2, 4]: two task slots, and up to 4 attempts per task as on a cluster
+    # (spark.task.maxFailures; local mode otherwise allows 1). A bad record never fails a
+    # task (it becomes an error row), so retries hide nothing of carecoord's; they absorb a
+    # Python worker that fails to start on a busy machine (seen once: EOFException from
+    # PythonWorkerFactory.createSocket).
+    s = (SparkSession.builder.master("local[2, 4]").appName("carecoord-test")
          .config("spark.ui.enabled", "false")
          .config("spark.sql.shuffle.partitions", "2")
          .config("spark.driver.memory", "1g")
