@@ -5,13 +5,13 @@ AS_OF ?= 2026-11-27
 FHIR_EXPORT ?= ../shared/data/fhir-synthea-10
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # Extra package sets for the binding and ABI tests (scripts/install-deps.sh).
-DEP_SETS ?= python dotnet abi bench
+DEP_SETS ?= python dotnet abi bench spark wheel
 , := ,
 DEMO_PATIENTS ?= 2000
 DEMO_DIFF = --from rulesets/intensity/intensity-v1.yaml --to rulesets/intensity/intensity-v2.yaml \
             --with rulesets/programs --with rulesets/triggers --ignore-effective --as-of $(AS_OF)
 
-.PHONY: all deps configure build test demo install clean test-asan test-tsan fuzz bench
+.PHONY: all deps configure build test demo install wheel clean test-asan test-tsan fuzz bench
 
 all: build
 
@@ -31,6 +31,12 @@ test: build
 PREFIX ?= /usr/local
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The platform wheel of the Python package, with libcarecoord.so.0 and the yaml-cpp and
+# simdjson libraries it links (rpath $$ORIGIN): pip-installable without a compiler, for Spark
+# nodes (docs/scale.md). Written to $(BUILD)/dist/.
+wheel: build
+	@bash scripts/build-wheel.sh $(BUILD) $(BUILD)/dist
 
 demo: build
 	@echo "== carecoord check rulesets/"

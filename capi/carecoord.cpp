@@ -14,6 +14,7 @@
 #include "carecoord/carecoord.hpp"
 #include "model/enums.hpp"
 #include "model/patient_decoder.hpp"
+#include "output/json_writer.hpp"
 #include "time/calendar.hpp"
 
 // One version, three places: carecoord.h, carecoord/version.hpp (which define the same
@@ -42,6 +43,11 @@ struct carecoord_engine {
 
 struct carecoord_patient {
     carecoord::Patient patient;
+};
+
+struct carecoord_batch {
+    std::string output;  // NDJSON, one line per input line
+    std::size_t count = 0, errors = 0;
 };
 
 struct carecoord_result {
@@ -155,14 +161,17 @@ void hand_out(T** out, std::unique_ptr<T> value) {
     *out = value.release();
 }
 
+// The status of a failed core call: the core reports allocation failures (E0001, thrown
+// as std::bad_alloc here) and its own bugs (E0002, internal) with two codes; anything else
+// gets `status`, the status of the step that failed.
+carecoord_status failure_status(const std::vector<Diagnostic>& d, carecoord_status status) {
+    if (!d.empty() && d.front().code == "E0001") throw std::bad_alloc();
+    return !d.empty() && d.front().code == "E0002" ? CARECOORD_ERR_INTERNAL : status;
+}
+
 template <class T, class U>
 T unwrap(carecoord::Result<U>&& r, carecoord_status status) {
-    if (!r.ok()) {
-        // The core reports allocation failures and its own bugs with these two codes.
-        const auto& d = r.diagnostics();
-        if (!d.empty() && d.front().code == "E0001") throw std::bad_alloc();
-        throw Failure{!d.empty() && d.front().code == "E0002" ? CARECOORD_ERR_INTERNAL : status, d};
-    }
+    if (!r.ok()) throw Failure{failure_status(r.diagnostics(), status), r.diagnostics()};
     return std::move(r).value();
 }
 
@@ -384,6 +393,55 @@ carecoord_status evaluate(carecoord_result** out, const carecoord_engine* engine
         }
         hand_out(out, std::move(r));
     });
+}
+
+// One error line of a batch: {"error":{"line":N,"status":S,"diagnostics":[...]}}.
+void append_batch_error(std::string& out, std::size_t line, carecoord_status status,
+                        const std::vector<Diagnostic>& diagnostics) {
+    carecoord::output::JsonWriter w(out);
+    w.begin_object();
+    w.key("error");
+    w.begin_object();
+    w.key("line");
+    w.value(static_cast<long long>(line));
+    w.key("status");
+    w.value(carecoord_status_name(status));
+    w.key("diagnostics");
+    w.begin_array();
+    for (const auto& d : diagnostics) {
+        w.begin_object();
+        w.key("code");
+        w.value(d.code);
+        w.key("message");
+        w.value(d.message);
+        w.key("field_path");
+        w.value(d.field_path);
+        w.key("string");
+        w.value(d.to_string());
+        w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+    w.end_object();
+}
+
+// Evaluates one NDJSON line into `out` (a determination or an error line, with its '\n').
+void evaluate_batch_line(carecoord_batch& b, const carecoord::Engine& engine, std::string_view line, Date as_of) {
+    ++b.count;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    auto patient = carecoord::parse_patient(line, carecoord::DocumentFormat::json);
+    if (!patient.ok()) {
+        ++b.errors;
+        append_batch_error(b.output, b.count, failure_status(patient.diagnostics(), CARECOORD_ERR_PATIENT),
+                           patient.diagnostics());
+    } else if (auto det = engine.evaluate(*patient, as_of); !det.ok()) {
+        ++b.errors;
+        append_batch_error(b.output, b.count, failure_status(det.diagnostics(), CARECOORD_ERR_EVALUATION),
+                           det.diagnostics());
+    } else {
+        b.output += carecoord::to_json(*det);
+    }
+    b.output += '\n';
 }
 
 // Borrowed getters: NULL-safe, index-checked.
@@ -800,6 +858,38 @@ const char* carecoord_result_trigger_reason(const carecoord_result* r, size_t i)
 size_t carecoord_result_missing_count(const carecoord_result* r) { return r ? r->determination.missing.size() : 0; }
 const char* carecoord_result_missing(const carecoord_result* r, size_t i) {
     return r ? c_str_or_null(at(r->determination.missing, i)) : nullptr;
+}
+
+// ---- batches -----------------------------------------------------------------------
+
+carecoord_status carecoord_evaluate_batch(carecoord_batch** out, const carecoord_engine* engine, const char* ndjson,
+                                          size_t len, const char* as_of, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(engine, "engine");
+        need(as_of, "as_of");
+        if (len > 0) need(ndjson, "ndjson");
+        auto date = carecoord::time::parse_date(as_of);
+        if (!date) fail(CARECOORD_ERR_ARGUMENT, kBadArgument, "as_of must be a valid date YYYY-MM-DD", "as_of");
+        auto b = std::make_unique<carecoord_batch>();
+        std::string_view text(ndjson ? ndjson : "", len);
+        b->output.reserve(len * 2);
+        while (!text.empty()) {
+            auto end = text.find('\n');
+            evaluate_batch_line(*b, engine->engine, text.substr(0, end), *date);
+            text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+        }
+        hand_out(out, std::move(b));
+    });
+}
+
+void carecoord_batch_free(carecoord_batch* batch) { delete batch; }
+size_t carecoord_batch_count(const carecoord_batch* batch) { return batch ? batch->count : 0; }
+size_t carecoord_batch_error_count(const carecoord_batch* batch) { return batch ? batch->errors : 0; }
+const char* carecoord_batch_output(const carecoord_batch* batch, size_t* len) {
+    if (len) *len = batch ? batch->output.size() : 0;
+    return batch ? batch->output.c_str() : nullptr;
 }
 
 }  // extern "C"

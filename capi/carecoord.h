@@ -417,6 +417,55 @@ CARECOORD_API const char* carecoord_result_trigger_reason(const carecoord_result
 CARECOORD_API size_t carecoord_result_missing_count(const carecoord_result* result);
 CARECOORD_API const char* carecoord_result_missing(const carecoord_result* result, size_t i);
 
+/* ===================================================================================
+ * Batches: many patient documents in one call
+ * =================================================================================== */
+
+/* The determinations of a batch of patient documents, as one NDJSON buffer. Immutable
+ * once made; shareable between threads for reading. For population runs (Spark executors,
+ * docs/scale.md): one call into the library per batch instead of one per patient. */
+typedef struct carecoord_batch carecoord_batch;
+
+/* Evaluates every line of `ndjson` (`len` bytes, need not be NUL-terminated; read only
+ * during the call): each line is one JSON patient document, lines end with '\n' (a '\r'
+ * before it is ignored, and a final '\n' does not start another line), as `carecoord eval`
+ * reads an .ndjson file. All lines use the ruleset versions in force at `as_of`
+ * ("YYYY-MM-DD").
+ *
+ * The output (carecoord_batch_output) has exactly one line per input line, in input order,
+ * each ending with '\n':
+ *   - the determination, byte for byte what carecoord_result_json() and
+ *     `carecoord eval --format ndjson` give for that document (it starts with
+ *     {"patient_id":), or
+ *   - for a line that cannot be decoded or evaluated (an empty line too), an error object
+ *     {"error":{"line":N,"status":"patient","diagnostics":[{"code":"E0204",
+ *     "message":"...","field_path":"birth_date","string":"..."}]}} where N is the 1-based
+ *     line number, status is carecoord_status_name() of the failure ("patient",
+ *     "evaluation", "internal") and the diagnostics are those carecoord_patient_parse()
+ *     and carecoord_evaluate() would report (never a patient value). A line is an error
+ *     exactly when it starts with {"error":.
+ * A bad line never fails the call: the call fails only for its own arguments
+ * (CARECOORD_ERR_ARGUMENT: a NULL out, engine or as_of, a malformed as_of, NULL ndjson with
+ * len > 0) or when memory runs out (CARECOORD_ERR_NOMEM: no partial batch). On success
+ * *out is a new batch, freed with carecoord_batch_free(). Safe to call from several threads
+ * at once with the same engine; one call evaluates on the calling thread only. */
+CARECOORD_API carecoord_status carecoord_evaluate_batch(carecoord_batch** out, const carecoord_engine* engine,
+                                                        const char* ndjson, size_t len, const char* as_of,
+                                                        carecoord_error** err);
+
+/* Frees a batch. NULL: no-op. */
+CARECOORD_API void carecoord_batch_free(carecoord_batch* batch);
+
+/* The number of lines (input lines = output lines), and how many of them are errors.
+ * 0 for NULL. */
+CARECOORD_API size_t carecoord_batch_count(const carecoord_batch* batch);
+CARECOORD_API size_t carecoord_batch_error_count(const carecoord_batch* batch);
+
+/* The output NDJSON, NUL-terminated, borrowed: valid until the batch is freed. When `len`
+ * is not NULL, *len is set to its length in bytes (without the NUL). NULL (and *len 0) for
+ * a NULL batch. */
+CARECOORD_API const char* carecoord_batch_output(const carecoord_batch* batch, size_t* len);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

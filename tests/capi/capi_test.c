@@ -663,6 +663,126 @@ static void test_builder_matches_document(void) {
     carecoord_engine_free(engine);
 }
 
+/* carecoord_evaluate_batch: one output line per input line, in order; determinations equal
+ * to carecoord_result_json() of the same document; bad lines become error lines, never a
+ * failed call. */
+static const char* nth_line(const char* text, size_t n, size_t* len) {
+    const char* end;
+    for (; n > 0; --n) {
+        text = strchr(text, '\n');
+        if (!text) return NULL;
+        ++text;
+    }
+    end = strchr(text, '\n');
+    *len = end ? (size_t)(end - text) : strlen(text);
+    return text;
+}
+
+static void check_line_is(const char* out, size_t n, const char* expected) {
+    size_t len = 0;
+    const char* line = nth_line(out, n, &len);
+    CHECK(line != NULL && len == strlen(expected) && strncmp(line, expected, len) == 0);
+}
+
+static int line_contains(const char* out, size_t n, const char* needle) {
+    size_t len = 0;
+    const char* line = nth_line(out, n, &len);
+    char buf[4096];
+    if (!line || len >= sizeof buf) return 0;
+    memcpy(buf, line, len);
+    buf[len] = '\0';
+    return strstr(buf, needle) != NULL;
+}
+
+static void test_batch(void) {
+    static const char good_a[] = "{\"id\": \"b-1\", \"birth_date\": \"1950-06-15\","
+                                 " \"coverage\": [{\"payer\": \"medicare_ffs\", \"start\": \"2015-01-01\"}],"
+                                 " \"conditions\": [{\"code\": \"I50.22\"}, {\"code\": \"E11.9\"}]}";
+    static const char good_b[] = "{\"id\": \"b-2\", \"birth_date\": \"1980-01-01\"}";
+    char input[2048];
+    carecoord_engine* engine = load_default_engine();
+    carecoord_engine* mini = NULL;
+    carecoord_batch* batch = NULL;
+    carecoord_error* err = NULL;
+    carecoord_patient* p = NULL;
+    carecoord_result* ra = NULL;
+    carecoord_result* rb = NULL;
+    const char* out;
+    size_t len = 0;
+
+    /* good, bad date, empty line, good with CRLF, syntax error; no final newline */
+    snprintf(input, sizeof input, "%s\n{\"id\": \"b-3\", \"birth_date\": \"1950-02-30\"}\n\n%s\r\n{not json", good_a,
+             good_b);
+    CHECK(carecoord_evaluate_batch(&batch, engine, input, strlen(input), "2026-11-27", &err) == CARECOORD_OK);
+    CHECK(err == NULL);
+    CHECK(carecoord_batch_count(batch) == 5);
+    CHECK(carecoord_batch_error_count(batch) == 3);
+    out = carecoord_batch_output(batch, &len);
+    CHECK(out != NULL && len == strlen(out) && len > 0 && out[len - 1] == '\n');
+
+    CHECK(carecoord_patient_parse(&p, good_a, sizeof good_a - 1, CARECOORD_FORMAT_JSON, NULL) == CARECOORD_OK);
+    CHECK(carecoord_evaluate(&ra, engine, p, "2026-11-27", NULL) == CARECOORD_OK);
+    carecoord_patient_free(p);
+    p = NULL;
+    CHECK(carecoord_patient_parse(&p, good_b, sizeof good_b - 1, CARECOORD_FORMAT_JSON, NULL) == CARECOORD_OK);
+    CHECK(carecoord_evaluate(&rb, engine, p, "2026-11-27", NULL) == CARECOORD_OK);
+    check_line_is(out, 0, carecoord_result_json(ra));
+    check_line_is(out, 3, carecoord_result_json(rb));
+    /* the bad date: a patient error on line 2 naming the field, never the value */
+    CHECK(line_contains(out, 1, "{\"error\":{\"line\":2,\"status\":\"patient\""));
+    CHECK(line_contains(out, 1, "\"code\":\"E0204\""));
+    CHECK(line_contains(out, 1, "\"field_path\":\"birth_date\""));
+    CHECK(!line_contains(out, 1, "1950-02-30"));
+    CHECK(line_contains(out, 2, "{\"error\":{\"line\":3,\"status\":\"patient\""));
+    CHECK(line_contains(out, 4, "{\"error\":{\"line\":5,\"status\":\"patient\""));
+    CHECK(nth_line(out, 5, &len) != NULL && len == 0); /* nothing after the fifth line's newline */
+    carecoord_batch_free(batch);
+    batch = NULL;
+
+    /* an evaluation error: no mini ruleset is in force in 2019 */
+    CHECK(carecoord_engine_load_string(&mini, kMiniRuleset, strlen(kMiniRuleset), "mini.yaml", NULL) == CARECOORD_OK);
+    CHECK(carecoord_evaluate_batch(&batch, mini, good_b, sizeof good_b - 1, "2019-06-01", NULL) == CARECOORD_OK);
+    CHECK(carecoord_batch_count(batch) == 1 && carecoord_batch_error_count(batch) == 1);
+    CHECK(line_contains(carecoord_batch_output(batch, NULL), 0, "{\"error\":{\"line\":1,\"status\":\"evaluation\""));
+    carecoord_batch_free(batch);
+    batch = NULL;
+
+    /* an empty buffer: no lines; a final newline does not start a line */
+    CHECK(carecoord_evaluate_batch(&batch, engine, NULL, 0, "2026-11-27", NULL) == CARECOORD_OK);
+    CHECK(carecoord_batch_count(batch) == 0);
+    CHECK_STR(carecoord_batch_output(batch, &len), "");
+    CHECK(len == 0);
+    carecoord_batch_free(batch);
+    CHECK(carecoord_evaluate_batch(&batch, engine, "{}\n", 3, "2026-11-27", NULL) == CARECOORD_OK);
+    CHECK(carecoord_batch_count(batch) == 1);
+    carecoord_batch_free(batch);
+
+    /* argument errors fail the call and set *out to NULL */
+    batch = (carecoord_batch*)&len;
+    CHECK(carecoord_evaluate_batch(&batch, NULL, "{}", 2, "2026-11-27", &err) == CARECOORD_ERR_ARGUMENT);
+    CHECK(batch == NULL);
+    CHECK_STR(carecoord_error_field_path(err), "engine");
+    carecoord_error_free(err);
+    CHECK(carecoord_evaluate_batch(&batch, engine, "{}", 2, "2026-13-01", &err) == CARECOORD_ERR_ARGUMENT);
+    CHECK_STR(carecoord_error_field_path(err), "as_of");
+    carecoord_error_free(err);
+    CHECK(carecoord_evaluate_batch(&batch, engine, "{}", 2, NULL, NULL) == CARECOORD_ERR_ARGUMENT);
+    CHECK(carecoord_evaluate_batch(&batch, engine, NULL, 2, "2026-11-27", NULL) == CARECOORD_ERR_ARGUMENT);
+    CHECK(carecoord_evaluate_batch(NULL, engine, "{}", 2, "2026-11-27", NULL) == CARECOORD_ERR_ARGUMENT);
+
+    /* NULL batches */
+    carecoord_batch_free(NULL);
+    CHECK(carecoord_batch_count(NULL) == 0 && carecoord_batch_error_count(NULL) == 0);
+    len = 7;
+    CHECK(carecoord_batch_output(NULL, &len) == NULL && len == 0);
+
+    carecoord_result_free(ra);
+    carecoord_result_free(rb);
+    carecoord_patient_free(p);
+    carecoord_engine_free(mini);
+    carecoord_engine_free(engine);
+}
+
 int main(int argc, char** argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s SOURCE_DIR\n", argv[0]);
@@ -680,6 +800,7 @@ int main(int argc, char** argv) {
     test_evaluate_errors();
     test_builder_errors();
     test_builder_matches_document();
+    test_batch();
     printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

@@ -1,6 +1,10 @@
 """A PEP 517 build backend in the tree, so that `pip install ./capi/python` needs nothing
 from a package index (no setuptools, no wheel): the package is pure Python, and a wheel is
-a zip file with a .dist-info directory. Used only to build the carecoord package."""
+a zip file with a .dist-info directory. Used only to build the carecoord package.
+
+When shared libraries sit in the package directory (`make wheel` stages a copy of the
+package with libcarecoord.so.0 and the libraries it links: scripts/build-wheel.sh), the
+wheel is a platform wheel (py3-none-linux_x86_64, not purelib) that carries them."""
 
 from __future__ import annotations
 
@@ -8,13 +12,18 @@ import base64
 import hashlib
 import io
 import os
+import sysconfig
 import tarfile
 import zipfile
 
 NAME = "carecoord"
 VERSION = "0.1.0"
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TAG = "py3-none-any"
+PURE_TAG = "py3-none-any"
+
+
+def _platform_tag() -> str:
+    return "py3-none-" + sysconfig.get_platform().replace("-", "_").replace(".", "_")
 
 METADATA = f"""Metadata-Version: 2.1
 Name: {NAME}
@@ -25,11 +34,18 @@ Classifier: Programming Language :: Python :: 3
 Classifier: Typing :: Typed
 """
 
-WHEEL = f"""Wheel-Version: 1.0
+
+
+def _wheel_file(tag: str) -> str:
+    return f"""Wheel-Version: 1.0
 Generator: carecoord_build
-Root-Is-Purelib: true
-Tag: {TAG}
+Root-Is-Purelib: {"true" if tag == PURE_TAG else "false"}
+Tag: {tag}
 """
+
+
+def _is_library(name: str) -> bool:
+    return name.startswith("lib") and ".so" in name
 
 
 def _package_files():
@@ -37,7 +53,7 @@ def _package_files():
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         for f in sorted(filenames):
-            if f.endswith((".py", ".typed")) or f.startswith("libcarecoord.so"):
+            if f.endswith((".py", ".typed")) or _is_library(f):
                 full = os.path.join(dirpath, f)
                 yield full, os.path.relpath(full, HERE).replace(os.sep, "/")
 
@@ -57,18 +73,26 @@ def get_requires_for_build_sdist(config_settings=None):
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     dist_info = f"{NAME}-{VERSION}.dist-info"
-    filename = f"{NAME}-{VERSION}-{TAG}.whl"
+    files = list(_package_files())
+    tag = _platform_tag() if any(_is_library(os.path.basename(a)) for _, a in files) else PURE_TAG
+    filename = f"{NAME}-{VERSION}-{tag}.whl"
     records = []
     with zipfile.ZipFile(os.path.join(wheel_directory, filename), "w", zipfile.ZIP_DEFLATED) as z:
         def add(arcname: str, data: bytes) -> None:
             z.writestr(arcname, data)
             records.append(_record_line(arcname, data))
 
-        for full, arcname in _package_files():
+        for full, arcname in files:
             with open(full, "rb") as f:
-                add(arcname, f.read())
+                data = f.read()
+            # Keep the executable bit of the shared libraries.
+            info = zipfile.ZipInfo(arcname, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (os.stat(full).st_mode & 0o777) << 16
+            z.writestr(info, data)
+            records.append(_record_line(arcname, data))
         add(f"{dist_info}/METADATA", METADATA.encode())
-        add(f"{dist_info}/WHEEL", WHEEL.encode())
+        add(f"{dist_info}/WHEEL", _wheel_file(tag).encode())
         add(f"{dist_info}/top_level.txt", f"{NAME}\n".encode())
         records.append(f"{dist_info}/RECORD,,")
         z.writestr(f"{dist_info}/RECORD", "\n".join(records) + "\n")

@@ -24,7 +24,7 @@ import datetime
 import json as _json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Tuple, TypeVar, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
 from . import _native as _n
 from ._native import lib as _lib
@@ -32,7 +32,7 @@ from ._native import lib as _lib
 __all__ = [
     "__version__", "library_version", "schema_versions",
     "Engine", "Patient", "Determination", "Program", "Trigger", "TierRule", "RulesetInfo",
-    "Diagnostic", "DateLike", "DateTimeLike", "CarecoordError", "ArgumentError", "RulesetError", "PatientError", "EvaluationError",
+    "Diagnostic", "BatchError", "DateLike", "DateTimeLike", "CarecoordError", "ArgumentError", "RulesetError", "PatientError", "EvaluationError",
 ]
 
 __version__ = "0.1.0"
@@ -109,6 +109,31 @@ class PatientError(CarecoordError, ValueError):
 
 class EvaluationError(CarecoordError):
     """The evaluation failed, e.g. no ruleset is in force at the as-of date."""
+
+
+@dataclass(frozen=True)
+class BatchError:
+    """A document of :meth:`Engine.evaluate_batch` that could not be decoded or evaluated:
+    its 1-based position in the batch, the status ("patient", "evaluation", "internal")
+    and every diagnostic. Use :meth:`exception` for the matching :class:`CarecoordError`."""
+
+    line: int
+    status: str
+    diagnostics: List[Diagnostic]
+
+    def __str__(self) -> str:
+        return "; ".join(str(d) for d in self.diagnostics) or self.status
+
+    def exception(self) -> "CarecoordError":
+        cls = {"patient": PatientError, "evaluation": EvaluationError}.get(self.status, CarecoordError)
+        return cls(self.status, self.diagnostics)
+
+    @classmethod
+    def _from_json(cls, line: str) -> "BatchError":
+        e = _json.loads(line)["error"]
+        return cls(line=e["line"], status=e["status"],
+                   diagnostics=[Diagnostic(code=d["code"], message=d["message"], field_path=d["field_path"])
+                                for d in e["diagnostics"]])
 
 
 _ERRORS = {
@@ -203,6 +228,25 @@ PatientInput = Union["Patient", Mapping[str, Any], str, bytes]
 DateLike = Union[datetime.date, str]
 #: A date-time as a ``datetime.datetime`` (wall-clock, no offset), a date, or a "YYYY-MM-DDTHH:MM" string.
 DateTimeLike = Union[datetime.datetime, datetime.date, str]
+
+
+def _one_line(document: bytes) -> bytes:
+    """A JSON document on one line. In valid JSON a raw line break can only be whitespace,
+    so it becomes a space; in an invalid document it becomes a control character, so that
+    the document stays invalid (a raw line break inside a string must not turn into a valid
+    space) and the library reports it."""
+    try:
+        _json.loads(document)
+        fill = b" "
+    except ValueError:
+        fill = b"\x01"
+    return document.replace(b"\r", fill).replace(b"\n", fill)
+
+
+def _as_of_text(value: DateLike) -> str:
+    if isinstance(value, datetime.datetime):
+        raise TypeError("as_of must be a datetime.date (a day), not a datetime")
+    return value if isinstance(value, str) else value.isoformat()
 
 
 def _date_text(value: Optional[DateTimeLike]) -> Optional[str]:
@@ -446,6 +490,40 @@ class Engine(_Handle):
                             _n.text(_lib.carecoord_engine_ruleset_version(h, i)),
                             datetime.date.fromisoformat(_n.text(_lib.carecoord_engine_ruleset_effective_from(h, i))))
                 for i in range(_lib.carecoord_engine_ruleset_count(h))]
+
+    def evaluate_ndjson(self, ndjson: bytes, as_of: DateLike) -> bytes:
+        """Evaluates every line of an NDJSON buffer in one call into the library
+        (``carecoord_evaluate_batch``) and returns the output NDJSON: per input line, in
+        order, the determination JSON (as :attr:`Determination.json`) or an error object
+        line starting with ``{"error":``. A bad line never raises; a malformed ``as_of``
+        does (:class:`ArgumentError`)."""
+        out = _create(_lib.carecoord_evaluate_batch, self._handle(), bytes(ndjson), len(ndjson),
+                      _as_of_text(as_of).encode("ascii"))
+        try:
+            n = ctypes.c_size_t()
+            ptr = _lib.carecoord_batch_output(out, ctypes.byref(n))
+            return ctypes.string_at(ptr, n.value) if n.value else b""
+        finally:
+            _lib.carecoord_batch_free(out)
+
+    def evaluate_batch(self, documents: Sequence[Union[str, bytes, None]],
+                       as_of: DateLike) -> List[Union[str, BatchError]]:
+        """Evaluates JSON patient documents with one call into the library. Returns, per
+        document and in order, the determination JSON (byte for byte what
+        ``carecoord eval --format ndjson`` writes) or a :class:`BatchError`; a bad document
+        never raises. ``None`` is an empty document (an error). A document may span lines
+        (pretty-printed JSON): it is put on one line before the call."""
+        parts = []
+        for d in documents:
+            b = b"" if d is None else (d.encode("utf-8") if isinstance(d, str) else bytes(d))
+            if b"\n" in b or b"\r" in b:
+                b = _one_line(b)
+            parts.append(b)
+        if not parts:
+            return []
+        lines = self.evaluate_ndjson(b"\n".join(parts) + b"\n", as_of).decode("utf-8").split("\n")
+        lines.pop()  # after the final newline
+        return [BatchError._from_json(x) if x.startswith('{"error":') else x for x in lines]
 
     def evaluate(self, patient: PatientInput, as_of: DateLike) -> Determination:
         """Evaluates a patient (a :class:`Patient`, a document as a dict, or JSON text) with

@@ -115,6 +115,13 @@ for _name in ("tier_rule_id", "tier_rule_reason", "flag_id", "program_id", "prog
               "trigger_due_time", "trigger_action", "trigger_reason", "missing"):
     _fn(f"carecoord_result_{_name}", c_char_p, c_void_p, c_size_t)
 _fn("carecoord_result_program_missing_count", c_size_t, c_void_p, c_size_t)
+
+_fn("carecoord_evaluate_batch", c_int, _OUT, c_void_p, c_char_p, c_size_t, c_char_p, _ERR_OUT)
+_fn("carecoord_batch_free", None, c_void_p)
+_fn("carecoord_batch_count", c_size_t, c_void_p)
+_fn("carecoord_batch_error_count", c_size_t, c_void_p)
+# The output is read with ctypes.string_at(pointer, length): one copy, no NUL scan.
+_fn("carecoord_batch_output", c_void_p, c_void_p, ctypes.POINTER(c_size_t))
 _fn("carecoord_result_program_missing", c_char_p, c_void_p, c_size_t, c_size_t)
 
 

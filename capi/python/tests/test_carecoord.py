@@ -253,3 +253,48 @@ def test_pip_install_finds_the_library_in_the_package(tmp_path):
     assert out[0].startswith(str(target))
     assert out[1].startswith(str(target / "carecoord"))
     assert out[2] == carecoord.library_version()
+
+
+# ---- batches (carecoord_evaluate_batch) ----------------------------------------------
+
+
+def test_evaluate_batch_matches_single_evaluations(engine):
+    docs = [p.read_text() for p in EXAMPLES if p.suffix == ".json"] + [json.dumps(FOUR_CONDITIONS, indent=2)]
+    out = engine.evaluate_batch(docs, as_of=AS_OF)
+    assert len(out) == len(docs)
+    for doc, line in zip(docs, out):
+        assert line == engine.evaluate(doc, as_of=AS_OF).json  # a pretty-printed document too
+
+
+def test_evaluate_batch_bad_documents_are_errors_in_place(engine):
+    good = json.dumps(FOUR_CONDITIONS)
+    bad_date = json.dumps({"id": "x", "birth_date": "1950-02-30"})
+    out = engine.evaluate_batch([good, bad_date, None, "{not json", good], as_of="2026-11-27")
+    assert [isinstance(x, str) for x in out] == [True, False, False, False, True]
+    err = out[1]
+    assert isinstance(err, carecoord.BatchError)
+    assert (err.line, err.status) == (2, "patient")
+    assert err.diagnostics[0].code == "E0204" and err.diagnostics[0].field_path == "birth_date"
+    assert "1950-02-30" not in str(err)  # messages never carry patient values
+    assert isinstance(err.exception(), carecoord.PatientError)
+    assert out[2].line == 3 and out[3].line == 4
+
+
+def test_evaluate_batch_line_breaks(engine):
+    pretty = json.dumps(FOUR_CONDITIONS, indent=2).replace("\n", "\r\n")
+    raw_break_in_string = '{"id": "a\nb", "birth_date": "1950-01-01"}'  # invalid JSON: a raw control character
+    ok, bad = engine.evaluate_batch([pretty, raw_break_in_string], as_of=AS_OF)
+    assert ok == engine.evaluate(FOUR_CONDITIONS, as_of=AS_OF).json
+    assert isinstance(bad, carecoord.BatchError) and bad.diagnostics[0].code == "E0201"
+    with pytest.raises(carecoord.PatientError):  # as a single document would be
+        engine.evaluate(raw_break_in_string, as_of=AS_OF)
+
+
+def test_evaluate_batch_evaluation_error_and_arguments():
+    with carecoord.Engine.from_string(MINI) as mini:
+        (err,) = mini.evaluate_batch([json.dumps({"id": "x", "birth_date": "1950-01-01"})], as_of="2019-06-01")
+        assert err.status == "evaluation"
+        assert isinstance(err.exception(), carecoord.EvaluationError)
+        assert mini.evaluate_batch([], as_of=AS_OF) == []
+        with pytest.raises(carecoord.ArgumentError):
+            mini.evaluate_batch(["{}"], as_of="2026-02-30")
