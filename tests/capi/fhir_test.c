@@ -373,6 +373,57 @@ static void test_null_arguments(void) {
     carecoord_patient_free(p);
 }
 
+static int ends_with(const char* s, const char* suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* tests/fhir/bulk-warnings (its README): a patient with a warning, one that cannot be
+ * mapped, one clean, and a resource of a patient not in the export. */
+static void test_bulk_fixture(void) {
+    char dir[4096];
+    carecoord_fhir_bulk* reader = NULL;
+    carecoord_patient* p = NULL;
+    carecoord_error* err = NULL;
+    const carecoord_error* w;
+    snprintf(dir, sizeof dir, "%s/tests/fhir/bulk-warnings", source_dir);
+    CHECK(carecoord_fhir_bulk_open(&reader, dir, &err) == CARECOORD_OK);
+    if (!reader) return;
+    CHECK(carecoord_fhir_bulk_patient_count(reader) == 3);
+    w = carecoord_fhir_bulk_export_diagnostics(reader);
+    CHECK(w != NULL && carecoord_error_next(w) == NULL);
+    CHECK_STR(carecoord_error_code(w), "E0706");
+    CHECK_STR(carecoord_error_severity(w), "warning");
+    CHECK(ends_with(carecoord_error_file(w), "Condition.ndjson") && carecoord_error_line(w) == 3);
+    CHECK(strncmp(carecoord_error_field_path(w), "Condition/cond-3.", 17) == 0);
+
+    /* fx-1: one warning, the condition in an unknown system */
+    CHECK(carecoord_fhir_bulk_next(reader, &p, &err) == CARECOORD_OK_WITH_WARNINGS);
+    CHECK(err == NULL);
+    w = carecoord_patient_warnings(p);
+    CHECK(w != NULL && carecoord_error_next(w) == NULL);
+    CHECK_STR(carecoord_error_code(w), "E0703");
+    CHECK(strncmp(carecoord_error_field_path(w), "Condition/cond-1.", 17) == 0);
+    CHECK(ends_with(carecoord_error_file(w), "Condition.ndjson") && carecoord_error_line(w) == 1);
+    CHECK(strstr(carecoord_error_string(w), "SECRET42") == NULL);
+    carecoord_patient_free(p);
+
+    /* fx-2: no birthDate; the reader goes on */
+    CHECK(carecoord_fhir_bulk_next(reader, &p, &err) == CARECOORD_ERR_PATIENT);
+    CHECK(p == NULL);
+    CHECK_STR(carecoord_error_code(err), "E0702");
+    CHECK(strncmp(carecoord_error_field_path(err), "Patient/fx-2.", 13) == 0);
+    carecoord_error_free(err);
+
+    /* fx-3: clean */
+    CHECK(carecoord_fhir_bulk_next(reader, &p, &err) == CARECOORD_OK);
+    CHECK(p != NULL && carecoord_patient_warnings(p) == NULL);
+    carecoord_patient_free(p);
+    CHECK(carecoord_fhir_bulk_next(reader, &p, &err) == CARECOORD_END);
+    CHECK(p == NULL && err == NULL);
+    carecoord_fhir_bulk_free(reader);
+}
+
 int main(int argc, char** argv) {
     char* bulk_json;
     int i, deceased = -1;
@@ -393,6 +444,7 @@ int main(int argc, char** argv) {
     free(bulk_json);
     test_bundle_warnings_and_errors();
     test_null_arguments();
+    test_bulk_fixture();
     printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }
