@@ -146,3 +146,35 @@ def test_errors():
     reader.close()
     with pytest.raises(ValueError):
         next(reader)
+
+
+FIXTURE = SOURCE / "tests" / "fhir" / "bulk-warnings"  # see its README
+
+
+def test_bulk_warnings_and_unmapped_patients(engine):
+    reader = carecoord.read_fhir_bulk(FIXTURE)
+    assert reader.patient_count == 3
+    [export] = reader.export_diagnostics
+    assert export.code == "E0706" and export.line == 3 and export.file.endswith("Condition.ndjson")
+    assert export.field_path.startswith("Condition/cond-3.")
+    patients = list(reader)
+    assert [engine.evaluate(p, AS_OF).patient_id for p in patients] == ["fx-1", "fx-3"]
+    [w] = patients[0].warnings
+    assert w.code == "E0703" and w.severity == "warning" and w.line == 1
+    assert w.field_path.startswith("Condition/cond-1.") and "SECRET42" not in str(w)
+    assert patients[1].warnings == []
+    [skipped] = reader.errors
+    assert skipped.code == "E0702" and skipped.field_path.startswith("Patient/fx-2.")
+    reader.close()
+
+
+def test_bulk_strict_raises_and_goes_on():
+    with carecoord.read_fhir_bulk(FIXTURE, strict=True) as reader:
+        first = next(reader)
+        with pytest.raises(carecoord.PatientError) as e:
+            next(reader)
+        assert e.value.code == "E0702"
+        third = next(reader)
+        with pytest.raises(StopIteration):
+            next(reader)
+    assert first.warnings and not third.warnings
