@@ -126,6 +126,33 @@ internal static class FhirTests
         {
             Check(e.Code == "E0709", "missing export: E0709");
         }
+        // tests/fhir/bulk-warnings (its README): fx-1 with a warning, fx-2 not mappable, fx-3 clean.
+        using (var reader = FhirBulkReader.Open(Path.Combine(source, "tests/fhir/bulk-warnings")))
+        {
+            var patients = reader.ToList();
+            Check(patients.Count == 2 && patients[0].Warnings.Count == 1 && patients[0].Warnings[0].Code == "E0703" &&
+                  patients[0].Warnings[0].Line == 1 && patients[1].Warnings.Count == 0, "fixture: warnings");
+            Check(reader.Errors.Count == 1 && reader.Errors[0].Code == "E0702" &&
+                  reader.Errors[0].FieldPath.StartsWith("Patient/fx-2."), "fixture: fx-2 skipped, in Errors");
+            Check(reader.ExportDiagnostics.Count == 1 && reader.ExportDiagnostics[0].Code == "E0706",
+                  "fixture: export diagnostic");
+            foreach (var p in patients) p.Dispose();
+        }
+        using (var reader = FhirBulkReader.Open(Path.Combine(source, "tests/fhir/bulk-warnings"), strict: true))
+        {
+            Check(reader.Next() != null, "strict: fx-1");
+            try
+            {
+                reader.Next();
+                Check(false, "strict: fx-2 throws");
+            }
+            catch (PatientException e)
+            {
+                Check(e.Code == "E0702", "strict: fx-2 throws E0702");
+            }
+            Check(reader.Next() != null && reader.Next() == null, "strict: fx-3, then the end");
+        }
+
         var closed = FhirBulkReader.Open(export);
         closed.Dispose();
         try
