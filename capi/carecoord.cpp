@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "carecoord/carecoord.hpp"
+#include "carecoord/fhir.hpp"
 #include "model/enums.hpp"
 #include "model/patient_decoder.hpp"
 #include "output/json_writer.hpp"
@@ -43,6 +44,14 @@ struct carecoord_engine {
 
 struct carecoord_patient {
     carecoord::Patient patient;
+    // The warnings of the FHIR reading that produced it (carecoord_patient_warnings()).
+    std::unique_ptr<carecoord_error> warnings;
+};
+
+struct carecoord_fhir_bulk {
+    carecoord::FhirBulkReader reader;
+    std::unique_ptr<carecoord_error> export_diagnostics;
+    bool ended = false;
 };
 
 struct carecoord_batch {
@@ -478,6 +487,21 @@ const char* error_text(const carecoord_error* e, std::string Diagnostic::*field)
     return e ? (e->diagnostic.*field).c_str() : "";
 }
 
+// ---- FHIR --------------------------------------------------------------------------
+
+// A list of warnings as error objects (status OK), or nullptr when there is none.
+std::unique_ptr<carecoord_error> diagnostic_list(const std::vector<Diagnostic>& diagnostics) {
+    if (diagnostics.empty()) return nullptr;
+    return std::unique_ptr<carecoord_error>(make_error(CARECOORD_OK, diagnostics));
+}
+
+std::unique_ptr<carecoord_patient> fhir_patient(carecoord::FhirPatient&& read) {
+    auto p = std::make_unique<carecoord_patient>();
+    p->patient = std::move(read.patient);
+    p->warnings = diagnostic_list(read.diagnostics);
+    return p;
+}
+
 }  // namespace
 
 extern "C" {
@@ -498,6 +522,8 @@ const char* carecoord_status_name(int status) {
         case CARECOORD_ERR_EVALUATION: return "evaluation";
         case CARECOORD_ERR_NOMEM: return "nomem";
         case CARECOORD_ERR_INTERNAL: return "internal";
+        case CARECOORD_OK_WITH_WARNINGS: return "ok_with_warnings";
+        case CARECOORD_END: return "end";
     }
     return "unknown";
 }
@@ -574,8 +600,15 @@ carecoord_status carecoord_patient_parse(carecoord_patient** out, const char* te
         need(out, "out");
         *out = nullptr;
         if (len > 0) need(text, "text");
+        if (format == CARECOORD_FORMAT_FHIR_BUNDLE) {
+            hand_out(out, fhir_patient(unwrap<carecoord::FhirPatient>(
+                              carecoord::read_fhir_bundle(std::string_view(text ? text : "", len)),
+                              CARECOORD_ERR_PATIENT)));
+            return;
+        }
         if (format != CARECOORD_FORMAT_JSON && format != CARECOORD_FORMAT_YAML)
-            fail(CARECOORD_ERR_ARGUMENT, kBadArgument, "format must be CARECOORD_FORMAT_JSON or CARECOORD_FORMAT_YAML",
+            fail(CARECOORD_ERR_ARGUMENT, kBadArgument,
+                 "format must be CARECOORD_FORMAT_JSON, CARECOORD_FORMAT_YAML or CARECOORD_FORMAT_FHIR_BUNDLE",
                  "format");
         auto f = format == CARECOORD_FORMAT_JSON ? carecoord::DocumentFormat::json : carecoord::DocumentFormat::yaml;
         auto p = std::make_unique<carecoord_patient>();
@@ -739,6 +772,65 @@ carecoord_status carecoord_patient_set_field(carecoord_patient* patient, const c
         patient->patient = std::move(copy);
     });
 }
+
+// ---- FHIR input (docs/fhir.md) -----------------------------------------------------
+
+const carecoord_error* carecoord_patient_warnings(const carecoord_patient* patient) {
+    return patient ? patient->warnings.get() : nullptr;
+}
+
+const char* carecoord_error_severity(const carecoord_error* err) {
+    if (!err) return "";
+    switch (err->diagnostic.severity) {
+        case carecoord::Severity::error: return "error";
+        case carecoord::Severity::warning: return "warning";
+        case carecoord::Severity::note: return "note";
+    }
+    return "";
+}
+
+carecoord_status carecoord_fhir_bulk_open(carecoord_fhir_bulk** out, const char* directory, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(directory, "directory");
+        auto reader = unwrap<carecoord::FhirBulkReader>(carecoord::FhirBulkReader::open(directory),
+                                                        CARECOORD_ERR_PATIENT);
+        auto r = std::unique_ptr<carecoord_fhir_bulk>(new carecoord_fhir_bulk{std::move(reader), nullptr, false});
+        r->export_diagnostics = diagnostic_list(r->reader.export_diagnostics());
+        hand_out(out, std::move(r));
+    });
+}
+
+carecoord_status carecoord_fhir_bulk_next(carecoord_fhir_bulk* reader, carecoord_patient** out,
+                                          carecoord_error** err) {
+    carecoord_status found = CARECOORD_END;
+    auto status = guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(reader, "reader");
+        if (reader->ended) return;
+        auto next = reader->reader.next();
+        if (!next) {
+            reader->ended = true;
+            return;
+        }
+        auto p = fhir_patient(unwrap<carecoord::FhirPatient>(std::move(*next), CARECOORD_ERR_PATIENT));
+        found = p->warnings ? CARECOORD_OK_WITH_WARNINGS : CARECOORD_OK;
+        hand_out(out, std::move(p));
+    });
+    return status == CARECOORD_OK ? found : status;
+}
+
+size_t carecoord_fhir_bulk_patient_count(const carecoord_fhir_bulk* reader) {
+    return reader ? reader->reader.patient_count() : 0;
+}
+
+const carecoord_error* carecoord_fhir_bulk_export_diagnostics(const carecoord_fhir_bulk* reader) {
+    return reader ? reader->export_diagnostics.get() : nullptr;
+}
+
+void carecoord_fhir_bulk_free(carecoord_fhir_bulk* reader) { delete reader; }
 
 // ---- evaluation --------------------------------------------------------------------
 

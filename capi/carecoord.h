@@ -115,11 +115,15 @@ typedef enum carecoord_status {
     /* Out of memory. */
     CARECOORD_ERR_NOMEM = 5,
     /* An unexpected failure inside the library (a bug: please report it). */
-    CARECOORD_ERR_INTERNAL = 6
+    CARECOORD_ERR_INTERNAL = 6,
+    /* Not failures: returned only by carecoord_fhir_bulk_next() (see there). A patient
+     * was read and has warnings; there are no more patients. */
+    CARECOORD_OK_WITH_WARNINGS = 7,
+    CARECOORD_END = 8
 } carecoord_status;
 
 /* A short constant name for a status ("ok", "argument", "ruleset", "patient",
- * "evaluation", "nomem", "internal"; "unknown" for other values). Static storage.
+ * "evaluation", "nomem", "internal", "ok_with_warnings", "end"; "unknown" for other values). Static storage.
  * `status` is an int so that any value, even one this version does not know, is
  * defined behaviour; pass a carecoord_status. */
 CARECOORD_API const char* carecoord_status_name(int status);
@@ -209,14 +213,19 @@ typedef struct carecoord_patient carecoord_patient;
 
 typedef enum carecoord_format {
     CARECOORD_FORMAT_JSON = 0,
-    CARECOORD_FORMAT_YAML = 1
+    CARECOORD_FORMAT_YAML = 1,
+    /* A FHIR R4 Bundle holding one Patient and its resources (docs/fhir.md); its
+     * warnings are kept on the patient: carecoord_patient_warnings(). */
+    CARECOORD_FORMAT_FHIR_BUNDLE = 2
 } carecoord_format;
 
 /* Decodes one patient document of `len` bytes (need not be NUL-terminated; read only
  * during the call) in `format`, a carecoord_format value (an int, so that a wrong value
  * is an argument error, CARECOORD_ERR_ARGUMENT, rather than undefined). Every error in the document is reported (CARECOORD_ERR_PATIENT),
  * each with its code and field path; YAML errors also carry line and column. On success
- * *out is a new patient, freed with carecoord_patient_free(). */
+ * *out is a new patient, freed with carecoord_patient_free(). With
+ * CARECOORD_FORMAT_FHIR_BUNDLE the status is CARECOORD_OK even when resources were
+ * skipped: read those warnings with carecoord_patient_warnings(). */
 CARECOORD_API carecoord_status carecoord_patient_parse(carecoord_patient** out, const char* text, size_t len,
                                                        int format, carecoord_error** err);
 
@@ -325,6 +334,67 @@ CARECOORD_API carecoord_status carecoord_patient_add_observation(carecoord_patie
  * fields, lists and cross-field checks are handled by the add functions. */
 CARECOORD_API carecoord_status carecoord_patient_set_field(carecoord_patient* patient, const char* path,
                                                            const char* value, carecoord_error** err);
+
+/* ===================================================================================
+ * FHIR R4 input: Bundles and bulk-data exports (docs/fhir.md)
+ * =================================================================================== */
+
+/* The warnings of the FHIR reading that produced `patient` (resources or elements that
+ * were skipped or not understood), as a list walked with carecoord_error_next() and read
+ * with the carecoord_error_* getters: the code (E07xx), the message, the field path
+ * "<ResourceType>/<id>.<element>" (the resource id and the field), and for a bulk export
+ * the file and line. carecoord_error_status() of a warning is CARECOORD_OK. Borrowed:
+ * valid until the patient is freed; never pass it to carecoord_error_free(). NULL when
+ * there is none, for a NULL patient, and for a patient not read from FHIR. */
+CARECOORD_API const carecoord_error* carecoord_patient_warnings(const carecoord_patient* patient);
+
+/* "error", "warning" or "note": the severity of one diagnostic ("" for NULL). Failures
+ * are errors; FHIR warnings are warnings or notes. */
+CARECOORD_API const char* carecoord_error_severity(const carecoord_error* err);
+
+/* A reader over a FHIR bulk-data export directory (Patient.ndjson, Condition.000.ndjson,
+ * ...), yielding one patient at a time in the order of the Patient files. Not thread
+ * safe: one reader per thread. Patients it yields are independent of it. */
+typedef struct carecoord_fhir_bulk carecoord_fhir_bulk;
+
+/* Opens the export in `directory` (read only during the call; the files are read again
+ * by carecoord_fhir_bulk_next(), so they must stay in place until the reader is freed).
+ * Indexes every *.ndjson and *.jsonl file of the directory (byte offsets, not
+ * resources: see docs/fhir.md for the memory bound). On success *out is a new reader,
+ * freed with carecoord_fhir_bulk_free(). An export that cannot be read (no such
+ * directory, no .ndjson file, a read error: E0709) is CARECOORD_ERR_PATIENT. Lines that
+ * belong to no patient do not fail the call: see carecoord_fhir_bulk_export_diagnostics(). */
+CARECOORD_API carecoord_status carecoord_fhir_bulk_open(carecoord_fhir_bulk** out, const char* directory,
+                                                        carecoord_error** err);
+
+/* Reads the next patient. The protocol, by status:
+ *   CARECOORD_OK                a patient: *out is a new patient (carecoord_patient_free()),
+ *                               without warnings;
+ *   CARECOORD_OK_WITH_WARNINGS  a patient, as for CARECOORD_OK, with warnings to read
+ *                               with carecoord_patient_warnings(*out);
+ *   CARECOORD_END               no more patients: *out is NULL (and stays so on every
+ *                               later call);
+ *   CARECOORD_ERR_PATIENT       this patient cannot be mapped (its Patient resource is
+ *                               unreadable or has no birthDate): *out is NULL and *err says
+ *                               why; the reader has moved past it, call again for the next;
+ *   CARECOORD_ERR_ARGUMENT      a NULL reader or out; other failures as usual.
+ * For every status but the failures, *err is set to NULL. Loop while the status is not
+ * CARECOORD_END (and stop on a failure other than CARECOORD_ERR_PATIENT). */
+CARECOORD_API carecoord_status carecoord_fhir_bulk_next(carecoord_fhir_bulk* reader, carecoord_patient** out,
+                                                        carecoord_error** err);
+
+/* The number of patients (Patient resources) indexed; 0 for NULL. */
+CARECOORD_API size_t carecoord_fhir_bulk_patient_count(const carecoord_fhir_bulk* reader);
+
+/* Problems that belong to no patient (unreadable lines, resources whose patient is not in
+ * the export, unsupported resource types as notes, duplicate Patient ids), each with file
+ * and line, as a list read like carecoord_patient_warnings(); errors among them have
+ * severity "error". Borrowed: valid until the reader is freed. NULL when there is none
+ * and for NULL. */
+CARECOORD_API const carecoord_error* carecoord_fhir_bulk_export_diagnostics(const carecoord_fhir_bulk* reader);
+
+/* Frees a reader. NULL: no-op. Patients it returned stay valid. */
+CARECOORD_API void carecoord_fhir_bulk_free(carecoord_fhir_bulk* reader);
 
 /* ===================================================================================
  * Evaluation and results

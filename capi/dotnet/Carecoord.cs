@@ -30,6 +30,10 @@ namespace Carecoord
         Evaluation = 4,
         NoMemory = 5,
         Internal = 6,
+        /// <summary>Not failures: carecoord_fhir_bulk_next() read a patient with warnings,
+        /// or there are no more patients.</summary>
+        OkWithWarnings = 7,
+        End = 8,
     }
 
     /// <summary>One problem: a stable code ("E0204") and where it is. Messages name
@@ -38,9 +42,13 @@ namespace Carecoord
     {
         public Diagnostic(string code, string message, string file, int line, int column, string ruleId,
                           string fieldPath)
+            : this(code, message, file, line, column, ruleId, fieldPath, "error") { }
+
+        public Diagnostic(string code, string message, string file, int line, int column, string ruleId,
+                          string fieldPath, string severity)
         {
             Code = code; Message = message; File = file; Line = line; Column = column; RuleId = ruleId;
-            FieldPath = fieldPath;
+            FieldPath = fieldPath; Severity = string.IsNullOrEmpty(severity) ? "error" : severity;
         }
 
         public string Code { get; }
@@ -50,11 +58,13 @@ namespace Carecoord
         public int Column { get; }
         public string RuleId { get; }
         public string FieldPath { get; }
+        /// <summary>"error", "warning" (FHIR warnings) or "note".</summary>
+        public string Severity { get; }
 
         public override string ToString()
         {
             var where = File + (Line > 0 ? ":" + Line + ":" + Column : "");
-            return (where.Length > 0 ? where + ": " : "") + "error[" + Code + "]: " + Message +
+            return (where.Length > 0 ? where + ": " : "") + Severity + "[" + Code + "]: " + Message +
                    (FieldPath.Length > 0 ? " (" + FieldPath + ")" : "");
         }
     }
@@ -141,6 +151,11 @@ namespace Carecoord
         protected override void Free(IntPtr h) { Native.carecoord_error_free(h); }
     }
 
+    internal sealed class FhirBulkHandle : NativeHandle
+    {
+        protected override void Free(IntPtr h) { Native.carecoord_fhir_bulk_free(h); }
+    }
+
     internal static class Native
     {
         private const string Lib = "carecoord";
@@ -211,6 +226,15 @@ namespace Carecoord
         [DllImport(Lib)] public static extern UIntPtr carecoord_result_missing_count(ResultHandle r);
         [DllImport(Lib)] public static extern IntPtr carecoord_result_missing(ResultHandle r, UIntPtr i);
 
+        // FHIR input (carecoord.h, "FHIR R4 input").
+        [DllImport(Lib)] public static extern IntPtr carecoord_patient_warnings(PatientHandle p);
+        [DllImport(Lib)] public static extern IntPtr carecoord_error_severity(IntPtr err);
+        [DllImport(Lib)] public static extern Status carecoord_fhir_bulk_open(out FhirBulkHandle reader, byte[] directory, out ErrorHandle err);
+        [DllImport(Lib)] public static extern Status carecoord_fhir_bulk_next(FhirBulkHandle reader, out PatientHandle patient, out ErrorHandle err);
+        [DllImport(Lib)] public static extern UIntPtr carecoord_fhir_bulk_patient_count(FhirBulkHandle reader);
+        [DllImport(Lib)] public static extern IntPtr carecoord_fhir_bulk_export_diagnostics(FhirBulkHandle reader);
+        [DllImport(Lib)] public static extern void carecoord_fhir_bulk_free(IntPtr reader);
+
         /// <summary>A borrowed NUL-terminated UTF-8 string ("" for NULL).</summary>
         public static string Text(IntPtr p)
         {
@@ -234,21 +258,25 @@ namespace Carecoord
         public static UIntPtr U(int i) { return new UIntPtr((uint)i); }
         public static int N(UIntPtr n) { return checked((int)n.ToUInt64()); }
 
+        /// <summary>The diagnostics of a C error list from its first object (borrowed, not freed).</summary>
+        public static List<Diagnostic> Diagnostics(IntPtr first)
+        {
+            var list = new List<Diagnostic>();
+            for (var e = first; e != IntPtr.Zero; e = carecoord_error_next(e))
+                list.Add(new Diagnostic(Text(carecoord_error_code(e)), Text(carecoord_error_message(e)),
+                                        Text(carecoord_error_file(e)), carecoord_error_line(e),
+                                        carecoord_error_column(e), Text(carecoord_error_rule_id(e)),
+                                        Text(carecoord_error_field_path(e)), Text(carecoord_error_severity(e))));
+            return list;
+        }
+
         /// <summary>Throws the error a call returned; frees the C error.</summary>
         public static void Check(Status status, ErrorHandle err)
         {
             using (err)
             {
                 if (status == Status.Ok) return;
-                var list = new List<Diagnostic>();
-                if (err != null && !err.IsInvalid)
-                {
-                    for (var e = err.DangerousGetHandle(); e != IntPtr.Zero; e = carecoord_error_next(e))
-                        list.Add(new Diagnostic(Text(carecoord_error_code(e)), Text(carecoord_error_message(e)),
-                                                Text(carecoord_error_file(e)), carecoord_error_line(e),
-                                                carecoord_error_column(e), Text(carecoord_error_rule_id(e)),
-                                                Text(carecoord_error_field_path(e))));
-                }
+                var list = Diagnostics(err != null && !err.IsInvalid ? err.DangerousGetHandle() : IntPtr.Zero);
                 switch (status)
                 {
                     case Status.Argument: throw new CarecoordArgumentException(list);
@@ -407,10 +435,24 @@ namespace Carecoord
     {
         internal readonly PatientHandle Handle;
 
-        private Patient(PatientHandle handle) { Handle = handle; }
+        internal Patient(PatientHandle handle) { Handle = handle; }
 
         public static Patient FromJson(string text) { return Parse(text, 0); }
         public static Patient FromYaml(string text) { return Parse(text, 1); }
+
+        /// <summary>A patient from a FHIR R4 Bundle (JSON) holding one Patient and its
+        /// resources (docs/fhir.md). Resources that cannot be mapped are skipped and listed
+        /// in Warnings; a Bundle with no Patient or several, or a Patient without a
+        /// birthDate, raises PatientException. Bulk exports: FhirBulkReader.</summary>
+        public static Patient FromFhirBundle(string json) { return Parse(json, 2); }
+
+        /// <summary>The warnings of the FHIR reading that produced this patient, each naming
+        /// the resource and element in FieldPath ("Condition/&lt;id&gt;.code") and, from a bulk
+        /// export, the file and line. Empty for a patient not read from FHIR.</summary>
+        public IList<Diagnostic> Warnings
+        {
+            get { return new ReadOnlyCollection<Diagnostic>(Native.Diagnostics(Native.carecoord_patient_warnings(Live()))); }
+        }
 
         private static Patient Parse(string text, int format)
         {
@@ -532,6 +574,80 @@ namespace Carecoord
         }
 
         public void Dispose() { Handle.Dispose(); }
+    }
+
+    /// <summary>The patients of a FHIR bulk-data export directory (Patient.ndjson,
+    /// Condition.000.ndjson...), one at a time in the order of the Patient files, each with
+    /// its Warnings; memory is bounded by an index of byte offsets (docs/fhir.md). A patient
+    /// that cannot be mapped is skipped and its PatientException kept in Errors (with
+    /// Strict, thrown). Not thread safe. Patients outlive the reader.</summary>
+    public sealed class FhirBulkReader : IDisposable, IEnumerable<Patient>
+    {
+        private readonly FhirBulkHandle handle;
+        private readonly List<PatientException> errors = new List<PatientException>();
+
+        private FhirBulkReader(FhirBulkHandle h, bool strict) { handle = h; Strict = strict; }
+
+        /// <summary>Opens an export; PatientException (E0709) when it cannot be read.</summary>
+        public static FhirBulkReader Open(string directory, bool strict = false)
+        {
+            FhirBulkHandle h;
+            ErrorHandle err;
+            var st = Native.carecoord_fhir_bulk_open(out h, Native.Utf8(directory), out err);
+            Native.Check(st, err);
+            return new FhirBulkReader(h, strict);
+        }
+
+        public bool Strict { get; }
+        /// <summary>The patients skipped because they could not be mapped.</summary>
+        public IList<PatientException> Errors { get { return errors.AsReadOnly(); } }
+
+        private FhirBulkHandle Live()
+        {
+            if (handle.IsClosed) throw new ObjectDisposedException("FhirBulkReader");
+            return handle;
+        }
+
+        /// <summary>The number of Patient resources in the export.</summary>
+        public int PatientCount { get { return Native.N(Native.carecoord_fhir_bulk_patient_count(Live())); } }
+
+        /// <summary>Problems that belong to no patient, with file and line.</summary>
+        public IList<Diagnostic> ExportDiagnostics
+        {
+            get { return new ReadOnlyCollection<Diagnostic>(Native.Diagnostics(Native.carecoord_fhir_bulk_export_diagnostics(Live()))); }
+        }
+
+        /// <summary>The next patient, or null after the last.</summary>
+        public Patient Next()
+        {
+            while (true)
+            {
+                PatientHandle p;
+                ErrorHandle err;
+                var st = Native.carecoord_fhir_bulk_next(Live(), out p, out err);
+                if (st == Status.Ok || st == Status.OkWithWarnings) return new Patient(p);
+                p.Dispose();
+                if (st == Status.End) { err.Dispose(); return null; }
+                try
+                {
+                    Native.Check(st, err);
+                }
+                catch (PatientException e)
+                {
+                    if (Strict) throw;
+                    errors.Add(e);
+                }
+            }
+        }
+
+        public IEnumerator<Patient> GetEnumerator()
+        {
+            for (var p = Next(); p != null; p = Next()) yield return p;
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() { return GetEnumerator(); }
+
+        public void Dispose() { handle.Dispose(); }
     }
 
     /// <summary>Loaded, compiled rulesets. Immutable: share one Engine between threads.

@@ -63,6 +63,8 @@ class Diagnostic:
     column: int = 0
     rule_id: str = ""
     field_path: str = ""
+    #: "error", "warning" (FHIR warnings) or "note".
+    severity: str = "error"
 
     def __str__(self) -> str:
         where = self.file or ""
@@ -70,7 +72,7 @@ class Diagnostic:
             where += f":{self.line}:{self.column}"
         prefix = f"{where}: " if where else ""
         path = f" ({self.field_path})" if self.field_path else ""
-        return f"{prefix}error[{self.code}]: {self.message}{path}"
+        return f"{prefix}{self.severity or 'error'}[{self.code}]: {self.message}{path}"
 
 
 class CarecoordError(Exception):
@@ -149,25 +151,31 @@ def _check(status: int, err: ctypes.c_void_p) -> None:
     if status == _n.OK:
         return
     try:
-        diagnostics = []
-        e = err.value
-        while e:
-            diagnostics.append(Diagnostic(
-                code=_n.text(_lib.carecoord_error_code(e)),
-                message=_n.text(_lib.carecoord_error_message(e)),
-                file=_n.text(_lib.carecoord_error_file(e)),
-                line=_lib.carecoord_error_line(e),
-                column=_lib.carecoord_error_column(e),
-                rule_id=_n.text(_lib.carecoord_error_rule_id(e)),
-                field_path=_n.text(_lib.carecoord_error_field_path(e)),
-            ))
-            e = _lib.carecoord_error_next(e)
+        diagnostics = _diagnostics(err.value)
     finally:
         _lib.carecoord_error_free(err)
     if status == _n.ERR_NOMEM:
         raise MemoryError("carecoord: out of memory")
     name = _n.text(_lib.carecoord_status_name(status))
     raise _ERRORS.get(status, CarecoordError)(name, diagnostics)
+
+
+def _diagnostics(e: Optional[int]) -> List[Diagnostic]:
+    """The diagnostics of a C error list, from its first object (borrowed, not freed)."""
+    diagnostics = []
+    while e:
+        diagnostics.append(Diagnostic(
+            code=_n.text(_lib.carecoord_error_code(e)),
+            message=_n.text(_lib.carecoord_error_message(e)),
+            file=_n.text(_lib.carecoord_error_file(e)),
+            line=_lib.carecoord_error_line(e),
+            column=_lib.carecoord_error_column(e),
+            rule_id=_n.text(_lib.carecoord_error_rule_id(e)),
+            field_path=_n.text(_lib.carecoord_error_field_path(e)),
+            severity=_n.text(_lib.carecoord_error_severity(e)),
+        ))
+        e = _lib.carecoord_error_next(e)
+    return diagnostics
 
 
 def _call(fn, *args) -> None:
@@ -286,6 +294,25 @@ class Patient(_Handle):
         return cls.from_json(data) if str(path).endswith(".json") else cls.from_yaml(data)
 
     @classmethod
+    def from_fhir_bundle(cls, bundle: Union[str, bytes, Mapping[str, Any]]) -> "Patient":
+        """A patient from a FHIR R4 Bundle (JSON text, or the Bundle as Python data) holding
+        one Patient and that patient's resources (docs/fhir.md). Resources that cannot be
+        mapped are skipped and listed in :attr:`warnings`. Raises :class:`PatientError` when
+        the Bundle cannot be read, holds no Patient or several, or the Patient has no
+        birthDate. Bulk exports: :func:`read_fhir_bulk`."""
+        if isinstance(bundle, Mapping):
+            bundle = _json.dumps(bundle)
+        return cls._parse(bundle, _n.FORMAT_FHIR_BUNDLE)
+
+    @property
+    def warnings(self) -> List[Diagnostic]:
+        """The warnings of the FHIR reading that produced this patient (resources or
+        elements skipped or not understood), each naming the resource and element in
+        ``field_path`` ("Condition/<id>.code") and, from a bulk export, the file and line.
+        Empty for a patient not read from FHIR."""
+        return _diagnostics(_lib.carecoord_patient_warnings(self._handle()))
+
+    @classmethod
     def _parse(cls, text: Union[str, bytes], fmt: int) -> "Patient":
         data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
         return cls(_create(_lib.carecoord_patient_parse, data, len(data), fmt))
@@ -356,6 +383,73 @@ class Patient(_Handle):
             value = _date_text(value)
         _call(_lib.carecoord_patient_set_field, self._handle(), _n.opt_bytes(path), _n.opt_bytes(value))
         return self
+
+
+# ---- FHIR input (docs/fhir.md) --------------------------------------------------------------
+
+
+class FhirBulkReader(_Handle):
+    """An iterator over a FHIR bulk-data export directory (``Patient.ndjson``,
+    ``Condition.000.ndjson``...): one :class:`Patient` at a time, in the order of the
+    Patient files, each with its :attr:`Patient.warnings`. Memory is bounded by an index of
+    byte offsets, not by the export (docs/fhir.md). Not thread safe.
+
+    A patient that cannot be mapped (no birthDate, an unreadable Patient resource) is
+    skipped and its :class:`PatientError` kept in :attr:`errors`; with ``strict=True`` it is
+    raised instead (iterating again goes on with the next patient). Raises
+    :class:`PatientError` at once when the export cannot be read (E0709)."""
+
+    _free = _lib.carecoord_fhir_bulk_free
+
+    def __init__(self, directory: Union[str, os.PathLike], strict: bool = False):
+        super().__init__(_create(_lib.carecoord_fhir_bulk_open, os.fsencode(directory)))
+        self.strict = strict
+        #: The patients skipped because they could not be mapped, one PatientError each.
+        self.errors: List[PatientError] = []
+
+    @property
+    def patient_count(self) -> int:
+        """The number of Patient resources in the export."""
+        return _lib.carecoord_fhir_bulk_patient_count(self._handle())
+
+    @property
+    def export_diagnostics(self) -> List[Diagnostic]:
+        """Problems that belong to no patient (unreadable lines, resources of a patient not
+        in the export, resource types not read), with file and line."""
+        return _diagnostics(_lib.carecoord_fhir_bulk_export_diagnostics(self._handle()))
+
+    def __iter__(self) -> "FhirBulkReader":
+        return self
+
+    def __next__(self) -> Patient:
+        while True:
+            out = ctypes.c_void_p()
+            err = ctypes.c_void_p()
+            status = _lib.carecoord_fhir_bulk_next(self._handle(), ctypes.byref(out), ctypes.byref(err))
+            if status == _n.END:
+                raise StopIteration
+            if status in (_n.OK, _n.OK_WITH_WARNINGS):
+                return Patient(out)
+            try:
+                _check(status, err)
+            except PatientError as e:
+                if self.strict:
+                    raise
+                self.errors.append(e)
+
+
+def read_fhir_bulk(directory: Union[str, os.PathLike], strict: bool = False) -> FhirBulkReader:
+    """The patients of a FHIR bulk-data export directory, one at a time: see
+    :class:`FhirBulkReader`. Example::
+
+        for patient in carecoord.read_fhir_bulk("export/"):
+            det = engine.evaluate(patient, as_of)
+            for w in patient.warnings: print(w)
+    """
+    return FhirBulkReader(directory, strict=strict)
+
+
+__all__ += ["FhirBulkReader", "read_fhir_bulk"]
 
 
 # ---- determinations -----------------------------------------------------------------

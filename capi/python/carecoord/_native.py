@@ -102,6 +102,18 @@ _fn("carecoord_patient_add_medication_event", c_int, c_void_p, c_size_t, c_char_
 _fn("carecoord_patient_add_observation", c_int, c_void_p, c_char_p, c_char_p, c_char_p, c_double, c_int, _ERR_OUT)
 _fn("carecoord_patient_set_field", c_int, c_void_p, c_char_p, c_char_p, _ERR_OUT)
 
+# FHIR input (carecoord.h, "FHIR R4 input").
+OK_WITH_WARNINGS = 7
+END = 8
+FORMAT_FHIR_BUNDLE = 2
+_fn("carecoord_patient_warnings", c_void_p, c_void_p)
+_fn("carecoord_error_severity", c_char_p, c_void_p)
+_fn("carecoord_fhir_bulk_open", c_int, _OUT, c_char_p, _ERR_OUT)
+_fn("carecoord_fhir_bulk_next", c_int, c_void_p, _OUT, _ERR_OUT)
+_fn("carecoord_fhir_bulk_patient_count", c_size_t, c_void_p)
+_fn("carecoord_fhir_bulk_export_diagnostics", c_void_p, c_void_p)
+_fn("carecoord_fhir_bulk_free", None, c_void_p)
+
 _fn("carecoord_evaluate", c_int, _OUT, c_void_p, c_void_p, c_char_p, _ERR_OUT)
 _fn("carecoord_evaluate_ymd", c_int, _OUT, c_void_p, c_void_p, c_int, c_int, c_int, _ERR_OUT)
 _fn("carecoord_result_free", None, c_void_p)
