@@ -11,6 +11,13 @@
 #define CARECOORD_FUZZ_FORMAT json
 #endif
 
+// One-time set-up (loading the default rulesets) happens here, not in the first input that
+// decodes: libFuzzer's per-input timeout would otherwise count it against that input.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    (void)carecoord::fuzz::default_engine();
+    return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string_view text(reinterpret_cast<const char*>(data), size);
     auto p = carecoord::parse_patient(text, carecoord::DocumentFormat::CARECOORD_FUZZ_FORMAT);
