@@ -16,6 +16,7 @@ for extra in "$@"; do
     fuzz) packages+=(clang libclang-rt-14-dev) ;;
     bench) packages+=(libbenchmark-dev) ;;
     valgrind) packages+=(valgrind) ;;
+    coverage) packages+=(gcovr) ;;  # make coverage: gcov (from g++) and the report
     *) echo "install-deps.sh: unknown package set '$extra'" >&2; exit 2 ;;
   esac
 done
