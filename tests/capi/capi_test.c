@@ -663,6 +663,84 @@ static void test_builder_matches_document(void) {
     carecoord_engine_free(engine);
 }
 
+/* Every path carecoord_patient_set_field documents (carecoord.h): a value of the right
+ * kind is accepted, a value of the wrong kind is refused with the code of its kind (E0203
+ * a boolean that is not true/false, E0204 a bad date, E0207 a word outside the enum) and
+ * the path itself as field path, and NULL makes the field absent again. */
+static void test_set_field_every_path(void) {
+    static const struct {
+        const char* path;
+        const char* good;
+        const char* bad;
+        const char* code;
+    } fields[] = {
+        {"language.interpreter_needed", "true", "yes", "E0203"},
+        {"language.english_proficiency", "not_well", "poor", "E0207"},
+        {"social.housing_instability", "false", "1", "E0203"},
+        {"social.food_insecurity", "true", "TRUE", "E0203"},
+        {"social.transportation_insecurity", "true", "no", "E0203"},
+        {"social.social_support", "limited", "some", "E0207"},
+        {"social.health_literacy", "marginal", "low", "E0207"},
+        {"ltc_placement.decision_open", "true", "open", "E0203"},
+        {"ltc_placement.since", "2026-10-05", "2026-13-01", "E0204"},
+        {"ltc_placement.assessed", "2026-10-09", "09/10/2026", "E0204"},
+        {"care_plan.state", "monitoring", "paused", "E0207"},
+        {"care_plan.enrolled", "2024-03-15", "2024-02-30", "E0204"},
+        {"care_plan.last_comprehensive_assessment", "2025-11-03", "2025-11", "E0204"},
+        {"care_plan.last_hra", "2026-03-01", "", "E0204"},
+        {"care_plan.snp_enrolled", "2024-03-01", "1799-12-31", "E0204"},
+        {"coverage[0].snp", "chronic", "special", "E0207"},
+        {"coverage[0].medicaid_dual", "full", "half", "E0207"},
+        {"conditions[0].recorded", "2022-08-16", "2022-8-16", "E0204"},
+        {"encounters[0].emergent", "false", "maybe", "E0203"},
+        {"encounters[0].planned", "true", "planned", "E0203"},
+        {"encounters[0].disposition", "snf", "rehab", "E0207"},
+        {"encounters[0].complexity", "moderate", "medium", "E0207"},
+    };
+    /* Not settable, malformed or past the end of a list: E0202 with the path. */
+    static const char* unknown[] = {
+        "encounters[1].id",       "encounters[].id",       "encounters[x].id", "encounters[0]id",
+        "encounters[0].admit",    "coverage[0].plan",      "conditions[0].onset", "medications[0].code",
+        "observations[0].value",  "encounters[99999999999].id", "care_plan",  "social",
+        "language.spoken",        "",
+    };
+    carecoord_patient* p = NULL;
+    carecoord_error* err = NULL;
+    carecoord_status st;
+    size_t i;
+    CHECK(carecoord_patient_new(&p, "p-fields", "1940-01-01", NULL) == CARECOORD_OK);
+    CHECK(carecoord_patient_add_coverage(p, "medicare_advantage", "H0000-001", "2024-01-01", NULL, NULL) == CARECOORD_OK);
+    CHECK(carecoord_patient_add_condition(p, "I10", NULL, NULL, "2005-04-01", NULL, NULL) == CARECOORD_OK);
+    CHECK(carecoord_patient_add_encounter(p, "inpatient", "2026-09-28T03:20", "2026-10-02T12:00", NULL) == CARECOORD_OK);
+    for (i = 0; i < sizeof fields / sizeof fields[0]; ++i) {
+        CHECK(carecoord_patient_set_field(p, fields[i].path, fields[i].good, &err) == CARECOORD_OK);
+        CHECK(err == NULL);
+        if (err) fprintf(stderr, "  %s = %s: %s\n", fields[i].path, fields[i].good, carecoord_error_string(err));
+        carecoord_error_free(err);
+        st = carecoord_patient_set_field(p, fields[i].path, fields[i].bad, &err);
+        expect_builder_error(st, err, fields[i].code, fields[i].path);
+        CHECK(carecoord_patient_set_field(p, fields[i].path, NULL, &err) == CARECOORD_OK);
+        carecoord_error_free(err);
+    }
+    for (i = 0; i < sizeof unknown / sizeof unknown[0]; ++i) {
+        st = carecoord_patient_set_field(p, unknown[i], "x", &err);
+        expect_builder_error(st, err, "E0202", unknown[i]);
+    }
+    /* The two required fields cannot be cleared. */
+    st = carecoord_patient_set_field(p, "id", NULL, &err);
+    expect_builder_error(st, err, "E0205", "id");
+    st = carecoord_patient_set_field(p, "birth_date", NULL, &err);
+    expect_builder_error(st, err, "E0205", "birth_date");
+    /* NULL arguments. */
+    CHECK(carecoord_patient_set_field(NULL, "sex", "female", &err) == CARECOORD_ERR_ARGUMENT);
+    CHECK_STR(carecoord_error_field_path(err), "patient");
+    carecoord_error_free(err);
+    CHECK(carecoord_patient_set_field(p, NULL, "female", &err) == CARECOORD_ERR_ARGUMENT);
+    CHECK_STR(carecoord_error_field_path(err), "path");
+    carecoord_error_free(err);
+    carecoord_patient_free(p);
+}
+
 int main(int argc, char** argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s SOURCE_DIR\n", argv[0]);
@@ -680,6 +758,7 @@ int main(int argc, char** argv) {
     test_evaluate_errors();
     test_builder_errors();
     test_builder_matches_document();
+    test_set_field_every_path();
     printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }
