@@ -45,6 +45,15 @@ void expect_errors(const std::vector<Case>& cases) {
 
 }  // namespace
 
+TEST_CASE("the scaffolds load, so each error below is the case's") {
+    CHECK(Engine::load_string(kHeader + kTiers + "    - {id: r, tier: case_management, when: 'true', reason: r}\n", "t.yaml").ok());
+    CHECK(Engine::load_string(kHeader + "calendar: plan\ncalendars:\n  plan:\n    weekend: [saturday, sunday]\n"
+                                        "    holidays: [{name: x, month: 11, weekday: thursday, nth: 4}]\n"
+                                        "triggers:\n  - {id: t, anchor: birth_date, due: 2 business days after anchor, reason: t}\n",
+                              "t.yaml")
+              .ok());
+}
+
 TEST_CASE("header: required keys, schema_version, id, version and effective dates") {
     const std::string eff = "effective: {from: 2020-01-01, until: null}\n";
     expect_errors({
