@@ -176,7 +176,7 @@ bool step(const char* what, long n, const char* mode, Call call) {
 }
 
 // The path: load a ruleset from a string, parse a patient, evaluate, read every
-// accessor, free. Returns true when it ran to the end.
+// accessor, parse a bad document (an error to report), free. Returns true when it ran to the end.
 bool run_path(long n, const char* mode) {
     carecoord_engine* engine = nullptr;
     carecoord_patient* patient = nullptr;
@@ -220,6 +220,19 @@ bool run_path(long n, const char* mode) {
                carecoord_result_tier(result), n, mode);
         if (g_expected_json.empty()) g_expected_json = carecoord_result_json(result);
         EXPECT(g_expected_json == carecoord_result_json(result), "a different determination (N=%ld, %s)", n, mode);
+        // A call that fails on its own (a bad document): its error must be reported as
+        // such, or as out of memory when building the report needed memory that was refused.
+        static const char bad[] = "{\"id\": \"p\", \"birth_date\": \"1950-02-30\"}";
+        carecoord_patient* never = nullptr;
+        carecoord_error* err = nullptr;
+        long refused_before = g_failed.load();
+        carecoord_status st = carecoord_patient_parse(&never, bad, sizeof bad - 1, CARECOORD_FORMAT_JSON, &err);
+        bool refused = g_failed.load() > refused_before;
+        EXPECT(st == CARECOORD_ERR_PATIENT || (refused && st == CARECOORD_ERR_NOMEM),
+               "a bad document gave %s (N=%ld, %s)", carecoord_status_name(st), n, mode);
+        EXPECT(never == nullptr && err != nullptr && carecoord_error_status(err) == st,
+               "a bad document: out-param or error object wrong (N=%ld, %s)", n, mode);
+        carecoord_error_free(err);
         completed = true;
     }
     carecoord_result_free(result);

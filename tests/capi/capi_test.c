@@ -741,6 +741,69 @@ static void test_set_field_every_path(void) {
     carecoord_patient_free(p);
 }
 
+/* The enum getters agree with the name getters (carecoord.h: "eligible", "not_eligible",
+ * "unknown"; "open", "overdue"), for every program and trigger of a result. A patient with
+ * no coverage at all is not eligible for a program restricted to payers
+ * (docs/ruleset-language.md, programs). */
+static void test_result_enums(void) {
+    carecoord_engine* engine = load_default_engine();
+    carecoord_patient* p = NULL;
+    carecoord_result* r = NULL;
+    size_t i, not_eligible = 0;
+    int ccm;
+    CHECK(carecoord_patient_new(&p, "p-uncovered", "1950-06-01", NULL) == CARECOORD_OK);
+    CHECK(carecoord_patient_add_condition(p, "E11.9", NULL, NULL, "2010-01-01", NULL, NULL) == CARECOORD_OK);
+    CHECK(carecoord_patient_add_condition(p, "I10", NULL, NULL, "2010-01-01", NULL, NULL) == CARECOORD_OK);
+    CHECK(carecoord_evaluate(&r, engine, p, "2026-11-27", NULL) == CARECOORD_OK);
+    CHECK(carecoord_result_program_count(r) > 0);
+    for (i = 0; i < carecoord_result_program_count(r); ++i) {
+        const char* name = carecoord_result_program_status_name(r, i);
+        carecoord_eligibility e = carecoord_result_program_status(r, i);
+        CHECK(name != NULL);
+        if (!name) continue;
+        if (strcmp(name, "eligible") == 0) CHECK(e == CARECOORD_ELIGIBLE);
+        else if (strcmp(name, "not_eligible") == 0) CHECK(e == CARECOORD_NOT_ELIGIBLE);
+        else if (strcmp(name, "unknown") == 0) CHECK(e == CARECOORD_ELIGIBILITY_UNKNOWN);
+        else CHECK(!"a program status name outside eligible, not_eligible, unknown");
+        if (e == CARECOORD_NOT_ELIGIBLE) ++not_eligible;
+    }
+    /* ccm is for Medicare payers: no coverage, not eligible. */
+    ccm = find_program(r, "ccm");
+    CHECK(ccm >= 0);
+    if (ccm >= 0) CHECK(carecoord_result_program_status(r, (size_t)ccm) == CARECOORD_NOT_ELIGIBLE);
+    CHECK(not_eligible > 0);
+    for (i = 0; i < carecoord_result_trigger_count(r); ++i) {
+        const char* name = carecoord_result_trigger_status_name(r, i);
+        carecoord_trigger_status t = carecoord_result_trigger_status(r, i);
+        CHECK(name != NULL && ((strcmp(name, "open") == 0 && t == CARECOORD_TRIGGER_OPEN) ||
+                               (strcmp(name, "overdue") == 0 && t == CARECOORD_TRIGGER_OVERDUE)));
+    }
+    CHECK(carecoord_result_program_status(r, carecoord_result_program_count(r)) == CARECOORD_ELIGIBILITY_INVALID);
+    CHECK(carecoord_result_trigger_status(r, carecoord_result_trigger_count(r)) == CARECOORD_TRIGGER_INVALID);
+    CHECK_STR(carecoord_status_name(CARECOORD_ERR_INTERNAL), "internal");
+    CHECK_STR(carecoord_status_name(CARECOORD_ERR_EVALUATION), "evaluation");
+    carecoord_result_free(r);
+    carecoord_patient_free(p);
+    carecoord_engine_free(engine);
+}
+
+/* A builder string longer than max_string_length (4096 bytes, docs/patient-schema.md) is
+ * refused with E0209 and its field path; 4096 bytes are accepted. */
+static void test_builder_string_limit(void) {
+    static char text[4098];
+    carecoord_patient* p = NULL;
+    carecoord_error* err = NULL;
+    carecoord_status st;
+    memset(text, 'a', 4097);
+    text[4097] = '\0';
+    CHECK(carecoord_patient_new(&p, "p-long", "1950-06-01", NULL) == CARECOORD_OK);
+    st = carecoord_patient_add_medication(p, "860975", NULL, text, NULL, &err);
+    expect_builder_error(st, err, "E0209", "medications[0].name");
+    text[4096] = '\0';
+    CHECK(carecoord_patient_add_medication(p, "860975", NULL, text, NULL, NULL) == CARECOORD_OK);
+    carecoord_patient_free(p);
+}
+
 int main(int argc, char** argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s SOURCE_DIR\n", argv[0]);
@@ -759,6 +822,8 @@ int main(int argc, char** argv) {
     test_builder_errors();
     test_builder_matches_document();
     test_set_field_every_path();
+    test_result_enums();
+    test_builder_string_limit();
     printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }
