@@ -4,9 +4,13 @@
 // position in the file.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "carecoord/carecoord.hpp"
+
+#include <unistd.h>
 
 using namespace carecoord;
 
@@ -22,7 +26,8 @@ struct Case {
 };
 
 void expect_error(const Case& c) {
-    CAPTURE(c.what);
+    std::string what = c.what;
+    CAPTURE(what);
     auto r = Engine::load_string(c.yaml, "t.yaml");
     REQUIRE_FALSE(r.ok());
     bool found = false;
@@ -162,4 +167,40 @@ TEST_CASE("tiers, flags, programs and triggers: shapes, ids and references") {
         {"a trigger without due", kHeader + "triggers:\n  - {id: t, anchor: birth_date, reason: t}\n", "E0302"},
         {"a due that is a list", kHeader + "triggers:\n  - {id: t, anchor: birth_date, due: [a], reason: t}\n", "E0303"},
     });
+}
+
+TEST_CASE("lists and texts of the wrong kind") {
+    expect_errors({
+        {"tier order that is text", kHeader + "tiers:\n  order: routine\n  default: routine\n  rules: []\n", "E0303"},
+        {"a reason that is a list",
+         kHeader + kTiers + "    - {id: r, tier: case_management, when: 'true', reason: [a, b]}\n", "E0303"},
+        {"a program reason that is a mapping", kHeader + "programs:\n  - {id: p, when: 'true', reason: {text: p}}\n",
+         "E0303"},
+        {"a program not_reason that is a list", kHeader + "programs:\n  - {id: p, when: 'true', reason: p, not_reason: [q]}\n",
+         "E0303"},
+        {"a trigger reason that is a list",
+         kHeader + "triggers:\n  - {id: t, anchor: birth_date, due: anchor, reason: [t]}\n", "E0303"},
+    });
+}
+
+TEST_CASE("ruleset files: missing, and larger than max_file_bytes (E0311, E0105 naming the file)") {
+    namespace fs = std::filesystem;
+    auto dir = fs::temp_directory_path() / ("carecoord-loader-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    auto big = (dir / "big.yaml").string();
+    {
+        std::ofstream out(big);
+        out << kHeader << "description: '" << std::string(500, 'x') << "'\n";
+    }
+    EngineOptions o;
+    o.limits.max_file_bytes = 200;
+    auto r = Engine::load_file(big, o);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.diagnostics().front().code == "E0105");
+    CHECK(r.diagnostics().front().file == big);
+    CHECK(r.diagnostics().front().message.find("max_file_bytes") != std::string::npos);
+    auto missing = Engine::load_file((dir / "missing.yaml").string());
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.diagnostics().front().code == "E0311");
+    fs::remove_all(dir);
 }
