@@ -132,3 +132,19 @@ TEST_CASE("checker: names that do not exist or are not available here") {
         {"age >", "E0401"},
     });
 }
+
+TEST_CASE("checker: a trigger's anchor and due must be dates or datetimes, a reason's braces closed") {
+    auto load = [](const std::string& trigger) {
+        return Engine::load_string(kHeader + "triggers:\n  - " + trigger + "\n", "chk.yaml");
+    };
+    auto has = [](const Result<Engine>& r, const std::string& code) {
+        if (r.ok()) return false;
+        for (const auto& d : r.diagnostics())
+            if (d.code == code) return true;
+        return false;
+    };
+    CHECK(load("{id: t, anchor: birth_date, due: 30 days after anchor, reason: 'born {anchor}'}").ok());
+    CHECK(has(load("{id: t, anchor: age, due: 30 days after birth_date, reason: t}"), "E0403"));
+    CHECK(has(load("{id: t, anchor: birth_date, due: count(conditions), reason: t}"), "E0403"));
+    CHECK(has(load("{id: t, anchor: birth_date, due: anchor, reason: 'born {anchor'}"), "E0401"));
+}
