@@ -781,6 +781,24 @@ static void test_result_enums(void) {
     CHECK(carecoord_result_program_status(r, carecoord_result_program_count(r)) == CARECOORD_ELIGIBILITY_INVALID);
     CHECK(carecoord_result_trigger_status(r, carecoord_result_trigger_count(r)) == CARECOORD_TRIGGER_INVALID);
     CHECK_STR(carecoord_status_name(CARECOORD_ERR_INTERNAL), "internal");
+    carecoord_result_free(r);
+    carecoord_engine_free(engine);
+    /* A program whose rule needs a field the patient lacks is unknown (ruleset-language.md,
+     * programs); food insecurity is not recorded for this patient. */
+    {
+        static const char* text = "schema_version: 1\nruleset: unk\nversion: 1.0.0\n"
+                                  "effective: {from: 2020-01-01, until: null}\n"
+                                  "programs:\n  - {id: food, when: social.food_insecurity, reason: food}\n";
+        engine = NULL;
+        r = NULL;
+        CHECK(carecoord_engine_load_string(&engine, text, strlen(text), "unk.yaml", NULL) == CARECOORD_OK);
+        CHECK(carecoord_evaluate(&r, engine, p, "2026-11-27", NULL) == CARECOORD_OK);
+        CHECK(carecoord_result_program_count(r) == 1);
+        CHECK(carecoord_result_program_status(r, 0) == CARECOORD_ELIGIBILITY_UNKNOWN);
+        CHECK_STR(carecoord_result_program_status_name(r, 0), "unknown");
+        CHECK(carecoord_result_program_missing_count(r, 0) == 1);
+        CHECK_STR(carecoord_result_program_missing(r, 0, 0), "social.food_insecurity");
+    }
     CHECK_STR(carecoord_status_name(CARECOORD_ERR_EVALUATION), "evaluation");
     carecoord_result_free(r);
     carecoord_patient_free(p);

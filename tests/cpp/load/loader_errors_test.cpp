@@ -74,6 +74,8 @@ TEST_CASE("header: required keys, schema_version, id, version and effective date
         {"effective.until before from",
          "schema_version: 1\nruleset: t\nversion: 1.0.0\neffective: {from: 2020-01-01, until: 2019-12-31}\n", "E0304"},
         {"an unknown top-level key", kHeader + "tier: {}\n", "E0301"},
+        {"a file that is a list", "- schema_version: 1\n- ruleset: t\n", "E0303"},
+        {"an unknown kind", "kind: rules\n" + kHeader, "E0304"},
         {"calendar not a name", kHeader + "calendar: [us_federal]\n", "E0303"},
         {"an unknown calendar", kHeader + "calendar: lunar\n", "E0309"},
     });
@@ -172,6 +174,8 @@ TEST_CASE("tiers, flags, programs and triggers: shapes, ids and references") {
 TEST_CASE("lists and texts of the wrong kind") {
     expect_errors({
         {"tier order that is text", kHeader + "tiers:\n  order: routine\n  default: routine\n  rules: []\n", "E0303"},
+        {"a rule id that is a list", kHeader + kTiers + "    - {id: [r], tier: case_management, when: 'true', reason: r}\n",
+         "E0303"},
         {"a reason that is a list",
          kHeader + kTiers + "    - {id: r, tier: case_management, when: 'true', reason: [a, b]}\n", "E0303"},
         {"a program reason that is a mapping", kHeader + "programs:\n  - {id: p, when: 'true', reason: {text: p}}\n",
@@ -202,5 +206,36 @@ TEST_CASE("ruleset files: missing, and larger than max_file_bytes (E0311, E0105 
     auto missing = Engine::load_file((dir / "missing.yaml").string());
     REQUIRE_FALSE(missing.ok());
     CHECK(missing.diagnostics().front().code == "E0311");
+    fs::remove_all(dir);
+}
+
+TEST_CASE("includes: a library with a YAML error, and names defined in both a ruleset and its library") {
+    namespace fs = std::filesystem;
+    auto dir = fs::temp_directory_path() / ("carecoord-include-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    auto write = [&](const char* name, const std::string& text) {
+        std::ofstream out(dir / name);
+        out << text;
+    };
+    write("broken.yaml", "schema_version: 1\nkind: library\nlibrary: broken\nvaluesets: {vs: [\n");
+    write("lib.yaml", "schema_version: 1\nkind: library\nlibrary: lib\n"
+                      "valuesets:\n  vs: {icd10cm: [I10]}\ncalendars:\n  plan: {weekend: [sunday]}\n");
+    write("uses_broken.yaml", kHeader + "include: [broken.yaml]\n");
+    write("twice.yaml", kHeader + "include: [lib.yaml]\nvaluesets:\n  vs: {icd10cm: [I11]}\n"
+                                  "calendars:\n  plan: {weekend: [saturday]}\n");
+    auto codes = [](const Result<Engine>& r) {
+        std::string all;
+        if (!r.ok())
+            for (const auto& d : r.diagnostics()) all += d.code + " ";
+        return all;
+    };
+    auto broken = Engine::load_file((dir / "uses_broken.yaml").string());
+    CHECK(codes(broken).find("E0101") != std::string::npos);
+    auto twice = Engine::load_file((dir / "twice.yaml").string());
+    std::string c = codes(twice);
+    CAPTURE(c);
+    // the value set and the calendar, each defined twice
+    CHECK(c.find("E0306") != std::string::npos);
+    CHECK(c.find("E0306") != c.rfind("E0306"));
     fs::remove_all(dir);
 }
