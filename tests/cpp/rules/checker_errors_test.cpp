@@ -118,6 +118,8 @@ TEST_CASE("checker: functions, their arguments and their lists") {
         {"date(3)", "E0403"},
         {"abs(\"a\")", "E0403"},
         {"frobnicate(1)", "E0402"},
+        {"3 after as_of", "E0403"},
+        {"count_distinct(conditions, encounters)", "E0403"},
     });
 }
 
@@ -128,6 +130,7 @@ TEST_CASE("checker: names that do not exist or are not available here") {
         {"exists(anchor)", "E0406"},
         {"tier == \"cm\"", "E0406", true},
         {"count(conditions where outer.code in flat)", "E0406"},
+        {"count(conditions where count(encounters where outer.colour == 1) > 0)", "E0402"},
         {"event.type == \"discharged\"", "E0406"},
         {"age >", "E0401"},
     });

@@ -41,6 +41,8 @@ TEST_CASE("parameters: booleans, date-times, durations and negative values are u
   window: 30 days
   floor: -2
   lookback: -3 days
+  program_start: 2024-01-01
+  sexes: [female, male]
 tiers:
   order: [routine, cm]
   default: routine
@@ -50,11 +52,15 @@ tiers:
     - {id: r_duration, tier: cm, when: 'window after birth_date < as_of', reason: w}
     - {id: r_negative, tier: cm, when: 'age > floor', reason: n}
     - {id: r_negative_duration, tier: cm, when: 'lookback after as_of < as_of', reason: l}
+    - {id: r_date, tier: cm, when: 'as_of > program_start', reason: s}
+    - {id: r_list, tier: cm, when: 'sex in sexes', reason: x}
+    - {id: r_negation, tier: cm, when: '-age < 0 and abs(-age) == age', reason: a}
 )";
-    auto det = evaluate(ruleset, R"({"id": "p1", "birth_date": "1950-01-01"})");
+    auto det = evaluate(ruleset, R"({"id": "p1", "birth_date": "1950-01-01", "sex": "female"})");
     std::set<std::string> matched;
     for (const auto& m : det.tier.matched) matched.insert(m.rule_id);
-    CHECK(matched == std::set<std::string>{"r_bool", "r_datetime", "r_duration", "r_negative", "r_negative_duration"});
+    CHECK(matched == std::set<std::string>{"r_bool", "r_datetime", "r_duration", "r_negative", "r_negative_duration",
+                                           "r_date", "r_list", "r_negation"});
     CHECK(det.tier.tier == "cm");
 }
 
