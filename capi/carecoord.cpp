@@ -129,12 +129,20 @@ carecoord_error* make_error(carecoord_status status, const std::vector<Diagnosti
     return head.release();
 }
 
-void report(carecoord_error** err, carecoord_status status, const std::vector<Diagnostic>& diagnostics) {
-    if (!err) return;
+// Built when the library is loaded, so that reporting an allocation failure never needs
+// memory: a function-local static first built inside a catch block would throw there.
+[[maybe_unused]] const carecoord_error& out_of_memory_error_ready = out_of_memory_error();
+
+// Sets *err; returns the status to report, CARECOORD_ERR_NOMEM when even the error object
+// could not be allocated (then *err is the static out-of-memory error, whose status says so).
+carecoord_status report(carecoord_error** err, carecoord_status status, const std::vector<Diagnostic>& diagnostics) {
+    if (!err) return status;
     try {
         *err = make_error(status, diagnostics);
+        return status;
     } catch (...) {
         *err = &out_of_memory_error();
+        return CARECOORD_ERR_NOMEM;
     }
 }
 
@@ -146,21 +154,20 @@ carecoord_status guard(carecoord_error** err, F&& body) noexcept {
         body();
         return CARECOORD_OK;
     } catch (const Failure& f) {
-        report(err, f.status, f.diagnostics);
-        return f.status;
+        return report(err, f.status, f.diagnostics);
     } catch (const std::bad_alloc&) {
         if (err) *err = &out_of_memory_error();
         return CARECOORD_ERR_NOMEM;
     } catch (const std::exception& e) {
         try {
-            report(err, CARECOORD_ERR_INTERNAL, {make_diagnostic("E0002", std::string("internal error: ") + e.what())});
+            return report(err, CARECOORD_ERR_INTERNAL,
+                          {make_diagnostic("E0002", std::string("internal error: ") + e.what())});
         } catch (...) {
             if (err) *err = &out_of_memory_error();
+            return CARECOORD_ERR_NOMEM;
         }
-        return CARECOORD_ERR_INTERNAL;
     } catch (...) {
-        report(err, CARECOORD_ERR_INTERNAL, {});
-        return CARECOORD_ERR_INTERNAL;
+        return report(err, CARECOORD_ERR_INTERNAL, {});
     }
 }
 

@@ -22,6 +22,7 @@ for extra in "$@"; do
       packages+=(python3-pip)
       command -v java >/dev/null || packages+=(openjdk-17-jre-headless) ;;
     wheel) packages+=(patchelf python3-pip) ;;  # `make wheel`: bundled libraries get an $ORIGIN rpath
+    coverage) packages+=(gcovr) ;;  # make coverage: gcov (from g++) and the report
     *) echo "install-deps.sh: unknown package set '$extra'" >&2; exit 2 ;;
   esac
 done

@@ -206,6 +206,16 @@ private:
                    const YamlNode& parent) {
         return reader(file).want_text(n, what, out, required, parent);
     }
+    // An optional template key (reason, not_reason): the node when it is text; absent or
+    // null gives none; anything else is E0303 rather than a reason silently dropped.
+    const YamlNode* template_node(const std::string& file, const YamlNode& parent, std::string_view key,
+                                  const std::string& id) {
+        const YamlNode* n = parent.find(key);
+        if (!n || n->is_null()) return nullptr;
+        if (n->is_scalar()) return n;
+        diag(file, *n, "E0303", "'" + std::string(key) + "' must be a text template, found a " + std::string(n->kind_name()), id);
+        return nullptr;
+    }
 
     void collect_units(const std::string& file, const std::string& dir, const YamlNode& root, std::set<std::string>& seen,
                        util::Sha256& hash, int depth);
@@ -586,7 +596,7 @@ rules::CompiledRule Loader::compile_rule(const std::string& file, const YamlNode
         r.when_text = w->scalar;
     }
     else diag(file, w ? *w : rule, w ? "E0303" : "E0302", w ? "'when' must be an expression" : "missing required key 'when'", r.id);
-    if (const YamlNode* re = rule.find("reason"); re && re->is_scalar())
+    if (const YamlNode* re = template_node(file, rule, "reason", r.id))
         r.reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
     r.source = source_of(file, rule, r.id);
     return r;
@@ -657,8 +667,8 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
                 cp.when_text = w->scalar;
             }
             else diag(file, w ? *w : p, w ? "E0303" : "E0302", w ? "'when' must be an expression" : "missing required key 'when'", cp.id);
-            if (const YamlNode* re = p.find("reason"); re && re->is_scalar()) cp.reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
-            if (const YamlNode* re = p.find("not_reason"); re && re->is_scalar()) cp.not_reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
+            if (const YamlNode* re = template_node(file, p, "reason", cp.id)) cp.reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
+            if (const YamlNode* re = template_node(file, p, "not_reason", cp.id)) cp.not_reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
             cp.source = source_of(file, p, cp.id);
             plan_->programs.push_back(std::move(cp));
         }
@@ -685,7 +695,7 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
                 const YamlNode* d = t.find("due");
                 if (d && d->is_scalar()) ct.due = compiler_->compile_time(d->scalar, origin(file, *d), ctx);
                 else diag(file, d ? *d : t, d ? "E0303" : "E0302", d ? "'due' must be an expression" : "missing required key 'due'", ct.id);
-                if (const YamlNode* re = t.find("reason"); re && re->is_scalar()) ct.reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
+                if (const YamlNode* re = template_node(file, t, "reason", ct.id)) ct.reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
             }
             want_text(file, t.find("action"), "action", ct.action, false, t);
             ct.source = source_of(file, t, ct.id);

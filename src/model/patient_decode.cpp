@@ -232,8 +232,12 @@ Diagnostic json_error(simdjson::error_code err, const PatientLimits& limits) {
             d.code = code::limit;
             d.message = "nesting is deeper than the limit max_depth (" + std::to_string(limits.max_depth) + ")";
             break;
-        case simdjson::CAPACITY:
         case simdjson::MEMALLOC:
+            // The parser's buffers could not be allocated: out of memory, not a bad document.
+            d.code = "E0001";
+            d.message = "out of memory while parsing the patient document";
+            break;
+        case simdjson::CAPACITY:
             d.code = code::too_large;
             d.message = "the document is too large to parse";
             break;

@@ -783,6 +783,165 @@ static void test_batch(void) {
     carecoord_engine_free(engine);
 }
 
+/* Every path carecoord_patient_set_field documents (carecoord.h): a value of the right
+ * kind is accepted, a value of the wrong kind is refused with the code of its kind (E0203
+ * a boolean that is not true/false, E0204 a bad date, E0207 a word outside the enum) and
+ * the path itself as field path, and NULL makes the field absent again. */
+static void test_set_field_every_path(void) {
+    static const struct {
+        const char* path;
+        const char* good;
+        const char* bad;
+        const char* code;
+    } fields[] = {
+        {"language.interpreter_needed", "true", "yes", "E0203"},
+        {"language.english_proficiency", "not_well", "poor", "E0207"},
+        {"social.housing_instability", "false", "1", "E0203"},
+        {"social.food_insecurity", "true", "TRUE", "E0203"},
+        {"social.transportation_insecurity", "true", "no", "E0203"},
+        {"social.social_support", "limited", "some", "E0207"},
+        {"social.health_literacy", "marginal", "low", "E0207"},
+        {"ltc_placement.decision_open", "true", "open", "E0203"},
+        {"ltc_placement.since", "2026-10-05", "2026-13-01", "E0204"},
+        {"ltc_placement.assessed", "2026-10-09", "09/10/2026", "E0204"},
+        {"care_plan.state", "monitoring", "paused", "E0207"},
+        {"care_plan.enrolled", "2024-03-15", "2024-02-30", "E0204"},
+        {"care_plan.last_comprehensive_assessment", "2025-11-03", "2025-11", "E0204"},
+        {"care_plan.last_hra", "2026-03-01", "", "E0204"},
+        {"care_plan.snp_enrolled", "2024-03-01", "1799-12-31", "E0204"},
+        {"coverage[0].snp", "chronic", "special", "E0207"},
+        {"coverage[0].medicaid_dual", "full", "half", "E0207"},
+        {"conditions[0].recorded", "2022-08-16", "2022-8-16", "E0204"},
+        {"encounters[0].emergent", "false", "maybe", "E0203"},
+        {"encounters[0].planned", "true", "planned", "E0203"},
+        {"encounters[0].disposition", "snf", "rehab", "E0207"},
+        {"encounters[0].complexity", "moderate", "medium", "E0207"},
+    };
+    /* Not settable, malformed or past the end of a list: E0202 with the path. */
+    static const char* unknown[] = {
+        "encounters[1].id",       "encounters[].id",       "encounters[x].id", "encounters[0]id",
+        "encounters[0].admit",    "coverage[0].plan",      "conditions[0].onset", "medications[0].code",
+        "observations[0].value",  "encounters[99999999999].id", "care_plan",  "social",
+        "language.spoken",        "",
+    };
+    carecoord_patient* p = NULL;
+    carecoord_error* err = NULL;
+    carecoord_status st;
+    size_t i;
+    CHECK(carecoord_patient_new(&p, "p-fields", "1940-01-01", NULL) == CARECOORD_OK);
+    CHECK(carecoord_patient_add_coverage(p, "medicare_advantage", "H0000-001", "2024-01-01", NULL, NULL) == CARECOORD_OK);
+    CHECK(carecoord_patient_add_condition(p, "I10", NULL, NULL, "2005-04-01", NULL, NULL) == CARECOORD_OK);
+    CHECK(carecoord_patient_add_encounter(p, "inpatient", "2026-09-28T03:20", "2026-10-02T12:00", NULL) == CARECOORD_OK);
+    for (i = 0; i < sizeof fields / sizeof fields[0]; ++i) {
+        CHECK(carecoord_patient_set_field(p, fields[i].path, fields[i].good, &err) == CARECOORD_OK);
+        CHECK(err == NULL);
+        if (err) fprintf(stderr, "  %s = %s: %s\n", fields[i].path, fields[i].good, carecoord_error_string(err));
+        carecoord_error_free(err);
+        st = carecoord_patient_set_field(p, fields[i].path, fields[i].bad, &err);
+        expect_builder_error(st, err, fields[i].code, fields[i].path);
+        CHECK(carecoord_patient_set_field(p, fields[i].path, NULL, &err) == CARECOORD_OK);
+        carecoord_error_free(err);
+    }
+    for (i = 0; i < sizeof unknown / sizeof unknown[0]; ++i) {
+        st = carecoord_patient_set_field(p, unknown[i], "x", &err);
+        expect_builder_error(st, err, "E0202", unknown[i]);
+    }
+    /* The two required fields cannot be cleared. */
+    st = carecoord_patient_set_field(p, "id", NULL, &err);
+    expect_builder_error(st, err, "E0205", "id");
+    st = carecoord_patient_set_field(p, "birth_date", NULL, &err);
+    expect_builder_error(st, err, "E0205", "birth_date");
+    /* NULL arguments. */
+    CHECK(carecoord_patient_set_field(NULL, "sex", "female", &err) == CARECOORD_ERR_ARGUMENT);
+    CHECK_STR(carecoord_error_field_path(err), "patient");
+    carecoord_error_free(err);
+    CHECK(carecoord_patient_set_field(p, NULL, "female", &err) == CARECOORD_ERR_ARGUMENT);
+    CHECK_STR(carecoord_error_field_path(err), "path");
+    carecoord_error_free(err);
+    carecoord_patient_free(p);
+}
+
+/* The enum getters agree with the name getters (carecoord.h: "eligible", "not_eligible",
+ * "unknown"; "open", "overdue"), for every program and trigger of a result. A patient with
+ * no coverage at all is not eligible for a program restricted to payers
+ * (docs/ruleset-language.md, programs). */
+static void test_result_enums(void) {
+    carecoord_engine* engine = load_default_engine();
+    carecoord_patient* p = NULL;
+    carecoord_result* r = NULL;
+    size_t i, not_eligible = 0;
+    int ccm;
+    CHECK(carecoord_patient_new(&p, "p-uncovered", "1950-06-01", NULL) == CARECOORD_OK);
+    CHECK(carecoord_patient_add_condition(p, "E11.9", NULL, NULL, "2010-01-01", NULL, NULL) == CARECOORD_OK);
+    CHECK(carecoord_patient_add_condition(p, "I10", NULL, NULL, "2010-01-01", NULL, NULL) == CARECOORD_OK);
+    CHECK(carecoord_evaluate(&r, engine, p, "2026-11-27", NULL) == CARECOORD_OK);
+    CHECK(carecoord_result_program_count(r) > 0);
+    for (i = 0; i < carecoord_result_program_count(r); ++i) {
+        const char* name = carecoord_result_program_status_name(r, i);
+        carecoord_eligibility e = carecoord_result_program_status(r, i);
+        CHECK(name != NULL);
+        if (!name) continue;
+        if (strcmp(name, "eligible") == 0) CHECK(e == CARECOORD_ELIGIBLE);
+        else if (strcmp(name, "not_eligible") == 0) CHECK(e == CARECOORD_NOT_ELIGIBLE);
+        else if (strcmp(name, "unknown") == 0) CHECK(e == CARECOORD_ELIGIBILITY_UNKNOWN);
+        else CHECK(!"a program status name outside eligible, not_eligible, unknown");
+        if (e == CARECOORD_NOT_ELIGIBLE) ++not_eligible;
+    }
+    /* ccm is for Medicare payers: no coverage, not eligible. */
+    ccm = find_program(r, "ccm");
+    CHECK(ccm >= 0);
+    if (ccm >= 0) CHECK(carecoord_result_program_status(r, (size_t)ccm) == CARECOORD_NOT_ELIGIBLE);
+    CHECK(not_eligible > 0);
+    for (i = 0; i < carecoord_result_trigger_count(r); ++i) {
+        const char* name = carecoord_result_trigger_status_name(r, i);
+        carecoord_trigger_status t = carecoord_result_trigger_status(r, i);
+        CHECK(name != NULL && ((strcmp(name, "open") == 0 && t == CARECOORD_TRIGGER_OPEN) ||
+                               (strcmp(name, "overdue") == 0 && t == CARECOORD_TRIGGER_OVERDUE)));
+    }
+    CHECK(carecoord_result_program_status(r, carecoord_result_program_count(r)) == CARECOORD_ELIGIBILITY_INVALID);
+    CHECK(carecoord_result_trigger_status(r, carecoord_result_trigger_count(r)) == CARECOORD_TRIGGER_INVALID);
+    CHECK_STR(carecoord_status_name(CARECOORD_ERR_INTERNAL), "internal");
+    carecoord_result_free(r);
+    carecoord_engine_free(engine);
+    /* A program whose rule needs a field the patient lacks is unknown (ruleset-language.md,
+     * programs); food insecurity is not recorded for this patient. */
+    {
+        static const char* text = "schema_version: 1\nruleset: unk\nversion: 1.0.0\n"
+                                  "effective: {from: 2020-01-01, until: null}\n"
+                                  "programs:\n  - {id: food, when: social.food_insecurity, reason: food}\n";
+        engine = NULL;
+        r = NULL;
+        CHECK(carecoord_engine_load_string(&engine, text, strlen(text), "unk.yaml", NULL) == CARECOORD_OK);
+        CHECK(carecoord_evaluate(&r, engine, p, "2026-11-27", NULL) == CARECOORD_OK);
+        CHECK(carecoord_result_program_count(r) == 1);
+        CHECK(carecoord_result_program_status(r, 0) == CARECOORD_ELIGIBILITY_UNKNOWN);
+        CHECK_STR(carecoord_result_program_status_name(r, 0), "unknown");
+        CHECK(carecoord_result_program_missing_count(r, 0) == 1);
+        CHECK_STR(carecoord_result_program_missing(r, 0, 0), "social.food_insecurity");
+    }
+    CHECK_STR(carecoord_status_name(CARECOORD_ERR_EVALUATION), "evaluation");
+    carecoord_result_free(r);
+    carecoord_patient_free(p);
+    carecoord_engine_free(engine);
+}
+
+/* A builder string longer than max_string_length (4096 bytes, docs/patient-schema.md) is
+ * refused with E0209 and its field path; 4096 bytes are accepted. */
+static void test_builder_string_limit(void) {
+    static char text[4098];
+    carecoord_patient* p = NULL;
+    carecoord_error* err = NULL;
+    carecoord_status st;
+    memset(text, 'a', 4097);
+    text[4097] = '\0';
+    CHECK(carecoord_patient_new(&p, "p-long", "1950-06-01", NULL) == CARECOORD_OK);
+    st = carecoord_patient_add_medication(p, "860975", NULL, text, NULL, &err);
+    expect_builder_error(st, err, "E0209", "medications[0].name");
+    text[4096] = '\0';
+    CHECK(carecoord_patient_add_medication(p, "860975", NULL, text, NULL, NULL) == CARECOORD_OK);
+    carecoord_patient_free(p);
+}
+
 int main(int argc, char** argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s SOURCE_DIR\n", argv[0]);
@@ -801,6 +960,9 @@ int main(int argc, char** argv) {
     test_builder_errors();
     test_builder_matches_document();
     test_batch();
+    test_set_field_every_path();
+    test_result_enums();
+    test_builder_string_limit();
     printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

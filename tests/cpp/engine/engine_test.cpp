@@ -438,7 +438,8 @@ TEST_CASE("triggers: due before as_of is overdue, due on as_of is open; anchors 
     CHECK(t->action == "Follow up");
     CHECK(t->reason == "enrolled 2026-10-27");
     p.care_plan.enrolled = D("2026-10-28");  // due 2026-11-27, on as_of
-    const TriggerResult* open = trigger(evaluate_ok(e, p, kAsOf), "enrolment_followup");
+    const Determination on_as_of = evaluate_ok(e, p, kAsOf);  // kept: trigger() points into it
+    const TriggerResult* open = trigger(on_as_of, "enrolment_followup");
     REQUIRE(open);
     CHECK(open->status == TriggerStatus::open);
     CHECK(open->due == D("2026-11-27"));
@@ -470,7 +471,8 @@ TEST_CASE("a trigger due in hours gives the due date and time") {
     CHECK(t->reason == "discharged 2026-11-25T15:00");
     // 72 hours after 2026-11-23T15:00 is 2026-11-26T15:00, the day before as_of.
     p.encounters[0].discharge = DT("2026-11-23T15:00");
-    const TriggerResult* late = trigger(evaluate_ok(e, p, kAsOf), "post_discharge_call");
+    const Determination later = evaluate_ok(e, p, kAsOf);  // kept: trigger() points into it
+    const TriggerResult* late = trigger(later, "post_discharge_call");
     REQUIRE(late);
     CHECK(late->status == TriggerStatus::overdue);
 }
