@@ -281,8 +281,9 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
             if (!plan->has_tiers && plans.front()->has_tiers) tier = engine::TierInput{true, out.tier.tier};
             evaluate_plan(*plan, patient, as_of, tier, out, missing, options, fact_names);
         }
-        for (const auto& [id, versions] : state_->by_id) {
-            if (versions.front()->workflow_only()) continue;
+        for (const auto& entry : state_->by_id) {
+            const std::string& id = entry.first;
+            if (entry.second.front()->workflow_only()) continue;
             if (std::none_of(plans.begin(), plans.end(), [&](const rules::Plan* p) { return p->id == id; }))
                 out.rulesets_not_in_force.push_back(id);
         }
