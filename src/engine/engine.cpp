@@ -148,22 +148,10 @@ std::vector<RulesetInfo> Engine::rulesets() const {
 
 namespace {
 
-// The evaluator's scratch area of this thread, made on the thread's first evaluation. Built
-// on the heap behind a constant-initialized pointer rather than as a thread_local object:
-// the construction of a thread_local that throws (std::bad_alloc) leaves it marked as
-// constructed (GCC sets the thread's init guard first), so a later evaluation on that thread
-// would use an object that was never built. Here a failed allocation leaves the pointer
-// empty, the evaluation reports out of memory, and the next one tries again.
-engine::Scratch& tls_scratch() {
-    thread_local std::unique_ptr<engine::Scratch> scratch;
-    if (!scratch) scratch = std::make_unique<engine::Scratch>();
-    return *scratch;
-}
-
 void evaluate_plan(const rules::Plan& plan, const Patient& patient, Date as_of, engine::TierInput tier_in,
                    Determination& out, std::uint64_t& missing_all, const EvaluateOptions& options,
                    std::vector<std::string>& fact_names) {
-    engine::Evaluator ev(plan, patient, as_of, tls_scratch(), tier_in);
+    engine::Evaluator ev(plan, patient, as_of, engine::thread_scratch(), tier_in);
     if (plan.has_tiers) {
         int best = -1;
         std::vector<std::pair<int, const rules::CompiledRule*>> matched;

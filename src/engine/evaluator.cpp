@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <memory>
 
 #include "model/enums.hpp"
 #include "time/calendar.hpp"
@@ -72,6 +73,12 @@ std::size_t coll_size(const Patient& p, Coll c) {
 }
 
 }  // namespace
+
+Scratch& thread_scratch() {
+    thread_local std::unique_ptr<Scratch> scratch;
+    if (!scratch) scratch = std::make_unique<Scratch>();
+    return *scratch;
+}
 
 void Scratch::reset(const Plan& plan, const Patient& patient) {
     arena.clear();

@@ -52,6 +52,14 @@ struct EventInput {
     std::vector<Value> payload;      // by the event's declared payload slot; unknown when absent
 };
 
+// This thread's scratch area, made on its first use. Built on the heap behind a pointer
+// rather than as a thread_local object: a thread_local whose construction throws
+// (std::bad_alloc) is left marked as constructed (GCC sets the init guard first), so a later
+// evaluation would use an object never built. Here a failed allocation leaves the pointer
+// empty, the caller reports out of memory, and the next call tries again. Not reentrant:
+// one evaluation at a time per thread.
+Scratch& thread_scratch();
+
 struct TierInput {
     bool known = false;
     std::string_view tier;

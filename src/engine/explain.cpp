@@ -117,8 +117,6 @@ private:
     engine::Evaluator& ev_;
 };
 
-thread_local engine::Scratch explain_scratch;
-
 }  // namespace
 
 Result<Explanation> explain(const Engine& engine, const Patient& patient, Date as_of) {
@@ -132,7 +130,7 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
         const std::string& tier = out.determination.tier.tier;
         for (const rules::Plan* plan : engine.state().in_force(as_of)) {
             if (plan->workflow_only()) continue;
-            engine::Evaluator ev(*plan, patient, as_of, explain_scratch, engine::TierInput{true, tier});
+            engine::Evaluator ev(*plan, patient, as_of, engine::thread_scratch(), engine::TierInput{true, tier});
             RuleWalker walk(*plan, ev);
             auto explain_rule = [&](const std::string& kind, const std::string& id, const std::string& target,
                                     std::int32_t when, const std::string& source) {
