@@ -4,49 +4,18 @@
  *
  * Usage: capi_test SOURCE_DIR */
 #include "carecoord.h"
+#include "check.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond)                                                              \
-    do {                                                                         \
-        ++checks;                                                                \
-        if (!(cond)) {                                                           \
-            ++failures;                                                          \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                        \
-    } while (0)
-#define CHECK_STR(a, b) CHECK((a) != NULL && strcmp((a), (b)) == 0)
 
 static const char* source_dir;
 static char rulesets_path[4096];
 
-static char* read_file(const char* rel, size_t* len) {
-    char path[4096];
-    FILE* f;
-    char* buf;
-    long n;
-    snprintf(path, sizeof path, "%s/%s", source_dir, rel);
-    f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        exit(2);
-    }
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) exit(2);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
+static char* read_file(const char* rel, size_t* len) { return read_path(source_dir, rel, len); }
 
 static const char* kMiniRuleset =
     "schema_version: 1\n"
