@@ -346,18 +346,7 @@ void json_side(output::JsonWriter& j, const char* key, const std::string& label,
     j.key("as_of");
     j.value(time::format_date(as_of));
     j.key("rulesets");
-    j.begin_array();
-    for (const auto& x : rs) {
-        j.begin_object();
-        j.key("id");
-        j.value(x.id);
-        j.key("version");
-        j.value(x.version);
-        j.key("sha256");
-        j.value(x.sha256);
-        j.end_object();
-    }
-    j.end_array();
+    output::write_rulesets(j, rs);
     j.end_object();
 }
 

@@ -28,6 +28,21 @@ void JsonWriter::escape(std::string_view s, std::string& out) {
     }
 }
 
+void write_rulesets(JsonWriter& w, const std::vector<RulesetRef>& rulesets) {
+    w.begin_array();
+    for (const auto& r : rulesets) {
+        w.begin_object();
+        w.key("id");
+        w.value(r.id);
+        w.key("version");
+        w.value(r.version);
+        w.key("sha256");
+        w.value(r.sha256);
+        w.end_object();
+    }
+    w.end_array();
+}
+
 }  // namespace output
 
 std::string_view to_string(Eligibility e) {
@@ -78,18 +93,7 @@ std::string to_json(const Determination& d) {
     w.key("engine_version");
     w.value(d.engine_version);
     w.key("rulesets");
-    w.begin_array();
-    for (const auto& r : d.rulesets) {
-        w.begin_object();
-        w.key("id");
-        w.value(r.id);
-        w.key("version");
-        w.value(r.version);
-        w.key("sha256");
-        w.value(r.sha256);
-        w.end_object();
-    }
-    w.end_array();
+    output::write_rulesets(w, d.rulesets);
     w.key("rulesets_not_in_force");
     strings(w, d.rulesets_not_in_force);
     w.key("tier");

@@ -3,6 +3,9 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "carecoord/determination.hpp"
 
 namespace carecoord::output {
 
@@ -35,5 +38,9 @@ private:
     std::string& out_;
     bool first_ = true;
 };
+
+// The rulesets a determination used, as determinations and `carecoord diff` write them:
+// [{"id", "version", "sha256"}...].
+void write_rulesets(JsonWriter& w, const std::vector<RulesetRef>& rulesets);
 
 }  // namespace carecoord::output
