@@ -182,12 +182,12 @@ void Compiler::note_use(const std::string& name) {
 
 void Compiler::record_declarations() {
     std::set<std::string> used;
-    std::vector<std::string> todo(uses_[""].begin(), uses_[""].end());
-    while (!todo.empty()) {
-        std::string n = std::move(todo.back());
-        todo.pop_back();
+    std::vector<std::string> pending(uses_[""].begin(), uses_[""].end());
+    while (!pending.empty()) {
+        std::string n = std::move(pending.back());
+        pending.pop_back();
         if (!used.insert(n).second) continue;
-        if (auto it = uses_.find(n); it != uses_.end()) todo.insert(todo.end(), it->second.begin(), it->second.end());
+        if (auto it = uses_.find(n); it != uses_.end()) pending.insert(pending.end(), it->second.begin(), it->second.end());
     }
     auto add = [&](Declaration::Kind kind, const std::string& name, const TextOrigin& at) {
         plan_.declarations.push_back(Declaration{kind, name, SourceRef{at.file, at.line, at.column}, used.count(name) > 0});

@@ -241,15 +241,15 @@ void SectionCompiler::static_checks() {
     std::size_t n = wf.states.size();
     // Every state reachable from the initial state.
     std::vector<bool> seen(n, false);
-    std::deque<int> todo{wf.initial};
+    std::deque<int> pending{wf.initial};
     seen[static_cast<std::size_t>(wf.initial)] = true;
-    while (!todo.empty()) {
-        int s = todo.front();
-        todo.pop_front();
+    while (!pending.empty()) {
+        int s = pending.front();
+        pending.pop_front();
         for (const auto& t : wf.transitions)
             if (std::find(t.from.begin(), t.from.end(), s) != t.from.end() && !seen[static_cast<std::size_t>(t.to)]) {
                 seen[static_cast<std::size_t>(t.to)] = true;
-                todo.push_back(t.to);
+                pending.push_back(t.to);
             }
     }
     for (std::size_t i = 0; i < n; ++i) {
