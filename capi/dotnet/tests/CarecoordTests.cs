@@ -3,22 +3,10 @@
 using System;
 using System.IO;
 using Carecoord;
+using static Checks;
 
 internal static class CarecoordTests
 {
-    private static int checks;
-    private static int failures;
-
-    private static void Check(bool ok, string what)
-    {
-        ++checks;
-        if (!ok)
-        {
-            ++failures;
-            Console.Error.WriteLine("FAILED: " + what);
-        }
-    }
-
     private static T Expect<T>(Action action, string what) where T : Exception
     {
         try
@@ -168,7 +156,6 @@ internal static class CarecoordTests
         GC.Collect();
         GC.WaitForPendingFinalizers();
 
-        Console.WriteLine(checks + " checks, " + failures + " failed");
-        return failures == 0 ? 0 : 1;
+        return Checks.Report();
     }
 }

@@ -9,22 +9,10 @@ using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
 using Carecoord;
+using static Checks;
 
 internal static class FhirTests
 {
-    private static int checks;
-    private static int failures;
-
-    private static void Check(bool ok, string what)
-    {
-        ++checks;
-        if (!ok)
-        {
-            ++failures;
-            Console.Error.WriteLine("FAILED: " + what);
-        }
-    }
-
     private static readonly Regex Id = new Regex("\"id\":\"([^\"]+)\"");
 
     // A collection Bundle of the patient's resource and every resource whose subject it is.
@@ -165,7 +153,6 @@ internal static class FhirTests
             Check(true, "disposed reader refused");
         }
 
-        Console.WriteLine(checks + " checks, " + failures + " failed");
-        return failures == 0 ? 0 : 1;
+        return Checks.Report();
     }
 }
