@@ -341,7 +341,7 @@ CARECOORD_API carecoord_status carecoord_patient_set_field(carecoord_patient* pa
 
 /* The warnings of the FHIR reading that produced `patient` (resources or elements that
  * were skipped or not understood), as a list walked with carecoord_error_next() and read
- * with the carecoord_error_* getters: the code (E07xx), the message, the field path
+ * with the carecoord_error_* getters: the code (E08xx), the message, the field path
  * "<ResourceType>/<id>.<element>" (the resource id and the field), and for a bulk export
  * the file and line. carecoord_error_status() of a warning is CARECOORD_OK. Borrowed:
  * valid until the patient is freed; never pass it to carecoord_error_free(). NULL when
@@ -362,7 +362,7 @@ typedef struct carecoord_fhir_bulk carecoord_fhir_bulk;
  * Indexes every *.ndjson and *.jsonl file of the directory (byte offsets, not
  * resources: see docs/fhir.md for the memory bound). On success *out is a new reader,
  * freed with carecoord_fhir_bulk_free(). An export that cannot be read (no such
- * directory, no .ndjson file, a read error: E0709) is CARECOORD_ERR_PATIENT. Lines that
+ * directory, no .ndjson file, a read error: E0809) is CARECOORD_ERR_PATIENT. Lines that
  * belong to no patient do not fail the call: see carecoord_fhir_bulk_export_diagnostics(). */
 CARECOORD_API carecoord_status carecoord_fhir_bulk_open(carecoord_fhir_bulk** out, const char* directory,
                                                         carecoord_error** err);

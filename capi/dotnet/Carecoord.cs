@@ -588,7 +588,7 @@ namespace Carecoord
 
         private FhirBulkReader(FhirBulkHandle h, bool strict) { handle = h; Strict = strict; }
 
-        /// <summary>Opens an export; PatientException (E0709) when it cannot be read.</summary>
+        /// <summary>Opens an export; PatientException (E0809) when it cannot be read.</summary>
         public static FhirBulkReader Open(string directory, bool strict = false)
         {
             FhirBulkHandle h;

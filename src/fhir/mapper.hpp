@@ -19,16 +19,16 @@ using Element = simdjson::dom::element;
 
 // Diagnostic codes of FHIR input (docs/fhir.md).
 namespace code {
-inline constexpr const char* syntax = "E0701";         // not JSON, not an object, no resourceType
-inline constexpr const char* missing = "E0702";        // a required element is absent or of the wrong type
-inline constexpr const char* unknown_code = "E0703";   // a code or code system the mapping does not know
-inline constexpr const char* dangling = "E0704";       // a reference to a resource that is not in the input
-inline constexpr const char* bad_date = "E0705";       // a date or dateTime that cannot be read
-inline constexpr const char* no_patient = "E0706";     // a resource whose patient is not in the input
-inline constexpr const char* duplicate = "E0707";      // a second resource with the same type and id
-inline constexpr const char* limit = "E0708";          // over a limit (resource size, diagnostics)
-inline constexpr const char* io = "E0709";             // the input cannot be read
-inline constexpr const char* unsupported = "E0710";    // a resource type or element that is not read
+inline constexpr const char* syntax = "E0801";         // not JSON, not an object, no resourceType
+inline constexpr const char* missing = "E0802";        // a required element is absent or of the wrong type
+inline constexpr const char* unknown_code = "E0803";   // a code or code system the mapping does not know
+inline constexpr const char* dangling = "E0804";       // a reference to a resource that is not in the input
+inline constexpr const char* bad_date = "E0805";       // a date or dateTime that cannot be read
+inline constexpr const char* no_patient = "E0806";     // a resource whose patient is not in the input
+inline constexpr const char* duplicate = "E0807";      // a second resource with the same type and id
+inline constexpr const char* limit = "E0808";          // over a limit (resource size, diagnostics)
+inline constexpr const char* io = "E0809";             // the input cannot be read
+inline constexpr const char* unsupported = "E0810";    // a resource type or element that is not read
 }  // namespace code
 
 // Where a resource came from: an NDJSON file and line, or a Bundle entry.

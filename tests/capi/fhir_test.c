@@ -257,7 +257,7 @@ static void test_bundle_warnings_and_errors(void) {
     for (; w; w = carecoord_error_next(w)) {
         if (strncmp(carecoord_error_field_path(w), "Condition/cond-1", 16) == 0) {
             ++found;
-            CHECK_STR(carecoord_error_code(w), "E0703");
+            CHECK_STR(carecoord_error_code(w), "E0803");
             CHECK(strstr(carecoord_error_message(w), "SECRET42") == NULL);
             CHECK(strstr(carecoord_error_string(w), "SECRET42") == NULL);
         }
@@ -319,7 +319,7 @@ static void test_null_arguments(void) {
     carecoord_error_free(err);
     CHECK(carecoord_fhir_bulk_open(&reader, "/nonexistent/carecoord-export", &err) == CARECOORD_ERR_PATIENT);
     CHECK(reader == NULL);
-    CHECK_STR(carecoord_error_code(err), "E0709");
+    CHECK_STR(carecoord_error_code(err), "E0809");
     carecoord_error_free(err);
     CHECK(carecoord_fhir_bulk_open(&reader, "/nonexistent/carecoord-export", NULL) == CARECOORD_ERR_PATIENT);
 
@@ -360,7 +360,7 @@ static void test_bulk_fixture(void) {
     CHECK(carecoord_fhir_bulk_patient_count(reader) == 3);
     w = carecoord_fhir_bulk_export_diagnostics(reader);
     CHECK(w != NULL && carecoord_error_next(w) == NULL);
-    CHECK_STR(carecoord_error_code(w), "E0706");
+    CHECK_STR(carecoord_error_code(w), "E0806");
     CHECK_STR(carecoord_error_severity(w), "warning");
     CHECK(ends_with(carecoord_error_file(w), "Condition.ndjson") && carecoord_error_line(w) == 3);
     CHECK(strncmp(carecoord_error_field_path(w), "Condition/cond-3.", 17) == 0);
@@ -370,7 +370,7 @@ static void test_bulk_fixture(void) {
     CHECK(err == NULL);
     w = carecoord_patient_warnings(p);
     CHECK(w != NULL && carecoord_error_next(w) == NULL);
-    CHECK_STR(carecoord_error_code(w), "E0703");
+    CHECK_STR(carecoord_error_code(w), "E0803");
     CHECK(strncmp(carecoord_error_field_path(w), "Condition/cond-1.", 17) == 0);
     CHECK(ends_with(carecoord_error_file(w), "Condition.ndjson") && carecoord_error_line(w) == 1);
     CHECK(strstr(carecoord_error_string(w), "SECRET42") == NULL);
@@ -379,7 +379,7 @@ static void test_bulk_fixture(void) {
     /* fx-2: no birthDate; the reader goes on */
     CHECK(carecoord_fhir_bulk_next(reader, &p, &err) == CARECOORD_ERR_PATIENT);
     CHECK(p == NULL);
-    CHECK_STR(carecoord_error_code(err), "E0702");
+    CHECK_STR(carecoord_error_code(err), "E0802");
     CHECK(strncmp(carecoord_error_field_path(err), "Patient/fx-2.", 13) == 0);
     carecoord_error_free(err);
 

@@ -397,7 +397,7 @@ class FhirBulkReader(_Handle):
     A patient that cannot be mapped (no birthDate, an unreadable Patient resource) is
     skipped and its :class:`PatientError` kept in :attr:`errors`; with ``strict=True`` it is
     raised instead (iterating again goes on with the next patient). Raises
-    :class:`PatientError` at once when the export cannot be read (E0709)."""
+    :class:`PatientError` at once when the export cannot be read (E0809)."""
 
     _free = _lib.carecoord_fhir_bulk_free
 

@@ -340,16 +340,16 @@ TEST_CASE("fhir bundle: a patient who died after the discharge gets no follow-up
 }
 
 TEST_CASE("fhir bundle: what is not a one-patient Bundle is an error, never a crash") {
-    CHECK(read_fhir_bundle("{").diagnostics().at(0).code == "E0701");
-    CHECK(read_fhir_bundle(R"({"resourceType":"Observation"})").diagnostics().at(0).code == "E0701");
-    CHECK(read_fhir_bundle(R"({"resourceType":"Bundle","entry":[]})").diagnostics().at(0).code == "E0706");
+    CHECK(read_fhir_bundle("{").diagnostics().at(0).code == "E0801");
+    CHECK(read_fhir_bundle(R"({"resourceType":"Observation"})").diagnostics().at(0).code == "E0801");
+    CHECK(read_fhir_bundle(R"({"resourceType":"Bundle","entry":[]})").diagnostics().at(0).code == "E0806");
     auto two = read_fhir_bundle(R"({"resourceType":"Bundle","entry":[
         {"resource":{"resourceType":"Patient","id":"a","birthDate":"1950-01-01"}},
         {"resource":{"resourceType":"Patient","id":"b","birthDate":"1950-01-01"}}]})");
-    CHECK(two.diagnostics().at(0).code == "E0707");
+    CHECK(two.diagnostics().at(0).code == "E0807");
     auto no_birth = read_fhir_bundle(R"({"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient","id":"a"}}]})");
     REQUIRE_FALSE(no_birth.ok());
-    CHECK(has_diag(no_birth.diagnostics(), "E0702", "Patient/a.birthDate"));
+    CHECK(has_diag(no_birth.diagnostics(), "E0802", "Patient/a.birthDate"));
 }
 
 TEST_CASE("fhir bulk: malformed resources and dangling references are reported by resource id and field") {
@@ -386,13 +386,13 @@ TEST_CASE("fhir bulk: malformed resources and dangling references are reported b
     };
     // Not JSON, a truncated line: errors naming the file and line.
     REQUIRE(find("Patient.ndjson", 3) != ex.end());
-    CHECK(find("Patient.ndjson", 3)->code == "E0701");
+    CHECK(find("Patient.ndjson", 3)->code == "E0801");
     REQUIRE(find("Condition.ndjson", 7) != ex.end());
-    CHECK(find("Condition.ndjson", 7)->code == "E0701");
+    CHECK(find("Condition.ndjson", 7)->code == "E0801");
     // A resource whose patient is not in the export, one without a subject.
-    CHECK(has_diag(ex, "E0706", "Condition/c-orphan.subject"));
-    CHECK(has_diag(ex, "E0702", "Condition/c-nosubject.subject"));
-    CHECK(has_diag(ex, "E0710", "Practitioner"));
+    CHECK(has_diag(ex, "E0806", "Condition/c-orphan.subject"));
+    CHECK(has_diag(ex, "E0802", "Condition/c-nosubject.subject"));
+    CHECK(has_diag(ex, "E0810", "Practitioner"));
 
     std::map<std::string, Result<FhirPatient>> got;
     std::vector<std::string> order;
@@ -403,20 +403,20 @@ TEST_CASE("fhir bulk: malformed resources and dangling references are reported b
     }
     // The reader goes on past the patients it cannot map.
     CHECK(order == std::vector<std::string>{"good", "Patient/nobirth.birthDate", "Patient/baddate.birthDate"});
-    CHECK(got.at("Patient/nobirth.birthDate").diagnostics().at(0).code == "E0702");
-    CHECK(got.at("Patient/baddate.birthDate").diagnostics().at(0).code == "E0705");
+    CHECK(got.at("Patient/nobirth.birthDate").diagnostics().at(0).code == "E0802");
+    CHECK(got.at("Patient/baddate.birthDate").diagnostics().at(0).code == "E0805");
 
     const FhirPatient& good = *got.at("good");
     const auto& ds = good.diagnostics;
-    CHECK(has_diag(ds, "E0704", "Condition/c-ok.encounter"));              // Encounter/e-missing
-    CHECK(has_diag(ds, "E0703", "Condition/c-icd9x.code.coding"));         // unknown code system
-    CHECK(has_diag(ds, "E0702", "Condition/c-nocode.code"));
-    CHECK(has_diag(ds, "E0703", "Condition/c-status.clinicalStatus"));
-    CHECK(has_diag(ds, "E0705", "Encounter/e1.period.start"));
-    CHECK(has_diag(ds, "E0704", "Encounter/e1.diagnosis[0].condition"));   // Condition/c-gone
-    CHECK(has_diag(ds, "E0703", "Encounter/e2.class.code"));
-    CHECK(has_diag(ds, "E0703", "Encounter/e3.hospitalization.dischargeDisposition"));
-    CHECK(has_diag(ds, "E0705", "Observation/o1.effectiveDateTime"));
+    CHECK(has_diag(ds, "E0804", "Condition/c-ok.encounter"));              // Encounter/e-missing
+    CHECK(has_diag(ds, "E0803", "Condition/c-icd9x.code.coding"));         // unknown code system
+    CHECK(has_diag(ds, "E0802", "Condition/c-nocode.code"));
+    CHECK(has_diag(ds, "E0803", "Condition/c-status.clinicalStatus"));
+    CHECK(has_diag(ds, "E0805", "Encounter/e1.period.start"));
+    CHECK(has_diag(ds, "E0804", "Encounter/e1.diagnosis[0].condition"));   // Condition/c-gone
+    CHECK(has_diag(ds, "E0803", "Encounter/e2.class.code"));
+    CHECK(has_diag(ds, "E0803", "Encounter/e3.hospitalization.dischargeDisposition"));
+    CHECK(has_diag(ds, "E0805", "Observation/o1.effectiveDateTime"));
     for (const auto& d : ds) {
         CHECK(d.severity == Severity::warning);
         CHECK(fs::path(d.file).extension() == ".ndjson");
@@ -463,7 +463,7 @@ TEST_CASE("fhir bulk: an export grouped by patient is indexed with one entry per
 TEST_CASE("fhir bulk: a missing directory is an error") {
     auto r = FhirBulkReader::open("/nonexistent/carecoord-fhir");
     REQUIRE_FALSE(r.ok());
-    CHECK(r.diagnostics().at(0).code == "E0709");
+    CHECK(r.diagnostics().at(0).code == "E0809");
 }
 
 TEST_CASE("fhir bundle: fullUrl references, and dates in the wrong order") {
@@ -484,14 +484,14 @@ TEST_CASE("fhir bundle: fullUrl references, and dates in the wrong order") {
     // cov1 (by fullUrl) ends before it starts: skipped; cov2 (by id): SOPT 111 Medicare HMO.
     REQUIRE(p.coverage.size() == 1);
     CHECK(p.coverage[0].payer == Payer::medicare_advantage);
-    CHECK(has_diag(r->diagnostics, "E0705", "Coverage/cov1.period.end"));
+    CHECK(has_diag(r->diagnostics, "E0805", "Coverage/cov1.period.end"));
     // The onset after the abatement is dropped; the condition is resolved (abated, no status).
     REQUIRE(p.conditions.size() == 1);
     CHECK_FALSE(p.conditions[0].onset);
     CHECK(p.conditions[0].status == ConditionStatus::resolved);
-    CHECK(has_diag(r->diagnostics, "E0705", "Condition/cond1.onsetDateTime"));
-    CHECK(has_diag(r->diagnostics, "E0706", "Condition/cond2.subject"));
+    CHECK(has_diag(r->diagnostics, "E0805", "Condition/cond1.onsetDateTime"));
+    CHECK(has_diag(r->diagnostics, "E0806", "Condition/cond2.subject"));
     // A death before birth is reported, and kept.
     CHECK(p.deceased);
-    CHECK(has_diag(r->diagnostics, "E0705", "Patient/local-7.deceasedDateTime"));
+    CHECK(has_diag(r->diagnostics, "E0805", "Patient/local-7.deceasedDateTime"));
 }
