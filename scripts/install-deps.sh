@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ make pkg-config
   libyaml-cpp-dev libhowardhinnant-date-dev doctest-dev libsimdjson-dev
+  libdate-tz3 tzdata  # date/tz.h on the OS time-zone database (FhirOptions::time_zone)
 )
 # Extra package sets, named by the caller: `install-deps.sh python dotnet`.
 want_spark=0

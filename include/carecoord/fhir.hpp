@@ -27,6 +27,14 @@ struct FhirOptions {
     // Diagnostics kept for one patient, and for the export as a whole; past that, one more
     // diagnostic says how many were not kept.
     std::size_t max_diagnostics = 100;
+    // A coverage evidenced only by claims (ExplanationOfBenefit) is in force from its earliest
+    // claim until this many months after its latest one (docs/fhir.md).
+    int claims_grace_months = 12;
+    // The care setting's IANA time zone ("America/New_York"). When set, FHIR dateTimes with an
+    // offset ("...T20:00Z") are converted to its clock, through the system's time-zone database;
+    // when empty, the clock time is taken as written and the offset ignored. An unknown zone
+    // is an error (E0812) before anything is read.
+    std::string time_zone;
 };
 
 // One patient read from FHIR, with the warnings about what was skipped or not understood.

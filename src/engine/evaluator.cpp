@@ -163,13 +163,22 @@ const std::uint64_t* Evaluator::code_bits(Field f, std::uint32_t index) {
     if (!done[index]) {
         const std::string* code = nullptr;
         const std::string* system = nullptr;
+        const std::vector<AlsoCoded>* also = nullptr;
         switch (f) {
-            case Field::cond_code: code = &p_.conditions[index].code; system = &p_.conditions[index].system; break;
-            case Field::enc_diagnosis: code = &p_.encounters[index].diagnosis; system = &p_.encounters[index].diagnosis_system; break;
-            case Field::med_code: code = &p_.medications[index].code; system = &p_.medications[index].system; break;
-            default: code = &p_.observations[index].code; system = &p_.observations[index].system; break;
+            case Field::cond_code: code = &p_.conditions[index].code; system = &p_.conditions[index].system; also = &p_.conditions[index].also_coded; break;
+            case Field::enc_diagnosis: code = &p_.encounters[index].diagnosis; system = &p_.encounters[index].diagnosis_system; also = &p_.encounters[index].diagnosis_also_coded; break;
+            case Field::med_code: code = &p_.medications[index].code; system = &p_.medications[index].system; also = &p_.medications[index].also_coded; break;
+            default: code = &p_.observations[index].code; system = &p_.observations[index].system; also = &p_.observations[index].also_coded; break;
         }
         plan_.valuesets.lookup(*system, *code, bits);
+        // Every coding counts: the value sets of the further codings are added.
+        if (!also->empty()) {
+            std::vector<std::uint64_t> more(plan_.valuesets.words());
+            for (const auto& a : *also) {
+                plan_.valuesets.lookup(a.system, a.code, more.data());
+                for (std::size_t w = 0; w < more.size(); ++w) bits[w] |= more[w];
+            }
+        }
         done[index] = 1;
     }
     return bits;

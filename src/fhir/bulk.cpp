@@ -138,6 +138,9 @@ struct FhirBulkReader::Impl {
     std::vector<PatientEntry> patients;
     std::vector<std::uint32_t> order;  // patients with a Patient resource, in file order
     std::vector<Extent> extents;
+    // Medication resources (they belong to no patient): id -> the line, read when a request
+    // names it. One entry per Medication, not per patient.
+    std::unordered_map<std::string, Extent> medications;
     fhir::DiagnosticSink sink;
     std::vector<Diagnostic> export_diagnostics;
     FhirBulkStats stats;
@@ -203,14 +206,16 @@ void FhirBulkReader::Impl::index() {
             const Origin origin{files[f], static_cast<int>(line_no), -1};
             std::string_view owner;
             if (type == "Patient") {
-                if (!fhir::is_fhir_id(id)) {
+                if (auto problem = fhir::patient_id_problem(id, origin, fhir::resource_label(type, id, origin))) {
                     flush();
-                    sink.add(fhir::make_diagnostic(code::missing, Severity::error, origin,
-                                                   fhir::resource_label(type, id, origin), "id",
-                                                   "a Patient without a valid id: skipped"));
+                    sink.add(std::move(*problem));
                     continue;
                 }
                 owner = id;
+            } else if (type == "Medication") {
+                flush();
+                if (fhir::is_fhir_id(id)) medications.try_emplace(std::string(id), Extent{0, f, line_no, 1, start, size});
+                continue;
             } else if (fhir::is_mapped_type(type)) {
                 owner = fhir::patient_reference(r);
                 if (owner.empty()) {
@@ -260,6 +265,7 @@ void FhirBulkReader::Impl::index() {
     stats.index_bytes = extents.capacity() * sizeof(Extent) + patients.capacity() * sizeof(PatientEntry) +
                         order.capacity() * sizeof(std::uint32_t);
     for (const auto& p : patients) stats.index_bytes += p.id.capacity();
+    for (const auto& [id, x] : medications) stats.index_bytes += sizeof(x) + id.capacity();
 }
 
 // Resources whose patient has no Patient resource in the export.
@@ -328,6 +334,7 @@ Result<FhirBulkReader> FhirBulkReader::open_impl(const std::string& directory, c
         if (!impl->handles.back())
             impl->sink.add(export_diagnostic(code::io, Severity::error, f, 0, "cannot open the file"));
     }
+    if (auto zone = fhir::care_setting_zone(options); !zone.ok()) return zone.diagnostics();
     impl->index();
     impl->report_orphans();
     impl->export_diagnostics = impl->sink.take();
@@ -339,22 +346,58 @@ std::optional<Result<FhirPatient>> FhirBulkReader::next() {
     if (m.next >= m.order.size()) return std::nullopt;
     const PatientEntry& p = m.patients[m.order[m.next++]];
     fhir::PatientAssembler assembler(m.options);
+    // The file may have changed since open() (truncated, rewritten in place): every line that
+    // no longer holds a resource of this patient is an error, so the patient is not evaluated
+    // from a part of its record.
+    auto changed = [&](const Origin& origin, std::string message) {
+        assembler.report(fhir::make_diagnostic(code::io, Severity::error, origin, "", "", std::move(message)));
+    };
     for (std::uint32_t i = p.first; i < p.first + p.count; ++i) {
         const Extent& x = m.extents[i];
         LineReader reader(m.handles[x.file].get(), x.offset, x.length, m.options.max_resource_bytes);
-        std::uint64_t start = 0, size = 0;
+        std::uint64_t start = 0, size = 0, bytes = 0;
         bool too_long = false;
-        for (std::uint32_t line_no = x.first_line; reader.next(m.line, start, size, too_long); ++line_no) {
+        std::uint32_t line_no = x.first_line;
+        for (; reader.next(m.line, start, size, too_long); ++line_no) {
+            bytes += size;
             const Origin origin{m.files[x.file], static_cast<int>(line_no), -1};
             Element r;
             if (too_long || !m.parse(r)) {
-                // The file changed since open().
-                assembler.report(fhir::make_diagnostic(code::io, Severity::error, origin, "", "",
-                                                       "the line no longer holds the resource indexed at open"));
+                changed(origin, "the line no longer holds the resource indexed at open (the file changed)");
+                continue;
+            }
+            const std::string_view type = fhir::string_member(r, "resourceType");
+            const std::string_view owner = type == "Patient" ? fhir::string_member(r, "id") : fhir::patient_reference(r);
+            if (owner != p.id) {
+                changed(origin, "the line no longer holds a resource of this patient (the file changed since open)");
                 continue;
             }
             assembler.add(r, origin);
         }
+        if (reader.failed() || bytes < x.length) {
+            const std::uint32_t missing = x.first_line + x.lines - line_no;
+            changed(Origin{m.files[x.file], static_cast<int>(line_no), -1},
+                    reader.failed() ? "read error: the rest of this patient's resources in the file cannot be read"
+                                    : "the file is shorter than at open: " + std::to_string(missing) +
+                                          " line(s) of this patient can no longer be read");
+        }
+    }
+    // Separate Medication resources named by this patient's requests.
+    for (const auto& id : assembler.wanted_medications()) {
+        auto it = m.medications.find(id);
+        if (it == m.medications.end()) continue;  // finish() reports the dangling reference
+        const Extent& x = it->second;
+        LineReader reader(m.handles[x.file].get(), x.offset, x.length, m.options.max_resource_bytes);
+        std::uint64_t start = 0, size = 0;
+        bool too_long = false;
+        const Origin origin{m.files[x.file], static_cast<int>(x.first_line), -1};
+        Element r;
+        if (!reader.next(m.line, start, size, too_long) || too_long || !m.parse(r) ||
+            fhir::string_member(r, "id") != id) {
+            changed(origin, "the line no longer holds the Medication indexed at open (the file changed)");
+            continue;
+        }
+        assembler.add(r, origin);
     }
     return assembler.finish();
 }
