@@ -100,7 +100,7 @@ test-tsan: deps
 # New inputs go to build-fuzz/corpus/<target>/ and crashes to build-fuzz/artifacts/: add a
 # crashing input to tests/fuzz/corpus/<target>/ once it is fixed, so make test replays it.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= ruleset expression patient_json patient_yaml calendar capi
+FUZZ_TARGETS ?= ruleset expression patient_json patient_yaml calendar capi fhir_bundle fhir_bulk
 fuzz:
 	@bash scripts/install-deps.sh fuzz
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCARECOORD_FUZZ=ON -DCARECOORD_WERROR=OFF \

@@ -59,11 +59,12 @@ struct FhirBulkStats {
 };
 
 // Streams a bulk-data export directory (`Patient.ndjson`, `Condition.000.ndjson`, ...) one
-// patient at a time, in the order of the Patient files. open() makes one pass over every
-// file and keeps only byte offsets, grouped by patient; next() reads back one patient's
-// lines. Memory is bounded by the index (a few bytes per run of lines of one patient, so
-// one entry per patient per file when the export is grouped by patient) plus one patient's
-// resources. Not thread-safe: one reader per thread.
+// patient at a time, in the order the patients first appear (the Patient files are read
+// first). open() makes one pass over every file and keeps only byte offsets, grouped by
+// patient, sorted in runs that go to a temporary file past 1 MiB; next() merges them back and
+// reads one patient's lines. Memory does not grow with the number of resources: about 100
+// bytes per patient (its id) plus one patient's resources (docs/fhir.md). Not thread-safe:
+// one reader per thread.
 class FhirBulkReader {
 public:
     static Result<FhirBulkReader> open(const std::string& directory, const FhirOptions& options = {});

@@ -110,7 +110,7 @@ static char* bundle_of(const char* id) {
 static void check_warning_list(const carecoord_error* w) {
     for (; w; w = carecoord_error_next(w)) {
         CHECK(carecoord_error_status(w) == CARECOORD_OK);
-        CHECK(strncmp(carecoord_error_code(w), "E07", 3) == 0);
+        CHECK(strncmp(carecoord_error_code(w), "E08", 3) == 0);
         CHECK(strcmp(carecoord_error_severity(w), "warning") == 0 || strcmp(carecoord_error_severity(w), "note") == 0);
         CHECK(carecoord_error_message(w)[0] != '\0');
     }
@@ -283,7 +283,7 @@ static void test_bundle_warnings_and_errors(void) {
           CARECOORD_ERR_PATIENT);
     CHECK(p == NULL);
     CHECK(carecoord_error_status(err) == CARECOORD_ERR_PATIENT);
-    CHECK(strncmp(carecoord_error_code(err), "E07", 3) == 0);
+    CHECK(strncmp(carecoord_error_code(err), "E08", 3) == 0);
     carecoord_error_free(err);
     CHECK(carecoord_patient_parse(&p, "{not json", 9, CARECOORD_FORMAT_FHIR_BUNDLE, &err) == CARECOORD_ERR_PATIENT);
     CHECK(p == NULL && err != NULL);

@@ -56,7 +56,7 @@ internal static class FhirTests
                     {
                         ++seen;
                         foreach (var w in p.Warnings)
-                            Check(w.Code.StartsWith("E07") && w.FieldPath.Contains("/") && w.File.Length > 0 &&
+                            Check(w.Code.StartsWith("E08") && w.FieldPath.Contains("/") && w.File.Length > 0 &&
                                   (w.Severity == "warning" || w.Severity == "note"), "warning names resource and file");
                         var d = engine.Evaluate(p, asOf);
                         jsons[d.PatientId] = d.Json;
@@ -103,7 +103,7 @@ internal static class FhirTests
         }
         catch (PatientException e)
         {
-            Check(e.Code.StartsWith("E07"), "Bundle without a Patient: E08xx");
+            Check(e.Code.StartsWith("E08"), "Bundle without a Patient: E08xx");
         }
         try
         {

@@ -79,7 +79,7 @@ def test_bulk_reads_every_patient(engine):
     assert ids == [p["id"] for p in PATIENTS]  # the order of the Patient file
     for p in patients:
         for w in p.warnings:
-            assert w.code.startswith("E07") and w.severity in ("warning", "note")
+            assert w.code.startswith("E08") and w.severity in ("warning", "note")
             assert "/" in w.field_path and w.file  # the resource and element, the export file
         p.close()
 
@@ -136,7 +136,7 @@ def test_bundle_warnings_name_resource_and_element():
 def test_errors():
     with pytest.raises(carecoord.PatientError) as e:
         carecoord.Patient.from_fhir_bundle({"resourceType": "Bundle", "type": "collection", "entry": []})
-    assert e.value.code.startswith("E07")
+    assert e.value.code.startswith("E08")
     with pytest.raises(carecoord.PatientError):
         carecoord.Patient.from_fhir_bundle("{not json")
     with pytest.raises(carecoord.PatientError) as e:
