@@ -39,6 +39,11 @@ Options:
   --input-format F   patient (our patient documents, the default), fhir-bundle (INPUT: FHIR R4
                      Bundles, one patient each) or fhir-bulk (INPUT: a FHIR bulk-export
                      directory of NDJSON files); see docs/fhir.md
+  --time-zone ZONE   FHIR input: the care setting's IANA time zone (America/New_York);
+                     dateTimes with an offset are converted to it (default: clock time as written)
+  --claims-grace-months N
+                     FHIR input: coverage evidenced by claims lasts N months after the
+                     latest claim (default 12)
   --jobs N           worker threads (default: all cores)
   --output FILE      write there instead of standard output
 
@@ -68,6 +73,7 @@ struct Options {
     std::optional<Date> as_of;
     std::string format = "json";
     std::string input_format = "patient";
+    FhirOptions fhir;
     unsigned jobs = 0;
     std::string output;
     std::vector<std::string> inputs;
@@ -96,6 +102,12 @@ int parse_options(const std::string& cmd, const Args& args, Options& o) {
             if (!value(o.input_format) ||
                 (o.input_format != "patient" && o.input_format != "fhir-bundle" && o.input_format != "fhir-bulk"))
                 return usage_error(cmd, "--input-format is patient, fhir-bundle or fhir-bulk");
+        } else if (a == "--time-zone") {
+            if (!value(o.fhir.time_zone) || o.fhir.time_zone.empty()) return usage_error(cmd, "--time-zone needs an IANA zone name");
+        } else if (a == "--claims-grace-months") {
+            if (!value(v) || v.empty() || v.size() > 3 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+                return usage_error(cmd, "--claims-grace-months needs a number of months (0-999)");
+            o.fhir.claims_grace_months = std::stoi(v);
         } else if (a == "--jobs" || a == "-j") {
             if (!value(v)) return usage_error(cmd, "--jobs needs a number");
             try { o.jobs = static_cast<unsigned>(std::stoul(v)); } catch (...) { return usage_error(cmd, "--jobs needs a number"); }
@@ -176,7 +188,7 @@ int cmd_eval(const Args& args) {
     };
     BatchStats stats;
     if (fhir) {
-        FhirRecordReader reader(o.input_format, o.inputs);
+        FhirRecordReader reader(o.input_format, o.inputs, o.fhir);
         stats = run_batch<std::string>(reader, o.jobs, work, emit, is_terminal(2));
     } else {
         RecordReader reader(files);
