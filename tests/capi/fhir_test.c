@@ -290,6 +290,31 @@ static void test_bundle_warnings_and_errors(void) {
     carecoord_error_free(err);
     CHECK(carecoord_patient_parse(&p, NULL, 0, CARECOORD_FORMAT_FHIR_BUNDLE, &err) == CARECOORD_ERR_PATIENT);
     carecoord_error_free(err);
+    /* Issue 13: an entry without a resource, and a null entry, crashed the process. Now: the
+       entry is skipped with a warning E0801 (entry[0].resource); without a Patient, E0806. */
+    {
+        static const char empty_entry[] = "{\"resourceType\":\"Bundle\",\"entry\":[{}]}";
+        static const char null_entry[] = "{\"resourceType\":\"Bundle\",\"entry\":[null,{\"resource\":"
+                                         "{\"resourceType\":\"Patient\",\"id\":\"n\",\"birthDate\":\"1950-01-01\"}}]}";
+        const carecoord_error* w;
+        CHECK(carecoord_patient_parse(&p, empty_entry, sizeof empty_entry - 1, CARECOORD_FORMAT_FHIR_BUNDLE, &err) ==
+              CARECOORD_ERR_PATIENT);
+        CHECK(p == NULL);
+        CHECK_STR(carecoord_error_code(err), "E0806");
+        carecoord_error_free(err);
+        err = NULL;
+        CHECK(carecoord_patient_parse(&p, null_entry, sizeof null_entry - 1, CARECOORD_FORMAT_FHIR_BUNDLE, &err) ==
+              CARECOORD_OK); /* warnings are on the patient */
+        CHECK(p != NULL);
+        w = carecoord_patient_warnings(p);
+        CHECK(w != NULL);
+        if (w) {
+            CHECK_STR(carecoord_error_code(w), "E0801");
+            CHECK_STR(carecoord_error_field_path(w), "entry[0].resource");
+            CHECK(carecoord_error_next(w) == NULL);
+        }
+        carecoord_patient_free(p);
+    }
     CHECK(carecoord_patient_parse(&p, bundle, sizeof bundle - 1, 3, &err) == CARECOORD_ERR_ARGUMENT);
     CHECK_STR(carecoord_error_field_path(err), "format");
     carecoord_error_free(err);

@@ -139,6 +139,14 @@ def test_errors():
     assert e.value.code.startswith("E08")
     with pytest.raises(carecoord.PatientError):
         carecoord.Patient.from_fhir_bundle("{not json")
+    # Issue 13: an entry without a resource, or a null entry, crashed the process.
+    with pytest.raises(carecoord.PatientError) as e:
+        carecoord.Patient.from_fhir_bundle('{"resourceType":"Bundle","entry":[{}]}')
+    assert e.value.code == "E0806"
+    with carecoord.Patient.from_fhir_bundle(
+            '{"resourceType":"Bundle","entry":[null,{"resource":'
+            '{"resourceType":"Patient","id":"n","birthDate":"1950-01-01"}}]}') as p:
+        assert [(w.code, w.field_path) for w in p.warnings] == [("E0801", "entry[0].resource")]
     with pytest.raises(carecoord.PatientError) as e:
         carecoord.read_fhir_bulk(EXPORT / "no-such-directory")
     assert e.value.code == "E0809"
