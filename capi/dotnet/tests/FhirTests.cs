@@ -105,6 +105,23 @@ internal static class FhirTests
         {
             Check(e.Code.StartsWith("E08"), "Bundle without a Patient: E08xx");
         }
+        // Issue 13: an entry without a resource, and a null entry, crashed the process.
+        try
+        {
+            Patient.FromFhirBundle("{\"resourceType\":\"Bundle\",\"entry\":[{}]}");
+            Check(false, "Bundle of an empty entry refused");
+        }
+        catch (PatientException e)
+        {
+            Check(e.Code == "E0806", "Bundle of an empty entry: E0806 (no Patient), no crash");
+        }
+        using (var p = Patient.FromFhirBundle("{\"resourceType\":\"Bundle\",\"entry\":[null,{\"resource\":" +
+                                              "{\"resourceType\":\"Patient\",\"id\":\"n\",\"birthDate\":\"1950-01-01\"}}]}"))
+        {
+            var w = p.Warnings;
+            Check(w.Count == 1 && w[0].Code == "E0801" && w[0].FieldPath == "entry[0].resource",
+                  "null entry: warning E0801 at entry[0].resource");
+        }
         try
         {
             FhirBulkReader.Open(Path.Combine(export, "no-such-directory"));
