@@ -585,3 +585,35 @@ TEST_CASE("fhir r4: every US Core 9.0.0 example maps, or is skipped with a diagn
     CHECK(not_read_types.count("Procedure") == 1);
     CHECK(not_read_types.count("Condition") == 0);
 }
+
+// ---------------------------------------------------------------------------------------
+TEST_CASE("fhir r4: an index larger than one in-memory run is spilled to disk and merged back per patient") {
+    // 40,000 Condition lines alternating between two patients: every line is its own run of
+    // the index (40,000 entries > 32,768 held in memory), so the index goes to the spill file
+    // in two sorted runs. Each patient gets its 20,000 conditions.
+    TempDir t;
+    t.write("Patient.ndjson", R"({"resourceType":"Patient","id":"a","birthDate":"1950-01-01"})" "\n"
+                              R"({"resourceType":"Patient","id":"b","birthDate":"1950-01-01"})" "\n");
+    std::string lines;
+    for (int i = 0; i < 40000; ++i) {
+        const char* who = i % 2 == 0 ? "a" : "b";
+        lines += std::string(R"({"resourceType":"Condition","id":"c)") + std::to_string(i) + R"(","subject":{"reference":"Patient/)" +
+                 who + R"("},"code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"E11.9"}]},"onsetDateTime":"2020-01-01"})" "\n";
+    }
+    t.write("Condition.ndjson", lines);
+    FhirOptions options;
+    options.max_diagnostics = 5;
+    auto reader = FhirBulkReader::open(t.dir.string(), options);
+    REQUIRE(reader.ok());
+    CHECK(reader->export_diagnostics().empty());
+    CHECK(reader->stats().index_extents == 2 + 40000);  // a run per Patient line, one per condition
+    for (const char* id : {"a", "b"}) {
+        auto p = reader->next();
+        REQUIRE(p);
+        REQUIRE(p->ok());
+        CHECK((*p)->patient.id == id);
+        CHECK((*p)->patient.conditions.size() == 20000);
+        CHECK((*p)->diagnostics.empty());
+    }
+    CHECK_FALSE(reader->next());
+}
