@@ -128,9 +128,13 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
         Explanation out;
         out.determination = std::move(det.value());
         const std::string& tier = out.determination.tier.tier;
-        for (const rules::Plan* plan : engine.state().in_force(as_of)) {
+        auto plans = engine.state().in_force(as_of);
+        auto previous = engine.state().previous_tier(plans, patient, as_of);
+        for (const rules::Plan* plan : plans) {
             if (plan->workflow_only()) continue;
-            engine::Evaluator ev(*plan, patient, as_of, engine::thread_scratch(), engine::TierInput{true, tier});
+            engine::TierInput tier_in{true, tier, previous.known, previous.tier,
+                                      static_cast<std::int32_t>(previous.changed.time_since_epoch().count())};
+            engine::Evaluator ev(*plan, patient, as_of, engine::thread_scratch(), tier_in);
             RuleWalker walk(*plan, ev);
             auto explain_rule = [&](const std::string& kind, const std::string& id, const std::string& target,
                                     std::int32_t when, const std::string& source) {

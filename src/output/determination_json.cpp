@@ -90,6 +90,9 @@ std::string to_json(const Determination& d) {
     w.value(d.patient_id);
     w.key("as_of");
     w.value(time::format_date(d.as_of));
+    w.key("deceased");
+    if (d.deceased) w.value(time::format_date(*d.deceased));
+    else w.null();
     w.key("engine_version");
     w.value(d.engine_version);
     w.key("rulesets");
