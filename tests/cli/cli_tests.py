@@ -193,7 +193,7 @@ def test_eval_mixed_batch():
     with open(os.path.join(SOURCE, DATA, "population", "mixed.ndjson")) as f:
         rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv", stdin=f.read())
     expect_rc(rc, 1, "eval mixed csv", out, err)
-    check(out.splitlines()[1:] == ["m1,2026-11-27,care_coordination,,,", "m3,2026-11-27,routine,,,"], "eval csv:\n" + out)
+    check(out.splitlines()[1:] == ["m1,2026-11-27,,care_coordination,,,", "m3,2026-11-27,,routine,,,"], "eval csv:\n" + out)
     contains(err, "<stdin>:2: error[E0204]", "eval mixed csv")
 
 
