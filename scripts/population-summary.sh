@@ -13,7 +13,7 @@ function section(s, from, to,    a, b) {
 }
 {
     ++patients;
-    if ($0 !~ /"deceased":null,/) { ++deceased; next; }
+    if ($0 ~ /"deceased":"[0-9-]*"\}[[:space:]]*$/) { ++deceased; next; }
     if (match($0, /"tier":\{"id":"[^"]*"/)) { t = substr($0, RSTART + 14, RLENGTH - 15); if (!(t in tier)) torder[++nt] = t; ++tier[t]; }
     p = section($0, "\"programs\":[", "],\"triggers\":");
     while (match(p, /"id":"[^"]*","status":"[^"]*"/)) {

@@ -203,7 +203,7 @@ Diagnostic date_error(const char* code, std::string field_path, std::string mess
     Diagnostic d;
     d.code = code;
     d.field_path = std::move(field_path);
-    d.message = d.field_path + " " + message;
+    d.message = std::move(message);
     return d;
 }
 
@@ -212,19 +212,19 @@ Diagnostic date_error(const char* code, std::string field_path, std::string mess
 std::vector<Diagnostic> impossible_dates(const Patient& p, Date as_of) {
     std::vector<Diagnostic> out;
     if (p.birth_date > as_of)
-        out.push_back(date_error("E0212", "birth_date", "is after the as-of date: the patient was not born yet"));
+        out.push_back(date_error("E0212", "birth_date", "birth_date is after the as-of date: the patient was not born yet"));
     for (std::size_t i = 0; i < p.conditions.size(); ++i) {
         const auto& c = p.conditions[i];
         std::string at = "conditions[" + std::to_string(i) + "].";
-        if (c.onset && *c.onset < p.birth_date) out.push_back(date_error("E0213", at + "onset", "is before birth_date"));
+        if (c.onset && *c.onset < p.birth_date) out.push_back(date_error("E0213", at + "onset", "condition onset is before birth_date"));
         if (c.recorded && *c.recorded < p.birth_date)
-            out.push_back(date_error("E0213", at + "recorded", "is before birth_date"));
+            out.push_back(date_error("E0213", at + "recorded", "condition recorded date is before birth_date"));
         if (c.abatement && *c.abatement < p.birth_date)
-            out.push_back(date_error("E0213", at + "abatement", "is before birth_date"));
+            out.push_back(date_error("E0213", at + "abatement", "condition abatement is before birth_date"));
     }
     for (std::size_t i = 0; i < p.encounters.size(); ++i)
         if (p.encounters[i].admit && day_of(*p.encounters[i].admit) < p.birth_date)
-            out.push_back(date_error("E0214", "encounters[" + std::to_string(i) + "].admit", "is before birth_date"));
+            out.push_back(date_error("E0214", "encounters[" + std::to_string(i) + "].admit", "encounter admission is before birth_date"));
     return out;
 }
 

@@ -90,9 +90,6 @@ std::string to_json(const Determination& d) {
     w.value(d.patient_id);
     w.key("as_of");
     w.value(time::format_date(d.as_of));
-    w.key("deceased");
-    if (d.deceased) w.value(time::format_date(*d.deceased));
-    else w.null();
     w.key("engine_version");
     w.value(d.engine_version);
     w.key("rulesets");
@@ -171,6 +168,10 @@ std::string to_json(const Determination& d) {
         }
         w.end_object();
     }
+    // Added in 0.2 after every key that existed (docs/determination.md: new keys go last).
+    w.key("deceased");
+    if (d.deceased) w.value(time::format_date(*d.deceased));
+    else w.null();
     w.end_object();
     return out;
 }

@@ -148,9 +148,9 @@ internal static class CarecoordTests
                                  "\"social\": {\"food_insecurity\": true}}", asOf);
         Check(dead.Deceased == new DateTime(2026, 11, 26) && dead.Tier == "routine" && dead.TierRules.Count == 0,
               "deceased: Deceased set, tier routine");
-        var later = mini.Evaluate("{\"id\": \"p\", \"birth_date\": \"1950-01-01\", \"deceased\": \"2026-11-28\", " +
-                                  "\"social\": {\"food_insecurity\": true}}", asOf);
-        Check(later.Deceased == null && later.Tier == "case_management", "a death after as_of is not known yet");
+        var diesLater = mini.Evaluate("{\"id\": \"p\", \"birth_date\": \"1950-01-01\", \"deceased\": \"2026-11-28\", " +
+                                      "\"social\": {\"food_insecurity\": true}}", asOf);
+        Check(diesLater.Deceased == null && diesLater.Tier == "case_management", "a death after as_of is not known yet");
         mini.Dispose();
         mini.Dispose();  // idempotent
         Expect<ObjectDisposedException>(() => mini.Evaluate("{}", asOf), "disposed engine");
