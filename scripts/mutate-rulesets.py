@@ -242,6 +242,8 @@ def main() -> int:
                     sys.exit(f"{args.equivalents}:{number}: expected a mutant id, a tab and the reason it is equivalent")
                 equivalents[parts[0]] = parts[1]
 
+    if args.only:  # a partial run judges only the equivalents it runs
+        equivalents = {k: v for k, v in equivalents.items() if args.only in k}
     results = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = {pool.submit(run, args.carecoord, args.rulesets, m): m for m in mutants}

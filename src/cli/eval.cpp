@@ -228,6 +228,9 @@ int cmd_explain(const Args& args) {
     std::printf("Patient %s as of %s\n", d.patient_id.c_str(), time::format_date(d.as_of).c_str());
     for (const auto& r : d.rulesets) std::printf("  ruleset %s %s (sha256 %.12s)\n", r.id.c_str(), r.version.c_str(), r.sha256.c_str());
     std::printf("\nTier: %s%s\n", d.tier.tier.c_str(), d.tier.by_default ? " (no tier rule matched: the default)" : "");
+    if (d.deceased)
+        std::printf("  deceased %s: off every worklist (the lowest tier, no flag, program or trigger), whatever the rules below say\n",
+                    time::format_date(*d.deceased).c_str());
     for (const auto& m : d.tier.matched)
         std::printf("  - %s: %s%s%s\n", m.rule_id.c_str(), m.reason.c_str(), m.source.empty() ? "" : "  [", m.source.empty() ? "" : (m.source + "]").c_str());
     std::printf("\nFlags:%s\n", d.flags.empty() ? " none" : "");

@@ -158,8 +158,8 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
                 const std::string& target = plan->tier_order[static_cast<std::size_t>(rule.tier)];
                 RuleExplanation r = explain_rule("tier", rule.id, target, rule.when, rule.when_text);
                 // A rule of a higher tier that does not match: which single condition, moved how
-                // far, would make it match?
-                if (rule.tier > current && r.result != "true" && rule.when >= 0) {
+                // far, would make it match? None for the deceased: no data moves them.
+                if (!out.determination.deceased && rule.tier > current && r.result != "true" && rule.when >= 0) {
                     std::vector<std::int32_t> ls;
                     walk.leaves(rule.when, ls);
                     for (std::size_t k = 0; k < ls.size(); ++k) {
