@@ -357,8 +357,19 @@ def test_eval_deceased():
     check(re.search(r"case_management +1\n", summary.stdout) is not None and
           re.search(r"^ +routine ", summary.stdout, re.M) is None,
           "population summary: the living patient is case management, the deceased is not in the tiers:\n" + summary.stdout)
-    # diff between the day before and the day after dead-after's death: one more deceased.
+    # explain says so, and offers no boundary to a higher tier.
     import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        f.write(DECEASED_BATCH.splitlines()[0])
+        one = f.name
+    try:
+        rc, out, err = run("explain", "--rules", "rulesets", "--as-of", AS_OF, one)
+        expect_rc(rc, 0, "explain deceased", out, err)
+        contains(out, "Tier: routine\n  deceased 2026-11-26: off every worklist", "explain deceased")
+        contains(out, "Nearest boundary: none", "explain deceased")
+    finally:
+        os.remove(one)
+    # diff between the day before and the day after dead-after's death: one more deceased.
     with tempfile.NamedTemporaryFile("w", suffix=".ndjson", delete=False) as f:
         f.write(DECEASED_BATCH)
         path = f.name
