@@ -146,3 +146,26 @@ TEST_CASE("previous_tier without care_plan.tier: the engine's tier the day befor
     d = evaluate_ok(e, p, D("2026-11-25"));
     for (const auto& t : d.triggers) CHECK(t.id != "change");
 }
+
+TEST_CASE("the initial SNP HRA reason says which enrollment date it used (default rulesets)") {
+    auto loaded = Engine::load_directory(std::string(CARECOORD_SOURCE_DIR) + "/rulesets");
+    REQUIRE(loaded.ok());
+    Patient p = patient("1950-02-02");
+    Coverage c;
+    c.payer = Payer::medicare_advantage;
+    c.plan = "acme_dsnp";
+    c.snp = SnpType::dual;
+    c.medicaid_dual = MedicaidDual::full;
+    c.start = D("2026-08-29");
+    p.coverage = {c};
+    auto reason_of = [&](const Patient& q) {
+        Determination d = evaluate_ok(*loaded, q, D("2026-11-27"));
+        for (const auto& t : d.triggers)
+            if (t.id == "snp_hra_initial") return t.reason;
+        return std::string("(not due)");
+    };
+    // no care_plan.snp_enrolled: the SNP coverage start, 2026-08-29
+    CHECK(reason_of(p).find("SNP enrollment 2026-08-29 (from the SNP coverage start)") != std::string::npos);
+    p.care_plan.snp_enrolled = D("2026-09-01");
+    CHECK(reason_of(p).find("SNP enrollment 2026-09-01 (from care_plan.snp_enrolled)") != std::string::npos);
+}
