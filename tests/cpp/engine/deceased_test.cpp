@@ -1,6 +1,12 @@
 // The deceased, impossible dates (E0212-E0214) and the previous tier the engine works out
 // when the document records none (docs/determination.md). Expected values by hand.
 #include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
 
 #include "support/test_support.hpp"
 
@@ -168,4 +174,51 @@ TEST_CASE("the initial SNP HRA reason says which enrollment date it used (defaul
     CHECK(reason_of(p).find("SNP enrollment 2026-08-29 (from the SNP coverage start)") != std::string::npos);
     p.care_plan.snp_enrolled = D("2026-09-01");
     CHECK(reason_of(p).find("SNP enrollment 2026-09-01 (from care_plan.snp_enrolled)") != std::string::npos);
+}
+
+TEST_CASE("health home: a state's at-risk list admits one condition plus an at-risk code") {
+    // The default list is empty (state-specific, docs/value-sets.md); a state that names
+    // tobacco use Z72.0 admits asthma + Z72.0 (one health-home condition, at risk of a second).
+    namespace fs = std::filesystem;
+    fs::path src = fs::path(CARECOORD_SOURCE_DIR) / "rulesets";
+    fs::path dir = fs::temp_directory_path() / ("carecoord-state-hh-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::copy(src, dir, fs::copy_options::recursive);
+    fs::path programs = dir / "programs" / "programs.yaml";
+    std::string text;
+    {
+        std::ifstream in(programs);
+        text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const std::string from = "  health_home_at_risk_codes:\n    value: []";
+    auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), "  health_home_at_risk_codes:\n    value: [\"Z72.0\"]");
+    {
+        std::ofstream out(programs);
+        out << text;
+        REQUIRE(out.good());
+    }
+    Patient p = patient("1980-01-01");
+    Coverage c;
+    c.payer = Payer::medicaid;
+    c.plan = "state_medicaid";
+    c.start = D("2019-07-01");
+    p.coverage = {c};
+    p.conditions = {condition("J45.909"), condition("Z72.0")};
+    p.conditions[0].onset = D("1990-01-10");
+    p.conditions[1].onset = D("2015-01-10");
+    auto status = [&](const Engine& e) {
+        Determination d = evaluate_ok(e, p, D("2026-11-27"));
+        for (const auto& pr : d.programs)
+            if (pr.id == "medicaid_health_home") return pr.status;
+        return Eligibility::unknown;
+    };
+    auto state = Engine::load_directory(dir.string());
+    auto standard = Engine::load_directory(src.string());
+    fs::remove_all(dir);
+    REQUIRE(state.ok());
+    REQUIRE(standard.ok());
+    CHECK(status(*state) == Eligibility::eligible);
+    CHECK(status(*standard) == Eligibility::not_eligible);
 }
