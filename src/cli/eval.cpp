@@ -126,10 +126,11 @@ std::string to_csv(const Determination& d) {
     for (const auto& t : d.triggers)
         triggers += (triggers.empty() ? "" : ";") + t.id + "@" + time::format_date(t.due) +
                     (t.status == TriggerStatus::overdue ? "!" : "");
-    // deceased: the date of death (on or before as_of), empty for a living patient.
-    return csv_field(d.patient_id) + "," + time::format_date(d.as_of) + "," +
-           (d.deceased ? time::format_date(*d.deceased) : std::string()) + "," + d.tier.tier + "," + csv_field(flags) + "," +
-           csv_field(programs) + "," + csv_field(triggers) + "\n";
+    // deceased (last, after the columns that existed before it): the date of death on or
+    // before as_of, empty for a living patient.
+    return csv_field(d.patient_id) + "," + time::format_date(d.as_of) + "," + d.tier.tier + "," + csv_field(flags) + "," +
+           csv_field(programs) + "," + csv_field(triggers) + "," + (d.deceased ? time::format_date(*d.deceased) : std::string()) +
+           "\n";
 }
 
 }  // namespace
@@ -164,7 +165,7 @@ int cmd_eval(const Args& args) {
     }
     const Engine& eng = *engine;
     const Date as_of = *o.as_of;
-    if (o.format == "csv") std::fputs("patient_id,as_of,deceased,tier,flags,programs,triggers\n", out);
+    if (o.format == "csv") std::fputs("patient_id,as_of,tier,flags,programs,triggers,deceased\n", out);
     if (o.format == "json") std::fputs("[", out);
     bool first = true;
     auto work = [&](const Record& r, std::string& rendered, std::string& messages) {

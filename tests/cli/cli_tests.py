@@ -193,7 +193,7 @@ def test_eval_mixed_batch():
     with open(os.path.join(SOURCE, DATA, "population", "mixed.ndjson")) as f:
         rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv", stdin=f.read())
     expect_rc(rc, 1, "eval mixed csv", out, err)
-    check(out.splitlines()[1:] == ["m1,2026-11-27,,care_coordination,,,", "m3,2026-11-27,,routine,,,"], "eval csv:\n" + out)
+    check(out.splitlines()[1:] == ["m1,2026-11-27,care_coordination,,,,", "m3,2026-11-27,routine,,,,"], "eval csv:\n" + out)
     contains(err, "<stdin>:2: error[E0204]", "eval mixed csv")
 
 
@@ -340,9 +340,10 @@ def test_eval_deceased():
     rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv", stdin=DECEASED_BATCH)
     expect_rc(rc, 0, "eval deceased csv", out, err)
     lines = out.splitlines()
-    check(lines[0] == "patient_id,as_of,deceased,tier,flags,programs,triggers", "csv header:\n" + out)
-    check(lines[1] == "dead-before,2026-11-27,2026-11-26,routine,,,", "csv deceased row:\n" + out)
-    check(lines[2].startswith("dead-after,2026-11-27,,case_management,hchn_priority,ccm;complex_ccm;pcm"), "csv alive row:\n" + out)
+    check(lines[0] == "patient_id,as_of,tier,flags,programs,triggers,deceased", "csv header:\n" + out)
+    check(lines[1] == "dead-before,2026-11-27,routine,,,,2026-11-26", "csv deceased row:\n" + out)
+    check(lines[2].startswith("dead-after,2026-11-27,case_management,hchn_priority,ccm;complex_ccm;pcm,") and
+          lines[2].endswith(","), "csv alive row:\n" + out)
     # NDJSON through the population summary: the deceased counted apart.
     rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "ndjson", stdin=DECEASED_BATCH)
     expect_rc(rc, 0, "eval deceased ndjson", out, err)
