@@ -5,13 +5,13 @@ AS_OF ?= 2026-11-27
 FHIR_EXPORT ?= ../shared/data/fhir-synthea-10
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # Extra package sets for the binding and ABI tests (scripts/install-deps.sh).
-DEP_SETS ?= python dotnet abi bench spark wheel valgrind
+DEP_SETS ?= python dotnet abi bench spark wheel valgrind valuesets
 , := ,
 DEMO_PATIENTS ?= 2000
 DEMO_DIFF = --from rulesets/intensity/intensity-v1.yaml --to rulesets/intensity/intensity-v2.yaml \
             --with rulesets/programs --with rulesets/triggers --ignore-effective --as-of $(AS_OF)
 
-.PHONY: all deps configure build test demo install wheel clean test-asan test-tsan fuzz bench coverage
+.PHONY: all deps configure build test demo install wheel clean test-asan test-tsan fuzz bench coverage mutation
 
 all: build
 
@@ -26,6 +26,13 @@ build: configure
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j 2
+
+# Mutation testing of the default rulesets (docs/value-sets.md#mutation): every threshold
+# moved by one, comparison flipped, value-set entry or exclusion dropped and rule removed,
+# one at a time; fails when the rulesets' cases kill under 90% of the non-equivalent mutants.
+# Not part of `make test` (a few minutes on 2 cores).
+mutation: build
+	python3 scripts/mutate-rulesets.py $(BUILD)/carecoord rulesets --equivalents tests/mutation/equivalents.tsv --jobs 2
 
 # The C library, its header, CMake package and pkg-config file (docs/c-api.md).
 PREFIX ?= /usr/local

@@ -63,6 +63,7 @@ struct carecoord_result {
     carecoord::Determination determination;
     std::string json;
     std::string as_of;
+    std::string deceased;  // empty: alive at as_of
     std::vector<std::string> anchors, dues, due_times;
 };
 
@@ -402,6 +403,7 @@ carecoord_status evaluate(carecoord_result** out, const carecoord_engine* engine
         const auto& d = r->determination;
         r->json = carecoord::to_json(d);
         r->as_of = carecoord::time::format_date(d.as_of);
+        if (d.deceased) r->deceased = carecoord::time::format_date(*d.deceased);
         for (const auto& t : d.triggers) {
             r->anchors.push_back(carecoord::time::format_date(t.anchor));
             r->dues.push_back(carecoord::time::format_date(t.due));
@@ -957,6 +959,9 @@ const char* carecoord_result_trigger_reason(const carecoord_result* r, size_t i)
 size_t carecoord_result_missing_count(const carecoord_result* r) { return r ? r->determination.missing.size() : 0; }
 const char* carecoord_result_missing(const carecoord_result* r, size_t i) {
     return r ? c_str_or_null(at(r->determination.missing, i)) : nullptr;
+}
+const char* carecoord_result_deceased(const carecoord_result* r) {
+    return r && !r->deceased.empty() ? r->deceased.c_str() : nullptr;
 }
 
 // ---- batches -----------------------------------------------------------------------

@@ -487,6 +487,11 @@ CARECOORD_API const char* carecoord_result_trigger_reason(const carecoord_result
 CARECOORD_API size_t carecoord_result_missing_count(const carecoord_result* result);
 CARECOORD_API const char* carecoord_result_missing(const carecoord_result* result, size_t i);
 
+/* The date of death ("YYYY-MM-DD") when the patient died on or before the as-of date, NULL
+ * for a living patient (or a NULL result). A deceased patient has the lowest tier, no
+ * flag, no trigger, and every program not eligible (docs/determination.md). */
+CARECOORD_API const char* carecoord_result_deceased(const carecoord_result* result);
+
 /* ===================================================================================
  * Batches: many patient documents in one call
  * =================================================================================== */

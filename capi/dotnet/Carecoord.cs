@@ -225,6 +225,7 @@ namespace Carecoord
         [DllImport(Lib)] public static extern IntPtr carecoord_result_trigger_reason(ResultHandle r, UIntPtr i);
         [DllImport(Lib)] public static extern UIntPtr carecoord_result_missing_count(ResultHandle r);
         [DllImport(Lib)] public static extern IntPtr carecoord_result_missing(ResultHandle r, UIntPtr i);
+        [DllImport(Lib)] public static extern IntPtr carecoord_result_deceased(ResultHandle r);
 
         // FHIR input (carecoord.h, "FHIR R4 input").
         [DllImport(Lib)] public static extern IntPtr carecoord_patient_warnings(PatientHandle p);
@@ -395,6 +396,8 @@ namespace Carecoord
             for (int i = 0, n = Native.N(Native.carecoord_result_missing_count(r)); i < n; ++i)
                 all.Add(Native.Text(Native.carecoord_result_missing(r, Native.U(i))));
             Missing = all.AsReadOnly();
+            var deceased = Native.carecoord_result_deceased(r);
+            Deceased = deceased == IntPtr.Zero ? (DateTime?)null : ParseDate(deceased);
         }
 
         private static DateTime ParseDate(IntPtr p)
@@ -411,6 +414,9 @@ namespace Carecoord
         public ReadOnlyCollection<Program> Programs { get; }
         public ReadOnlyCollection<Trigger> Triggers { get; }
         public ReadOnlyCollection<string> Missing { get; }
+        /// <summary>The date of death when the patient died on or before AsOf (then the tier
+        /// is the lowest, with no flag, program or trigger); null for a living patient.</summary>
+        public DateTime? Deceased { get; }
         public string Json { get; }
 
         public Program FindProgram(string id)

@@ -127,6 +127,7 @@ struct Side {
     std::string tier;
     std::vector<std::string> rules;  // matching tier rules; empty: the default
     std::vector<std::pair<std::string, Eligibility>> programs;  // in ruleset order
+    bool deceased = false;  // died on or before that side's as-of date
 };
 
 const Eligibility* find_program(const Side& s, const std::string& id) {
@@ -157,6 +158,9 @@ struct Report {
     std::map<std::string, ProgramChange> programs;      // by id
     std::vector<std::string> program_order;
     std::size_t total = 0, up = 0, down = 0;
+    // Deceased at each side's as-of date, counted apart: their tier is the lowest, with no
+    // program, so a death between the two dates shows as a move down.
+    std::size_t deceased_from = 0, deceased_to = 0;
     std::string from_label, to_label;
     std::vector<RulesetRef> from_rulesets, to_rulesets;
     Date from_as_of{}, to_as_of{};
@@ -177,6 +181,8 @@ const char* kDefaultRule = "(no rule: the default tier)";
 
 void tally(Report& r, const PatientDiff& p, std::size_t examples) {
     ++r.total;
+    r.deceased_from += p.from.deceased;
+    r.deceased_to += p.to.deceased;
     Cell& cell = r.cells[{p.from.tier, p.to.tier}];
     add_example(cell, p.id, examples);
     if (p.from.tier != p.to.tier) {
@@ -211,6 +217,7 @@ Side side_of(const Determination& d) {
     s.tier = d.tier.tier;
     for (const auto& m : d.tier.matched) s.rules.push_back(m.rule_id);
     for (const auto& p : d.programs) s.programs.emplace_back(p.id, p.status);
+    s.deceased = d.deceased.has_value();
     return s;
 }
 
@@ -293,6 +300,8 @@ std::string render_text(const Report& r) {
     for (std::size_t n : col) line("%*zu", static_cast<int>(w), n);
     line("%*zu\n", 8, r.total);
     line("%zu patient(s) changed tier: %zu up, %zu down; %zu unchanged\n", r.up + r.down, r.up, r.down, r.total - r.up - r.down);
+    line("deceased at the as-of date (lowest tier, no program), counted in the matrix: from %zu, to %zu\n",
+         r.deceased_from, r.deceased_to);
 
     for (const auto& a : r.tiers)
         if (auto it = r.cells.find({a, a}); it != r.cells.end() && it->second.count)
@@ -364,6 +373,10 @@ std::string render_json(const Report& r) {
     j.value(static_cast<long long>(r.up));
     j.key("moved_down");
     j.value(static_cast<long long>(r.down));
+    j.key("deceased_from");
+    j.value(static_cast<long long>(r.deceased_from));
+    j.key("deceased_to");
+    j.value(static_cast<long long>(r.deceased_to));
     j.key("tiers");
     j.begin_array();
     for (const auto& t : r.tiers) j.value(t);
@@ -525,7 +538,8 @@ svg .lbl{font-size:13px}svg .val{font-size:13px;font-weight:600}svg .axis{font-s
          "]<br>To <b>" + esc(r.to_label) + "</b> as of " + time::format_date(r.to_as_of) + " [" + esc(rulesets_text(r.to_rulesets)) + "]" +
          (r.ignore_effective ? "<br>Effective dates ignored (--ignore-effective)" : "") + "</p>";
     h += "<p><b>" + std::to_string(r.total) + "</b> patients; <b>" + std::to_string(r.up + r.down) + "</b> changed tier (" +
-         std::to_string(r.up) + " up, " + std::to_string(r.down) + " down).</p>";
+         std::to_string(r.up) + " up, " + std::to_string(r.down) + " down); deceased at the as-of date (lowest tier, no program): <b>" +
+         std::to_string(r.deceased_from) + "</b> from, <b>" + std::to_string(r.deceased_to) + "</b> to.</p>";
     h += "<h2>Tier transitions</h2><p class=\"meta\">Rows: tier before the change; columns: tier after. Red: moved up, blue: moved down, grey: unchanged.</p>";
     h += svg_matrix(r);
     h += "<table><tr><th class=\"l\">from \\ to</th>";

@@ -138,8 +138,11 @@ std::string to_csv(const Determination& d) {
     for (const auto& t : d.triggers)
         triggers += (triggers.empty() ? "" : ";") + t.id + "@" + time::format_date(t.due) +
                     (t.status == TriggerStatus::overdue ? "!" : "");
+    // deceased (last, after the columns that existed before it): the date of death on or
+    // before as_of, empty for a living patient.
     return csv_field(d.patient_id) + "," + time::format_date(d.as_of) + "," + d.tier.tier + "," + csv_field(flags) + "," +
-           csv_field(programs) + "," + csv_field(triggers) + "\n";
+           csv_field(programs) + "," + csv_field(triggers) + "," + (d.deceased ? time::format_date(*d.deceased) : std::string()) +
+           "\n";
 }
 
 }  // namespace
@@ -174,7 +177,7 @@ int cmd_eval(const Args& args) {
     }
     const Engine& eng = *engine;
     const Date as_of = *o.as_of;
-    if (o.format == "csv") std::fputs("patient_id,as_of,tier,flags,programs,triggers\n", out);
+    if (o.format == "csv") std::fputs("patient_id,as_of,tier,flags,programs,triggers,deceased\n", out);
     if (o.format == "json") std::fputs("[", out);
     bool first = true;
     auto work = [&](const Record& r, std::string& rendered, std::string& messages) {
@@ -238,6 +241,9 @@ int cmd_explain(const Args& args) {
     std::printf("Patient %s as of %s\n", d.patient_id.c_str(), time::format_date(d.as_of).c_str());
     for (const auto& r : d.rulesets) std::printf("  ruleset %s %s (sha256 %.12s)\n", r.id.c_str(), r.version.c_str(), r.sha256.c_str());
     std::printf("\nTier: %s%s\n", d.tier.tier.c_str(), d.tier.by_default ? " (no tier rule matched: the default)" : "");
+    if (d.deceased)
+        std::printf("  deceased %s: off every worklist (the lowest tier, no flag, program or trigger), whatever the rules below say\n",
+                    time::format_date(*d.deceased).c_str());
     for (const auto& m : d.tier.matched)
         std::printf("  - %s: %s%s%s\n", m.rule_id.c_str(), m.reason.c_str(), m.source.empty() ? "" : "  [", m.source.empty() ? "" : (m.source + "]").c_str());
     std::printf("\nFlags:%s\n", d.flags.empty() ? " none" : "");

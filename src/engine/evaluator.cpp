@@ -486,11 +486,17 @@ Value Evaluator::eval(std::int32_t index) {
             return v;
         }
         case Op::previous_tier: {
-            if (!p_.care_plan.tier) return Value::none_value();
             Value v;
-            v.s = *p_.care_plan.tier;
+            if (p_.care_plan.tier) v.s = *p_.care_plan.tier;
+            else if (tier_.previous_known) v.s = tier_.previous;
+            else return Value::none_value();
             return v;
         }
+        case Op::tier_change_day:
+            // A recorded care_plan.tier is the last review's: a difference is noticed now.
+            if (p_.care_plan.tier) return Value::integer(as_of_);
+            if (tier_.previous_known) return Value::integer(tier_.change_day);
+            return Value::none_value();
         case Op::anchor: return anchor_;
         case Op::event_time: return event_ ? Value::integer(event_->time) : Value::unknown_value();
         case Op::event_type: {

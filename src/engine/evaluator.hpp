@@ -63,6 +63,11 @@ Scratch& thread_scratch();
 struct TierInput {
     bool known = false;
     std::string_view tier;
+    // The engine's own tier the day before the newest change, used as previous_tier when the
+    // document records no care_plan.tier; change_day is that newest change (days since 1970).
+    bool previous_known = false;
+    std::string_view previous;
+    std::int32_t change_day = 0;
 };
 
 class Evaluator {
@@ -79,6 +84,7 @@ public:
     void set_event(const EventInput* e) { event_ = e; }
     // Safe between rules: tier rules cannot read `tier`, so no fact memoized before it was set used it.
     void set_tier(TierInput t) { tier_ = t; }
+    const TierInput& tier_input() const { return tier_; }
 
     // Appends a value as a reason shows it.
     void format(const Value& v, const rules::Type& t, std::string& out);

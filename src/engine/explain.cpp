@@ -128,9 +128,13 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
         Explanation out;
         out.determination = std::move(det.value());
         const std::string& tier = out.determination.tier.tier;
-        for (const rules::Plan* plan : engine.state().in_force(as_of)) {
+        auto plans = engine.state().in_force(as_of);
+        auto previous = engine.state().previous_tier(plans, patient, as_of);
+        for (const rules::Plan* plan : plans) {
             if (plan->workflow_only()) continue;
-            engine::Evaluator ev(*plan, patient, as_of, engine::thread_scratch(), engine::TierInput{true, tier});
+            engine::TierInput tier_in{true, tier, previous.known, previous.tier,
+                                      static_cast<std::int32_t>(previous.changed.time_since_epoch().count())};
+            engine::Evaluator ev(*plan, patient, as_of, engine::thread_scratch(), tier_in);
             RuleWalker walk(*plan, ev);
             auto explain_rule = [&](const std::string& kind, const std::string& id, const std::string& target,
                                     std::int32_t when, const std::string& source) {
@@ -154,8 +158,8 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
                 const std::string& target = plan->tier_order[static_cast<std::size_t>(rule.tier)];
                 RuleExplanation r = explain_rule("tier", rule.id, target, rule.when, rule.when_text);
                 // A rule of a higher tier that does not match: which single condition, moved how
-                // far, would make it match?
-                if (rule.tier > current && r.result != "true" && rule.when >= 0) {
+                // far, would make it match? None for the deceased: no data moves them.
+                if (!out.determination.deceased && rule.tier > current && r.result != "true" && rule.when >= 0) {
                     std::vector<std::int32_t> ls;
                     walk.leaves(rule.when, ls);
                     for (std::size_t k = 0; k < ls.size(); ++k) {

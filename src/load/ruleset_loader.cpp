@@ -362,11 +362,16 @@ void Loader::declare_valuesets(const Unit& u) {
         }
         int set = plan_->valuesets.add_value_set(name.scalar, cat_names);
         const auto& info = plan_->valuesets.sets()[static_cast<std::size_t>(set)];
-        auto add_codes = [&](const YamlNode& systems, std::uint32_t slot, bool allow_meta) {
+        // Keys beside the code lists: a value set's own (kValueSet), a category's description and
+        // source (kCategory: the published category it follows, docs/value-sets.md), none in
+        // an exclude list.
+        enum Meta { kNone, kValueSet, kCategory };
+        auto add_codes = [&](const YamlNode& systems, std::uint32_t slot, Meta meta) {
             for (const auto& [sys, codes] : systems.entries) {
-                if (allow_meta && (sys.scalar == "description" || sys.scalar == "categories" || sys.scalar == "exclude" ||
-                                   sys.scalar == "source"))
+                if (meta == kValueSet && (sys.scalar == "description" || sys.scalar == "categories" ||
+                                          sys.scalar == "exclude" || sys.scalar == "source"))
                     continue;
+                if (meta == kCategory && (sys.scalar == "description" || sys.scalar == "source")) continue;
                 if (!valid_id(sys.scalar)) {
                     diag(u.file, sys, "E0310", "'" + sys.scalar + "' is not a code system name (lowercase, e.g. icd10cm, snomed)");
                     continue;
@@ -388,16 +393,20 @@ void Loader::declare_valuesets(const Unit& u) {
         if (cats) {
             std::size_t i = 0;
             for (const auto& [cn, cv] : cats->entries) {
-                if (!cv.is_mapping()) diag(u.file, cv, "E0303", "category '" + cn.scalar + "' must be a mapping of code systems to code lists");
-                else add_codes(cv, info.include_slots[i], false);
+                if (!cv.is_mapping()) {
+                    diag(u.file, cv, "E0303", "category '" + cn.scalar + "' must be a mapping of code systems to code lists");
+                } else {
+                    source_of(u.file, cv);
+                    add_codes(cv, info.include_slots[i], kCategory);
+                }
                 ++i;
             }
         } else {
-            add_codes(body, info.include_slots[0], true);
+            add_codes(body, info.include_slots[0], kValueSet);
         }
         if (const YamlNode* ex = body.find("exclude")) {
             if (!ex->is_mapping()) diag(u.file, *ex, "E0303", "exclude must be a mapping of code systems to code lists");
-            else add_codes(*ex, info.exclude_slot, false);
+            else add_codes(*ex, info.exclude_slot, kNone);
         }
         for (const auto& [k, v] : body.entries)
             if (cats && k.scalar != "categories" && k.scalar != "exclude" && k.scalar != "description" && k.scalar != "source")

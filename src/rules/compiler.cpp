@@ -566,9 +566,17 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
         if (name == "tier") {
             if (ctx_ && !ctx_->allow_tier) error(e, "E0406", tier_unavailable(""));
             used_tier_ = true;
+        } else {
+            plan_.reads_previous_tier = true;
         }
         n.op = name == "tier" ? Op::tier : Op::previous_tier;
         n.type = make(TypeKind::string);
+        return node(std::move(n));
+    }
+    if (name == "tier_change_day") {
+        plan_.reads_previous_tier = true;
+        n.op = Op::tier_change_day;
+        n.type = make(TypeKind::date);
         return node(std::move(n));
     }
     // 6. Value sets.

@@ -115,7 +115,7 @@ struct Value {
 
 enum class Op : std::uint8_t {
     constant, fact, patient_field, elem_field, collection, nested_events,
-    as_of, age, tier, previous_tier, anchor,
+    as_of, age, tier, previous_tier, tier_change_day, anchor,
     event_time, event_type, event_payload,  // workflow: the event being applied (extra = payload slot)
     not_, neg, and_, or_, cond,
     cmp,          // aux = CmpOp, aux2 = TypeKind of operands (date vs datetime mixing: aux3)
@@ -244,6 +244,9 @@ struct Plan {
     time::Calendar calendar;
 
     bool has_tiers = false;
+    // Some expression reads previous_tier or tier_change_day: the engine then works out the
+    // previous tier when the document records none (an extra tier evaluation).
+    bool reads_previous_tier = false;
     SourceRef tiers_where;  // the `tiers` mapping
     std::vector<std::string> tier_order;  // lowest first
     int default_tier = 0;

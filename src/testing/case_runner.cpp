@@ -62,9 +62,16 @@ void compare(const YamlNode& expect, const Determination& d, CaseResult& r, cons
     auto mismatch = [&](std::string what, std::string expected, std::string actual) {
         r.mismatches.push_back(Mismatch{std::move(what), std::move(expected), std::move(actual)});
     };
-    static const std::set<std::string> keys = {"tier", "tier_rules", "flags", "programs", "triggers", "absent_triggers", "missing"};
+    static const std::set<std::string> keys = {"tier", "tier_rules", "flags", "programs", "triggers", "absent_triggers", "missing",
+                                               "deceased", "error"};
     for (const auto& [k, v] : expect.entries)
         if (!keys.count(k.scalar)) r.errors.push_back(at(file, k, "unknown key '" + k.scalar + "' in expect", "E0301"));
+    if (const YamlNode* dead = expect.find("deceased"); dead && dead->is_scalar()) {
+        // A date, or `no` for a patient alive at as_of.
+        std::string got = d.deceased ? time::format_date(*d.deceased) : "no";
+        if (got != dead->scalar) mismatch("deceased", dead->scalar, got);
+    }
+    if (expect.find("error")) mismatch("error", "an evaluation error", "a determination");
     if (const YamlNode* t = expect.find("tier"); t && t->is_scalar() && t->scalar != d.tier.tier)
         mismatch("tier", t->scalar, d.tier.tier);
     if (const YamlNode* rules = expect.find("tier_rules")) {
@@ -205,7 +212,19 @@ TestReport run_tests(const Engine& engine, const std::vector<std::string>& test_
             if (!expect || !expect->is_mapping()) r.errors.push_back(at(file, c, "a case needs expect: a mapping", "E0302"));
             if (r.errors.empty() && patient && date) {
                 auto det = engine.evaluate(*patient, *date);
-                if (!det.ok()) {
+                const YamlNode* want_error = expect->find("error");
+                if (!det.ok() && want_error) {
+                    // `error: {code: E0212, field: birth_date}`: the evaluation must fail so.
+                    const YamlNode* code = want_error->find("code");
+                    const YamlNode* field = want_error->find("field");
+                    const auto& got = det.diagnostics();
+                    bool found = std::any_of(got.begin(), got.end(), [&](const Diagnostic& g) {
+                        return (!code || g.code == code->scalar) && (!field || g.field_path == field->scalar);
+                    });
+                    if (!found)
+                        r.mismatches.push_back(Mismatch{"error", (code ? code->scalar : "") + " at " + (field ? field->scalar : ""),
+                                                        got.front().code + " at " + got.front().field_path});
+                } else if (!det.ok()) {
                     r.errors = det.diagnostics();
                 } else {
                     r.determination = std::move(det.value());

@@ -193,7 +193,7 @@ def test_eval_mixed_batch():
     with open(os.path.join(SOURCE, DATA, "population", "mixed.ndjson")) as f:
         rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv", stdin=f.read())
     expect_rc(rc, 1, "eval mixed csv", out, err)
-    check(out.splitlines()[1:] == ["m1,2026-11-27,care_coordination,,,", "m3,2026-11-27,routine,,,"], "eval csv:\n" + out)
+    check(out.splitlines()[1:] == ["m1,2026-11-27,care_coordination,,,,", "m3,2026-11-27,routine,,,,"], "eval csv:\n" + out)
     contains(err, "<stdin>:2: error[E0204]", "eval mixed csv")
 
 
@@ -317,6 +317,74 @@ def test_diff_dates_and_errors():
     rc, out, err = run("diff", "--from", f"{DATA}/errors", "--to", "rulesets", "--as-of", AS_OF, f"{DATA}/population/diff-six.ndjson")
     expect_rc(rc, 2, "diff with a broken ruleset", out, err)
     contains(err, "several-errors.yaml:3:10: error[E0304]", "diff with a broken ruleset")
+
+
+# ---- the deceased ---------------------------------------------------------------------
+
+DECEASED_BATCH = "\n".join(json.dumps(d) for d in [
+    # 4 chronic categories and food insecurity: case management with hchn_priority when alive
+    {"id": "dead-before", "birth_date": "1941-04-04", "deceased": "2026-11-26", "social": {"food_insecurity": True},
+     "coverage": [{"payer": "medicare_ffs", "plan": "original_medicare", "start": "2010-01-01"}],
+     "conditions": [{"code": c, "onset": "2010-01-01"} for c in ["E11.9", "I50.22", "J44.9", "I10"]]},
+    {"id": "dead-after", "birth_date": "1941-04-04", "deceased": "2026-11-28", "social": {"food_insecurity": True},
+     "coverage": [{"payer": "medicare_ffs", "plan": "original_medicare", "start": "2010-01-01"}],
+     "conditions": [{"code": c, "onset": "2010-01-01"} for c in ["E11.9", "I50.22", "J44.9", "I10"]]},
+]) + "\n"
+
+
+def test_eval_deceased():
+    # CSV: the deceased column holds the date of death when it is on or before as_of.
+    # dead-before: routine, no flag, no program, no trigger. dead-after (death not known yet):
+    # case management (4 categories, food insecurity), hchn_priority; programs eligible: CCM
+    # (2+), complex CCM (2+ and case management), PCM (1+): in ruleset order.
+    rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv", stdin=DECEASED_BATCH)
+    expect_rc(rc, 0, "eval deceased csv", out, err)
+    lines = out.splitlines()
+    check(lines[0] == "patient_id,as_of,tier,flags,programs,triggers,deceased", "csv header:\n" + out)
+    check(lines[1] == "dead-before,2026-11-27,routine,,,,2026-11-26", "csv deceased row:\n" + out)
+    check(lines[2].startswith("dead-after,2026-11-27,case_management,hchn_priority,ccm;complex_ccm;pcm,") and
+          lines[2].endswith(","), "csv alive row:\n" + out)
+    # NDJSON through the population summary: the deceased counted apart.
+    rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "ndjson", stdin=DECEASED_BATCH)
+    expect_rc(rc, 0, "eval deceased ndjson", out, err)
+    dets = [json.loads(x) for x in out.splitlines()]
+    check([d["deceased"] for d in dets] == ["2026-11-26", None], f"deceased in JSON: {out}")
+    summary = subprocess.run(["bash", os.path.join(SOURCE, "scripts", "population-summary.sh")], input=out,
+                             capture_output=True, text=True)
+    check(summary.returncode == 0, "population-summary.sh failed: " + summary.stderr)
+    contains(summary.stdout, "patients: 2\n", "population summary")
+    contains(summary.stdout, "deceased at the as-of date: 1 ", "population summary")
+    contains(summary.stdout, "living: 1\n", "population summary")
+    check(re.search(r"case_management +1\n", summary.stdout) is not None and
+          re.search(r"^ +routine ", summary.stdout, re.M) is None,
+          "population summary: the living patient is case management, the deceased is not in the tiers:\n" + summary.stdout)
+    # explain says so, and offers no boundary to a higher tier.
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        f.write(DECEASED_BATCH.splitlines()[0])
+        one = f.name
+    try:
+        rc, out, err = run("explain", "--rules", "rulesets", "--as-of", AS_OF, one)
+        expect_rc(rc, 0, "explain deceased", out, err)
+        contains(out, "Tier: routine\n  deceased 2026-11-26: off every worklist", "explain deceased")
+        contains(out, "Nearest boundary: none", "explain deceased")
+    finally:
+        os.remove(one)
+    # diff between the day before and the day after dead-after's death: one more deceased.
+    with tempfile.NamedTemporaryFile("w", suffix=".ndjson", delete=False) as f:
+        f.write(DECEASED_BATCH)
+        path = f.name
+    try:
+        rc, out, err = run("diff", "--from", "rulesets", "--to", "rulesets", "--from-as-of", "2026-11-27",
+                           "--to-as-of", "2026-11-28", "--format", "json", path)
+        expect_rc(rc, 0, "diff deceased", out, err)
+        r = json.loads(out)
+        check(r["deceased_from"] == 1 and r["deceased_to"] == 2, f"diff deceased counts: {out[:400]}")
+        rc, out, err = run("diff", "--from", "rulesets", "--to", "rulesets", "--from-as-of", "2026-11-27",
+                           "--to-as-of", "2026-11-28", path)
+        contains(out, "deceased at the as-of date (lowest tier, no program), counted in the matrix: from 1, to 2", "diff text")
+    finally:
+        os.remove(path)
 
 
 TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}

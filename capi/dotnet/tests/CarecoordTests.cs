@@ -142,6 +142,15 @@ internal static class CarecoordTests
         var mini = Engine.FromString(Mini);
         var ok = mini.Evaluate("{\"id\": \"p\", \"birth_date\": \"1950-01-01\", \"social\": {\"food_insecurity\": true}}", asOf);
         Check(ok.Tier == "case_management", "engine from string");
+        Check(ok.Deceased == null, "alive: Deceased is null");
+        // Died the day before as_of: the lowest tier, no rule, the date of death shown.
+        var dead = mini.Evaluate("{\"id\": \"p\", \"birth_date\": \"1950-01-01\", \"deceased\": \"2026-11-26\", " +
+                                 "\"social\": {\"food_insecurity\": true}}", asOf);
+        Check(dead.Deceased == new DateTime(2026, 11, 26) && dead.Tier == "routine" && dead.TierRules.Count == 0,
+              "deceased: Deceased set, tier routine");
+        var diesLater = mini.Evaluate("{\"id\": \"p\", \"birth_date\": \"1950-01-01\", \"deceased\": \"2026-11-28\", " +
+                                      "\"social\": {\"food_insecurity\": true}}", asOf);
+        Check(diesLater.Deceased == null && diesLater.Tier == "case_management", "a death after as_of is not known yet");
         mini.Dispose();
         mini.Dispose();  // idempotent
         Expect<ObjectDisposedException>(() => mini.Evaluate("{}", asOf), "disposed engine");

@@ -508,6 +508,9 @@ class Determination:
     triggers: List[Trigger]
     missing: List[str]
     json: str
+    # The date of death when the patient died on or before as_of (then the tier is the
+    # lowest, with no flag, program or trigger); None for a living patient.
+    deceased: Optional[datetime.date] = None
 
     def program(self, id: str) -> Optional[Program]:
         return next((p for p in self.programs if p.id == id), None)
@@ -546,6 +549,7 @@ class Determination:
                               action=t["action"], reason=t["reason"]) for t in d["triggers"]],
             missing=list(d["missing"]),
             json=text,
+            deceased=date(d["deceased"]) if d["deceased"] else None,
         )
 
 

@@ -117,7 +117,7 @@ _fn("carecoord_fhir_bulk_free", None, c_void_p)
 _fn("carecoord_evaluate", c_int, _OUT, c_void_p, c_void_p, c_char_p, _ERR_OUT)
 _fn("carecoord_evaluate_ymd", c_int, _OUT, c_void_p, c_void_p, c_int, c_int, c_int, _ERR_OUT)
 _fn("carecoord_result_free", None, c_void_p)
-for _name in ("json", "patient_id", "as_of", "tier"):
+for _name in ("json", "patient_id", "as_of", "tier", "deceased"):
     _fn(f"carecoord_result_{_name}", c_char_p, c_void_p)
 _fn("carecoord_result_tier_by_default", c_int, c_void_p)
 for _name in ("tier_rule", "flag", "program", "trigger", "missing"):

@@ -51,6 +51,7 @@ SCHEMA = ", ".join([
     "triggers array<struct<id: string, status: string, anchor: date, due: date, due_time: string, action: string>>",
     "rulesets array<struct<id: string, version: string, sha256: string>>",
     "missing array<string>",
+    "deceased date",
     "determination string",
     "error struct<status: string, code: string, message: string, field_path: string, diagnostics: array<string>>",
 ])
@@ -206,7 +207,7 @@ _DETERMINATION_TYPE = (
     "tier: struct<id: string, by_default: boolean>, flags: array<struct<id: string>>, "
     "programs: array<struct<id: string, status: string, reason: string, missing: array<string>>>, "
     "triggers: array<struct<id: string, status: string, anchor: date, due: date, due_time: string, action: string>>, "
-    "missing: array<string>>"
+    "missing: array<string>, deceased: date>"
 )
 
 # The typed columns of SCHEMA as Spark SQL over the parsed determination (internal column
@@ -224,6 +225,7 @@ _TYPED_COLUMNS = [
     ("triggers", f"{_D}.triggers"),
     ("rulesets", f"{_D}.rulesets"),
     ("missing", f"{_D}.missing"),
+    ("deceased", f"{_D}.deceased"),
 ]
 
 

@@ -71,6 +71,18 @@ def test_rulesets_listed(engine):
     assert ("programs", "1.0.0") in infos and ("triggers", "1.0.0") in infos
 
 
+def test_deceased_shown_and_off_every_worklist(engine):
+    # Died the day before as_of: the lowest tier, no flag, no program, no trigger.
+    dead = engine.evaluate(dict(FOUR_CONDITIONS, deceased="2026-11-26"), as_of=AS_OF)
+    assert dead.deceased == datetime.date(2026, 11, 26)
+    assert dead.tier == "routine" and dead.tier_rules == [] and dead.flags == [] and dead.triggers == []
+    assert all(p.status == "not_eligible" for p in dead.programs)
+    assert dead.to_dict()["deceased"] == "2026-11-26"
+    # A death the day after as_of is not known yet.
+    alive = engine.evaluate(dict(FOUR_CONDITIONS, deceased="2026-11-28"), as_of=AS_OF)
+    assert alive.deceased is None and alive.tier == "case_management"
+
+
 def test_four_chronic_conditions_on_medicare(engine):
     det = engine.evaluate(FOUR_CONDITIONS, as_of=AS_OF)
     assert isinstance(det, carecoord.Determination)

@@ -170,7 +170,7 @@ TEST_CASE("fhir bulk: the mapping of one patient's resources") {
 TEST_CASE("fhir bulk: determinations checked by hand") {
     auto all = load_export();
 
-    SUBCASE("79a66c97 (died 1994-11-11): 6 chronic categories, case management, no triggers") {
+    SUBCASE("79a66c97 (died 1994-11-11): 6 chronic categories, but deceased: routine, no flag, no trigger") {
         // Conditions with clinicalStatus active (no abatement), by chronic category:
         //   diabetes: 44054006 DM type 2, 127013003 kidney disorder due to DM,
         //             90781000119102 microalbuminuria due to DM2, 157141000119108 proteinuria due to DM2
@@ -182,16 +182,19 @@ TEST_CASE("fhir bulk: determinations checked by hand") {
         // Not chronic categories: 40055000 chronic sinusitis, 80394007 hyperglycemia, 271737000
         // anemia, 237602007 metabolic syndrome, 15777000 prediabetes, 161665007 history of renal
         // transplant, social findings. -> 6 categories >= 4: cm_chronic_conditions; >= 3: hchn.
-        // No encounter after 1994: no hospitalization in the last 12 months. Dead since
-        // 1994-11-11: no trigger at all.
+        // No encounter after 1994: no hospitalization in the last 12 months. Alive, this would
+        // be case management with hchn_priority; dead since 1994-11-11 the patient is off every
+        // worklist (docs/determination.md#the-deceased): routine, no flag, no program, no trigger.
         const auto d = evaluate(all.at("79a66c97-6131-3213-f3c9-4606946ab056").patient, "2026-11-27");
         CHECK(fact(d, "chronic_count") == "6");
         CHECK(fact(d, "hospitalizations_12m") == "0");
         CHECK(fact(d, "alive") == "false");
-        CHECK(d.tier.tier == "case_management");
-        CHECK(matched(d, "cm_chronic_conditions"));
-        CHECK_FALSE(matched(d, "cm_hospitalizations"));
-        CHECK(flagged(d, "hchn_priority"));
+        REQUIRE(d.deceased.has_value());
+        CHECK(*d.deceased == D("1994-11-11"));
+        CHECK(d.tier.tier == "routine");
+        CHECK(d.tier.matched.empty());
+        CHECK(d.flags.empty());
+        for (const auto& p : d.programs) CHECK(p.status == Eligibility::not_eligible);
         CHECK(d.triggers.empty());
     }
 
@@ -224,15 +227,18 @@ TEST_CASE("fhir bulk: determinations checked by hand") {
         CHECK_FALSE(matched(d, "cm_substance_use"));
     }
 
-    SUBCASE("129c6ac7 (died 1989-05-09): cancer, ischemic heart disease, obesity") {
+    SUBCASE("129c6ac7 (died 1989-05-09): cancer, ischemic heart disease, obesity, but deceased") {
         // Active: 254637007 NSCLC, 424132000 NSCLC stage 1, 254837009 breast cancer (cancer);
-        // 414545008 (ischemic_heart_disease); 162864005 (obesity): 3 categories -> care
-        // coordination and hchn_priority; 399261000 history of CABG, 15777000 prediabetes,
-        // 91302008 sepsis (still active in the record), 271737000 anemia do not count.
+        // 414545008 and 399261000 history of CABG (ischemic_heart_disease); 162864005 (obesity):
+        // 3 categories, care coordination and hchn_priority were the patient alive; 15777000
+        // prediabetes, 91302008 sepsis (still active in the record), 271737000 anemia do not
+        // count. Dead since 1989-05-09: routine, no flag.
         const auto d = evaluate(all.at("129c6ac7-8d06-89de-ad63-0204a93e76c3").patient, "2026-11-27");
         CHECK(fact(d, "chronic_count") == "3");
-        CHECK(d.tier.tier == "care_coordination");
-        CHECK(flagged(d, "hchn_priority"));
+        REQUIRE(d.deceased.has_value());
+        CHECK(*d.deceased == D("1989-05-09"));
+        CHECK(d.tier.tier == "routine");
+        CHECK_FALSE(flagged(d, "hchn_priority"));
         CHECK(d.triggers.empty());
     }
 }
