@@ -17,7 +17,7 @@ import tarfile
 import zipfile
 
 NAME = "carecoord"
-VERSION = "0.1.0"
+VERSION = "0.2.0"
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PURE_TAG = "py3-none-any"
 

@@ -35,7 +35,7 @@ __all__ = [
     "Diagnostic", "BatchError", "DateLike", "DateTimeLike", "CarecoordError", "ArgumentError", "RulesetError", "PatientError", "EvaluationError",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def library_version() -> str:
