@@ -2,7 +2,9 @@
 // exception crosses extern "C", and every failure becomes a status plus an owned error.
 #include "carecoord.h"
 
+#include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <cstdint>
 #include <memory>
 #include <new>
@@ -15,6 +17,7 @@
 #include "carecoord/carecoord.hpp"
 #include "carecoord/explain.hpp"
 #include "carecoord/fhir.hpp"
+#include "load/yaml_tree.hpp"
 #include "model/enums.hpp"
 #include "model/patient_decoder.hpp"
 #include "output/json_writer.hpp"
@@ -590,6 +593,94 @@ void set_payload(carecoord_event* event, const char* name, carecoord::PayloadVal
     need(name, "name");
     if (!*name) fail(CARECOORD_ERR_ARGUMENT, kBadArgument, "name must not be empty", "name");
     event->event.payload[name] = std::move(value);
+}
+
+// ---- a care-plan record from its JSON (carecoord_care_plan_from_json) ----------------
+
+[[noreturn]] void bad_record(const char* code, const std::string& message, const std::string& path,
+                             const carecoord::load::YamlNode& at) {
+    Diagnostic d = make_diagnostic(code, message, path);
+    d.line = at.mark.line;
+    d.column = at.mark.column;
+    throw Failure{CARECOORD_ERR_ARGUMENT, {std::move(d)}};
+}
+
+void only_keys(const carecoord::load::YamlNode& n, std::initializer_list<std::string_view> keys, const std::string& path) {
+    for (const auto& e : n.entries)
+        if (std::find(keys.begin(), keys.end(), e.key.scalar) == keys.end()) {
+            std::string field = path.empty() ? e.key.scalar : path + "." + e.key.scalar;
+            bad_record("E0721", "unknown key in a care-plan record: " + field, field, e.key);
+        }
+}
+
+const carecoord::load::YamlNode& record_field(const carecoord::load::YamlNode& n, std::string_view key,
+                                              const std::string& path) {
+    const auto* v = n.find(key);
+    std::string field = path.empty() ? std::string(key) : path + "." + std::string(key);
+    if (!v) bad_record("E0720", field + " is missing from the care-plan record", field, n);
+    return *v;
+}
+
+std::string record_string(const carecoord::load::YamlNode& n, std::string_view key, const std::string& path) {
+    const auto& v = record_field(n, key, path);
+    std::string field = path.empty() ? std::string(key) : path + "." + std::string(key);
+    if (!v.is_scalar() || (!v.quoted && carecoord::load::is_plain_null(v.scalar)))
+        bad_record("E0720", field + " must be a string", field, v);
+    return v.scalar;
+}
+
+std::optional<carecoord::DateTime> record_datetime(const carecoord::load::YamlNode& n, std::string_view key,
+                                                   const std::string& path, bool nullable) {
+    const auto& v = record_field(n, key, path);
+    std::string field = path.empty() ? std::string(key) : path + "." + std::string(key);
+    if (nullable && (v.is_null() || (v.is_scalar() && !v.quoted && carecoord::load::is_plain_null(v.scalar))))
+        return std::nullopt;
+    auto t = v.is_scalar() ? carecoord::time::parse_datetime(v.scalar) : std::nullopt;
+    if (!t) bad_record("E0720", field + " must be a date-time YYYY-MM-DDTHH:MM" + (nullable ? " or null" : ""), field, v);
+    return t;
+}
+
+carecoord::CarePlanRecord parse_record(std::string_view json) {
+    auto tree = carecoord::load::parse_yaml(json, "<care plan>");
+    if (!tree.ok()) throw Failure{CARECOORD_ERR_ARGUMENT, tree.diagnostics()};
+    const auto& root = *tree;
+    if (!root.is_mapping()) bad_record("E0720", "a care-plan record must be an object", "", root);
+    only_keys(root, {"state", "last_event", "applied", "tasks"}, "");
+    carecoord::CarePlanRecord r;
+    r.state = record_string(root, "state", "");
+    r.last_event = record_datetime(root, "last_event", "", true);
+    const auto& applied = record_field(root, "applied", "");
+    if (!applied.is_sequence()) bad_record("E0720", "applied must be a list of event keys", "applied", applied);
+    for (std::size_t i = 0; i < applied.items.size(); ++i) {
+        const auto& a = applied.items[i];
+        std::string field = "applied[" + std::to_string(i) + "]";
+        if (!a.is_scalar() || a.scalar.find('@') == std::string::npos)
+            bad_record("E0720", field + " must be an event key type@YYYY-MM-DDTHH:MM", field, a);
+        r.applied.push_back(a.scalar);
+    }
+    const auto& tasks = record_field(root, "tasks", "");
+    if (!tasks.is_sequence()) bad_record("E0720", "tasks must be a list", "tasks", tasks);
+    for (std::size_t i = 0; i < tasks.items.size(); ++i) {
+        const auto& t = tasks.items[i];
+        std::string path = "tasks[" + std::to_string(i) + "]";
+        if (!t.is_mapping()) bad_record("E0720", path + " must be an object", path, t);
+        only_keys(t, {"id", "task", "event", "event_time", "due", "due_time", "action", "reason", "source"}, path);
+        carecoord::CarePlanTask task;
+        task.id = record_string(t, "id", path);
+        task.task = record_string(t, "task", path);
+        task.event = record_string(t, "event", path);
+        task.event_time = *record_datetime(t, "event_time", path, false);
+        const auto& due = record_field(t, "due", path);
+        auto d = due.is_scalar() ? carecoord::time::parse_date(due.scalar) : std::nullopt;
+        if (!d) bad_record("E0720", path + ".due must be a date YYYY-MM-DD", path + ".due", due);
+        task.due = *d;
+        task.due_time = record_datetime(t, "due_time", path, true);
+        task.action = record_string(t, "action", path);
+        task.reason = record_string(t, "reason", path);
+        task.source = record_string(t, "source", path);
+        r.tasks.push_back(std::move(task));
+    }
+    return r;
 }
 
 }  // namespace
@@ -1261,6 +1352,17 @@ carecoord_status carecoord_care_plan_replay(carecoord_care_plan** out, const car
         auto record = unwrap<carecoord::CarePlanRecord>(carecoord::replay_events(engine->engine, patient->patient, log, wf),
                                                         CARECOORD_ERR_EVALUATION);
         hand_out(out, make_care_plan(std::move(wf), std::move(record)));
+    });
+}
+
+carecoord_status carecoord_care_plan_from_json(carecoord_care_plan** out, const char* workflow, const char* json,
+                                               size_t len, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        if (len > 0) need(json, "json");
+        auto record = parse_record(std::string_view(json ? json : "", len));
+        hand_out(out, make_care_plan(workflow ? workflow : "care_plan", std::move(record)));
     });
 }
 

@@ -701,6 +701,15 @@ CARECOORD_API const char* carecoord_care_plan_task_source(const carecoord_care_p
 /* The record as JSON (docs/c-api.md#care-plans), what `carecoord plan --format json` writes. */
 CARECOORD_API const char* carecoord_care_plan_json(const carecoord_care_plan* plan);
 
+/* A record from its JSON (carecoord_care_plan_json(), or a record stored by the caller), so
+ * that a care plan can be kept between calls, in a database or in a binding's own value
+ * type. `workflow` NULL: "care_plan". A document that is not such a record is
+ * CARECOORD_ERR_ARGUMENT: E0720 (a field missing or of the wrong type) or E0721 (an unknown
+ * key), with the field path ("tasks[1].due"). Whether its state belongs to the workflow is
+ * checked when an event is applied (E0717). */
+CARECOORD_API carecoord_status carecoord_care_plan_from_json(carecoord_care_plan** out, const char* workflow,
+                                                             const char* json, size_t len, carecoord_error** err);
+
 /* What the event of carecoord_care_plan_apply() did (for a record from start or replay:
  * nothing, i.e. previous state NULL, 0, 0, 0). The state before it: */
 CARECOORD_API const char* carecoord_care_plan_previous_state(const carecoord_care_plan* plan);

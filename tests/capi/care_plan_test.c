@@ -108,6 +108,42 @@ static void test_care_plan(const carecoord_engine* engine, const carecoord_patie
     carecoord_care_plan_free(replayed);
     carecoord_care_plan_free(twice);
 
+    /* A record kept as JSON and restored: the same record, and the discharge it has seen
+     * is still recognized. */
+    {
+        carecoord_care_plan *restored = NULL, *after = NULL, *none = NULL;
+        const char* json = carecoord_care_plan_json(plan);
+        static const char bad_due[] =
+            "{\"state\":\"active\",\"last_event\":null,\"applied\":[],\"tasks\":[{\"id\":\"a@2026-05-01T09:00\","
+            "\"task\":\"a\",\"event\":\"enrolled\",\"event_time\":\"2026-05-01T09:00\",\"due\":\"2026-02-30\","
+            "\"due_time\":null,\"action\":\"\",\"reason\":\"\",\"source\":\"\"}]}";
+        static const char extra[] = "{\"state\":\"active\",\"last_event\":null,\"applied\":[],\"tasks\":[],\"owner\":\"x\"}";
+        static const char no_state[] = "{\"last_event\":null,\"applied\":[],\"tasks\":[]}";
+        CHECK(carecoord_care_plan_from_json(&restored, NULL, json, strlen(json), &err) == CARECOORD_OK);
+        check_scenario_tasks(restored);
+        CHECK_STR(carecoord_care_plan_json(restored), json);
+        CHECK(carecoord_care_plan_apply(&after, engine, patient, restored, log[4], &err) == CARECOORD_OK);
+        CHECK(carecoord_care_plan_duplicate(after) == 1 && carecoord_care_plan_created_count(after) == 0);
+        carecoord_care_plan_free(after);
+        carecoord_care_plan_free(restored);
+        CHECK(carecoord_care_plan_from_json(&none, NULL, bad_due, sizeof bad_due - 1, &err) == CARECOORD_ERR_ARGUMENT);
+        CHECK(none == NULL);
+        CHECK_STR(carecoord_error_code(err), "E0720");
+        CHECK_STR(carecoord_error_field_path(err), "tasks[0].due");
+        CHECK(strstr(carecoord_error_message(err), "2026-02-30") == NULL); /* never the value */
+        carecoord_error_free(err);
+        CHECK(carecoord_care_plan_from_json(&none, NULL, extra, sizeof extra - 1, &err) == CARECOORD_ERR_ARGUMENT);
+        CHECK_STR(carecoord_error_code(err), "E0721");
+        CHECK_STR(carecoord_error_field_path(err), "owner");
+        carecoord_error_free(err);
+        CHECK(carecoord_care_plan_from_json(&none, NULL, no_state, sizeof no_state - 1, &err) == CARECOORD_ERR_ARGUMENT);
+        CHECK_STR(carecoord_error_code(err), "E0720");
+        CHECK_STR(carecoord_error_field_path(err), "state");
+        carecoord_error_free(err);
+        CHECK(carecoord_care_plan_from_json(&none, NULL, "[1", 2, &err) == CARECOORD_ERR_ARGUMENT);
+        carecoord_error_free(err);
+    }
+
     /* The workflow's errors reach the caller with their codes; nothing changes. */
     {
         carecoord_event *early = NULL, *bad = NULL, *unknown = NULL;
