@@ -97,6 +97,7 @@ Result<EventLog> decode_event_log(const YamlNode& root, std::string_view file) {
         else errors.push_back(at(file, t ? *t : n, "E0718", path + ".time must be a date-time YYYY-MM-DDTHH:MM", path + ".time"));
         if (const YamlNode* p = n.find("payload"); p && !p->is_null()) decode_payload(*p, path + ".payload", file, event, errors);
         log.events.push_back(std::move(event));
+        log.marks.push_back(n.mark);
     }
     if (!errors.empty()) return errors;
     return log;

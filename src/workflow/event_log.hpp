@@ -18,6 +18,7 @@ namespace carecoord::workflow {
 struct EventLog {
     std::optional<std::string> workflow;  // the log's `workflow:`, when it names one
     std::vector<CarePlanEvent> events;    // in log order
+    std::vector<load::Mark> marks;        // where each event is in the log, for messages
 };
 
 // Decodes a parsed event list (a sequence node) or log mapping. Field paths in errors are
