@@ -146,3 +146,16 @@ def test_explain_text_and_structure(engine, patient):
     assert all(isinstance(c, carecoord.ConditionExplanation) for r in ex.rules for c in r.conditions)
     assert ex.facts  # the facts of the determination, by name
     assert json.loads(ex.json)["determination"]["patient_id"] == "cp-memorial"
+
+
+def test_same_record_as_the_cpp_api(engine, patient):
+    """Python (through the C getters) and the C++ API (carecoord plan, no C layer) give the
+    same record, byte for byte."""
+    import subprocess
+    cli = os.environ.get("CARECOORD_CLI")
+    if not cli:
+        pytest.fail("CARECOORD_CLI is not set (ctest sets it to the built carecoord tool)")
+    out = subprocess.run([cli, "plan", "replay", "--rules", str(SOURCE / "rulesets"), "--patient",
+                          str(DATA / "memorial-day-patient.json"), "--format", "json",
+                          str(DATA / "memorial-day-events.yaml")], check=True, capture_output=True, text=True).stdout
+    assert engine.replay_events(patient, LOG).to_json() + "\n" == out
