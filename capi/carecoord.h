@@ -4,7 +4,9 @@
  * carecoord answers, for one patient at one as-of date: the care-intensity tier, payer
  * program eligibility, and the follow-up triggers that are due. The rules live in YAML
  * rulesets (docs/ruleset-language.md); patients are JSON or YAML documents
- * (docs/patient-schema.md) or are built with the carecoord_patient_* functions below.
+ * (docs/patient-schema.md), FHIR R4 Bundles or bulk-data exports (docs/fhir.md), or are built
+ * with the carecoord_patient_* functions below. Since 0.2.0 it also drives care-plan
+ * workflows (carecoord_care_plan_*) and explains determinations (carecoord_explain).
  * This header is the manual; docs/c-api.md is the overview.
  *
  * CONVENTIONS
