@@ -24,7 +24,10 @@ import datetime
 import json as _json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
+
+if TYPE_CHECKING:  # pandas is optional: only Batch.to_pandas() imports it
+    import pandas
 
 from . import _native as _n
 from ._native import lib as _lib
@@ -583,7 +586,7 @@ class Batch(Tuple[Union[Determination, BatchError], ...]):
     COLUMNS = ("position", "patient_id", "as_of", "tier", "tier_by_default", "tier_rules", "flags", "missing",
                "error_status", "error_code", "error_field_path")
 
-    def to_pandas(self):  # -> pandas.DataFrame (pandas is optional: imported here)
+    def to_pandas(self) -> "pandas.DataFrame":
         """One row per document, flat columns for data teams:
 
         - ``position`` (1-based, as in :attr:`BatchError.line`), ``patient_id``, ``as_of``
@@ -597,7 +600,7 @@ class Batch(Tuple[Union[Determination, BatchError], ...]):
           "overdue"), one pair per trigger due anywhere in the batch; None where not due.
         """
         try:
-            import pandas
+            import pandas  # noqa: F811 (the run-time import of the optional dependency)
         except ImportError as e:
             raise ImportError("Batch.to_pandas() needs pandas (pip install pandas)") from e
         programs: List[str] = []
