@@ -59,7 +59,8 @@ TEST_CASE("event log: the YAML and JSON forms of the scenario read the same") {
     CHECK(yaml->events[1].payload.at("plan_changed") == PayloadValue(true));
     CHECK(yaml->events[4].payload.at("encounter") == PayloadValue(std::string("e1")));
     CHECK(yaml->events[4].time == T("2026-05-22T15:00"));
-    CHECK(yaml->marks[4].line == 20);  // the discharge is on line 20 of the YAML file
+    CHECK(yaml->marks[4].line == 18);  // the discharge is on line 18 of the YAML file
+    CHECK(yaml->marks[4].column == 5);
 }
 
 TEST_CASE("event log: a bare list; numbers, booleans and quoted strings") {
