@@ -293,7 +293,8 @@ int cmd_plan(const Args& args) {
                 d.file = o.log;
                 d.line = log->marks[i].line;
                 d.column = log->marks[i].column;
-                d.message = "event " + std::to_string(i + 1) + " (" + event_key(e) + "): " + d.message;
+                // The position names the event; its time is data and stays out of the message.
+                d.message = "event " + std::to_string(i + 1) + " (" + e.type + "): " + d.message;
                 std::fprintf(stderr, "%s\n", d.to_string().c_str());
             }
             return 1;
