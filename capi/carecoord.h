@@ -666,7 +666,9 @@ CARECOORD_API carecoord_status carecoord_care_plan_apply(carecoord_care_plan** o
 
 /* Replays an event log from the initial state: `count` events (in time order; equal times
  * keep their array order), events already applied skipped. `workflow` NULL: "care_plan".
- * An error names the event's 1-based position in its message. */
+ * An error names the event's 1-based position in its message. From an array
+ * `carecoord_event* log[n]`, C needs the cast `(const carecoord_event* const*)log` (C++ does
+ * not). */
 CARECOORD_API carecoord_status carecoord_care_plan_replay(carecoord_care_plan** out, const carecoord_engine* engine,
                                                           const carecoord_patient* patient, const char* workflow,
                                                           const carecoord_event* const* events, size_t count,
