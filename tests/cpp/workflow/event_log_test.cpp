@@ -63,7 +63,7 @@ TEST_CASE("event log: the YAML and JSON forms of the scenario read the same") {
     CHECK(yaml->marks[4].column == 5);
 }
 
-TEST_CASE("event log: a bare list; numbers, booleans and quoted strings") {
+TEST_CASE("event log: a bare list with numbers, booleans and quoted strings") {
     auto log = workflow::parse_event_log(
         "- {type: phq9_recorded, time: \"2026-04-01T09:00\", payload: {score: 9.5}}\n"
         "- {type: assessment_completed, time: 2026-04-02T10:00, payload: {plan_changed: false}}\n"
