@@ -11,7 +11,7 @@ DEMO_PATIENTS ?= 2000
 DEMO_DIFF = --from rulesets/intensity/intensity-v1.yaml --to rulesets/intensity/intensity-v2.yaml \
             --with rulesets/programs --with rulesets/triggers --ignore-effective --as-of $(AS_OF)
 
-.PHONY: all deps configure build test demo install wheel clean test-asan test-tsan fuzz bench coverage mutation
+.PHONY: all deps configure build test demo install wheel nuget clean test-asan test-tsan fuzz bench coverage mutation
 
 all: build
 
@@ -44,6 +44,12 @@ install: build
 # nodes (docs/scale.md). Written to $(BUILD)/dist/.
 wheel: build
 	@bash scripts/build-wheel.sh $(BUILD) $(BUILD)/dist
+
+# The NuGet package of the .NET binding: Carecoord.<version>.nupkg with the managed assembly
+# and runtimes/linux-x64/native/ (libcarecoord.so and the libraries it links, rpath $$ORIGIN),
+# for a local folder feed (docs/c-api.md). Written to $(BUILD)/nuget/.
+nuget: build
+	@bash scripts/build-nuget.sh $(BUILD) $(BUILD)/nuget
 
 demo: build
 	@echo "== carecoord check rulesets/"

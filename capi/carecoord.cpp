@@ -2,7 +2,9 @@
 // exception crosses extern "C", and every failure becomes a status plus an owned error.
 #include "carecoord.h"
 
+#include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <cstdint>
 #include <memory>
 #include <new>
@@ -11,8 +13,11 @@
 #include <utility>
 #include <vector>
 
+#include "carecoord/care_plan.hpp"
 #include "carecoord/carecoord.hpp"
+#include "carecoord/explain.hpp"
 #include "carecoord/fhir.hpp"
+#include "load/yaml_tree.hpp"
 #include "model/enums.hpp"
 #include "model/patient_decoder.hpp"
 #include "output/json_writer.hpp"
@@ -40,6 +45,36 @@ struct carecoord_engine {
     carecoord::Engine engine;
     std::vector<std::string> effective_from;  // per ruleset, for the borrowed getter
     std::vector<carecoord::RulesetInfo> rulesets;
+    carecoord::PatientLimits patient_limits;  // for the documents of batches (engine options)
+};
+
+struct carecoord_engine_options {
+    carecoord::EngineOptions engine;
+    carecoord::PatientLimits patient;
+};
+
+struct carecoord_event {
+    carecoord::CarePlanEvent event;
+};
+
+struct carecoord_care_plan {
+    std::string workflow;
+    carecoord::CarePlanRecord record;
+    std::string json, last_event;
+    std::vector<std::string> event_times, dues, due_times;
+    // What the event of carecoord_care_plan_apply() did.
+    std::optional<std::string> previous_state;
+    bool transitioned = false, duplicate = false;
+    std::size_t created = 0;
+    std::vector<std::string> missing;
+};
+
+struct carecoord_strings {
+    std::vector<std::string> items;
+};
+
+struct carecoord_explanation {
+    std::string text, json;
 };
 
 struct carecoord_patient {
@@ -192,8 +227,8 @@ T unwrap(carecoord::Result<U>&& r, carecoord_status status) {
     return std::move(r).value();
 }
 
-carecoord_engine* make_engine(carecoord::Engine engine) {
-    auto out = std::make_unique<carecoord_engine>(carecoord_engine{std::move(engine), {}, {}});
+carecoord_engine* make_engine(carecoord::Engine engine, const carecoord::PatientLimits& patient_limits = {}) {
+    auto out = std::make_unique<carecoord_engine>(carecoord_engine{std::move(engine), {}, {}, patient_limits});
     out->rulesets = out->engine.rulesets();
     for (const auto& r : out->rulesets) out->effective_from.push_back(carecoord::time::format_date(r.effective_from));
     return out.release();
@@ -444,10 +479,12 @@ void append_batch_error(std::string& out, std::size_t line, carecoord_status sta
 }
 
 // Evaluates one NDJSON line into `out` (a determination or an error line, with its '\n').
-void evaluate_batch_line(carecoord_batch& b, const carecoord::Engine& engine, std::string_view line, Date as_of) {
+void evaluate_batch_line(carecoord_batch& b, const carecoord_engine& engine_handle, std::string_view line, Date as_of,
+                         carecoord::DocumentFormat format = carecoord::DocumentFormat::json) {
+    const carecoord::Engine& engine = engine_handle.engine;
     ++b.count;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    auto patient = carecoord::parse_patient(line, carecoord::DocumentFormat::json);
+    if (format == carecoord::DocumentFormat::json && !line.empty() && line.back() == '\r') line.remove_suffix(1);
+    auto patient = carecoord::parse_patient(line, format, engine_handle.patient_limits);
     if (!patient.ok()) {
         ++b.errors;
         append_batch_error(b.output, b.count, failure_status(patient.diagnostics(), CARECOORD_ERR_PATIENT),
@@ -511,6 +548,143 @@ std::unique_ptr<carecoord_patient> fhir_patient(carecoord::FhirPatient&& read) {
     return p;
 }
 
+// The limit a carecoord_engine_options_set_limit() name designates, or nullptr.
+std::size_t* limit_field(carecoord_engine_options& o, std::string_view name) {
+    auto& r = o.engine.limits;
+    auto& p = o.patient;
+    if (name == "ruleset.max_file_bytes") return &r.max_file_bytes;
+    if (name == "ruleset.max_yaml_depth") return &r.max_yaml_depth;
+    if (name == "ruleset.max_expression_depth") return &r.max_expression_depth;
+    if (name == "ruleset.max_expression_nodes") return &r.max_expression_nodes;
+    if (name == "ruleset.max_string_length") return &r.max_string_length;
+    if (name == "patient.max_document_bytes") return &p.max_document_bytes;
+    if (name == "patient.max_list_length") return &p.max_list_length;
+    if (name == "patient.max_string_length") return &p.max_string_length;
+    if (name == "patient.max_depth") return &p.max_depth;
+    return nullptr;
+}
+
+std::optional<Date> need_date(const char* text, const char* name) {
+    need(text, name);
+    auto d = carecoord::time::parse_date(text);
+    if (!d) fail(CARECOORD_ERR_ARGUMENT, kBadArgument, std::string(name) + " must be a valid date YYYY-MM-DD", name);
+    return d;
+}
+
+// A record handle with the borrowed strings of its getters.
+std::unique_ptr<carecoord_care_plan> make_care_plan(std::string workflow, carecoord::CarePlanRecord record) {
+    auto p = std::make_unique<carecoord_care_plan>();
+    p->workflow = std::move(workflow);
+    p->record = std::move(record);
+    p->json = carecoord::to_json(p->record);
+    if (p->record.last_event) p->last_event = carecoord::time::format_datetime(*p->record.last_event);
+    for (const auto& t : p->record.tasks) {
+        p->event_times.push_back(carecoord::time::format_datetime(t.event_time));
+        p->dues.push_back(carecoord::time::format_date(t.due));
+        p->due_times.push_back(t.due_time ? carecoord::time::format_datetime(*t.due_time) : std::string());
+    }
+    return p;
+}
+
+const carecoord::CarePlanTask* task(const carecoord_care_plan* p, std::size_t i) {
+    return p && i < p->record.tasks.size() ? &p->record.tasks[i] : nullptr;
+}
+
+void set_payload(carecoord_event* event, const char* name, carecoord::PayloadValue value) {
+    need(event, "event");
+    need(name, "name");
+    if (!*name) fail(CARECOORD_ERR_ARGUMENT, kBadArgument, "name must not be empty", "name");
+    event->event.payload[name] = std::move(value);
+}
+
+// ---- a care-plan record from its JSON (carecoord_care_plan_from_json) ----------------
+
+[[noreturn]] void bad_record(const char* code, const std::string& message, const std::string& path,
+                             const carecoord::load::YamlNode& at) {
+    Diagnostic d = make_diagnostic(code, message, path);
+    d.line = at.mark.line;
+    d.column = at.mark.column;
+    throw Failure{CARECOORD_ERR_ARGUMENT, {std::move(d)}};
+}
+
+void only_keys(const carecoord::load::YamlNode& n, std::initializer_list<std::string_view> keys, const std::string& path) {
+    for (const auto& e : n.entries)
+        if (std::find(keys.begin(), keys.end(), e.key.scalar) == keys.end()) {
+            std::string field = path.empty() ? e.key.scalar : path + "." + e.key.scalar;
+            bad_record("E0721", "unknown key in a care-plan record", field, e.key);
+        }
+}
+
+const carecoord::load::YamlNode& record_field(const carecoord::load::YamlNode& n, std::string_view key,
+                                              const std::string& path) {
+    const auto* v = n.find(key);
+    std::string field = path.empty() ? std::string(key) : path + "." + std::string(key);
+    if (!v) bad_record("E0720", "missing from the care-plan record", field, n);
+    return *v;
+}
+
+std::string record_string(const carecoord::load::YamlNode& n, std::string_view key, const std::string& path) {
+    const auto& v = record_field(n, key, path);
+    std::string field = path.empty() ? std::string(key) : path + "." + std::string(key);
+    if (!v.is_scalar() || (!v.quoted && carecoord::load::is_plain_null(v.scalar)))
+        bad_record("E0720", "must be a string", field, v);
+    return v.scalar;
+}
+
+std::optional<carecoord::DateTime> record_datetime(const carecoord::load::YamlNode& n, std::string_view key,
+                                                   const std::string& path, bool nullable) {
+    const auto& v = record_field(n, key, path);
+    std::string field = path.empty() ? std::string(key) : path + "." + std::string(key);
+    if (nullable && (v.is_null() || (v.is_scalar() && !v.quoted && carecoord::load::is_plain_null(v.scalar))))
+        return std::nullopt;
+    auto t = v.is_scalar() ? carecoord::time::parse_datetime(v.scalar) : std::nullopt;
+    if (!t) bad_record("E0720", std::string("must be a date-time YYYY-MM-DDTHH:MM") + (nullable ? " or null" : ""), field, v);
+    return t;
+}
+
+carecoord::CarePlanRecord parse_record(std::string_view json) {
+    auto tree = carecoord::load::parse_yaml(json, "<care plan>");
+    if (!tree.ok()) throw Failure{CARECOORD_ERR_ARGUMENT, tree.diagnostics()};
+    const auto& root = *tree;
+    if (!root.is_mapping()) bad_record("E0720", "a care-plan record must be an object", "", root);
+    only_keys(root, {"state", "last_event", "applied", "tasks"}, "");
+    carecoord::CarePlanRecord r;
+    r.state = record_string(root, "state", "");
+    r.last_event = record_datetime(root, "last_event", "", true);
+    const auto& applied = record_field(root, "applied", "");
+    if (!applied.is_sequence()) bad_record("E0720", "must be a list of event keys", "applied", applied);
+    for (std::size_t i = 0; i < applied.items.size(); ++i) {
+        const auto& a = applied.items[i];
+        std::string field = "applied[" + std::to_string(i) + "]";
+        if (!a.is_scalar() || a.scalar.find('@') == std::string::npos)
+            bad_record("E0720", "must be an event key type@YYYY-MM-DDTHH:MM", field, a);
+        r.applied.push_back(a.scalar);
+    }
+    const auto& tasks = record_field(root, "tasks", "");
+    if (!tasks.is_sequence()) bad_record("E0720", "must be a list", "tasks", tasks);
+    for (std::size_t i = 0; i < tasks.items.size(); ++i) {
+        const auto& t = tasks.items[i];
+        std::string path = "tasks[" + std::to_string(i) + "]";
+        if (!t.is_mapping()) bad_record("E0720", "must be an object", path, t);
+        only_keys(t, {"id", "task", "event", "event_time", "due", "due_time", "action", "reason", "source"}, path);
+        carecoord::CarePlanTask task;
+        task.id = record_string(t, "id", path);
+        task.task = record_string(t, "task", path);
+        task.event = record_string(t, "event", path);
+        task.event_time = *record_datetime(t, "event_time", path, false);
+        const auto& due = record_field(t, "due", path);
+        auto d = due.is_scalar() ? carecoord::time::parse_date(due.scalar) : std::nullopt;
+        if (!d) bad_record("E0720", "must be a date YYYY-MM-DD", path + ".due", due);
+        task.due = *d;
+        task.due_time = record_datetime(t, "due_time", path, true);
+        task.action = record_string(t, "action", path);
+        task.reason = record_string(t, "reason", path);
+        task.source = record_string(t, "source", path);
+        r.tasks.push_back(std::move(task));
+    }
+    return r;
+}
+
 }  // namespace
 
 extern "C" {
@@ -566,23 +740,80 @@ const char* carecoord_error_string(const carecoord_error* err) { return err ? er
 // ---- engine ------------------------------------------------------------------------
 
 carecoord_status carecoord_engine_load_path(carecoord_engine** out, const char* path, carecoord_error** err) {
-    return guard(err, [&] {
-        need(out, "out");
-        *out = nullptr;
-        need(path, "path");
-        *out = make_engine(unwrap<carecoord::Engine>(carecoord::Engine::load_path(path), CARECOORD_ERR_RULESET));
-    });
+    return carecoord_engine_load_path_v2(out, path, nullptr, err);
 }
 
 carecoord_status carecoord_engine_load_string(carecoord_engine** out, const char* text, size_t len, const char* name,
                                               carecoord_error** err) {
+    return carecoord_engine_load_string_v2(out, text, len, name, nullptr, err);
+}
+
+carecoord_status carecoord_engine_load_path_v2(carecoord_engine** out, const char* path,
+                                               const carecoord_engine_options* options, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(path, "path");
+        const carecoord_engine_options defaults;
+        const carecoord_engine_options& o = options ? *options : defaults;
+        *out = make_engine(unwrap<carecoord::Engine>(carecoord::Engine::load_path(path, o.engine), CARECOORD_ERR_RULESET),
+                           o.patient);
+    });
+}
+
+carecoord_status carecoord_engine_load_string_v2(carecoord_engine** out, const char* text, size_t len, const char* name,
+                                                 const carecoord_engine_options* options, carecoord_error** err) {
     return guard(err, [&] {
         need(out, "out");
         *out = nullptr;
         if (len > 0) need(text, "text");
         std::string_view yaml(text ? text : "", len);
-        *out = make_engine(unwrap<carecoord::Engine>(carecoord::Engine::load_string(yaml, name ? name : "<string>"),
-                                                     CARECOORD_ERR_RULESET));
+        const carecoord_engine_options defaults;
+        const carecoord_engine_options& o = options ? *options : defaults;
+        *out = make_engine(unwrap<carecoord::Engine>(carecoord::Engine::load_string(yaml, name ? name : "<string>", o.engine),
+                                                     CARECOORD_ERR_RULESET),
+                           o.patient);
+    });
+}
+
+// ---- engine options ----------------------------------------------------------------
+
+carecoord_status carecoord_engine_options_new(carecoord_engine_options** out, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        hand_out(out, std::make_unique<carecoord_engine_options>());
+    });
+}
+
+void carecoord_engine_options_free(carecoord_engine_options* options) { delete options; }
+
+carecoord_status carecoord_engine_options_set_limit(carecoord_engine_options* options, const char* name, size_t value,
+                                                    carecoord_error** err) {
+    return guard(err, [&] {
+        need(options, "options");
+        need(name, "name");
+        std::size_t* field = limit_field(*options, name);
+        if (!field)
+            fail(CARECOORD_ERR_ARGUMENT, kBadArgument,
+                 "name must be one of the limits of docs/c-api.md (ruleset.max_file_bytes, patient.max_document_bytes, ...)",
+                 "name");
+        if (value == 0) fail(CARECOORD_ERR_ARGUMENT, kBadArgument, "value must be at least 1", "value");
+        *field = value;
+    });
+}
+
+size_t carecoord_engine_options_limit(const carecoord_engine_options* options, const char* name) {
+    if (!options || !name) return 0;
+    const std::size_t* field = limit_field(const_cast<carecoord_engine_options&>(*options), name);
+    return field ? *field : 0;
+}
+
+carecoord_status carecoord_engine_options_set_ignore_effective(carecoord_engine_options* options, int ignore_effective,
+                                                               carecoord_error** err) {
+    return guard(err, [&] {
+        need(options, "options");
+        options->engine.ignore_effective = ignore_effective != 0;
     });
 }
 
@@ -605,6 +836,11 @@ const char* carecoord_engine_ruleset_effective_from(const carecoord_engine* engi
 
 carecoord_status carecoord_patient_parse(carecoord_patient** out, const char* text, size_t len, int format,
                                          carecoord_error** err) {
+    return carecoord_patient_parse_v2(out, text, len, format, nullptr, err);
+}
+
+carecoord_status carecoord_patient_parse_v2(carecoord_patient** out, const char* text, size_t len, int format,
+                                            const carecoord_engine_options* options, carecoord_error** err) {
     return guard(err, [&] {
         need(out, "out");
         *out = nullptr;
@@ -621,8 +857,9 @@ carecoord_status carecoord_patient_parse(carecoord_patient** out, const char* te
                  "format");
         auto f = format == CARECOORD_FORMAT_JSON ? carecoord::DocumentFormat::json : carecoord::DocumentFormat::yaml;
         auto p = std::make_unique<carecoord_patient>();
-        p->patient = unwrap<carecoord::Patient>(carecoord::parse_patient(std::string_view(text ? text : "", len), f),
-                                                CARECOORD_ERR_PATIENT);
+        const carecoord::PatientLimits limits = options ? options->patient : carecoord::PatientLimits{};
+        p->patient = unwrap<carecoord::Patient>(
+            carecoord::parse_patient(std::string_view(text ? text : "", len), f, limits), CARECOORD_ERR_PATIENT);
         hand_out(out, std::move(p));
     });
 }
@@ -981,7 +1218,7 @@ carecoord_status carecoord_evaluate_batch(carecoord_batch** out, const carecoord
         b->output.reserve(len * 2);
         while (!text.empty()) {
             auto end = text.find('\n');
-            evaluate_batch_line(*b, engine->engine, text.substr(0, end), *date);
+            evaluate_batch_line(*b, *engine, text.substr(0, end), *date);
             text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
         }
         hand_out(out, std::move(b));
@@ -995,5 +1232,238 @@ const char* carecoord_batch_output(const carecoord_batch* batch, size_t* len) {
     if (len) *len = batch ? batch->output.size() : 0;
     return batch ? batch->output.c_str() : nullptr;
 }
+
+carecoord_status carecoord_evaluate_documents(carecoord_batch** out, const carecoord_engine* engine,
+                                              const carecoord_document* docs, size_t count, int format,
+                                              const char* as_of, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(engine, "engine");
+        need(as_of, "as_of");
+        if (count > 0) need(docs, "docs");
+        if (format != CARECOORD_FORMAT_JSON && format != CARECOORD_FORMAT_YAML)
+            fail(CARECOORD_ERR_ARGUMENT, kBadArgument, "format must be CARECOORD_FORMAT_JSON or CARECOORD_FORMAT_YAML",
+                 "format");
+        auto date = carecoord::time::parse_date(as_of);
+        if (!date) fail(CARECOORD_ERR_ARGUMENT, kBadArgument, "as_of must be a valid date YYYY-MM-DD", "as_of");
+        for (size_t i = 0; i < count; ++i)
+            if (!docs[i].data && docs[i].len > 0) {
+                std::string path = "docs[" + std::to_string(i) + "].data";
+                fail(CARECOORD_ERR_ARGUMENT, kNullArgument, path + " must not be NULL when its len is not 0", path);
+            }
+        const auto f = format == CARECOORD_FORMAT_JSON ? carecoord::DocumentFormat::json : carecoord::DocumentFormat::yaml;
+        auto b = std::make_unique<carecoord_batch>();
+        for (size_t i = 0; i < count; ++i)
+            evaluate_batch_line(*b, *engine, std::string_view(docs[i].data ? docs[i].data : "", docs[i].len), *date, f);
+        hand_out(out, std::move(b));
+    });
+}
+
+// ---- care plans --------------------------------------------------------------------
+
+carecoord_status carecoord_event_new(carecoord_event** out, const char* type, const char* time, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(type, "type");
+        need(time, "time");
+        if (!*type) fail(CARECOORD_ERR_ARGUMENT, kBadArgument, "type must not be empty", "type");
+        auto t = carecoord::time::parse_datetime(time);
+        if (!t) fail(CARECOORD_ERR_ARGUMENT, kBadArgument, "time must be a valid date-time YYYY-MM-DDTHH:MM", "time");
+        auto e = std::make_unique<carecoord_event>();
+        e->event.type = type;
+        e->event.time = *t;
+        hand_out(out, std::move(e));
+    });
+}
+
+void carecoord_event_free(carecoord_event* event) { delete event; }
+
+carecoord_status carecoord_event_set_string(carecoord_event* event, const char* name, const char* value,
+                                            carecoord_error** err) {
+    return guard(err, [&] {
+        need(value, "value");
+        set_payload(event, name, std::string(value));
+    });
+}
+
+carecoord_status carecoord_event_set_number(carecoord_event* event, const char* name, double value,
+                                            carecoord_error** err) {
+    return guard(err, [&] {
+        if (!std::isfinite(value)) fail(CARECOORD_ERR_ARGUMENT, kBadArgument, "value must be a finite number", "value");
+        set_payload(event, name, value);
+    });
+}
+
+carecoord_status carecoord_event_set_bool(carecoord_event* event, const char* name, int value, carecoord_error** err) {
+    return guard(err, [&] { set_payload(event, name, value != 0); });
+}
+
+carecoord_status carecoord_care_plan_start(carecoord_care_plan** out, const carecoord_engine* engine,
+                                           const char* workflow, const char* on, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(engine, "engine");
+        auto date = need_date(on, "on");
+        std::string wf = workflow ? workflow : "care_plan";
+        auto record = unwrap<carecoord::CarePlanRecord>(carecoord::start_care_plan(engine->engine, *date, wf),
+                                                        CARECOORD_ERR_EVALUATION);
+        hand_out(out, make_care_plan(std::move(wf), std::move(record)));
+    });
+}
+
+carecoord_status carecoord_care_plan_apply(carecoord_care_plan** out, const carecoord_engine* engine,
+                                           const carecoord_patient* patient, const carecoord_care_plan* current,
+                                           const carecoord_event* event, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(engine, "engine");
+        need(patient, "patient");
+        need(current, "current");
+        need(event, "event");
+        auto outcome = unwrap<carecoord::EventOutcome>(
+            carecoord::apply_event(engine->engine, patient->patient, current->record, event->event, current->workflow),
+            CARECOORD_ERR_EVALUATION);
+        auto p = make_care_plan(current->workflow, std::move(outcome.state));
+        p->previous_state = std::move(outcome.from);
+        p->transitioned = outcome.transitioned;
+        p->duplicate = outcome.duplicate;
+        p->created = outcome.created.size();
+        p->missing = std::move(outcome.missing);
+        hand_out(out, std::move(p));
+    });
+}
+
+carecoord_status carecoord_care_plan_replay(carecoord_care_plan** out, const carecoord_engine* engine,
+                                            const carecoord_patient* patient, const char* workflow,
+                                            const carecoord_event* const* events, size_t count, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(engine, "engine");
+        need(patient, "patient");
+        if (count > 0) need(events, "events");
+        std::vector<carecoord::CarePlanEvent> log;
+        log.reserve(count);
+        for (size_t i = 0; i < count; ++i) {
+            std::string path = "events[" + std::to_string(i) + "]";
+            if (!events[i]) fail(CARECOORD_ERR_ARGUMENT, kNullArgument, path + " must not be NULL", path);
+            log.push_back(events[i]->event);
+        }
+        std::string wf = workflow ? workflow : "care_plan";
+        auto record = unwrap<carecoord::CarePlanRecord>(carecoord::replay_events(engine->engine, patient->patient, log, wf),
+                                                        CARECOORD_ERR_EVALUATION);
+        hand_out(out, make_care_plan(std::move(wf), std::move(record)));
+    });
+}
+
+carecoord_status carecoord_care_plan_from_json(carecoord_care_plan** out, const char* workflow, const char* json,
+                                               size_t len, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        if (len > 0) need(json, "json");
+        auto record = parse_record(std::string_view(json ? json : "", len));
+        hand_out(out, make_care_plan(workflow ? workflow : "care_plan", std::move(record)));
+    });
+}
+
+void carecoord_care_plan_free(carecoord_care_plan* plan) { delete plan; }
+
+const char* carecoord_care_plan_workflow(const carecoord_care_plan* p) { return p ? p->workflow.c_str() : nullptr; }
+const char* carecoord_care_plan_state(const carecoord_care_plan* p) { return p ? p->record.state.c_str() : nullptr; }
+const char* carecoord_care_plan_last_event(const carecoord_care_plan* p) {
+    return p && p->record.last_event ? p->last_event.c_str() : nullptr;
+}
+size_t carecoord_care_plan_applied_count(const carecoord_care_plan* p) { return p ? p->record.applied.size() : 0; }
+const char* carecoord_care_plan_applied(const carecoord_care_plan* p, size_t i) {
+    return p ? c_str_or_null(at(p->record.applied, i)) : nullptr;
+}
+size_t carecoord_care_plan_task_count(const carecoord_care_plan* p) { return p ? p->record.tasks.size() : 0; }
+const char* carecoord_care_plan_task_id(const carecoord_care_plan* p, size_t i) {
+    return member(task(p, i), &carecoord::CarePlanTask::id);
+}
+const char* carecoord_care_plan_task_name(const carecoord_care_plan* p, size_t i) {
+    return member(task(p, i), &carecoord::CarePlanTask::task);
+}
+const char* carecoord_care_plan_task_event(const carecoord_care_plan* p, size_t i) {
+    return member(task(p, i), &carecoord::CarePlanTask::event);
+}
+const char* carecoord_care_plan_task_event_time(const carecoord_care_plan* p, size_t i) {
+    return p ? c_str_or_null(at(p->event_times, i)) : nullptr;
+}
+const char* carecoord_care_plan_task_due(const carecoord_care_plan* p, size_t i) {
+    return p ? c_str_or_null(at(p->dues, i)) : nullptr;
+}
+const char* carecoord_care_plan_task_due_time(const carecoord_care_plan* p, size_t i) {
+    const auto* t = task(p, i);
+    return t && t->due_time ? p->due_times[i].c_str() : nullptr;
+}
+const char* carecoord_care_plan_task_action(const carecoord_care_plan* p, size_t i) {
+    return member(task(p, i), &carecoord::CarePlanTask::action);
+}
+const char* carecoord_care_plan_task_reason(const carecoord_care_plan* p, size_t i) {
+    return member(task(p, i), &carecoord::CarePlanTask::reason);
+}
+const char* carecoord_care_plan_task_source(const carecoord_care_plan* p, size_t i) {
+    return member(task(p, i), &carecoord::CarePlanTask::source);
+}
+const char* carecoord_care_plan_json(const carecoord_care_plan* p) { return p ? p->json.c_str() : nullptr; }
+const char* carecoord_care_plan_previous_state(const carecoord_care_plan* p) {
+    return p && p->previous_state ? p->previous_state->c_str() : nullptr;
+}
+int carecoord_care_plan_transitioned(const carecoord_care_plan* p) { return p && p->transitioned ? 1 : 0; }
+int carecoord_care_plan_duplicate(const carecoord_care_plan* p) { return p && p->duplicate ? 1 : 0; }
+size_t carecoord_care_plan_created_count(const carecoord_care_plan* p) { return p ? p->created : 0; }
+size_t carecoord_care_plan_missing_count(const carecoord_care_plan* p) { return p ? p->missing.size() : 0; }
+const char* carecoord_care_plan_missing(const carecoord_care_plan* p, size_t i) {
+    return p ? c_str_or_null(at(p->missing, i)) : nullptr;
+}
+
+carecoord_status carecoord_allowed_events(carecoord_strings** out, const carecoord_engine* engine, const char* workflow,
+                                          const char* state, const char* on, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(engine, "engine");
+        need(state, "state");
+        auto date = need_date(on, "on");
+        auto list = std::make_unique<carecoord_strings>();
+        list->items = unwrap<std::vector<std::string>>(
+            carecoord::allowed_events(engine->engine, state, *date, workflow ? workflow : "care_plan"),
+            CARECOORD_ERR_EVALUATION);
+        hand_out(out, std::move(list));
+    });
+}
+
+size_t carecoord_strings_count(const carecoord_strings* s) { return s ? s->items.size() : 0; }
+const char* carecoord_strings_get(const carecoord_strings* s, size_t i) { return s ? c_str_or_null(at(s->items, i)) : nullptr; }
+void carecoord_strings_free(carecoord_strings* s) { delete s; }
+
+// ---- explanations ------------------------------------------------------------------
+
+carecoord_status carecoord_explain(carecoord_explanation** out, const carecoord_engine* engine,
+                                   const carecoord_patient* patient, const char* as_of, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(engine, "engine");
+        need(patient, "patient");
+        auto date = need_date(as_of, "as_of");
+        auto ex = unwrap<carecoord::Explanation>(carecoord::explain(engine->engine, patient->patient, *date),
+                                                 CARECOORD_ERR_EVALUATION);
+        auto e = std::make_unique<carecoord_explanation>();
+        e->text = carecoord::to_text(ex);
+        e->json = carecoord::to_json(ex);
+        hand_out(out, std::move(e));
+    });
+}
+
+void carecoord_explanation_free(carecoord_explanation* e) { delete e; }
+const char* carecoord_explanation_text(const carecoord_explanation* e) { return e ? e->text.c_str() : nullptr; }
+const char* carecoord_explanation_json(const carecoord_explanation* e) { return e ? e->json.c_str() : nullptr; }
 
 }  // extern "C"

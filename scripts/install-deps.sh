@@ -14,7 +14,7 @@ want_valuesets=0
 for extra in "$@"; do
   case "$extra" in
     python) packages+=(python3 python3-pytest python3-pip) ;;  # pip: the `pip install ./capi/python` test
-    dotnet) packages+=(mono-mcs mono-runtime) ;;
+    dotnet) packages+=(mono-mcs mono-runtime nuget patchelf) ;;  # nuget, patchelf: `make nuget` and its test
     abi) packages+=(abigail-tools) ;;
     fuzz) packages+=(clang libclang-rt-14-dev) ;;
     bench) packages+=(libbenchmark-dev) ;;

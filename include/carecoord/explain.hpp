@@ -48,4 +48,13 @@ struct Explanation {
 
 Result<Explanation> explain(const Engine& engine, const Patient& patient, Date as_of);
 
+// The explanation as `carecoord explain` prints it (lines ending in '\n').
+std::string to_text(const Explanation&);
+// The same as one JSON object (no trailing newline), keys in this order:
+//   {"determination": <to_json(Determination), with its "facts" object>,
+//    "rules": [{"kind","id","target","result","conditions":[{"text","result",
+//               "left","op","right","gap"}]}],        (left..gap only for comparisons)
+//    "nearest": [{"tier","rule","condition","now","needs","gap"}]}
+std::string to_json(const Explanation&);
+
 }  // namespace carecoord

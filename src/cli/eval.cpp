@@ -55,14 +55,15 @@ Examples:
   carecoord eval --rules rulesets --as-of 2026-11-27 --format ndjson members.ndjson > out.ndjson
 )";
 
-const char* kExplainHelp = R"(Usage: carecoord explain --rules PATH --as-of DATE PATIENT
+const char* kExplainHelp = R"(Usage: carecoord explain --rules PATH --as-of DATE [--format json] PATIENT
 
 A readable account of one determination: the tier and each rule that matched with its
 reason; every tier rule, matched or not, with each of its conditions and the values it
 compared (`hospitalizations_12m >= 2   (1 >= 2)`); the nearest boundary (the smallest change
 in one condition that would move the patient to a higher tier: "1 more"); the flag rules;
 the facts and their values; each program with its reason and missing data; and each trigger
-with its anchor and due date.
+with its anchor and due date. With --format json, the same as one JSON object
+(docs/cli.md#explain): what carecoord_explanation_json() returns.
 
 Example:
   carecoord explain --rules rulesets --as-of 2026-11-27 examples/patients/recent_hf_discharge_ffs.yaml
@@ -72,6 +73,7 @@ struct Options {
     std::vector<std::string> rules;
     std::optional<Date> as_of;
     std::string format = "json";
+    bool format_set = false;  // --format given (explain prints text unless it asks for json)
     std::string input_format = "patient";
     FhirOptions fhir;
     unsigned jobs = 0;
@@ -98,6 +100,7 @@ int parse_options(const std::string& cmd, const Args& args, Options& o) {
         } else if (a == "--format") {
             if (!value(o.format) || (o.format != "json" && o.format != "ndjson" && o.format != "csv"))
                 return usage_error(cmd, "--format is json, ndjson or csv");
+            o.format_set = true;
         } else if (a == "--input-format") {
             if (!value(o.input_format) ||
                 (o.input_format != "patient" && o.input_format != "fhir-bundle" && o.input_format != "fhir-bulk"))
@@ -212,6 +215,7 @@ int cmd_explain(const Args& args) {
     }
     if (o.rules.empty() || !o.as_of || o.inputs.size() != 1)
         return usage_error("explain", "needs --rules PATH, --as-of DATE and one PATIENT file");
+    if (o.format_set && o.format != "json") return usage_error("explain", "--format is json (or absent: text)");
     auto engine = Engine::load_paths(o.rules);
     if (!engine.ok()) {
         for (const auto& d : engine.diagnostics()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
@@ -237,55 +241,10 @@ int cmd_explain(const Args& args) {
         for (const auto& d : ex.diagnostics()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
         return 1;
     }
-    const Determination& d = ex->determination;
-    std::printf("Patient %s as of %s\n", d.patient_id.c_str(), time::format_date(d.as_of).c_str());
-    for (const auto& r : d.rulesets) std::printf("  ruleset %s %s (sha256 %.12s)\n", r.id.c_str(), r.version.c_str(), r.sha256.c_str());
-    std::printf("\nTier: %s%s\n", d.tier.tier.c_str(), d.tier.by_default ? " (no tier rule matched: the default)" : "");
-    if (d.deceased)
-        std::printf("  deceased %s: off every worklist (the lowest tier, no flag, program or trigger), whatever the rules below say\n",
-                    time::format_date(*d.deceased).c_str());
-    for (const auto& m : d.tier.matched)
-        std::printf("  - %s: %s%s%s\n", m.rule_id.c_str(), m.reason.c_str(), m.source.empty() ? "" : "  [", m.source.empty() ? "" : (m.source + "]").c_str());
-    std::printf("\nFlags:%s\n", d.flags.empty() ? " none" : "");
-    for (const auto& f : d.flags)
-        for (const auto& m : f.matched) std::printf("  - %s (%s): %s\n", f.id.c_str(), m.rule_id.c_str(), m.reason.c_str());
-    // Every tier rule with the values that decided it, then the nearest change of tier.
-    auto print_rules = [&](const std::string& kind) {
-        for (const auto& r : ex->rules) {
-            if (r.kind != kind) continue;
-            const char* mark = r.result == "true" ? "[x]" : r.result == "false" ? "[ ]" : "[?]";
-            std::printf("  %s %s -> %s\n", mark, r.id.c_str(), r.target.c_str());
-            for (const auto& c : r.conditions) {
-                std::printf("        %-7s %s", c.result.c_str(), c.text.c_str());
-                if (!c.op.empty()) std::printf("   (%s %s %s)", c.left.c_str(), c.op.c_str(), c.right.c_str());
-                std::printf("\n");
-            }
-        }
-    };
-    std::printf("\nTier rules ([x] matched, [ ] did not, [?] unknown: data missing):\n");
-    print_rules("tier");
-    std::printf("\nNearest boundary:%s\n", ex->nearest.empty() ? " none (no single numeric condition moves the patient to a higher tier)" : "");
-    for (const auto& b : ex->nearest)
-        std::printf("  %s: %s would match with %s in %s (now %s)\n", b.tier.c_str(), b.rule.c_str(), b.needs.c_str(),
-                    b.condition.c_str(), b.now.c_str());
-    std::printf("\nFlag rules:\n");
-    print_rules("flag");
-    std::printf("\nFacts:\n");
-    for (const auto& f : d.facts) std::printf("  %-44s = %s\n", f.name.c_str(), f.value.c_str());
-    std::printf("\nPrograms:\n");
-    for (const auto& p : d.programs) {
-        std::printf("  %-22s %-13s %s\n", p.id.c_str(), std::string(to_string(p.status)).c_str(), p.reason.c_str());
-        for (const auto& m : p.missing) std::printf("  %-22s %-13s missing: %s\n", "", "", m.c_str());
-    }
-    std::printf("\nTriggers due:%s\n", d.triggers.empty() ? " none" : "");
-    for (const auto& t : d.triggers)
-        std::printf("  %-32s %-8s due %s%s%s (from %s): %s\n", t.id.c_str(), std::string(to_string(t.status)).c_str(),
-                    time::format_date(t.due).c_str(), t.due_time ? " at " : "",
-                    t.due_time ? time::format_datetime(*t.due_time).substr(11).c_str() : "", time::format_date(t.anchor).c_str(),
-                    t.action.c_str());
-    if (!d.missing.empty()) {
-        std::printf("\nMissing data:\n");
-        for (const auto& m : d.missing) std::printf("  %s\n", m.c_str());
+    const std::string rendered = o.format_set ? to_json(*ex) + "\n" : to_text(*ex);
+    if (std::fwrite(rendered.data(), 1, rendered.size(), stdout) != rendered.size() || std::fflush(stdout) != 0) {
+        std::fprintf(stderr, "error: cannot write the explanation to standard output\n");
+        return 2;
     }
     return 0;
 }

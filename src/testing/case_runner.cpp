@@ -8,6 +8,7 @@
 #include "load/yaml_tree.hpp"
 #include "model/patient_node.hpp"
 #include "time/calendar.hpp"
+#include "workflow/event_log.hpp"
 
 namespace carecoord::testing {
 
@@ -63,7 +64,7 @@ void compare(const YamlNode& expect, const Determination& d, CaseResult& r, cons
         r.mismatches.push_back(Mismatch{std::move(what), std::move(expected), std::move(actual)});
     };
     static const std::set<std::string> keys = {"tier", "tier_rules", "flags", "programs", "triggers", "absent_triggers", "missing",
-                                               "deceased", "error"};
+                                               "deceased", "error", "care_plan"};
     for (const auto& [k, v] : expect.entries)
         if (!keys.count(k.scalar)) r.errors.push_back(at(file, k, "unknown key '" + k.scalar + "' in expect", "E0301"));
     if (const YamlNode* dead = expect.find("deceased"); dead && dead->is_scalar()) {
@@ -130,6 +131,45 @@ void compare(const YamlNode& expect, const Determination& d, CaseResult& r, cons
     }
 }
 
+// A workflow case: the record its `events` replay to, against `expect.care_plan`:
+//   {state: in_transition, tasks: {post_discharge_call@2026-05-22T15:00: "2026-05-25T15:00"},
+//    absent_tasks: [id...], task_count: 3}
+// A task's due is a date, or a date-time when the due rule counts hours.
+void compare_care_plan(const YamlNode& want, const CarePlanRecord& r, CaseResult& c, const std::string& file) {
+    auto mismatch = [&](std::string what, std::string expected, std::string actual) {
+        c.mismatches.push_back(Mismatch{std::move(what), std::move(expected), std::move(actual)});
+    };
+    if (!want.is_mapping()) {
+        c.errors.push_back(at(file, want, "expect.care_plan must be a mapping (state, tasks, absent_tasks, task_count)", "E0302"));
+        return;
+    }
+    for (const auto& [k, v] : want.entries)
+        if (k.scalar != "state" && k.scalar != "tasks" && k.scalar != "absent_tasks" && k.scalar != "task_count")
+            c.errors.push_back(at(file, k, "unknown key '" + k.scalar + "' in expect.care_plan", "E0301"));
+    if (const YamlNode* st = want.find("state"); st && st->is_scalar() && st->scalar != r.state)
+        mismatch("care_plan.state", st->scalar, r.state);
+    auto find = [&](const std::string& id) {
+        return std::find_if(r.tasks.begin(), r.tasks.end(), [&](const CarePlanTask& t) { return t.id == id; });
+    };
+    if (const YamlNode* tasks = want.find("tasks"); tasks && tasks->is_mapping()) {
+        for (const auto& [id, due] : tasks->entries) {
+            auto it = find(id.scalar);
+            if (it == r.tasks.end()) {
+                mismatch("care_plan.tasks." + id.scalar, "created", "not created");
+                continue;
+            }
+            if (!due.is_scalar()) continue;
+            std::string got = it->due_time && due.scalar.find('T') != std::string::npos ? time::format_datetime(*it->due_time)
+                                                                                          : time::format_date(it->due);
+            if (got != due.scalar) mismatch("care_plan.tasks." + id.scalar + ".due", due.scalar, got);
+        }
+    }
+    for (const auto& id : scalar_list(want.find("absent_tasks")))
+        if (find(id) != r.tasks.end()) mismatch("care_plan.tasks." + id, "not created", "created");
+    if (const YamlNode* n = want.find("task_count"); n && n->is_scalar() && n->scalar != std::to_string(r.tasks.size()))
+        mismatch("care_plan.task_count", n->scalar, std::to_string(r.tasks.size()));
+}
+
 void coverage(const Engine& engine, TestReport& report) {
     for (const auto& [id, versions] : engine.state().by_id)
         for (const auto& p : versions) {
@@ -178,12 +218,21 @@ TestReport run_tests(const Engine& engine, const std::vector<std::string>& test_
             }
             for (const auto& [k, v] : c.entries)
                 if (k.scalar != "name" && k.scalar != "as_of" && k.scalar != "patient" && k.scalar != "patient_file" &&
-                    k.scalar != "expect" && k.scalar != "description")
+                    k.scalar != "expect" && k.scalar != "description" && k.scalar != "events" && k.scalar != "workflow")
                     r.errors.push_back(at(file, k, "unknown key '" + k.scalar + "' in a case", "E0301"));
             if (const YamlNode* n = c.find("name"); n && n->is_scalar()) r.name = n->scalar;
+            // A workflow case (events:) needs no as_of unless it also expects a determination.
+            const YamlNode* events = c.find("events");
             const YamlNode* as_of = c.find("as_of");
             std::optional<Date> date = as_of && as_of->is_scalar() ? time::parse_date(as_of->scalar) : std::nullopt;
-            if (!date) r.errors.push_back(at(file, as_of ? *as_of : c, "a case needs as_of: a date (YYYY-MM-DD)", "E0302"));
+            if (!date && (!events || as_of))
+                r.errors.push_back(at(file, as_of ? *as_of : c, "a case needs as_of: a date (YYYY-MM-DD)", "E0302"));
+            std::optional<workflow::EventLog> log;
+            if (events) {
+                auto decoded = workflow::decode_event_log(*events, file);
+                if (decoded.ok()) log = std::move(decoded.value());
+                for (const auto& d : decoded.diagnostics()) r.errors.push_back(d);
+            }
             std::optional<Patient> patient;
             if (const YamlNode* pn = c.find("patient")) {
                 auto decoded = model::decode_patient_node(*pn);
@@ -210,6 +259,23 @@ TestReport run_tests(const Engine& engine, const std::vector<std::string>& test_
             }
             const YamlNode* expect = c.find("expect");
             if (!expect || !expect->is_mapping()) r.errors.push_back(at(file, c, "a case needs expect: a mapping", "E0302"));
+            const YamlNode* want_plan = expect && expect->is_mapping() ? expect->find("care_plan") : nullptr;
+            if (want_plan && !events) r.errors.push_back(at(file, *want_plan, "expect.care_plan needs the case's events", "E0302"));
+            if (r.errors.empty() && patient && log) {
+                std::string wf = "care_plan";
+                if (const YamlNode* w = c.find("workflow"); w && w->is_scalar()) wf = w->scalar;
+                auto record = replay_events(engine, *patient, log->events, wf);
+                if (!record.ok()) {
+                    for (auto d : record.diagnostics()) {
+                        d.file = file;
+                        d.line = events->mark.line;
+                        d.column = events->mark.column;
+                        r.errors.push_back(std::move(d));
+                    }
+                } else if (want_plan) {
+                    compare_care_plan(*want_plan, *record, r, file);
+                }
+            }
             if (r.errors.empty() && patient && date) {
                 auto det = engine.evaluate(*patient, *date);
                 const YamlNode* want_error = expect->find("error");

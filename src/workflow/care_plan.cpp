@@ -76,8 +76,22 @@ Result<std::vector<Value>> payload_values(const workflow::EventDef& def, const C
             case TypeKind::number: if (auto* x = std::get_if<double>(&value)) { v = Value::number(*x); ok = true; } break;
             case TypeKind::string: if (auto* x = std::get_if<std::string>(&value)) { v.s = *x; ok = true; } break;
             case TypeKind::boolean: if (auto* x = std::get_if<bool>(&value)) { v = Value::boolean(*x); ok = true; } break;
-            case TypeKind::date: if (auto* x = std::get_if<Date>(&value)) { v = Value::integer(days_of(*x)); ok = true; } break;
-            case TypeKind::datetime: if (auto* x = std::get_if<DateTime>(&value)) { v = Value::integer(minutes_of(*x)); ok = true; } break;
+            // A date or datetime may also come as its text (an event log read from JSON or YAML,
+            // a binding): the declaration says how to read it.
+            case TypeKind::date:
+                if (auto* x = std::get_if<Date>(&value)) { v = Value::integer(days_of(*x)); ok = true; }
+                else if (auto* t = std::get_if<std::string>(&value); t && time::parse_date(*t)) {
+                    v = Value::integer(days_of(*time::parse_date(*t)));
+                    ok = true;
+                }
+                break;
+            case TypeKind::datetime:
+                if (auto* x = std::get_if<DateTime>(&value)) { v = Value::integer(minutes_of(*x)); ok = true; }
+                else if (auto* t = std::get_if<std::string>(&value); t && time::parse_datetime(*t)) {
+                    v = Value::integer(minutes_of(*time::parse_datetime(*t)));
+                    ok = true;
+                }
+                break;
             default: break;
         }
         if (!ok)

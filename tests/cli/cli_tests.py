@@ -39,7 +39,7 @@ def expect_rc(rc, want, what, out="", err=""):
 # ---- help and usage -------------------------------------------------------------------
 
 def test_help():
-    for cmd in ["check", "test", "eval", "explain", "diff"]:
+    for cmd in ["check", "test", "eval", "explain", "diff", "plan"]:
         rc, out, err = run(cmd, "--help")
         expect_rc(rc, 0, f"{cmd} --help", out, err)
         contains(out, "Usage: carecoord " + cmd, f"{cmd} --help")
@@ -385,6 +385,110 @@ def test_eval_deceased():
         contains(out, "deceased at the as-of date (lowest tier, no program), counted in the matrix: from 1, to 2", "diff text")
     finally:
         os.remove(path)
+# ---- explain --format json and plan ------------------------------------------------------
+
+def test_explain_json():
+    path = "examples/patients/recent_hf_discharge_ffs.yaml"
+    rc, out, err = run("explain", "--rules", "rulesets", "--as-of", AS_OF, "--format", "json", path)
+    expect_rc(rc, 0, "explain --format json", out, err)
+    ex = json.loads(out)
+    check(list(ex) == ["determination", "rules", "nearest"], f"explain JSON keys: {list(ex)}")
+    det = ex["determination"]
+    # The determination of `eval`, with the facts explain adds.
+    rc, ev, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "ndjson", path)
+    facts = det.pop("facts", None)
+    check(isinstance(facts, dict) and facts, "explain JSON has the facts")
+    check(det == json.loads(ev), "explain JSON's determination is eval's")
+    kinds = {r["kind"] for r in ex["rules"]}
+    check({"tier", "flag"} <= kinds, f"explain JSON rule kinds: {kinds}")
+    check(all(r["result"] in ("true", "false", "unknown") for r in ex["rules"]), "rule results")
+    rc, out, err = run("explain", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv", path)
+    expect_rc(rc, 2, "explain --format csv", out, err)
+
+
+PLAN_PATIENT = "tests/data/care-plan/memorial-day-patient.json"
+PLAN_LOG = "tests/data/care-plan/memorial-day-events.yaml"
+
+
+def test_plan():
+    # A new plan is identified; identified allows, in the workflow's declaration order of
+    # events: enrolled, assessment_completed, declined, died.
+    rc, out, err = run("plan", "start", "--rules", "rulesets", "--on", "2026-05-01")
+    expect_rc(rc, 0, "plan start", out, err)
+    contains(out, "Care plan (workflow care_plan): identified", "plan start")
+    contains(out, "Allowed events: enrolled, assessment_completed, declined, died", "plan start")
+    rc, out, err = run("plan", "allowed", "--rules", "rulesets", "--state", "in_transition", "--on", "2026-05-22")
+    expect_rc(rc, 0, "plan allowed", out, err)
+    check(out.split() == ["assessment_completed", "admitted", "discharged", "condition_changed", "medication_failed",
+                          "phq9_recorded", "tier_changed", "declined", "died"], "plan allowed in_transition:\n" + out)
+    rc, out, err = run("plan", "allowed", "--rules", "rulesets", "--state", "nirvana", "--on", "2026-05-22")
+    expect_rc(rc, 1, "plan allowed of an unknown state", out, err)
+    contains(err, "error[E0717]", "plan allowed of an unknown state")
+    # The shared scenario (the log's comments work the dates): in_transition, the call due
+    # Monday 15:00 (72 clock hours), the contact Wednesday (Memorial Day skipped).
+    rc, out, err = run("plan", "replay", "--rules", "rulesets", "--patient", PLAN_PATIENT, PLAN_LOG)
+    expect_rc(rc, 0, "plan replay", out, err)
+    contains(out, "Care plan (workflow care_plan): in_transition", "plan replay")
+    contains(out, "5 events applied, the last at 2026-05-22T15:00", "plan replay")
+    for task, due in [("initial_assessment@2026-05-01T09:00", "2026-05-15"),
+                      ("post_discharge_call@2026-05-22T15:00", "2026-05-25 15:00"),
+                      ("tcm_interactive_contact@2026-05-22T15:00", "2026-05-27")]:
+        check(re.search(re.escape(task) + r"\s+due " + re.escape(due) + r"\s", out) is not None,
+              f"plan replay: {task} due {due}\n{out}")
+    # JSON log, JSON output: the same record.
+    rc, out, err = run("plan", "replay", "--rules", "rulesets", "--patient", PLAN_PATIENT, "--format", "json",
+                       "tests/data/care-plan/memorial-day-events.json")
+    expect_rc(rc, 0, "plan replay --format json", out, err)
+    rec = json.loads(out)
+    check(rec["state"] == "in_transition" and rec["last_event"] == "2026-05-22T15:00", "plan replay JSON state")
+    check([(t["id"], t["due"], t["due_time"]) for t in rec["tasks"]] == [
+        ("initial_assessment@2026-05-01T09:00", "2026-05-15", None),
+        ("post_discharge_call@2026-05-22T15:00", "2026-05-25", "2026-05-25T15:00"),
+        ("tcm_interactive_contact@2026-05-22T15:00", "2026-05-27", None)], "plan replay JSON tasks:\n" + out)
+    # apply: each step in log order.
+    rc, out, err = run("plan", "apply", "--rules", "rulesets", "--patient", PLAN_PATIENT, PLAN_LOG)
+    expect_rc(rc, 0, "plan apply", out, err)
+    contains(out, "1. enrolled@2026-05-01T09:00: identified -> identified", "plan apply")
+    contains(out, "4. services_started@2026-05-11T09:00: planned -> active", "plan apply")
+    contains(out, "5. discharged@2026-05-22T15:00: active -> in_transition", "plan apply")
+    rc, out, err = run("plan", "apply", "--rules", "rulesets", "--patient", PLAN_PATIENT, "--format", "json", PLAN_LOG)
+    steps = [json.loads(l) for l in out.splitlines()]
+    check(len(steps) == 5 and steps[4]["created"] == ["post_discharge_call@2026-05-22T15:00",
+                                                     "tcm_interactive_contact@2026-05-22T15:00"], "plan apply JSON:\n" + out)
+    # The third event (line 4 of the file) is earlier than the second.
+    rc, out, err = run("plan", "apply", "--rules", "rulesets", "--patient", PLAN_PATIENT, f"{DATA}/plan/out-of-order.yaml")
+    expect_rc(rc, 1, "plan apply out of order", out, err)
+    contains(err, f"{DATA}/plan/out-of-order.yaml:4:3: error[E0712]: event 3 (plan_agreed)", "plan apply out of order")
+    check("2026-05-04" not in err, "plan apply: the event's time in a message")
+    # A malformed log: every problem, with line and column and the field path.
+    rc, out, err = run("plan", "replay", "--rules", "rulesets", "--patient", PLAN_PATIENT, f"{DATA}/plan/malformed.json")
+    expect_rc(rc, 1, "plan replay of a malformed log", out, err)
+    # Line 4: the value of "time" starts at column 44; line 5: the key "by" at column 55.
+    contains(err, f"{DATA}/plan/malformed.json:4:44: error[E0718]: events[1].time: must be a date-time", "malformed log")
+    contains(err, f"{DATA}/plan/malformed.json:5:55: error[E0719]: events[2].by: unknown key", "malformed log")
+    check("2026-05-32" not in err and "nurse" not in err, "malformed log: a value in a message")
+    for args in (["plan"], ["plan", "frobnicate"], ["plan", "replay", "--rules", "rulesets", PLAN_LOG],
+                 ["plan", "start", "--rules", "rulesets"], ["plan", "allowed", "--rules", "rulesets", "--on", "2026-05-01"]):
+        rc, out, err = run(*args)
+        expect_rc(rc, 2, " ".join(args), out, err)
+
+
+def test_plan_cases():
+    # A workflow case expecting the TCM contact on Memorial Day fails, side by side (the
+    # workflow needs the default rulesets loaded beside it).
+    rc, out, err = run("test", "rulesets", f"{DATA}/plan/failing")
+    expect_rc(rc, 1, "test plan/failing", out, err)
+    contains(out, "FAIL " + f"{DATA}/plan/failing/tests.yaml:5: the TCM contact expected on the holiday", "test plan/failing")
+    row = [l for l in out.splitlines()
+           if l.split() == ["care_plan.tasks.tcm_interactive_contact@2026-05-22T15:00.due", "2026-05-25", "2026-05-27"]]
+    check(len(row) == 1, "workflow mismatch row missing:\n" + out)
+    failed = re.search(r"(\d+) passed, (\d+) failed", out)
+    # The default rulesets' cases pass, the six workflow cases among them.
+    rc, out2, err = run("test", "rulesets")
+    expect_rc(rc, 0, "test rulesets", out2, err)
+    passed = re.search(r"(\d+) passed, 0 failed", out2)
+    check(failed is not None and passed is not None and failed.group(1) == passed.group(1) and failed.group(2) == "1",
+          "test counts:\n" + out + out2)
 
 
 TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}

@@ -43,7 +43,7 @@ internal static class CarecoordTests
         var source = args[0];
         var asOf = new DateTime(2026, 11, 27);
 
-        Check(Library.Version == "0.1.0", "library version");
+        Check(Library.Version == "0.2.0", "library version");
         Check(Library.SchemaVersionMin <= 1 && Library.SchemaVersionMax >= 1, "schema version range holds 1");
 
         Determination kept;

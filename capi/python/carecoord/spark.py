@@ -9,7 +9,7 @@ Example::
 
 ``evaluate`` runs with ``mapInArrow``: each Arrow batch of documents (at most
 ``spark.sql.execution.arrow.maxRecordsPerBatch`` rows, 10,000 by default) is evaluated with
-one call into libcarecoord (``carecoord_evaluate_batch``), by an engine loaded once per
+one call into libcarecoord (``carecoord_evaluate_documents``), by an engine loaded once per
 Python worker process and kept for every later batch and task of that worker (a module
 cache keyed by the rulesets' content or path). A document that cannot be read or
 evaluated gives a row whose ``error`` column is set; it never fails the job.
@@ -181,7 +181,7 @@ def evaluate_documents(engine: Engine, documents: Sequence[Optional[str]], as_of
     dets: List[Optional[str]] = []
     errors: List[Optional[Dict[str, Any]]] = []
     ids: List[Optional[str]] = []
-    for doc, out in zip(documents, engine.evaluate_batch(documents, as_of=as_of)):
+    for doc, out in zip(documents, engine.evaluate_batch_json(documents, as_of=as_of)):
         if isinstance(out, BatchError):
             dets.append(None)
             errors.append(_error(out))
