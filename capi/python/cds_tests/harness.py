@@ -120,7 +120,7 @@ class FhirServer:
     next links) over the export, for requests carrying Bearer FHIR_TOKEN only. Records every
     request's path and Authorization header."""
 
-    PAGE = 50
+    PAGE = 10
 
     def __init__(self, data: Dict[str, Dict[str, List[Dict[str, Any]]]]):
         self.data = copy.deepcopy(data)

@@ -209,9 +209,10 @@ def test_patient_view_fetches_from_fhir_server_with_the_bearer_token_when_prefet
     assert f"/fhir/Patient/{PID}" in paths
     for t in ("Condition", "Encounter", "Coverage", "Observation", "MedicationRequest"):
         assert f"/fhir/{t}?patient={PID}" in paths
-    # The patient's 400+ encounters come in pages of 50: the next links were followed.
+    # The patient's 44 encounters come in pages of 10: the 4 next links were followed.
     n_enc = len(env["data"][PID]["Encounter"])
-    assert sum(1 for q in seen if q["path"].startswith("/fhir/Encounter")) == (n_enc + 49) // 50
+    assert n_enc == 44
+    assert sum(1 for q in seen if q["path"].startswith("/fhir/Encounter")) == 5
     assert all(q["authorization"] == f"Bearer {FHIR_TOKEN}" for q in seen)
     # The same cards as from the prefetch.
     via_prefetch = call(env, PATIENT_VIEW, request("patient-view", prefetch_for(with_disposition(env["data"]), PID)))
@@ -226,7 +227,9 @@ def test_partial_prefetch_fetches_only_the_missing_templates(env):
     n_before = len(fhir.requests)
     r = call(env, PATIENT_VIEW, request("patient-view", prefetch, fhir_server=fhir.base))
     assert r.status_code == 200, r.text
-    assert [q["path"] for q in fhir.requests[n_before:]] == [f"/fhir/Condition?patient={PID}"]
+    # 34 conditions in pages of 10: the search and 3 next pages, nothing else.
+    assert [q["path"] for q in fhir.requests[n_before:]] == \
+        [f"/fhir/Condition?patient={PID}"] + [f"/fhir/Condition?patient={PID}&_page={i}" for i in (1, 2, 3)]
 
 
 def test_412_when_prefetch_and_fhir_server_are_both_missing(env):

@@ -245,8 +245,8 @@ def collection(resources: List[Dict[str, Any]]) -> Dict[str, Any]:
 # ---- cards ---------------------------------------------------------------------------------
 
 
-def _source(d: Determination) -> Dict[str, Any]:
-    rulesets = ", ".join(f"{r['id']} {r['version']}" for r in d.to_dict()["rulesets"])
+def _source(full: Dict[str, Any]) -> Dict[str, Any]:
+    rulesets = ", ".join(f"{r['id']} {r['version']}" for r in full["rulesets"])
     return {"label": f"carecoord {library_version()}" + (f" ({rulesets})" if rulesets else ""),
             "topic": {"system": "https://carecoord.dev/fhir/CodeSystem/card-topic", "code": "care-coordination",
                       "display": "Care coordination"}}
@@ -294,7 +294,7 @@ def patient_view_card(d: Determination) -> Dict[str, Any]:
         "summary": summary[:139],
         "detail": "\n".join(lines),
         "indicator": "warning" if overdue else "info",
-        "source": _source(d),
+        "source": _source(full),
         "overrideReasons": OVERRIDE_REASONS,
     }
 
@@ -329,7 +329,7 @@ def discharge_card(d: Determination, bundle: Dict[str, Any], discharge_date: dat
         "summary": summary[:139],
         "detail": "\n".join(detail),
         "indicator": "warning" if any(t.status == "overdue" for t in chosen) else "info",
-        "source": _source(d),
+        "source": _source(d.to_dict()),
         "selectionBehavior": "any",
         "suggestions": suggestions,
         "overrideReasons": OVERRIDE_REASONS,
@@ -437,7 +437,8 @@ class CdsService:
             cards = [patient_view_card(d)]
         else:
             discharge, resources = self._discharged(resources, encounter_id, now)
-            d, bundle = self._evaluate(resources, discharge.date(), offset)
+            d, text = self._evaluate(resources, discharge.date(), offset)
+            bundle = json.loads(text)
             card = discharge_card(d, bundle, discharge.date(), self.config.discharge_triggers, encounter_id)
             cards = [card] if card else []
         self._remember(cards, service_id, hook_instance, patient_id)
@@ -471,7 +472,8 @@ class CdsService:
 
     def _evaluate(self, resources: List[Dict[str, Any]], as_of: datetime.date, offset: str):
         try:
-            patient = Patient.from_fhir_bundle(collection(resources))
+            # check_circular off: the resources came from json.loads, they hold no cycle.
+            patient = Patient.from_fhir_bundle(json.dumps(collection(resources), check_circular=False))
         except PatientError as e:
             raise HookError(422, "the patient's FHIR data cannot be read: " +
                             "; ".join(f"{x.code} {x.field_path}" for x in e.diagnostics), "prefetch") from None
@@ -484,7 +486,7 @@ class CdsService:
             raise HookError(500, "evaluation failed: " + "; ".join(x.code for x in e.diagnostics)) from None
         finally:
             patient.close()
-        return d, json.loads(text)
+        return d, text
 
     def record_feedback(self, service_id: str, body: Dict[str, Any]) -> int:
         items = body.get("feedback")
