@@ -42,6 +42,14 @@ PID = "a4a401d1-a46a-eb4a-8a38-760d5d79d6ec"
 SERVICE = "carecoord-patient-view"
 
 
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc), for the server's CPU per request:
+    on a shared machine the wall-clock figures depend on the other load, this does not."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(xs, p):
     xs = sorted(xs)
     k = (len(xs) - 1) * p
@@ -145,9 +153,11 @@ def main() -> int:
                     print("the service did not start:", proc.stderr.read().decode()[-2000:], file=sys.stderr)
                     return 1
                 time.sleep(0.1)
+            cpu0 = process_cpu_s(proc.pid)
             latencies, errors, elapsed, _ = asyncio.run(
                 run(base, body, tokens, args.clients, args.seconds, args.warmup, args.max_requests,
                     args.interval_ms / 1e3))
+            server_cpu = process_cpu_s(proc.pid) - cpu0
         finally:
             proc.terminate()
             try:
@@ -166,6 +176,8 @@ def main() -> int:
     print(f"requests: {n} ok, errors: {errors or 'none'}; throughput {n / elapsed:.1f} req/s")
     print(f"latency ms: p50 {percentile(ms, 0.50):.1f}  p90 {percentile(ms, 0.90):.1f}  p99 {percentile(ms, 0.99):.1f}  "
           f"max {max(ms):.1f}  mean {statistics.fmean(ms):.1f}")
+    print(f"server CPU: {server_cpu * 1e3 / (n + sum(errors.values())):.1f} ms per request "
+          f"(warm-up excluded); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"(tokens signed beforehand: {n_tokens} in {sign_s:.1f} s)")
     return 0 if not errors else 1
 
