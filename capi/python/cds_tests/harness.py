@@ -44,9 +44,10 @@ class Keys:
         self.jwks_path.write_text(json.dumps({"keys": [jwk]}), encoding="utf-8")
 
     def token(self, aud: Any, *, exp_in: int = 120, iss: str = ISSUER, jti: Optional[str] = None,
-              key: Any = None, kid: str = KID, alg: str = "ES384", drop: Optional[str] = None) -> str:
+              key: Any = None, kid: str = KID, alg: str = "ES384", drop: Optional[str] = None,
+              iat_in: int = 0) -> str:
         now = int(time.time())
-        claims = {"iss": iss, "aud": aud, "iat": now, "exp": now + exp_in, "jti": jti or str(uuid.uuid4())}
+        claims = {"iss": iss, "aud": aud, "iat": now + iat_in, "exp": now + exp_in, "jti": jti or str(uuid.uuid4())}
         if drop:
             del claims[drop]
         return jwt.encode(claims, key or self.private, algorithm=alg, headers={"kid": kid, "typ": "JWT"})

@@ -357,6 +357,7 @@ def test_jwt_valid_expired_wrong_audience_unsigned_and_others(env):
         "no jti": keys.token(aud, drop="jti"),
         "no exp": keys.token(aud, drop="exp"),
         "lifetime too long": keys.token(aud, exp_in=3600),
+        "issued in the future": keys.token(aud, iat_in=300, exp_in=400),
         "HMAC": __import__("jwt").encode({"iss": ISSUER, "aud": aud, "exp": 9999999999, "iat": 0, "jti": "x"},
                                          "a-shared-secret-of-32-bytes-long", algorithm="HS256",
                                          headers={"kid": harness.KID}),
