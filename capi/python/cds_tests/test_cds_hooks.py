@@ -423,3 +423,58 @@ def test_logs_hold_no_patient_data(env, caplog):
     for secret in [patient["name"][0]["family"], patient["name"][0]["given"][0], patient["birthDate"], "1981-13-45",
                    FHIR_TOKEN, "Sleep disorder"]:
         assert secret not in text, secret
+
+
+# ---- the command line --------------------------------------------------------------------------
+
+
+def _module(*args, **kw):
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(harness.SOURCE / "capi" / "python"),
+                                                        os.environ.get("PYTHONPATH", "")]))
+    return subprocess.Popen([sys.executable, "-m", "carecoord.cds_hooks", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+
+
+def test_the_command_line_serves_until_stopped(env):
+    import time
+    sock = harness.free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    proc = _module("--rules", str(harness.RULESETS), "--jwks", str(env["keys"].jwks_path), "--issuer", ISSUER,
+                   "--port", str(port), "--utc-offset=-05:00", "--log-level", "warning")
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/cds-services", timeout=1.0)
+                break
+            except httpx.HTTPError:
+                assert proc.poll() is None and time.monotonic() < deadline, "the service did not start"
+                time.sleep(0.1)
+        assert r.status_code == 200 and len(r.json()["services"]) == 2
+        # The audience is http://127.0.0.1:PORT/... by default.
+        aud = f"http://127.0.0.1:{port}/cds-services/{PATIENT_VIEW}"
+        r = httpx.post(aud, json=request("patient-view"), timeout=10.0,
+                       headers={"Authorization": f"Bearer {env['keys'].token(aud)}"})
+        assert r.status_code == 412  # authenticated; no data and no trusted fhirServer
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.mark.parametrize("args,says", [
+    (["--jwks", "/nonexistent/jwks.json"], "cannot start"),
+    (["--jwks", "JWKS", "--rules", "/nonexistent/rules"], "E0311"),
+    (["--jwks", "JWKS", "--utc-offset=+15:00"], "--utc-offset"),
+    (["--jwks", "JWKS", "--as-of", "2026-02-30"], "--as-of"),
+])
+def test_the_command_line_refuses_a_bad_configuration(env, args, says):
+    args = [str(env["keys"].jwks_path) if a == "JWKS" else a for a in args]
+    base = ["--rules", str(harness.RULESETS), "--issuer", ISSUER, "--port", "1"]
+    proc = _module(*base, *args)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert says in err.decode()
