@@ -9,7 +9,6 @@ an inpatient stay ending Friday 2026-11-06 16:28, discharged home."""
 
 from __future__ import annotations
 
-import json
 import os
 import pathlib
 import subprocess

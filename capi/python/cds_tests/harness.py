@@ -126,6 +126,7 @@ class FhirServer:
     def __init__(self, data: Dict[str, Dict[str, List[Dict[str, Any]]]]):
         self.data = copy.deepcopy(data)
         self.requests: List[Dict[str, str]] = []
+        self.jwks: Optional[bytes] = None  # served at /jwks.json (no token needed) when set
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -134,6 +135,13 @@ class FhirServer:
 
             def do_GET(self) -> None:
                 outer.requests.append({"path": self.path, "authorization": self.headers.get("Authorization", "")})
+                if self.path == "/jwks.json" and outer.jwks is not None:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(outer.jwks)))
+                    self.end_headers()
+                    self.wfile.write(outer.jwks)
+                    return
                 if self.headers.get("Authorization") != f"Bearer {FHIR_TOKEN}":
                     return self._send(401, {"resourceType": "OperationOutcome", "issue": [
                         {"severity": "error", "code": "login"}]})
@@ -161,7 +169,8 @@ class FhirServer:
                 self.wfile.write(body)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}/fhir"
+        self.origin = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.base = f"{self.origin}/fhir"
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
 
     def __enter__(self) -> "FhirServer":

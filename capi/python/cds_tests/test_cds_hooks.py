@@ -27,7 +27,7 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
 import carecoord
-from carecoord.cds_hooks import ENCOUNTER_DISCHARGE, PATIENT_VIEW, PREFETCH, Config, create_app
+from carecoord.cds_hooks import ENCOUNTER_DISCHARGE, PATIENT_VIEW, Config, create_app
 
 import harness
 from harness import FHIR_TOKEN, ISSUER, CdsServer, FhirServer, Keys, prefetch_for, unsigned_token
@@ -374,6 +374,30 @@ def test_jwt_valid_expired_wrong_audience_unsigned_and_others(env):
     assert call(env, PATIENT_VIEW, body, token=once).status_code == 200
     r = call(env, PATIENT_VIEW, body, token=once)
     assert r.status_code == 401 and "replay" in r.json()["error"]
+
+
+def test_jwks_from_a_url_is_fetched_once_and_cached(env):
+    from carecoord.cds_hooks.auth import AuthError, JwksSource, Verifier
+    fhir = env["fhir"]
+    fhir.jwks = env["keys"].jwks_path.read_bytes()
+    try:
+        verifier = Verifier(JwksSource(f"{fhir.origin}/jwks.json"), [ISSUER])
+        n_before = len(fhir.requests)
+        aud = "https://cds.example.org/cds-services/x"
+        for _ in range(3):
+            claims = verifier.verify(f"Bearer {env['keys'].token(aud)}", [aud])
+            assert claims["iss"] == ISSUER
+        with pytest.raises(AuthError, match="kid"):
+            verifier.verify(f"Bearer {env['keys'].token(aud, kid='rotated-key')}", [aud])
+        with pytest.raises(AuthError, match="signature"):
+            verifier.verify(f"Bearer {env['keys'].token(aud, key=env['keys'].stranger)}", [aud])
+        # One fetch for all five tokens: an unknown kid does not refetch a fresh set.
+        assert [q["path"] for q in fhir.requests[n_before:]] == ["/jwks.json"]
+        with pytest.raises(AuthError, match="JWK Set URL answered 401"):
+            Verifier(JwksSource(f"{fhir.base}/Patient/x"), [ISSUER]).verify(
+                f"Bearer {env['keys'].token(aud)}", [aud])
+    finally:
+        fhir.jwks = None
 
 
 # ---- feedback and logs -------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .. import ArgumentError, CarecoordError, Determination, Engine, Patient, PatientError, library_version
+from .. import CarecoordError, Determination, Engine, Patient, PatientError, library_version
 from .auth import AuthError, JwksSource, Verifier
 
 log = logging.getLogger("carecoord.cds_hooks")
@@ -621,4 +621,4 @@ def create_app(config: Config, transport: Optional[httpx.AsyncBaseTransport] = N
     return app
 
 
-__all__ = ["Config", "create_app", "PATIENT_VIEW", "ENCOUNTER_DISCHARGE", "PREFETCH", "ArgumentError"]
+__all__ = ["Config", "create_app", "CdsService", "PATIENT_VIEW", "ENCOUNTER_DISCHARGE", "PREFETCH"]

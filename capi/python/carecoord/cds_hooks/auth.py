@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 
 import httpx
 import jwt
-from jwt import PyJWK, PyJWKSet
+from jwt import PyJWK
 
 # RFC 7518 asymmetric algorithms. `none` and the HMAC family are refused (the specification
 # forbids both: an HMAC key would be a secret shared with every client).
