@@ -232,6 +232,28 @@ def test_partial_prefetch_fetches_only_the_missing_templates(env):
         [f"/fhir/Condition?patient={PID}"] + [f"/fhir/Condition?patient={PID}&_page={i}" for i in (1, 2, 3)]
 
 
+def test_an_operation_outcome_in_prefetch_is_fetched_instead(env):
+    # The client could not prefetch the conditions and said so: the service reads them.
+    fhir = env["fhir"]
+    prefetch = prefetch_for(with_disposition(env["data"]), PID)
+    prefetch["conditions"] = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "timeout"}]}
+    n_before = len(fhir.requests)
+    r = call(env, PATIENT_VIEW, request("patient-view", prefetch, fhir_server=fhir.base))
+    assert r.status_code == 200, r.text
+    assert {q["path"].split("&")[0] for q in fhir.requests[n_before:]} == {f"/fhir/Condition?patient={PID}"}
+    # Without a fhirServer the same request cannot get its conditions: 412.
+    assert call(env, PATIENT_VIEW, request("patient-view", prefetch)).status_code == 412
+
+
+def test_a_body_over_8_mib_is_413(env):
+    aud = f"{env['base']}/cds-services/{PATIENT_VIEW}"
+    big = b'{"hook": "patient-view", "pad": "' + b"x" * (8 << 20) + b'"}'
+    r = env["client"].post(f"/cds-services/{PATIENT_VIEW}", content=big,
+                           headers={"Authorization": f"Bearer {env['keys'].token(aud)}",
+                                    "Content-Type": "application/json"})
+    assert r.status_code == 413
+
+
 def test_412_when_prefetch_and_fhir_server_are_both_missing(env):
     r = call(env, PATIENT_VIEW, request("patient-view"))
     assert r.status_code == 412
