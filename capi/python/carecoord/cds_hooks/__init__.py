@@ -404,6 +404,8 @@ class CdsService:
 
     def _now(self) -> datetime.datetime:
         now = self.config.clock()
+        if now.tzinfo is None:  # a naive clock is the machine's local time
+            now = now.astimezone()
         if self.config.utc_offset is not None:
             now = now.astimezone(self.config.utc_offset)
         return now
@@ -433,11 +435,11 @@ class CdsService:
         offset = offset_text(now.tzinfo, now)  # type: ignore[arg-type]
         if service_id == PATIENT_VIEW:
             as_of = self._as_of(now)
-            d, _ = self._evaluate(resources, as_of, offset)
+            d, _ = self._evaluate(resources, as_of, offset, now)
             cards = [patient_view_card(d)]
         else:
             discharge, resources = self._discharged(resources, encounter_id, now)
-            d, text = self._evaluate(resources, discharge.date(), offset)
+            d, text = self._evaluate(resources, discharge.date(), offset, now)
             bundle = json.loads(text)
             card = discharge_card(d, bundle, discharge.date(), self.config.discharge_triggers, encounter_id)
             cards = [card] if card else []
@@ -470,7 +472,8 @@ class CdsService:
         # carecoord reads times as wall-clock times of the care setting (docs/fhir.md).
         return found, out
 
-    def _evaluate(self, resources: List[Dict[str, Any]], as_of: datetime.date, offset: str):
+    def _evaluate(self, resources: List[Dict[str, Any]], as_of: datetime.date, offset: str,
+                  now: datetime.datetime):
         try:
             # check_circular off: the resources came from json.loads, they hold no cycle.
             patient = Patient.from_fhir_bundle(json.dumps(collection(resources), check_circular=False))
@@ -478,7 +481,9 @@ class CdsService:
             raise HookError(422, "the patient's FHIR data cannot be read: " +
                             "; ".join(f"{x.code} {x.field_path}" for x in e.diagnostics), "prefetch") from None
         try:
-            d, text = self.engine.evaluate_fhir(patient, as_of, utc_offset=offset)
+            # Provenance.recorded: the time of this call (a FHIR instant, with its offset).
+            d, text = self.engine.evaluate_fhir(patient, as_of, utc_offset=offset,
+                                                recorded=now.isoformat(timespec="seconds"))
         except PatientError as e:
             raise HookError(422, "the patient cannot be written as FHIR: " +
                             "; ".join(f"{x.code} {x.field_path}" for x in e.diagnostics), "context.patientId") from None
