@@ -26,7 +26,6 @@ import httpx
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
-import carecoord
 from carecoord.cds_hooks import ENCOUNTER_DISCHARGE, PATIENT_VIEW, Config, create_app
 
 import harness
@@ -177,14 +176,12 @@ def test_patient_view_with_prefetch_shows_tier_programs_and_followups_due(env):
     assert "overdue" not in card["detail"]
     assert card["source"]["label"].startswith("carecoord ")
     assert all(o["display"] for o in card["overrideReasons"])
-    # The tier the card names is the engine's for the same data.
-    engine = carecoord.Engine.load(harness.RULESETS)
-    bundle = {"resourceType": "Bundle", "type": "collection",
-              "entry": [{"resource": res} for res in [data[PID]["Patient"][0]] + data[PID]["Condition"]
-                        + data[PID]["Encounter"] + data[PID]["MedicationRequest"]]}
-    d = engine.evaluate(carecoord.Patient.from_fhir_bundle(bundle), datetime.date(2026, 11, 8))
-    assert card["summary"].startswith(f"Care-intensity tier: {d.tier}")
-    assert f"**Tier: {d.tier}**" in card["detail"]
+    # The tier: the patient has an active "Housing unsatisfactory" finding (SNOMED 105531004,
+    # never abated), housing instability, which rule cm_housing_instability of intensity-v2
+    # puts in case_management.
+    assert card["summary"].startswith("Care-intensity tier: case_management;")
+    assert "**Tier: case_management**" in card["detail"]
+    assert "- Housing instability (social screen or active Z59.0x/Z59.1x/Z59.81x code) (facts_sdoh_lep)" in card["detail"]
 
 
 def test_patient_view_after_the_due_dates_is_a_warning_with_both_overdue(env):
