@@ -5,7 +5,7 @@ AS_OF ?= 2026-11-27
 FHIR_EXPORT ?= ../shared/data/fhir-synthea-10
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # Extra package sets for the binding and ABI tests (scripts/install-deps.sh).
-DEP_SETS ?= python dotnet abi bench spark wheel valgrind valuesets
+DEP_SETS ?= python dotnet abi bench spark wheel valgrind valuesets cdshooks
 , := ,
 DEMO_PATIENTS ?= 2000
 DEMO_DIFF = --from rulesets/intensity/intensity-v1.yaml --to rulesets/intensity/intensity-v2.yaml \
@@ -74,11 +74,16 @@ demo: build
 	@$(BUILD)/carecoord diff $(DEMO_DIFF) $(BUILD)/population.ndjson
 	@$(BUILD)/carecoord diff $(DEMO_DIFF) --format html --output $(BUILD)/impact.html $(BUILD)/population.ndjson
 	@echo; echo "The same diff as a self-contained HTML report: $(BUILD)/impact.html"
+	@echo; echo "== CDS Hooks: python -m carecoord.cds_hooks on loopback, one patient-view and one encounter-discharge (docs/cds-hooks.md)"
+	@if [ -d $(FHIR_EXPORT) ]; then \
+	  CARECOORD_LIBRARY=$(abspath $(BUILD))/capi/libcarecoord.so python3 scripts/cds-hooks-demo.py $(BUILD) $(FHIR_EXPORT); \
+	else echo "(no FHIR export at $(FHIR_EXPORT))"; fi
 
 # The benchmarks in full (bench/RESULTS.md records their figures with this command).
 bench: build
 	$(BUILD)/bench/engine_bench
 	$(BUILD)/bench/json_bench
+	CARECOORD_LIBRARY=$(abspath $(BUILD))/capi/libcarecoord.so python3 bench/cds_hooks/load_test.py
 
 # The test suites under AddressSanitizer + UndefinedBehaviorSanitizer (no recovery: the first
 # report fails the test), and under ThreadSanitizer.

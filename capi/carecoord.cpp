@@ -6,6 +6,7 @@
 #include <cmath>
 #include <initializer_list>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <string>
@@ -1224,6 +1225,32 @@ carecoord_status carecoord_evaluate_batch(carecoord_batch** out, const carecoord
         hand_out(out, std::move(b));
     });
 }
+
+carecoord_status carecoord_result_fhir(char** out, const carecoord_result* result, const char* care_plan_id,
+                                      const char* utc_offset, const char* recorded, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(result, "result");
+        carecoord::FhirOutputOptions options;
+        if (care_plan_id) options.care_plan_id = care_plan_id;
+        if (utc_offset) options.utc_offset = utc_offset;
+        if (recorded) options.recorded = recorded;
+        auto bundle = carecoord::to_fhir(result->determination, options);
+        if (!bundle) {
+            const auto& ds = bundle.diagnostics();
+            bool patient = ds.size() == 1 && ds.front().code == "E1001";
+            throw Failure{patient ? CARECOORD_ERR_PATIENT : CARECOORD_ERR_ARGUMENT, ds};
+        }
+        const std::string& text = *bundle;
+        auto copy = std::make_unique<char[]>(text.size() + 1);
+        std::memcpy(copy.get(), text.data(), text.size());
+        copy[text.size()] = '\0';
+        *out = copy.release();
+    });
+}
+
+void carecoord_string_free(char* s) { delete[] s; }
 
 void carecoord_batch_free(carecoord_batch* batch) { delete batch; }
 size_t carecoord_batch_count(const carecoord_batch* batch) { return batch ? batch->count : 0; }

@@ -543,6 +543,21 @@ CARECOORD_API const char* carecoord_result_missing(const carecoord_result* resul
  * for a living patient (or a NULL result). A deceased patient has the lowest tier, no
  * flag, no trigger, and every program not eligible (docs/determination.md). */
 CARECOORD_API const char* carecoord_result_deceased(const carecoord_result* result);
+/* The determination as a FHIR R4 transaction Bundle (docs/fhir-output.md): byte for byte
+ * what `carecoord eval --format fhir` writes for the same patient and date (with the same
+ * --utc-offset and no care plan). care_plan_id (Task.basedOn CarePlan/<id>), utc_offset
+ * ("Z", "+HH:MM", "-HH:MM": the care setting's offset, for due times counted in hours) and
+ * recorded (Provenance.recorded, a FHIR instant): NULL or "" for none. On success *out is
+ * a new NUL-terminated string, owned by the caller and freed with carecoord_string_free().
+ * Errors: a NULL out or result (E0901), a malformed option (E1002-E1004), all
+ * CARECOORD_ERR_ARGUMENT; a patient id that is not a FHIR id (E1001),
+ * CARECOORD_ERR_PATIENT. Safe to call from several threads at once on the same result. */
+CARECOORD_API carecoord_status carecoord_result_fhir(char** out, const carecoord_result* result,
+                                                     const char* care_plan_id, const char* utc_offset,
+                                                     const char* recorded, carecoord_error** err);
+
+/* Frees a string the library handed over as owned (carecoord_result_fhir()). NULL: no-op. */
+CARECOORD_API void carecoord_string_free(char* s);
 
 /* ===================================================================================
  * Batches: many patient documents in one call

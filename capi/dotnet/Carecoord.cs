@@ -245,6 +245,9 @@ namespace Carecoord
         [DllImport(Lib)] public static extern IntPtr carecoord_result_program_source(ResultHandle r, UIntPtr i);
         [DllImport(Lib)] public static extern UIntPtr carecoord_result_program_missing_count(ResultHandle r, UIntPtr i);
         [DllImport(Lib)] public static extern IntPtr carecoord_result_program_missing(ResultHandle r, UIntPtr i, UIntPtr j);
+        // FHIR output: an owned string, freed with carecoord_string_free.
+        [DllImport(Lib)] public static extern Status carecoord_result_fhir(out IntPtr bundle, ResultHandle r, byte[] carePlanId, byte[] utcOffset, byte[] recorded, out ErrorHandle err);
+        [DllImport(Lib)] public static extern void carecoord_string_free(IntPtr s);
         [DllImport(Lib)] public static extern UIntPtr carecoord_result_trigger_count(ResultHandle r);
         [DllImport(Lib)] public static extern IntPtr carecoord_result_trigger_id(ResultHandle r, UIntPtr i);
         [DllImport(Lib)] public static extern IntPtr carecoord_result_trigger_status_name(ResultHandle r, UIntPtr i);
@@ -1188,6 +1191,33 @@ namespace Carecoord
             Native.Check(Native.carecoord_explain(out h, Live(), p, Day(asOf), out err), err);
             using (h) return new Explanation(Native.Text(Native.carecoord_explanation_text(h)),
                                              Native.Text(Native.carecoord_explanation_json(h)));
+        }
+
+        /// <summary>Evaluates a patient and renders the determination as a FHIR R4 transaction
+        /// Bundle (docs/fhir-output.md), byte for byte what <c>carecoord eval --format fhir</c>
+        /// writes. carePlanId sets Task.basedOn, utcOffset ("Z", "+HH:MM", "-HH:MM") the offset of
+        /// due times counted in hours, recorded Provenance.recorded (a FHIR instant); null for
+        /// none. A malformed option throws CarecoordArgumentException (E1002-E1004), a patient id that
+        /// is not a FHIR id PatientException (E1001).</summary>
+        public string EvaluateFhir(Patient patient, DateTime asOf, string carePlanId = null, string utcOffset = null,
+                                   string recorded = null)
+        {
+            if (patient == null) throw new ArgumentNullException("patient");
+            if (patient.Handle.IsClosed) throw new ObjectDisposedException("Patient");
+            ResultHandle result;
+            ErrorHandle err;
+            var st = Native.carecoord_evaluate_ymd(out result, Live(), patient.Handle, asOf.Year, asOf.Month, asOf.Day,
+                                                   out err);
+            Native.Check(st, err);
+            using (result)
+            {
+                IntPtr bundle;
+                st = Native.carecoord_result_fhir(out bundle, result, Native.Utf8(carePlanId), Native.Utf8(utcOffset),
+                                                  Native.Utf8(recorded), out err);
+                Native.Check(st, err);
+                try { return Native.Text(bundle); }
+                finally { Native.carecoord_string_free(bundle); }
+            }
         }
 
         public void Dispose() { handle.Dispose(); }

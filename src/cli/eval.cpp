@@ -9,6 +9,7 @@
 #include <optional>
 #include <sstream>
 
+#include "carecoord/determination_fhir.hpp"
 #include "carecoord/engine.hpp"
 #include "carecoord/explain.hpp"
 #include "cli/cli.hpp"
@@ -35,7 +36,10 @@ line), a directory (every such file in it, sorted), or - for NDJSON on standard 
 Options:
   --rules PATH       ruleset file or directory (repeatable)
   --as-of DATE       the evaluation date, YYYY-MM-DD (required: never the clock)
-  --format F         json (an array, the default), ndjson (one object per line) or csv
+  --format F         json (an array, the default), ndjson (one object per line), csv, or
+                     fhir (one FHIR R4 transaction Bundle per line: docs/fhir-output.md)
+  --utc-offset OFF   with --format fhir: the care setting's UTC offset (Z, +HH:MM, -HH:MM)
+                     for due times counted in hours; without it those Tasks are due by date
   --input-format F   patient (our patient documents, the default), fhir-bundle (INPUT: FHIR R4
                      Bundles, one patient each) or fhir-bulk (INPUT: a FHIR bulk-export
                      directory of NDJSON files); see docs/fhir.md
@@ -78,6 +82,7 @@ struct Options {
     FhirOptions fhir;
     unsigned jobs = 0;
     std::string output;
+    std::string utc_offset;
     std::vector<std::string> inputs;
     bool help = false;
 };
@@ -98,9 +103,11 @@ int parse_options(const std::string& cmd, const Args& args, Options& o) {
             o.as_of = time::parse_date(v);
             if (!o.as_of) return usage_error(cmd, "--as-of must be a date YYYY-MM-DD");
         } else if (a == "--format") {
-            if (!value(o.format) || (o.format != "json" && o.format != "ndjson" && o.format != "csv"))
-                return usage_error(cmd, "--format is json, ndjson or csv");
+            if (!value(o.format) || (o.format != "json" && o.format != "ndjson" && o.format != "csv" && o.format != "fhir"))
+                return usage_error(cmd, "--format is json, ndjson, csv or fhir");
             o.format_set = true;
+        } else if (a == "--utc-offset") {
+            if (!value(o.utc_offset)) return usage_error(cmd, "--utc-offset needs Z, +HH:MM or -HH:MM");
         } else if (a == "--input-format") {
             if (!value(o.input_format) ||
                 (o.input_format != "patient" && o.input_format != "fhir-bundle" && o.input_format != "fhir-bulk"))
@@ -183,13 +190,29 @@ int cmd_eval(const Args& args) {
     if (o.format == "csv") std::fputs("patient_id,as_of,tier,flags,programs,triggers,deceased\n", out);
     if (o.format == "json") std::fputs("[", out);
     bool first = true;
+    FhirOutputOptions fhir_options;
+    fhir_options.utc_offset = o.utc_offset;
+    if (!o.utc_offset.empty()) {
+        Determination probe;  // checks the option once, not once per record
+        probe.patient_id = "probe";
+        if (o.format != "fhir") return usage_error("eval", "--utc-offset applies to --format fhir only");
+        if (!to_fhir(probe, fhir_options)) return usage_error("eval", "--utc-offset must be Z, +HH:MM or -HH:MM (at most 14:00)");
+    }
     auto work = [&](const Record& r, std::string& rendered, std::string& messages) {
-        if (auto det = evaluate_record(eng, r, as_of, messages)) rendered = o.format == "csv" ? to_csv(*det) : to_json(*det);
+        auto det = evaluate_record(eng, r, as_of, messages);
+        if (!det) return;
+        if (o.format == "fhir") {
+            auto bundle = to_fhir(*det, fhir_options);
+            if (bundle) rendered = std::move(*bundle);
+            else append_errors(r, bundle.diagnostics(), messages);
+        } else {
+            rendered = o.format == "csv" ? to_csv(*det) : to_json(*det);
+        }
     };
     auto emit = [&](const Record&, const std::string& rendered) {
         if (o.format == "json") std::fputs(first ? "\n" : ",\n", out);
         std::fputs(rendered.c_str(), out);
-        if (o.format == "ndjson") std::fputc('\n', out);
+        if (o.format == "ndjson" || o.format == "fhir") std::fputc('\n', out);
         first = false;
     };
     BatchStats stats;

@@ -32,6 +32,12 @@ Summary: Care-coordination rules engine: Python bindings over libcarecoord (ctyp
 Requires-Python: >=3.8
 Classifier: Programming Language :: Python :: 3
 Classifier: Typing :: Typed
+Provides-Extra: cds-hooks
+Requires-Dist: starlette==1.10.0; extra == "cds-hooks"
+Requires-Dist: uvicorn==0.54.0; extra == "cds-hooks"
+Requires-Dist: PyJWT==2.15.1; extra == "cds-hooks"
+Requires-Dist: cryptography==48.0.0; extra == "cds-hooks"
+Requires-Dist: httpx==0.28.1; extra == "cds-hooks"
 """
 
 

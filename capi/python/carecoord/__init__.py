@@ -1013,6 +1013,47 @@ class Engine(_Handle):
             if owned is not None:
                 owned.close()
 
+    def evaluate_fhir(self, patient: PatientInput, as_of: DateLike, *, care_plan_id: Optional[str] = None,
+                      utc_offset: Optional[str] = None,
+                      recorded: Optional[str] = None) -> Tuple[Determination, str]:
+        """Evaluates like :meth:`evaluate` and also renders the determination as a FHIR R4
+        transaction Bundle (docs/fhir-output.md): byte for byte what
+        ``carecoord eval --format fhir`` writes. ``care_plan_id`` sets Task.basedOn,
+        ``utc_offset`` ("Z", "+HH:MM", "-HH:MM") the offset of due times counted in hours,
+        ``recorded`` Provenance.recorded (a FHIR instant). Returns (determination, bundle
+        JSON text). A malformed option raises :class:`ArgumentError` (E1002-E1004), a patient
+        id that is not a FHIR id :class:`PatientError` (E1001)."""
+        owned = None
+        if isinstance(patient, Patient):
+            p = patient
+        elif isinstance(patient, (str, bytes)):
+            p = owned = Patient.from_json(patient)
+        elif isinstance(patient, Mapping):
+            p = owned = Patient.from_dict(patient)
+        else:
+            raise TypeError("patient must be a Patient, a dict or a JSON string")
+        if isinstance(as_of, datetime.datetime):
+            raise TypeError("as_of must be a datetime.date (a day), not a datetime")
+        try:
+            out = ctypes.c_void_p()
+            err = ctypes.c_void_p()
+            _check(_lib.carecoord_evaluate(ctypes.byref(out), self._handle(), p._handle(),
+                                           _n.opt_bytes(_as_of_text(as_of)), ctypes.byref(err)), err)
+            try:
+                bundle = ctypes.c_void_p()
+                _check(_lib.carecoord_result_fhir(ctypes.byref(bundle), out, _n.opt_bytes(care_plan_id),
+                                                  _n.opt_bytes(utc_offset), _n.opt_bytes(recorded),
+                                                  ctypes.byref(err)), err)
+                try:
+                    text = ctypes.string_at(bundle).decode("utf-8")
+                finally:
+                    _lib.carecoord_string_free(bundle)
+                return Determination._from_result(out), text
+            finally:
+                _lib.carecoord_result_free(out)
+        finally:
+            if owned is not None:
+                owned.close()
     # ---- care plans (docs/c-api.md#care-plans) -------------------------------------------
 
     def start_care_plan(self, on: DateLike, workflow: str = "care_plan") -> CarePlanRecord:

@@ -135,6 +135,10 @@ _fn("carecoord_batch_error_count", c_size_t, c_void_p)
 # The output is read with ctypes.string_at(pointer, length): one copy, no NUL scan.
 _fn("carecoord_batch_output", c_void_p, c_void_p, ctypes.POINTER(c_size_t))
 _fn("carecoord_result_program_missing", c_char_p, c_void_p, c_size_t, c_size_t)
+# FHIR output: an owned string (c_void_p, not c_char_p, so that ctypes keeps the pointer to
+# free it).
+_fn("carecoord_result_fhir", c_int, _OUT, c_void_p, c_char_p, c_char_p, c_char_p, _ERR_OUT)
+_fn("carecoord_string_free", None, c_void_p)
 
 # 0.2.0: engine options, batches of documents, care plans, explanations.
 _fn("carecoord_engine_options_new", c_int, _OUT, _ERR_OUT)
