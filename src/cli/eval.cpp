@@ -88,7 +88,7 @@ int parse_options(const std::string& cmd, const Args& args, Options& o) {
         else if (a == "--as-of") {
             if (!value(v)) return usage_error(cmd, "--as-of needs a date");
             o.as_of = time::parse_date(v);
-            if (!o.as_of) return usage_error(cmd, "--as-of must be a date YYYY-MM-DD");
+            if (!o.as_of) return usage_error(cmd, "--as-of " + v + " " + time::date_problem(v));
         } else if (a == "--format") {
             if (!value(o.format) || (o.format != "json" && o.format != "ndjson" && o.format != "csv"))
                 return usage_error(cmd, "--format is json, ndjson or csv");
