@@ -50,17 +50,31 @@ Examples:
   carecoord eval --rules rulesets --as-of 2026-11-27 --format ndjson members.ndjson > out.ndjson
 )";
 
-const char* kExplainHelp = R"(Usage: carecoord explain --rules PATH --as-of DATE PATIENT
+const char* kExplainHelp = R"(Usage: carecoord explain --rules PATH --as-of DATE [--id ID] [--facts] [--input-format F] INPUT
 
-A readable account of one determination: the tier and each rule that matched with its
-reason; every tier rule, matched or not, with each of its conditions and the values it
-compared (`hospitalizations_12m >= 2   (1 >= 2)`); the nearest boundary (the smallest change
-in one condition that would move the patient to a higher tier: "1 more"); the flag rules;
-the facts and their values; each program with its reason and missing data; and each trigger
-with its anchor and due date.
+A readable account of one determination, for the care manager first: a summary (the tier and
+why, the programs the patient is eligible for, what is due), then for the analyst each rule
+that matched with its reason and the title of the source it cites; every tier rule, matched
+or not, with each of its conditions and the values it compared
+(`hospitalizations_12m >= 2   (1 >= 2)`, `payer not in [medicare_ffs]   (medicaid not in ...)`);
+the nearest boundary (the smallest change in one condition that would move the patient to a
+higher tier: "1 more"); the flag rules; each program with its reason and missing data; and
+each trigger with its anchor and due date. The facts and their values with --facts.
 
-Example:
+INPUT is one patient file (.yaml, .json), or an NDJSON file or FHIR input holding several
+patients, of which --id picks one.
+
+Options:
+  --rules PATH       ruleset file or directory (repeatable)
+  --as-of DATE       the evaluation date, YYYY-MM-DD
+  --id ID            the patient to explain (NDJSON, a directory, a FHIR bulk export)
+  --facts            list every fact with its value
+  --input-format F   patient (the default), fhir-bundle or fhir-bulk (docs/fhir.md)
+
+Examples:
   carecoord explain --rules rulesets --as-of 2026-11-27 examples/patients/recent_hf_discharge_ffs.yaml
+  carecoord explain --rules rulesets --as-of 2026-11-27 --id p-000042 population.ndjson
+  carecoord explain --rules rulesets --as-of 2026-11-27 --input-format fhir-bulk --id ID export/
 )";
 
 struct Options {
@@ -188,46 +202,147 @@ int cmd_eval(const Args& args) {
     return (!errors.empty() || stats.input_failed || stats.bad) ? 1 : 0;
 }
 
+namespace {
+
+// The one patient explain is about: the only record of the input, or the one whose id is
+// --id. Records that cannot be read are counted, not fatal, while looking for the id.
+template <class Reader>
+std::optional<Patient> find_patient(Reader& reader, const std::optional<std::string>& id, const std::string& input, int& rc) {
+    std::vector<Record> chunk;
+    std::vector<Diagnostic> errors;
+    std::size_t records = 0, unreadable = 0;
+    std::optional<Patient> only;
+    std::string only_errors;
+    while (reader.next_chunk(chunk, 1024, errors)) {
+        for (const auto& r : chunk) {
+            ++records;
+            std::string messages;
+            auto p = decode_record(r, messages);
+            if (!p) {
+                ++unreadable;
+                if (!id) only_errors += messages;
+                continue;
+            }
+            if (id && p->id == *id) return p;
+            if (!id && records == 1) only = std::move(p);
+        }
+    }
+    print_diagnostics(errors);
+    if (!errors.empty()) {
+        rc = 2;
+        return std::nullopt;
+    }
+    if (!id) {
+        if (records == 1 && only) return only;
+        if (records == 1) std::fputs(only_errors.c_str(), stderr);
+        else std::fprintf(stderr, "carecoord explain: %s holds %zu patients: give --id ID to pick one\n", input.c_str(), records);
+        rc = records == 1 ? 1 : 2;
+        return std::nullopt;
+    }
+    // The id is the caller's own argument, but a patient identifier all the same: not echoed.
+    std::fprintf(stderr, "carecoord explain: no patient with the --id given among the %zu record(s) of %s%s\n", records,
+                 input.c_str(), unreadable ? (" (" + std::to_string(unreadable) + " could not be read)").c_str() : "");
+    rc = 1;
+    return std::nullopt;
+}
+
+std::string status_word(Eligibility e) { return std::string(to_string(e)); }
+
+}  // namespace
+
 int cmd_explain(const Args& args) {
     Options o;
-    if (int rc = parse_options("explain", args, o); rc >= 0) return rc;
+    std::optional<std::string> id;
+    bool show_facts = false;
+    Args rest;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--id") {
+            if (i + 1 >= args.size()) return usage_error("explain", "--id needs a patient id");
+            id = args[++i];
+        } else if (args[i] == "--facts") show_facts = true;
+        else rest.push_back(args[i]);
+    }
+    if (int rc = parse_options("explain", rest, o); rc >= 0) return rc;
     if (o.help) {
         std::fputs(kExplainHelp, stdout);
         return 0;
     }
     if (o.rules.empty() || !o.as_of || o.inputs.size() != 1)
-        return usage_error("explain", "needs --rules PATH, --as-of DATE and one PATIENT file");
+        return usage_error("explain", "needs --rules PATH, --as-of DATE and one INPUT (a patient file, NDJSON with --id, or FHIR)");
     auto engine = Engine::load_paths(o.rules);
     if (!engine.ok()) {
         for (const auto& d : engine.diagnostics()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
         return 2;
     }
-    std::string text;
-    std::vector<Diagnostic> errors;
-    if (!load::read_file(o.inputs[0], 64u << 20, text, errors)) {
-        for (const auto& d : errors) std::fprintf(stderr, "%s\n", d.to_string().c_str());
-        return 2;
-    }
-    auto ext = fs::path(o.inputs[0]).extension().string();
-    auto patient = parse_patient(text, ext == ".json" ? DocumentFormat::json : DocumentFormat::yaml);
-    if (!patient.ok()) {
-        for (auto d : patient.diagnostics()) {
-            d.file = o.inputs[0];
-            std::fprintf(stderr, "%s\n", d.to_string().c_str());
+    int rc = 0;
+    std::optional<Patient> patient;
+    if (o.input_format != "patient") {
+        FhirRecordReader reader(o.input_format, o.inputs);
+        patient = find_patient(reader, id, o.inputs[0], rc);
+    } else {
+        std::vector<Diagnostic> errors;
+        auto files = expand_inputs(o.inputs, errors);
+        if (!errors.empty()) {
+            print_diagnostics(errors);
+            return 2;
         }
-        return 1;
+        RecordReader reader(files);
+        patient = find_patient(reader, id, o.inputs[0], rc);
     }
+    if (!patient) return rc;
     auto ex = explain(*engine, *patient, *o.as_of);
     if (!ex.ok()) {
         for (const auto& d : ex.diagnostics()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
         return 1;
     }
     const Determination& d = ex->determination;
-    std::printf("Patient %s as of %s\n", d.patient_id.c_str(), time::format_date(d.as_of).c_str());
-    for (const auto& r : d.rulesets) std::printf("  ruleset %s %s (sha256 %.12s)\n", r.id.c_str(), r.version.c_str(), r.sha256.c_str());
-    std::printf("\nTier: %s%s\n", d.tier.tier.c_str(), d.tier.by_default ? " (no tier rule matched: the default)" : "");
+    // Citations by title: "[seed_decision_boundaries]" reads as "Care Coordination and Case
+    // Management in Healthcare (seed), Decision boundaries".
+    auto title_of = [&](const std::string& source) {
+        for (const auto& c : ex->citations)
+            if (c.id == source) return c.title;
+        return source;
+    };
+    auto name_of = [&](const std::string& program) {
+        for (const auto& r : ex->rules)
+            if (r.kind == "program" && r.id == program && !r.name.empty()) return r.name + " (" + program + ")";
+        return program;
+    };
+
+    // 1. For the care manager: tier and why, programs, what is due.
+    std::printf("Patient %s as of %s\n\n", d.patient_id.c_str(), time::format_date(d.as_of).c_str());
+    std::printf("Summary\n");
+    // The reasons of the rules that decided the tier (lower tiers' matches are in the detail).
+    std::vector<std::string> because;
     for (const auto& m : d.tier.matched)
-        std::printf("  - %s: %s%s%s\n", m.rule_id.c_str(), m.reason.c_str(), m.source.empty() ? "" : "  [", m.source.empty() ? "" : (m.source + "]").c_str());
+        for (const auto& r : ex->rules)
+            if (r.kind == "tier" && r.id == m.rule_id && r.target == d.tier.tier) because.push_back(m.reason);
+    if (d.tier.by_default || because.empty()) std::printf("  Tier: %s (no tier rule matched: the default)\n", d.tier.tier.c_str());
+    else std::printf("  Tier: %s, because %s\n", d.tier.tier.c_str(), because.front().c_str());
+    for (std::size_t i = 1; i < because.size(); ++i) std::printf("        and %s\n", because[i].c_str());
+    std::size_t eligible = 0;
+    for (const auto& p : d.programs)
+        if (p.status == Eligibility::eligible) std::printf("  %s %s\n", eligible++ ? "             " : "Eligible for:", name_of(p.id).c_str());
+    if (!eligible) std::printf("  Eligible for: no program\n");
+    std::size_t unknown = 0;
+    for (const auto& p : d.programs)
+        if (p.status == Eligibility::unknown)
+            std::printf("  %s %s\n", unknown++ ? "                          " : "Not known (data missing):", name_of(p.id).c_str());
+    if (d.triggers.empty()) std::printf("  Due: nothing\n");
+    for (const auto& t : d.triggers)
+        std::printf("  Due: %s by %s%s%s\n", t.action.empty() ? t.id.c_str() : t.action.c_str(), time::format_date(t.due).c_str(),
+                    t.due_time ? (" " + time::format_datetime(*t.due_time).substr(11)).c_str() : "",
+                    t.status == TriggerStatus::overdue ? " (overdue)" : "");
+    std::printf("\n  Rulesets:");
+    for (const auto& r : d.rulesets) std::printf(" %s %s", r.id.c_str(), r.version.c_str());
+    std::printf("\n");
+
+    // 2. For the analyst: why, rule by rule.
+    std::printf("\nTier: %s%s\n", d.tier.tier.c_str(), d.tier.by_default ? " (no tier rule matched: the default)" : "");
+    for (const auto& m : d.tier.matched) {
+        std::printf("  - %s: %s\n", m.rule_id.c_str(), m.reason.c_str());
+        if (!m.source.empty()) std::printf("      source: %s\n", title_of(m.source).c_str());
+    }
     std::printf("\nFlags:%s\n", d.flags.empty() ? " none" : "");
     for (const auto& f : d.flags)
         for (const auto& m : f.matched) std::printf("  - %s (%s): %s\n", f.id.c_str(), m.rule_id.c_str(), m.reason.c_str());
@@ -252,22 +367,29 @@ int cmd_explain(const Args& args) {
                     b.condition.c_str(), b.now.c_str());
     std::printf("\nFlag rules:\n");
     print_rules("flag");
-    std::printf("\nFacts:\n");
-    for (const auto& f : d.facts) std::printf("  %-44s = %s\n", f.name.c_str(), f.value.c_str());
     std::printf("\nPrograms:\n");
     for (const auto& p : d.programs) {
-        std::printf("  %-22s %-13s %s\n", p.id.c_str(), std::string(to_string(p.status)).c_str(), p.reason.c_str());
+        std::printf("  %-22s %-13s %s\n", p.id.c_str(), status_word(p.status).c_str(), p.reason.c_str());
         for (const auto& m : p.missing) std::printf("  %-22s %-13s missing: %s\n", "", "", m.c_str());
+        if (!p.source.empty()) std::printf("  %-22s %-13s source: %s\n", "", "", title_of(p.source).c_str());
     }
     std::printf("\nTriggers due:%s\n", d.triggers.empty() ? " none" : "");
-    for (const auto& t : d.triggers)
+    for (const auto& t : d.triggers) {
         std::printf("  %-32s %-8s due %s%s%s (from %s): %s\n", t.id.c_str(), std::string(to_string(t.status)).c_str(),
                     time::format_date(t.due).c_str(), t.due_time ? " at " : "",
                     t.due_time ? time::format_datetime(*t.due_time).substr(11).c_str() : "", time::format_date(t.anchor).c_str(),
                     t.action.c_str());
+        if (!t.source.empty()) std::printf("  %-32s source: %s\n", "", title_of(t.source).c_str());
+    }
     if (!d.missing.empty()) {
         std::printf("\nMissing data:\n");
         for (const auto& m : d.missing) std::printf("  %s\n", m.c_str());
+    }
+    if (show_facts) {
+        std::printf("\nFacts:\n");
+        for (const auto& f : d.facts) std::printf("  %-44s = %s\n", f.name.c_str(), f.value.c_str());
+    } else {
+        std::printf("\n(%zu facts: --facts lists them with their values)\n", d.facts.size());
     }
     return 0;
 }

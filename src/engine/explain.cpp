@@ -73,6 +73,17 @@ public:
         c.text = text(i, source);
         const Node& n = node(i);
         c.result = truth_text(ev_.truth(i));
+        if (n.op == Op::in_list || n.op == Op::in_valueset) {
+            // `x in S` / `x not in S`: the value compared, beside what it was looked up in.
+            ev_.format(ev_.eval(n.a), node(n.a).type, c.left);
+            c.op = n.aux ? "not in" : "in";
+            if (n.op == Op::in_valueset) {
+                c.right = plan_.valuesets.sets()[static_cast<std::size_t>(n.extra)].name;
+            } else if (auto at = c.text.rfind(" in "); at != std::string::npos) {
+                c.right = c.text.substr(at + 4);
+            }
+            return c;
+        }
         if (n.op != Op::cmp) return c;
         rules::Value a = ev_.eval(n.a), b = ev_.eval(n.b);
         ev_.format(a, node(n.a).type, c.left);
@@ -132,11 +143,17 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
             if (plan->workflow_only()) continue;
             engine::Evaluator ev(*plan, patient, as_of, engine::thread_scratch(), engine::TierInput{true, tier});
             RuleWalker walk(*plan, ev);
+            for (const auto& [id, source] : plan->sources)
+                if (std::none_of(out.citations.begin(), out.citations.end(), [&](const Citation& c) { return c.id == id; }))
+                    out.citations.push_back(Citation{id, source.first, source.second});
             auto explain_rule = [&](const std::string& kind, const std::string& id, const std::string& target,
                                     std::int32_t when, const std::string& source) {
                 RuleExplanation r;
                 r.kind = kind;
                 r.id = id;
+                if (kind == "program")
+                    for (const auto& p : plan->programs)
+                        if (p.id == id) r.name = p.name;
                 r.target = target;
                 if (when < 0) return r;
                 r.result = truth_text(ev.truth(when));

@@ -278,7 +278,13 @@ void Loader::collect_units(const std::string& file, const std::string& dir, cons
     if (const YamlNode* srcs = want_map(file, root.find("sources"), "sources"))
         for (const auto& [k, v] : srcs->entries) {
             source_ids_.insert(k.scalar);
-            if (v.is_mapping()) check_keys(file, v, {"title", "url", "note"}, "a source");
+            if (v.is_mapping()) {
+                check_keys(file, v, {"title", "url", "note"}, "a source");
+                const YamlNode* title = v.find("title");
+                const YamlNode* url = v.find("url");
+                plan_->sources.emplace(k.scalar, std::pair{title && title->is_scalar() ? title->scalar : k.scalar,
+                                                           url && url->is_scalar() ? url->scalar : std::string()});
+            }
             else diag(file, v, "E0303", "source '" + k.scalar + "' must be a mapping {title, url, note}");
         }
     const YamlNode* inc = want_seq(file, root.find("include"), "include");

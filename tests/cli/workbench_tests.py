@@ -238,6 +238,47 @@ def test_single_file_test_run():
     contains(err, "carecoord test FILE.yaml --rules DIR", "test FILE alone")
 
 
+def test_explain_by_id():
+    pop = os.path.join("tests", "cli", "data", "population", "diff-six.ndjson")
+    # d2-routine-to-cm (line 2): two inpatient stays in the 12 months before the as-of date:
+    # case management by cm_hospitalizations (threshold 2), which cites the seed's decision
+    # boundaries; its title is printed, not the citation id.
+    rc, out, err = run("explain", "--rules", "rulesets", "--as-of", AS_OF, "--id", "d2-routine-to-cm", pop)
+    expect_rc(rc, 0, "explain --id", out, err)
+    contains(out, "Patient d2-routine-to-cm as of 2026-11-27\n\nSummary\n  Tier: case_management, because 2 hospitalizations",
+             "explain --id summary first")
+    contains(out, "source: Care Coordination and Case Management in Healthcare (seed), Decision boundaries", "citation title")
+    check("[seed_decision_boundaries]" not in out, "a citation id instead of its title:\n" + out)
+    # The facts only with --facts.
+    check("\nFacts:\n" not in out, "facts listed without --facts:\n" + out)
+    rc, out, err = run("explain", "--rules", "rulesets", "--as-of", AS_OF, "--facts", "--id", "d2-routine-to-cm", pop)
+    contains(out, "\nFacts:\n", "explain --facts")
+    # Several patients and no --id: a usage error; an id that is not there: exit 1, the id
+    # not echoed.
+    rc, out, err = run("explain", "--rules", "rulesets", "--as-of", AS_OF, pop)
+    expect_rc(rc, 2, "explain NDJSON without --id", out, err)
+    contains(err, "holds 6 patients: give --id ID", "explain NDJSON without --id")
+    rc, out, err = run("explain", "--rules", "rulesets", "--as-of", AS_OF, "--id", "zz-missing", pop)
+    expect_rc(rc, 1, "explain unknown id", out, err)
+    contains(err, "no patient with the --id given among the 6 record(s)", "explain unknown id")
+    check("zz-missing" not in err, "the id echoed:\n" + err)
+    # `not in` shows the value compared: recent_hf_discharge_ffs.yaml has social_support
+    # limited, which is not in reliable_social_support.
+    rc, out, err = run("explain", "--rules", "rulesets", "--as-of", AS_OF, "examples/patients/recent_hf_discharge_ffs.yaml")
+    contains(out, "social.social_support not in reliable_social_support   (limited not in reliable_social_support)",
+             "not in with its value")
+
+
+def test_explain_fhir_bulk():
+    # tests/fhir/bulk-warnings: fx-1 has a diabetes Condition (E119, read as E11.9) with an
+    # onset: one chronic condition category, care coordination.
+    rc, out, err = run("explain", "--rules", "rulesets", "--as-of", AS_OF, "--input-format", "fhir-bulk", "--id", "fx-1",
+                       os.path.join("tests", "fhir", "bulk-warnings"))
+    expect_rc(rc, 0, "explain fhir-bulk", out, err)
+    contains(out, "Patient fx-1 as of 2026-11-27", "explain fhir-bulk")
+    contains(out, "Tier: care_coordination, because 1 active chronic condition categories, from E11.9", "explain fhir-bulk")
+
+
 TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
 
 if __name__ == "__main__":
