@@ -56,6 +56,8 @@ Options:
   --as-of DATE       the date of the gap analysis (required with --population/--sample)
   --strict-default   patients reaching the default tier are findings (W0709 as a warning)
   --no-analysis      report load errors only
+  --progress         show the gap analysis's progress on standard error (the default when it
+                     is a terminal; --no-progress: never)
 
 Exit status: 0 clean, 1 errors or warnings found (notes do not count), 2 usage error.
 
@@ -118,6 +120,7 @@ public:
             out.push_back(Record{"sample:" + std::to_string(next_ + 1), testing::generate_patient_json(o_, next_), DocumentFormat::json});
         return !out.empty();
     }
+    double fraction_read() const { return n_ ? static_cast<double>(next_) / static_cast<double>(n_) : 1.0; }
 
 private:
     testing::PopulationOptions o_;
@@ -133,7 +136,7 @@ struct TierOutcome {
 
 // Evaluates the population and tallies which tier rules it reached.
 template <class Reader>
-BatchStats population_coverage(const Engine& engine, Date as_of, Reader& reader, PopulationCoverage& c) {
+BatchStats population_coverage(const Engine& engine, Date as_of, Reader& reader, PopulationCoverage& c, bool progress) {
     auto work = [&](const Record& r, TierOutcome& out, std::string& messages) {
         auto det = evaluate_record(engine, r, as_of, messages);
         if (!det) return;
@@ -153,7 +156,7 @@ BatchStats population_coverage(const Engine& engine, Date as_of, Reader& reader,
             else ++it->second;
         }
     };
-    return run_batch<TierOutcome>(reader, 0, work, emit);
+    return run_batch<TierOutcome>(reader, 0, work, emit, progress);
 }
 
 }  // namespace
@@ -164,6 +167,7 @@ int cmd_check(const Args& args) {
     std::size_t sample = 0;
     std::uint64_t seed = 1;
     bool strict_default = false, analysis = true;
+    std::optional<bool> progress;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         if (a == "--help" || a == "-h") {
@@ -180,6 +184,7 @@ int cmd_check(const Args& args) {
                 as_of = time::parse_date(args[++i]);
                 if (!as_of) return usage_error("check", "--as-of " + args[i] + " " + time::date_problem(args[i]));
             } else if (a == "--strict-default") strict_default = true;
+            else if (a == "--progress" || a == "--no-progress") progress = a == "--progress";
             else if (a == "--no-analysis") analysis = false;
             else if (a.size() > 1 && a[0] == '-') return usage_error("check", "unknown option " + a);
             else paths.push_back(a);
@@ -216,12 +221,12 @@ int cmd_check(const Args& args) {
             po.seed = seed;
             po.as_of = *as_of;
             SampleReader reader(po, sample);
-            stats = population_coverage(*engine, *as_of, reader, coverage);
+            stats = population_coverage(*engine, *as_of, reader, coverage, progress_wanted(progress));
         } else {
             std::vector<Diagnostic> errors;
             RecordReader reader(expand_inputs(population, errors));
             print_diagnostics(errors);
-            stats = population_coverage(*engine, *as_of, reader, coverage);
+            stats = population_coverage(*engine, *as_of, reader, coverage, progress_wanted(progress));
             input_failed = !errors.empty();
         }
         input_failed |= stats.input_failed || stats.bad;

@@ -50,6 +50,8 @@ Output:
                      report with inline SVG charts: no network access, no external assets)
   --examples N       example patient ids per cell (default 3)
   --jobs N           worker threads (default: all cores)
+  --progress         show records done, rate and time left on standard error; the default
+                     when standard error is a terminal (--no-progress: never)
   --output FILE      write there instead of standard output
 
 POPULATION is as for eval: .ndjson/.jsonl files, .json/.yaml patient files, directories.
@@ -73,6 +75,7 @@ struct Options {
     std::string format = "text";
     std::size_t examples = 3;
     unsigned jobs = 0;
+    std::optional<bool> progress;  // --progress / --no-progress; default: stderr is a terminal
     std::string output;
     bool help = false;
 };
@@ -98,6 +101,7 @@ int parse(const Args& args, Options& o) {
             if (!date(a == "--as-of" ? o.as_of : a == "--from-as-of" ? o.from_as_of : o.to_as_of))
                 return usage_error("diff", a + " needs a date YYYY-MM-DD");
         } else if (a == "--ignore-effective") o.ignore_effective = true;
+        else if (a == "--progress" || a == "--no-progress") o.progress = a == "--progress";
         else if (a == "--format") {
             auto v = value();
             if (!v || (*v != "text" && *v != "json" && *v != "html")) return usage_error("diff", "--format is text, json or html");
@@ -667,7 +671,7 @@ int cmd_diff(const Args& args) {
     };
     auto emit = [&](const Record&, const PatientDiff& p) { tally(report, p, o.examples); };
     RecordReader reader(files);
-    auto stats = run_batch<PatientDiff>(reader, o.jobs, work, emit, is_terminal(2));
+    auto stats = run_batch<PatientDiff>(reader, o.jobs, work, emit, progress_wanted(o.progress));
 
     std::string text = o.format == "json" ? render_json(report) : o.format == "html" ? render_html(report) : render_text(report);
     std::FILE* out = stdout;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -14,6 +15,7 @@
 #include "cli/cli.hpp"
 #include "cli/fhir_source.hpp"
 #include "cli/records.hpp"
+#include "engine/engine_state.hpp"
 #include "load/ruleset_loader.hpp"
 #include "time/calendar.hpp"
 
@@ -41,6 +43,8 @@ Options:
                      directory of NDJSON files); see docs/fhir.md
   --jobs N           worker threads (default: all cores)
   --output FILE      write there instead of standard output
+  --progress         show records done, rate and time left on standard error; the default
+                     when standard error is a terminal (--no-progress: never)
 
 A record that cannot be read gets an error line on standard error naming the record and the
 field; the rest of the batch still runs, and the exit status is 1.
@@ -86,6 +90,7 @@ struct Options {
     std::string output;
     std::vector<std::string> inputs;
     bool help = false;
+    std::optional<bool> progress;  // --progress / --no-progress; default: stderr is a terminal
 };
 
 int parse_options(const std::string& cmd, const Args& args, Options& o) {
@@ -113,6 +118,8 @@ int parse_options(const std::string& cmd, const Args& args, Options& o) {
         } else if (a == "--jobs" || a == "-j") {
             if (!value(v)) return usage_error(cmd, "--jobs needs a number");
             try { o.jobs = static_cast<unsigned>(std::stoul(v)); } catch (...) { return usage_error(cmd, "--jobs needs a number"); }
+        } else if (a == "--progress" || a == "--no-progress") {
+            o.progress = a == "--progress";
         } else if (a == "--output" || a == "-o") {
             if (!value(o.output)) return usage_error(cmd, "--output needs a file");
         } else if (a.size() > 1 && a[0] == '-' && a != "-") return usage_error(cmd, "unknown option " + a);
@@ -121,8 +128,10 @@ int parse_options(const std::string& cmd, const Args& args, Options& o) {
     return -1;
 }
 
+// Every CSV cell goes through this one function (RFC 4180: a cell holding a comma, quote or
+// line break is quoted, quotes doubled).
 std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
     std::string out = "\"";
     for (char c : s) {
         if (c == '"') out += '"';
@@ -131,18 +140,73 @@ std::string csv_field(const std::string& s) {
     return out + "\"";
 }
 
-std::string to_csv(const Determination& d) {
-    std::string flags, programs, triggers;
-    for (const auto& f : d.flags) flags += (flags.empty() ? "" : ";") + f.id;
-    for (const auto& p : d.programs)
-        if (p.status != Eligibility::not_eligible)
-            programs += (programs.empty() ? "" : ";") + p.id + (p.status == Eligibility::unknown ? "?" : "");
-    for (const auto& t : d.triggers)
-        triggers += (triggers.empty() ? "" : ";") + t.id + "@" + time::format_date(t.due) +
-                    (t.status == TriggerStatus::overdue ? "!" : "");
-    return csv_field(d.patient_id) + "," + time::format_date(d.as_of) + "," + d.tier.tier + "," + csv_field(flags) + "," +
-           csv_field(programs) + "," + csv_field(triggers) + "\n";
-}
+// The CSV columns (docs/cli.md#csv-columns): one row per input record; a column per program
+// and two per trigger of the rulesets in force at the as-of date, in the order they define
+// them; `error` non-empty for a record that could not be read or evaluated.
+struct CsvLayout {
+    std::vector<std::string> programs, triggers;
+
+    explicit CsvLayout(const Engine& engine, Date as_of) {
+        for (const rules::Plan* plan : engine.state().in_force(as_of)) {
+            for (const auto& p : plan->programs)
+                if (std::find(programs.begin(), programs.end(), p.id) == programs.end()) programs.push_back(p.id);
+            for (const auto& t : plan->triggers)
+                if (std::find(triggers.begin(), triggers.end(), t.id) == triggers.end()) triggers.push_back(t.id);
+        }
+    }
+
+    std::string header() const {
+        std::vector<std::string> cells = {"source", "patient_id", "as_of", "tier", "tier_by_default", "flags"};
+        for (const auto& p : programs) cells.push_back("program_" + p);
+        for (const auto& t : triggers) {
+            cells.push_back("trigger_" + t + "_due");
+            cells.push_back("trigger_" + t + "_status");
+        }
+        cells.push_back("error");
+        return row(cells);
+    }
+
+    static std::string row(const std::vector<std::string>& cells) {
+        std::string out;
+        for (std::size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + csv_field(cells[i]);
+        return out + "\n";
+    }
+
+    std::string record(const std::string& source, const Determination& d) const {
+        std::string flags;
+        for (const auto& f : d.flags) flags += (flags.empty() ? "" : ";") + f.id;
+        std::vector<std::string> cells = {source, d.patient_id, time::format_date(d.as_of), d.tier.tier,
+                                          d.tier.by_default ? "true" : "false", flags};
+        for (const auto& id : programs) {
+            auto it = std::find_if(d.programs.begin(), d.programs.end(), [&](const ProgramResult& p) { return p.id == id; });
+            cells.push_back(it == d.programs.end() ? "" : std::string(to_string(it->status)));
+        }
+        for (const auto& id : triggers) {
+            auto it = std::find_if(d.triggers.begin(), d.triggers.end(), [&](const TriggerResult& t) { return t.id == id; });
+            if (it == d.triggers.end()) {
+                cells.insert(cells.end(), {"", ""});
+                continue;
+            }
+            cells.push_back(it->due_time ? time::format_datetime(*it->due_time) : time::format_date(it->due));
+            cells.push_back(std::string(to_string(it->status)));
+        }
+        cells.push_back("");
+        return row(cells);
+    }
+
+    // A record that could not be read: its source and the error lines (which name fields,
+    // never values), joined; every other cell empty.
+    std::string failed(const std::string& source, std::string errors) const {
+        while (!errors.empty() && errors.back() == '\n') errors.pop_back();
+        std::string joined;
+        for (char c : errors) joined += c == '\n' ? std::string("; ") : std::string(1, c);
+        errors = std::move(joined);
+        std::vector<std::string> cells(6 + programs.size() + 2 * triggers.size() + 1);
+        cells.front() = source;
+        cells.back() = errors;
+        return row(cells);
+    }
+};
 
 }  // namespace
 
@@ -176,12 +240,16 @@ int cmd_eval(const Args& args) {
     }
     const Engine& eng = *engine;
     const Date as_of = *o.as_of;
-    if (o.format == "csv") std::fputs("patient_id,as_of,tier,flags,programs,triggers\n", out);
+    const CsvLayout csv(eng, as_of);
+    if (o.format == "csv") std::fputs(csv.header().c_str(), out);
     if (o.format == "json") std::fputs("[", out);
     bool first = true;
     auto work = [&](const Record& r, std::string& rendered, std::string& messages) {
-        if (auto det = evaluate_record(eng, r, as_of, messages)) rendered = o.format == "csv" ? to_csv(*det) : to_json(*det);
+        if (auto det = evaluate_record(eng, r, as_of, messages)) rendered = o.format == "csv" ? csv.record(r.source, *det) : to_json(*det);
     };
+    // CSV: a bad record is a row too (pandas and SQL see every input record).
+    std::function<void(const Record&, const std::string&)> on_bad;
+    if (o.format == "csv") on_bad = [&](const Record& r, const std::string& messages) { std::fputs(csv.failed(r.source, messages).c_str(), out); };
     auto emit = [&](const Record&, const std::string& rendered) {
         if (o.format == "json") std::fputs(first ? "\n" : ",\n", out);
         std::fputs(rendered.c_str(), out);
@@ -191,13 +259,17 @@ int cmd_eval(const Args& args) {
     BatchStats stats;
     if (fhir) {
         FhirRecordReader reader(o.input_format, o.inputs);
-        stats = run_batch<std::string>(reader, o.jobs, work, emit, is_terminal(2));
+        stats = run_batch<std::string>(reader, o.jobs, work, emit, progress_wanted(o.progress), on_bad);
     } else {
         RecordReader reader(files);
-        stats = run_batch<std::string>(reader, o.jobs, work, emit, is_terminal(2));
+        stats = run_batch<std::string>(reader, o.jobs, work, emit, progress_wanted(o.progress), on_bad);
     }
     if (o.format == "json") std::fputs(first ? "]\n" : "\n]\n", out);
-    if (out != stdout) std::fclose(out);
+    const bool write_failed = std::ferror(out) != 0;
+    if ((out != stdout ? std::fclose(out) : std::fflush(out)) != 0 || write_failed) {
+        std::fprintf(stderr, "carecoord eval: cannot write %s\n", o.output.empty() ? "standard output" : o.output.c_str());
+        return 2;
+    }
     if (stats.bad) std::fprintf(stderr, "%zu of %zu records failed\n", stats.bad, stats.total);
     return (!errors.empty() || stats.input_failed || stats.bad) ? 1 : 0;
 }

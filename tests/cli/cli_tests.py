@@ -5,6 +5,8 @@ tests/cli/data and the rulesets (the comments say how), never copied from the to
 
 Usage: cli_tests.py CARECOORD POPGEN SOURCE_DIR TEST_NAME
 """
+import csv
+import io
 import json
 import os
 import re
@@ -193,7 +195,13 @@ def test_eval_mixed_batch():
     with open(os.path.join(SOURCE, DATA, "population", "mixed.ndjson")) as f:
         rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv", stdin=f.read())
     expect_rc(rc, 1, "eval mixed csv", out, err)
-    check(out.splitlines()[1:] == ["m1,2026-11-27,care_coordination,,,", "m3,2026-11-27,routine,,,"], "eval csv:\n" + out)
+    # One row per input record (docs/cli.md, CSV columns): the bad record is a row with its
+    # source and an error, and nothing else.
+    rows = list(csv.DictReader(io.StringIO(out)))
+    check([(r["patient_id"], r["tier"]) for r in rows] == [("m1", "care_coordination"), ("", ""), ("m3", "routine")],
+          "eval csv:\n" + out)
+    check(len(rows) == 3 and rows[1]["source"] == "<stdin>:2" and "error[E0204]: birth_date:" in rows[1]["error"]
+          and rows[0]["error"] == "" and rows[2]["error"] == "", "eval csv error row:\n" + out)
     contains(err, "<stdin>:2: error[E0204]", "eval mixed csv")
 
 

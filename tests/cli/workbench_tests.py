@@ -14,6 +14,7 @@ Usage: workbench_tests.py CARECOORD SOURCE_DIR TEST_NAME
 import csv
 import io
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -277,6 +278,61 @@ def test_explain_fhir_bulk():
     expect_rc(rc, 0, "explain fhir-bulk", out, err)
     contains(out, "Patient fx-1 as of 2026-11-27", "explain fhir-bulk")
     contains(out, "Tier: care_coordination, because 1 active chronic condition categories, from E11.9", "explain fhir-bulk")
+
+
+def test_csv_columns():
+    # The documented columns (docs/cli.md, CSV columns), in order: record columns, one per
+    # program and two per trigger of the rulesets in force, then error.
+    rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv",
+                       "examples/patients/recent_hf_discharge_ffs.yaml")
+    expect_rc(rc, 0, "eval csv", out, err)
+    header = next(csv.reader(io.StringIO(out)))
+    check(header[:6] == ["source", "patient_id", "as_of", "tier", "tier_by_default", "flags"] and header[-1] == "error",
+          f"csv header: {header}")
+    # Every program and trigger the default rulesets define, as a column.
+    for program in ["ccm", "pcm", "tcm", "c_snp"]:
+        check("program_" + program in header, f"no column for program {program}: {header}")
+    for trigger in ["post_discharge_call", "annual_reassessment"]:
+        check("trigger_" + trigger + "_due" in header and "trigger_" + trigger + "_status" in header,
+              f"no columns for trigger {trigger}: {header}")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    check(len(rows) == 1, f"one row per record: {out}")
+    r = rows[0]
+    # Discharged 2026-11-24T13:15: the call is due 72 hours later, the time kept; the last
+    # comprehensive assessment 2025-10-20 + 1 year is 2026-10-20, before the as-of date:
+    # overdue (a status column, not a `!` marker).
+    check(r["trigger_post_discharge_call_due"] == "2026-11-27T13:15", f"due time: {r}")
+    check(r["trigger_post_discharge_call_status"] == "open", f"status: {r}")
+    check(r["trigger_annual_reassessment_due"] == "2026-10-20" and r["trigger_annual_reassessment_status"] == "overdue",
+          f"overdue: {r}")
+    check(r["program_ccm"] == "eligible" and r["tier"] == "case_management" and r["tier_by_default"] == "false", f"row: {r}")
+    check("!" not in out and "?" not in out, "undocumented markers in the CSV:\n" + out)
+    check(r["error"] == "", f"error column of a good record: {r}")
+
+
+def test_progress_only_for_a_terminal():
+    # Standard error here is a pipe: no progress line unless forced, and forced it goes to
+    # standard error only (standard output stays the CSV).
+    pop = os.path.join("tests", "cli", "data", "population", "diff-six.ndjson")
+    rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv", pop)
+    expect_rc(rc, 0, "eval to a pipe", out, err)
+    check("records, " not in err, "progress on a pipe:\n" + err)
+    rc, out2, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv", "--progress", pop)
+    expect_rc(rc, 0, "eval --progress", out2, err)
+    check(out2 == out, "--progress changed standard output")
+    # A run long enough to be drawn (the line is redrawn every 250 ms): 20,000 generated
+    # patients, in chunks of 4096, so the count moves in 4096s; the final line has no time left.
+    rc, out, err = run("check", "--progress", "--sample", "20000", "--as-of", AS_OF, "rulesets")
+    expect_rc(rc, 0, "check --sample --progress", out, err)
+    # (text mode reads the carriage returns that redraw the line as line breaks)
+    lines = [l.strip() for l in err.splitlines() if "records, " in l]
+    check(len(lines) >= 1, "no progress line with --progress:\n" + err)
+    check(all(re.fullmatch(r"\d+ records, \d+/s(, about \d+ s left)?", l) for l in lines), f"progress lines: {lines}")
+    check("s left" not in lines[-1], f"time left on the final line: {lines}")
+    check(len(lines) == 1 or "s left" in lines[0], f"no time left while counting: {lines}")
+    check("records, " not in out, "progress on standard output")
+    rc, out, err = run("check", "--progress", "--no-progress", "--sample", "20000", "--as-of", AS_OF, "rulesets")
+    check("records, " not in err, "--no-progress (the last) still drew progress:\n" + err)
 
 
 TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
