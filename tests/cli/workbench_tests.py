@@ -335,6 +335,89 @@ def test_progress_only_for_a_terminal():
     check("records, " not in err, "--no-progress (the last) still drew progress:\n" + err)
 
 
+class TwoCopies:
+    """Two scratch copies of rulesets/, `a/` as shipped and `b/` edited: the diff of a policy."""
+
+    def __enter__(self):
+        self.dir = tempfile.mkdtemp(prefix="carecoord-wb-")
+        for side in ("a", "b"):
+            shutil.copytree(os.path.join(SOURCE, "rulesets"), os.path.join(self.dir, side))
+        return self
+
+    def __exit__(self, *exc):
+        shutil.rmtree(self.dir)
+
+    def edit(self, rel, old, new):
+        path = os.path.join(self.dir, "b", rel)
+        text = open(path).read()
+        check(old in text, f"fixture edit: {old!r} not in {rel}")
+        with open(path, "w") as f:
+            f.write(text.replace(old, new, 1))
+
+    def diff(self, *extra):
+        pop = os.path.join(SOURCE, "tests", "cli", "data", "population", "diff-six.ndjson")
+        return run("diff", "--from", "a/intensity/intensity-v2.yaml", "--to", "b/intensity/intensity-v2.yaml",
+                   "--with", "a/programs", "--as-of", AS_OF, *extra, pop, cwd=self.dir)
+
+
+def edit_policy(c):
+    # The analyst's change: one threshold, one value-set entry added and one removed, one rule
+    # removed, one rule's condition changed, and one rule added.
+    c.edit("intensity/intensity-v2.yaml", "  case_management_min_conditions:\n    value: 4",
+           "  case_management_min_conditions:\n    value: 3")
+    c.edit("common/clinical.yaml", 'heart_failure:\n        icd10cm: ["I50"]', 'heart_failure:\n        icd10cm: ["I50", "I11.0"]')
+    c.edit("common/clinical.yaml", 'atrial_fibrillation:\n        icd10cm: ["I48"]\n        snomed: ["49436004"]',
+           'atrial_fibrillation:\n        icd10cm: ["I48"]\n        snomed: []')
+    c.edit("intensity/intensity-v2.yaml",
+           '    - id: cm_food_insecurity\n      tier: case_management\n      when: food_insecurity\n',
+           '    - id: cm_food_and_housing\n      tier: case_management\n      when: food_insecurity and housing_instability\n')
+    c.edit("intensity/intensity-v2.yaml", "when: hospitalizations_12m >= case_management_min_hospitalizations",
+           "when: hospitalizations_12m >= case_management_min_hospitalizations + 1")
+
+
+def test_policy_diff_text():
+    with TwoCopies() as c:
+        edit_policy(c)
+        rc, out, err = c.diff()
+        expect_rc(rc, 0, "policy diff", out, err)
+        # Five changes: the parameter, the value set (one change, an entry added and one
+        # removed), and three rules (removed, added, changed).
+        contains(out, "Policy changes: 5\n", "policy diff count")
+        contains(out, "  intensity: parameter case_management_min_conditions 4 -> 3\n", "parameter change")
+        contains(out, "  intensity: tier rule cm_food_and_housing added (tier: case_management; when: food_insecurity and housing_instability)\n",
+                 "rule added")
+        contains(out, "  intensity: tier rule cm_food_insecurity removed (was tier: case_management; when: food_insecurity)\n", "rule removed")
+        contains(out, "  intensity: tier rule cm_hospitalizations changed: tier: case_management; when: hospitalizations_12m >= "
+                      "case_management_min_hospitalizations -> tier: case_management; when: hospitalizations_12m >= "
+                      "case_management_min_hospitalizations + 1\n", "rule changed")
+        contains(out, "  intensity: value set chronic_conditions: +category heart_failure: icd10cm I11.0; "
+                      "-category atrial_fibrillation: snomed 49436004\n", "value-set entries")
+        # Next to the counts: the policy changes come before the transition matrix.
+        check(out.index("Policy changes") < out.index("Tier transitions"), "policy changes after the counts:\n" + out)
+        # The same rulesets on both sides: no change.
+    with TwoCopies() as c:
+        rc, out, err = c.diff()
+        contains(out, "Policy changes: 0\n", "no policy change")
+
+
+def test_policy_diff_json():
+    with TwoCopies() as c:
+        edit_policy(c)
+        rc, out, err = c.diff("--format", "json")
+        expect_rc(rc, 0, "policy diff json", out, err)
+        changes = json.loads(out)["policy_changes"]
+        by = {(ch["kind"], ch["name"]): ch for ch in changes}
+        check(by.get(("parameter", "case_management_min_conditions")) ==
+              {"ruleset": "intensity", "kind": "parameter", "name": "case_management_min_conditions", "change": "changed", "before": "4", "after": "3"},
+              f"json parameter: {changes}")
+        vs = by.get(("value set", "chronic_conditions"), {})
+        check(vs.get("added") == ["category heart_failure: icd10cm I11.0"] and
+              vs.get("removed") == ["category atrial_fibrillation: snomed 49436004"], f"json value set: {vs}")
+        check(by.get(("tier rule", "cm_food_insecurity"), {}).get("after", "x") is None, f"json removed rule: {changes}")
+        check(by.get(("tier rule", "cm_food_and_housing"), {}).get("before", "x") is None, f"json added rule: {changes}")
+        check(len(changes) == 5, f"json: {len(changes)} changes: {changes}")
+
+
 TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
 
 if __name__ == "__main__":
