@@ -5,7 +5,7 @@ AS_OF ?= 2026-11-27
 FHIR_EXPORT ?= ../shared/data/fhir-synthea-10
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # Extra package sets for the binding and ABI tests (scripts/install-deps.sh).
-DEP_SETS ?= python dotnet abi bench spark wheel valgrind
+DEP_SETS ?= python dotnet abi bench spark wheel valgrind browser
 , := ,
 DEMO_PATIENTS ?= 2000
 DEMO_DIFF = --from rulesets/intensity/intensity-v1.yaml --to rulesets/intensity/intensity-v2.yaml \
