@@ -484,6 +484,17 @@ std::string esc(std::string_view s) {
     return out;
 }
 
+// As esc(), with a line-break opportunity after each '_' (care_<wbr>coordination), so that
+// narrow windows wrap identifiers instead of overflowing.
+std::string esc_wrap(std::string_view s) {
+    std::string out;
+    for (char c : esc(s)) {
+        out += c;
+        if (c == '_') out += "<wbr>";
+    }
+    return out;
+}
+
 std::string num(double x) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.1f", x);
@@ -601,9 +612,10 @@ std::string html_summary(const Report& r) {
              std::to_string(r.from_count(k.first)) + " " + esc(k.first) + " patients (" + pct(c->count, r.from_count(k.first)) + ")";
         std::string top_rule;
         std::size_t top = 0;
+        // The rule that newly matched for most of them (a rule matching on both sides did not move them).
         for (const auto& [rule, n] : c->to_rules)
-            if (n > top) top = n, top_rule = rule;
-        if (!top_rule.empty()) p += ", " + std::to_string(top) + " of them by the rule " + esc(top_rule);
+            if (n > top && rule != kDefaultRule && !c->from_rules.count(rule)) top = n, top_rule = rule;
+        if (!top_rule.empty()) p += ", " + std::to_string(top) + " of them newly matching the rule " + esc(top_rule);
         p += ".";
     }
     std::string gained;
@@ -625,9 +637,9 @@ std::string render_html(const Report& r) {
 <style>
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;padding:0 1em;color:#111827;max-width:1100px}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #d1d5db}
-table{border-collapse:collapse;margin:.5em 0;max-width:100%}td,th{border:1px solid #d1d5db;padding:4px 8px;text-align:right;overflow-wrap:anywhere}
+table{border-collapse:collapse;margin:.5em 0;max-width:100%}td,th{border:1px solid #d1d5db;padding:4px 8px;text-align:right}td.ids,td.l{overflow-wrap:anywhere}
 th{background:#f3f4f6}td.l,th.l{text-align:left}.ids{font-family:ui-monospace,monospace;font-size:.85em;color:#374151}
-.pct{color:#4b5563;font-size:.85em}.id{color:#4b5563;font-size:.85em;font-family:ui-monospace,monospace}
+.pct{color:#4b5563;font-size:.85em;display:block}.id{color:#4b5563;font-size:.85em;font-family:ui-monospace,monospace}
 svg{max-width:100%;height:auto;display:block}svg .lbl{font-size:13px}svg .val{font-size:13px;font-weight:600}svg .axis{font-size:12px;fill:#4b5563}
 .meta{color:#4b5563}.summary{font-size:1.05em;line-height:1.5;background:#f9fafb;border-left:4px solid #6b7280;padding:.6em 1em}
 @media print{body{margin:0;max-width:none;font-size:10pt}h2{break-after:avoid}table,svg,.summary{break-inside:avoid}
@@ -663,10 +675,10 @@ th{background:#eee!important;-webkit-print-color-adjust:exact;print-color-adjust
          "row's patients. Indigo: moved up, teal: moved down, grey: unchanged.</p>";
     h += svg_matrix(r);
     h += "<table><tr><th class=\"l\">from \\ to</th>";
-    for (const auto& t : r.tiers) h += "<th>" + esc(t) + "</th>";
+    for (const auto& t : r.tiers) h += "<th>" + esc_wrap(t) + "</th>";
     h += "<th>total</th></tr>";
     for (const auto& a : r.tiers) {
-        h += "<tr><th class=\"l\">" + esc(a) + "</th>";
+        h += "<tr><th class=\"l\">" + esc_wrap(a) + "</th>";
         const std::size_t row = r.from_count(a);
         for (const auto& b : r.tiers) {
             const std::size_t n = cell_count(r, a, b);
