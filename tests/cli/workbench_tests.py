@@ -418,6 +418,23 @@ def test_policy_diff_json():
         check(len(changes) == 5, f"json: {len(changes)} changes: {changes}")
 
 
+def test_citations_ship():
+    # Every section a default ruleset cites ("docs/sources.md §9") is a heading of
+    # docs/sources.md, and nothing cites facts.md, which does not ship.
+    import glob
+    sources = open(os.path.join(SOURCE, "docs", "sources.md")).read()
+    headings = set(re.findall(r"^## (§\d+) ", sources, re.M))
+    cited = set()
+    for path in glob.glob(os.path.join(SOURCE, "rulesets", "**", "*.yaml"), recursive=True):
+        text = open(path).read()
+        check("facts.md" not in text, f"{path} cites facts.md")
+        cited |= set(re.findall(r"docs/sources\.md (§\d+)", text))
+        if "(seed)" in text:
+            check("## The seed: Care Coordination and Case Management in Healthcare" in sources, "the seed is not in docs/sources.md")
+    check(len(cited) >= 5, f"too few citations found: {cited}")
+    check(cited <= headings, f"cited sections missing from docs/sources.md: {sorted(cited - headings)}")
+
+
 TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
 
 if __name__ == "__main__":
