@@ -435,6 +435,47 @@ def test_citations_ship():
     check(cited <= headings, f"cited sections missing from docs/sources.md: {sorted(cited - headings)}")
 
 
+def test_cli_doc_outputs():
+    # docs/cli.md shows real output: every fenced block after a marker
+    #   <!-- output of: carecoord ARGS -->
+    #   <!-- output of, after editing FILE 'OLD' -> 'NEW': carecoord ARGS -->
+    # is compared with what the command prints now (standard output and error): each line of
+    # the block, except "...", must be a line of the output, in order. So the numbers in the
+    # page cannot drift from the commands they describe.
+    doc = open(os.path.join(SOURCE, "docs", "cli.md")).read()
+    marker = re.compile(r"<!-- output of(?:, after editing (\S+) '([^\n]*?)' -> '([^\n]*?)')?: carecoord ([^\n]*?) -->\n+"
+                        r"( *)```[a-z]*\n(.*?)\n *```", re.S)
+    blocks = marker.findall(doc)
+    check(len(blocks) == doc.count("<!-- output of"), "a marker in docs/cli.md is not followed by a fenced block")
+    check(len(blocks) >= 8, f"only {len(blocks)} checked output blocks in docs/cli.md")
+    for path, old, new, args, indent, block in blocks:
+        block = "\n".join(l[len(indent):] if l.startswith(indent) else l for l in block.split("\n"))
+        with Copy() as c:
+            for d in ("examples", "tests", "docs", "schemas"):
+                os.symlink(os.path.join(SOURCE, d), os.path.join(c.dir, d))
+            os.rename(os.path.join(c.dir, "r"), os.path.join(c.dir, "rulesets"))
+            os.symlink(os.path.join(SOURCE, "rulesets"), os.path.join(c.dir, "rulesets-before"))
+            if path:
+                text = open(os.path.join(c.dir, path)).read()
+                check(old.replace("\\n", "\n") in text, f"docs/cli.md: {old!r} is not in {path}")
+                with open(os.path.join(c.dir, path), "w") as f:
+                    f.write(text.replace(old.replace("\\n", "\n"), new.replace("\\n", "\n"), 1))
+            p = subprocess.run([CARECOORD, *args.split()], cwd=c.dir, capture_output=True, text=True, timeout=120)
+            got = [l.rstrip() for l in (p.stdout + p.stderr).splitlines()]
+            at = 0
+            for want in block.rstrip("\n").split("\n"):
+                if want.strip() == "...":
+                    continue
+                want = want.rstrip()
+                while at < len(got) and got[at] != want:
+                    at += 1
+                if at == len(got):
+                    failures.append(f"docs/cli.md, `carecoord {args}`: the line {want!r} is not in the output (in order):\n"
+                                    + "\n".join(got[:60]))
+                    break
+                at += 1
+
+
 TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
 
 if __name__ == "__main__":
