@@ -143,9 +143,11 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
             if (plan->workflow_only()) continue;
             engine::Evaluator ev(*plan, patient, as_of, engine::thread_scratch(), engine::TierInput{true, tier});
             RuleWalker walk(*plan, ev);
-            for (const auto& [id, source] : plan->sources)
+            for (const auto& entry : plan->sources) {
+                const std::string& id = entry.first;  // not a structured binding: lambdas capture it (clang 14)
                 if (std::none_of(out.citations.begin(), out.citations.end(), [&](const Citation& c) { return c.id == id; }))
-                    out.citations.push_back(Citation{id, source.first, source.second});
+                    out.citations.push_back(Citation{id, entry.second.first, entry.second.second});
+            }
             auto explain_rule = [&](const std::string& kind, const std::string& id, const std::string& target,
                                     std::int32_t when, const std::string& source) {
                 RuleExplanation r;
