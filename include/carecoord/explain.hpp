@@ -48,11 +48,20 @@ struct Boundary {
     double gap = 0;
 };
 
+// A code of the patient's conditions with what the rulesets in force say it is: the value
+// sets it belongs to and, for value sets with categories, its category ("heart_failure").
+struct CodeNote {
+    std::string code;
+    std::string system;
+    std::vector<std::string> valuesets;  // "chronic_conditions: heart_failure", "hrrp_conditions: heart_failure"
+};
+
 struct Explanation {
     Determination determination;     // with facts
     std::vector<RuleExplanation> rules;
     std::vector<Boundary> nearest;   // the boundaries to higher tiers, smallest gap first
     std::vector<Citation> citations; // the sources of the rulesets in force (and their libraries)
+    std::vector<CodeNote> codes;     // the patient's condition codes, in document order, each once
 };
 
 Result<Explanation> explain(const Engine& engine, const Patient& patient, Date as_of);

@@ -405,6 +405,14 @@ int cmd_explain(const Args& args) {
         std::printf("  Due: %s by %s%s%s\n", t.action.empty() ? t.id.c_str() : t.action.c_str(), time::format_date(t.due).c_str(),
                     t.due_time ? (" " + time::format_datetime(*t.due_time).substr(11)).c_str() : "",
                     t.status == TriggerStatus::overdue ? " (overdue)" : "");
+    // The codes beside what the rulesets make of them: a care manager reads "heart failure",
+    // not I50.22.
+    if (!ex->codes.empty()) std::printf("  Conditions:\n");
+    for (const auto& c : ex->codes) {
+        std::string what;
+        for (const auto& v : c.valuesets) what += (what.empty() ? "" : "; ") + v;
+        std::printf("    %-10s %-8s %s\n", c.code.c_str(), c.system.c_str(), what.empty() ? "(in no value set)" : what.c_str());
+    }
     std::printf("\n  Rulesets:");
     for (const auto& r : d.rulesets) std::printf(" %s %s", r.id.c_str(), r.version.c_str());
     std::printf("\n");

@@ -143,6 +143,24 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
             if (plan->workflow_only()) continue;
             engine::Evaluator ev(*plan, patient, as_of, engine::thread_scratch(), engine::TierInput{true, tier});
             RuleWalker walk(*plan, ev);
+            // What each condition code is, by the value sets of this plan.
+            std::vector<std::uint64_t> bits(plan->valuesets.words());
+            for (const auto& c : patient.conditions) {
+                auto note = std::find_if(out.codes.begin(), out.codes.end(),
+                                         [&](const CodeNote& n) { return n.code == c.code && n.system == c.system; });
+                if (note == out.codes.end()) note = out.codes.insert(out.codes.end(), CodeNote{c.code, c.system, {}});
+                if (bits.empty()) continue;
+                plan->valuesets.lookup(c.system, c.code, bits.data());
+                const auto& sets = plan->valuesets.sets();
+                for (std::size_t v = 0; v < sets.size(); ++v) {
+                    if (!plan->valuesets.contains(bits.data(), static_cast<int>(v))) continue;
+                    std::string what = sets[v].name;
+                    if (int cat = plan->valuesets.category_of(bits.data(), static_cast<int>(v)); cat >= 0)
+                        what += ": " + sets[v].categories[static_cast<std::size_t>(cat)];
+                    if (std::find(note->valuesets.begin(), note->valuesets.end(), what) == note->valuesets.end())
+                        note->valuesets.push_back(std::move(what));
+                }
+            }
             for (const auto& entry : plan->sources) {
                 const std::string& id = entry.first;  // not a structured binding: lambdas capture it (clang 14)
                 if (std::none_of(out.citations.begin(), out.citations.end(), [&](const Citation& c) { return c.id == id; }))

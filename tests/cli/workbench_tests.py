@@ -268,6 +268,12 @@ def test_explain_by_id():
     rc, out, err = run("explain", "--rules", "rulesets", "--as-of", AS_OF, "examples/patients/recent_hf_discharge_ffs.yaml")
     contains(out, "social.social_support not in reliable_social_support   (limited not in reliable_social_support)",
              "not in with its value")
+    # Codes beside what the rulesets make of them: I50.22 is under I50, the heart_failure
+    # category of chronic_conditions (rulesets/common/clinical.yaml); N18.31 under N18,
+    # chronic_kidney_disease. Listed in the summary, before the rule-by-rule detail.
+    contains(out, "    I50.22     icd10cm  chronic_conditions: heart_failure;", "code with its category")
+    contains(out, "    N18.31     icd10cm  chronic_conditions: chronic_kidney_disease", "code with its category")
+    check(out.index("I50.22     icd10cm") < out.index("Tier rules ("), "codes not in the summary:\n" + out)
 
 
 def test_explain_fhir_bulk():
