@@ -62,20 +62,18 @@ double RecordReader::fraction_read() const {
 void Progress::update(std::size_t done, double fraction, bool final) {
     if (!enabled_) return;
     const auto now = std::chrono::steady_clock::now();
-    if (final) {
-        if (drawn_) std::fputc('\n', stderr);
-        return;
-    }
-    if (now - last_ < std::chrono::milliseconds(250)) return;
+    // The final line (once something was drawn): the total and the overall rate, no time left.
+    if (final && !drawn_) return;
+    if (!final && now - last_ < std::chrono::milliseconds(250)) return;
     last_ = now;
     const double seconds = std::chrono::duration<double>(now - start_).count();
     const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
     std::string text = "\r" + std::to_string(done) + " records, " + std::to_string(static_cast<long long>(rate)) + "/s";
-    if (fraction > 0 && fraction < 1) {
+    if (!final && fraction > 0 && fraction < 1) {
         const auto left = static_cast<long long>(seconds * (1 - fraction) / fraction + 0.5);
         text += ", about " + std::to_string(left) + " s left";
     }
-    text += "   ";  // clears the end of a longer previous line
+    text += final ? "   \n" : "   ";  // the spaces clear the end of a longer previous line
     std::fputs(text.c_str(), stderr);
     drawn_ = true;
 }
