@@ -5,7 +5,7 @@ AS_OF ?= 2026-11-27
 FHIR_EXPORT ?= ../shared/data/fhir-synthea-10
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # Extra package sets for the binding and ABI tests (scripts/install-deps.sh).
-DEP_SETS ?= python dotnet abi bench spark wheel valgrind valuesets cdshooks
+DEP_SETS ?= python dotnet abi bench spark wheel valgrind valuesets cdshooks browser
 , := ,
 DEMO_PATIENTS ?= 2000
 DEMO_DIFF = --from rulesets/intensity/intensity-v1.yaml --to rulesets/intensity/intensity-v2.yaml \
@@ -19,7 +19,7 @@ deps:
 	@bash scripts/install-deps.sh $(DEP_SETS)
 
 configure: deps
-	@cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS) > $(BUILD).configure.log 2>&1 || (cat $(BUILD).configure.log; exit 1)
+	@cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS) -DCARECOORD_BUILD_BENCH=ON > $(BUILD).configure.log 2>&1 || (cat $(BUILD).configure.log; exit 1)
 
 build: configure
 	@cmake --build $(BUILD) -j 2
@@ -51,32 +51,40 @@ wheel: build
 nuget: build
 	@bash scripts/build-nuget.sh $(BUILD) $(BUILD)/nuget
 
-demo: build
+# The demo runs the CLI, the population generator and the CDS Hooks service (the Python
+# package over libcarecoord.so): it installs the base packages and the service's Python
+# packages (no .NET, Spark or benchmark library), configures without the benchmarks and builds
+# just those targets into $(DEMO_BUILD).
+DEMO_BUILD ?= $(BUILD)
+demo:
+	@bash scripts/install-deps.sh cdshooks
+	@cmake -S . -B $(DEMO_BUILD) -G Ninja $(CMAKE_FLAGS) -DCARECOORD_BUILD_BENCH=OFF > $(DEMO_BUILD).configure.log 2>&1 || (cat $(DEMO_BUILD).configure.log; exit 1)
+	@cmake --build $(DEMO_BUILD) -j 2 --target carecoord popgen carecoord_c
 	@echo "== carecoord check rulesets/"
-	@$(BUILD)/carecoord check rulesets
+	@$(DEMO_BUILD)/carecoord check rulesets
 	@echo; echo "== carecoord test rulesets/"
-	@$(BUILD)/carecoord test rulesets | tail -n 3
+	@$(DEMO_BUILD)/carecoord test rulesets | tail -n 3
 	@echo; echo "== carecoord eval: the example patients as of $(AS_OF) (CSV)"
-	@$(BUILD)/carecoord eval --rules rulesets --as-of $(AS_OF) --format csv examples/patients
+	@$(DEMO_BUILD)/carecoord eval --rules rulesets --as-of $(AS_OF) --format csv examples/patients
 	@echo; echo "== carecoord explain examples/patients/recent_hf_discharge_ffs.yaml"
-	@$(BUILD)/carecoord explain --rules rulesets --as-of $(AS_OF) examples/patients/recent_hf_discharge_ffs.yaml
+	@$(DEMO_BUILD)/carecoord explain --rules rulesets --as-of $(AS_OF) examples/patients/recent_hf_discharge_ffs.yaml
 	@echo; echo "== carecoord eval --input-format fhir-bulk $(FHIR_EXPORT): population summary as of $(AS_OF)"
 	@if [ -d $(FHIR_EXPORT) ]; then \
-	  $(BUILD)/carecoord eval --rules rulesets --as-of $(AS_OF) --input-format fhir-bulk --format ndjson $(FHIR_EXPORT) \
+	  $(DEMO_BUILD)/carecoord eval --rules rulesets --as-of $(AS_OF) --input-format fhir-bulk --format ndjson $(FHIR_EXPORT) \
 	    | bash scripts/population-summary.sh; \
 	else echo "(no FHIR export at $(FHIR_EXPORT))"; fi
 
-	@echo; echo "== popgen: $(DEMO_PATIENTS) synthetic patients as of $(AS_OF) -> $(BUILD)/population.ndjson"
-	@$(BUILD)/bench/popgen --as-of $(AS_OF) --count $(DEMO_PATIENTS) --seed 1 --output $(BUILD)/population.ndjson
+	@echo; echo "== popgen: $(DEMO_PATIENTS) synthetic patients as of $(AS_OF) -> $(DEMO_BUILD)/population.ndjson"
+	@$(DEMO_BUILD)/bench/popgen --as-of $(AS_OF) --count $(DEMO_PATIENTS) --seed 1 --output $(DEMO_BUILD)/population.ndjson
 	@echo; echo "== carecoord check --sample: gap analysis of the default rulesets over $(DEMO_PATIENTS) generated patients"
-	@$(BUILD)/carecoord check --sample $(DEMO_PATIENTS) --as-of $(AS_OF) rulesets
+	@$(DEMO_BUILD)/carecoord check --sample $(DEMO_PATIENTS) --as-of $(AS_OF) rulesets
 	@echo; echo "== carecoord diff: intensity v1 -> v2 over the population, both at $(AS_OF)"
-	@$(BUILD)/carecoord diff $(DEMO_DIFF) $(BUILD)/population.ndjson
-	@$(BUILD)/carecoord diff $(DEMO_DIFF) --format html --output $(BUILD)/impact.html $(BUILD)/population.ndjson
-	@echo; echo "The same diff as a self-contained HTML report: $(BUILD)/impact.html"
+	@$(DEMO_BUILD)/carecoord diff $(DEMO_DIFF) $(DEMO_BUILD)/population.ndjson
+	@$(DEMO_BUILD)/carecoord diff $(DEMO_DIFF) --format html --output $(DEMO_BUILD)/impact.html $(DEMO_BUILD)/population.ndjson
+	@echo; echo "The same diff as a self-contained HTML report: $(DEMO_BUILD)/impact.html"
 	@echo; echo "== CDS Hooks: python -m carecoord.cds_hooks on loopback, one patient-view and one encounter-discharge (docs/cds-hooks.md)"
 	@if [ -d $(FHIR_EXPORT) ]; then \
-	  CARECOORD_LIBRARY=$(abspath $(BUILD))/capi/libcarecoord.so python3 scripts/cds-hooks-demo.py $(BUILD) $(FHIR_EXPORT); \
+	  CARECOORD_LIBRARY=$(abspath $(DEMO_BUILD))/capi/libcarecoord.so python3 scripts/cds-hooks-demo.py $(DEMO_BUILD) $(FHIR_EXPORT); \
 	else echo "(no FHIR export at $(FHIR_EXPORT))"; fi
 
 # The benchmarks in full (bench/RESULTS.md records their figures with this command).

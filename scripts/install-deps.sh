@@ -14,7 +14,7 @@ want_valuesets=0
 want_cds=0
 for extra in "$@"; do
   case "$extra" in
-    python) packages+=(python3 python3-pytest python3-pip) ;;  # pip: the `pip install ./capi/python` test
+    python) packages+=(python3 python3-pytest python3-pip python3-jsonschema python3-yaml) ;;  # pip: the `pip install ./capi/python` test; jsonschema: tests/schemas
     dotnet) packages+=(mono-mcs mono-runtime nuget patchelf) ;;  # nuget, patchelf: `make nuget` and its test
     abi) packages+=(abigail-tools) ;;
     fuzz) packages+=(clang libclang-rt-14-dev) ;;
@@ -32,6 +32,7 @@ for extra in "$@"; do
       packages+=(python3-pip) ;;
     wheel) packages+=(patchelf python3-pip) ;;  # `make wheel`: bundled libraries get an $ORIGIN rpath
     coverage) packages+=(gcovr) ;;  # make coverage: gcov (from g++) and the report
+    browser) packages+=(chromium python3) ;;  # tests/html: the diff report laid out by headless Chromium
     *) echo "install-deps.sh: unknown package set '$extra'" >&2; exit 2 ;;
   esac
 done

@@ -1,5 +1,7 @@
 #include "cli/records.hpp"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <iostream>
 
@@ -52,19 +54,56 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, s
     return files;
 }
 
+double RecordReader::fraction_read() const {
+    if (unsized_ || total_bytes_ == 0) return -1;
+    return std::min(1.0, static_cast<double>(done_bytes_ + current_bytes_) / static_cast<double>(total_bytes_));
+}
+
+void Progress::update(std::size_t done, double fraction, bool final) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    // The final line (once something was drawn): the total and the overall rate, no time left.
+    if (final && !drawn_) return;
+    if (!final && now - last_ < std::chrono::milliseconds(250)) return;
+    last_ = now;
+    const double seconds = std::chrono::duration<double>(now - start_).count();
+    const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
+    std::string text = "\r" + std::to_string(done) + " records, " + std::to_string(static_cast<long long>(rate)) + "/s";
+    if (!final && fraction > 0 && fraction < 1) {
+        const auto left = static_cast<long long>(seconds * (1 - fraction) / fraction + 0.5);
+        text += ", about " + std::to_string(left) + " s left";
+    }
+    text += final ? "   \n" : "   ";  // the spaces clear the end of a longer previous line
+    std::fputs(text.c_str(), stderr);
+    drawn_ = true;
+}
+
+bool progress_wanted(std::optional<bool> forced) { return forced ? *forced : ::isatty(2) == 1; }
+
 bool RecordReader::next_chunk(std::vector<Record>& out, std::size_t max, std::vector<Diagnostic>& errors) {
+    if (!sized_) {
+        sized_ = true;
+        for (const auto& f : files_) {
+            std::error_code ec;
+            if (f == "-") unsized_ = true;
+            else if (auto size = fs::file_size(f, ec); !ec) total_bytes_ += size;
+        }
+    }
     out.clear();
     while (out.size() < max) {
         if (stream_) {
             std::string line;
             if (std::getline(*stream_, line)) {
                 ++line_;
+                current_bytes_ += line.size() + 1;
                 if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
                 out.push_back(Record{current_ + ":" + std::to_string(line_), std::move(line), DocumentFormat::json});
                 continue;
             }
             stream_ = nullptr;
             file_stream_.reset();
+            done_bytes_ += current_bytes_;
+            current_bytes_ = 0;
         }
         if (next_ >= files_.size()) break;
         current_ = files_[next_++];
@@ -82,6 +121,7 @@ bool RecordReader::next_chunk(std::vector<Record>& out, std::size_t max, std::ve
         } else {
             std::string text;
             if (!load::read_file(current_, 64u << 20, text, errors)) continue;
+            done_bytes_ += text.size();
             auto ext = fs::path(current_).extension().string();
             out.push_back(Record{current_, std::move(text), ext == ".json" ? DocumentFormat::json : DocumentFormat::yaml});
         }

@@ -31,6 +31,7 @@
 #include "load/yaml_tree.hpp"
 #include "model/enums.hpp"
 #include "time/calendar.hpp"
+#include "util/suggest.hpp"
 
 namespace carecoord::model::detail {
 
@@ -192,6 +193,19 @@ inline std::string ordinal(std::size_t n) {
     return std::to_string(n) + suffix;
 }
 
+// A key that could be a field name of the schema rather than data: a lowercase letter, then
+// lowercase letters, digits and '_', at most 32 characters and at most 2 digits (so that
+// codes, ids and dates, which carry more digits or capitals, are never echoed).
+inline bool looks_like_schema_word(std::string_view key) {
+    if (key.empty() || key.size() > 32 || key[0] < 'a' || key[0] > 'z') return false;
+    int digits = 0;
+    for (char c : key) {
+        if (c >= '0' && c <= '9') ++digits;
+        else if ((c < 'a' || c > 'z') && c != '_') return false;
+    }
+    return digits <= 2;
+}
+
 // Iterates an object's fields against its schema: unknown keys (E0202) and repeated keys
 // (E0206) are reported, every known field is handed to on_field(index, value) with the
 // path extended by its name. Returns the bit set of fields seen. The caller has checked
@@ -206,7 +220,19 @@ std::uint32_t for_fields(Ctx& cx, const N& node, const FieldNames<K>& names, F&&
         std::size_t idx = 0;
         while (idx < K && names[idx] != key) ++idx;
         if (idx == K) {
-            // The key itself is document text and is not echoed: the position says which.
+            // A key that looks like a schema word (a misspelt field name) is named, with the
+            // closest fields; any other key may hold data and is named by its position only.
+            if (looks_like_schema_word(key)) {
+                std::vector<std::string> allowed;
+                for (auto n : names) allowed.emplace_back(n);
+                const auto close = util::closest_names(key, allowed);
+                cx.error(code::unknown_field,
+                         "unknown field '" + std::string(key) + "'" +
+                             (close.empty() ? "" : " (did you mean '" + close.front() + "'?)") +
+                             "; allowed fields: " + join_names(names),
+                         key_mark);
+                return;
+            }
             cx.error(code::unknown_field,
                      "unknown field (the " + ordinal(key_no) + " key of this object); allowed fields: " +
                          join_names(names),
@@ -415,7 +441,12 @@ bool get_date(Ctx& cx, const N& v, Date& out) {
         out = *d;
         return true;
     }
-    cx.error(code::bad_date, "not a valid date (YYYY-MM-DD, years 1800-2999)", v.mark());
+    // A well-formed but impossible date says so; the text itself is patient data.
+    const std::string problem = time::date_problem(s, false);
+    cx.error(code::bad_date,
+             problem.rfind("is not a calendar date", 0) == 0 ? "not a calendar date (no such day or month)"
+                                                              : "not a valid date (YYYY-MM-DD, years 1800-2999)",
+             v.mark());
     return false;
 }
 
@@ -448,7 +479,11 @@ void opt_datetime(Ctx& cx, const N& v, std::optional<DateTime>& out) {
     }
     if (auto t = time::parse_datetime(s)) out = *t;
     else
-        cx.error(code::bad_date, "not a valid date or date-time (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS])", v.mark());
+        cx.error(code::bad_date,
+                 time::date_problem(s, false).rfind("is not a calendar date", 0) == 0
+                     ? "not a calendar date (no such day or month)"
+                     : "not a valid date or date-time (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS])",
+                 v.mark());
 }
 
 // ---------------------------------------------------------------------------------------

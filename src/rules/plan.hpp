@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -261,6 +262,10 @@ struct Plan {
     // The `workflow` section (src/workflow), when the ruleset has one. Its expressions are
     // nodes of this plan.
     std::shared_ptr<const workflow::Workflow> workflow;
+
+    // The citations declared under `sources:` (the ruleset's and its libraries'): id ->
+    // (title, url), for explanations that cite by title.
+    std::map<std::string, std::pair<std::string, std::string>, std::less<>> sources;
 
     // A ruleset that only holds a care-plan workflow answers events, not evaluations.
     bool workflow_only() const {

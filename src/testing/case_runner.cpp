@@ -8,6 +8,7 @@
 #include "load/yaml_tree.hpp"
 #include "model/patient_node.hpp"
 #include "time/calendar.hpp"
+#include "util/suggest.hpp"
 #include "workflow/event_log.hpp"
 
 namespace carecoord::testing {
@@ -58,8 +59,39 @@ std::vector<std::string> scalar_list(const YamlNode* n) {
     return out;
 }
 
+// What the loaded rulesets define (any version), so that an expectation naming something
+// undefined is reported as a mistake in the case, with the closest names, not as a mismatch.
+struct Defined {
+    std::vector<std::string> tiers, flags, programs, triggers;
+};
+
+Defined defined_names(const Engine& engine) {
+    Defined out;
+    auto add = [](std::vector<std::string>& v, const std::string& name) {
+        if (std::find(v.begin(), v.end(), name) == v.end()) v.push_back(name);
+    };
+    for (const auto& [id, versions] : engine.state().by_id)
+        for (const auto& p : versions) {
+            for (const auto& t : p->tier_order) add(out.tiers, t);
+            for (const auto& f : p->flags) add(out.flags, f.id);
+            for (const auto& pr : p->programs) add(out.programs, pr.id);
+            for (const auto& t : p->triggers) add(out.triggers, t.id);
+        }
+    return out;
+}
+
+bool is_defined(const std::vector<std::string>& names, const std::string& name, const char* what, const YamlNode& at_node,
+                const std::string& file, CaseResult& r) {
+    if (std::find(names.begin(), names.end(), name) != names.end()) return true;
+    r.errors.push_back(at(file, at_node,
+                          "no loaded ruleset defines " + std::string(what) + " '" + name + "'" +
+                              util::did_you_mean(name, names, std::string(what) + "s"),
+                          "E0610"));
+    return false;
+}
+
 // Compares a case's expectations with a determination.
-void compare(const YamlNode& expect, const Determination& d, CaseResult& r, const std::string& file) {
+void compare(const YamlNode& expect, const Determination& d, CaseResult& r, const std::string& file, const Defined& known) {
     auto mismatch = [&](std::string what, std::string expected, std::string actual) {
         r.mismatches.push_back(Mismatch{std::move(what), std::move(expected), std::move(actual)});
     };
@@ -73,7 +105,8 @@ void compare(const YamlNode& expect, const Determination& d, CaseResult& r, cons
         if (got != dead->scalar) mismatch("deceased", dead->scalar, got);
     }
     if (expect.find("error")) mismatch("error", "an evaluation error", "a determination");
-    if (const YamlNode* t = expect.find("tier"); t && t->is_scalar() && t->scalar != d.tier.tier)
+    if (const YamlNode* t = expect.find("tier"); t && t->is_scalar() && is_defined(known.tiers, t->scalar, "tier", *t, file, r) &&
+                                                 t->scalar != d.tier.tier)
         mismatch("tier", t->scalar, d.tier.tier);
     if (const YamlNode* rules = expect.find("tier_rules")) {
         std::vector<std::string> matched;
@@ -84,6 +117,9 @@ void compare(const YamlNode& expect, const Determination& d, CaseResult& r, cons
     }
     if (const YamlNode* flags = expect.find("flags")) {
         auto want = scalar_list(flags);
+        if (flags->is_sequence())
+            for (const auto& f : flags->items)
+                if (f.is_scalar()) is_defined(known.flags, f.scalar, "flag", f, file, r);
         std::vector<std::string> got;
         for (const auto& f : d.flags) got.push_back(f.id);
         auto ws = want, gs = got;
@@ -94,6 +130,7 @@ void compare(const YamlNode& expect, const Determination& d, CaseResult& r, cons
     if (const YamlNode* programs = expect.find("programs"); programs && programs->is_mapping()) {
         for (const auto& [id, status] : programs->entries) {
             const std::string& program = id.scalar;
+            if (!is_defined(known.programs, program, "program", id, file, r)) continue;
             auto it = std::find_if(d.programs.begin(), d.programs.end(), [&](const ProgramResult& p) { return p.id == program; });
             std::string got = it == d.programs.end() ? "(no such program)" : std::string(to_string(it->status));
             if (!status.is_scalar() || status.scalar != got) mismatch("programs." + id.scalar, status.scalar, got);
@@ -102,6 +139,7 @@ void compare(const YamlNode& expect, const Determination& d, CaseResult& r, cons
     if (const YamlNode* triggers = expect.find("triggers"); triggers && triggers->is_mapping()) {
         for (const auto& [id, want] : triggers->entries) {
             const std::string& trigger = id.scalar;
+            if (!is_defined(known.triggers, trigger, "trigger", id, file, r)) continue;
             auto it = std::find_if(d.triggers.begin(), d.triggers.end(), [&](const TriggerResult& t) { return t.id == trigger; });
             if (it == d.triggers.end()) {
                 mismatch("triggers." + id.scalar, "due", "not due");
@@ -120,6 +158,9 @@ void compare(const YamlNode& expect, const Determination& d, CaseResult& r, cons
                 mismatch("triggers." + id.scalar + ".anchor", an->scalar, time::format_date(it->anchor));
         }
     }
+    if (const YamlNode* absent = expect.find("absent_triggers"); absent && absent->is_sequence())
+        for (const auto& t : absent->items)
+            if (t.is_scalar()) is_defined(known.triggers, t.scalar, "trigger", t, file, r);
     for (const auto& id : scalar_list(expect.find("absent_triggers")))
         if (auto it = std::find_if(d.triggers.begin(), d.triggers.end(), [&](const TriggerResult& t) { return t.id == id; });
             it != d.triggers.end())
@@ -186,6 +227,7 @@ void coverage(const Engine& engine, TestReport& report) {
 TestReport run_tests(const Engine& engine, const std::vector<std::string>& test_files) {
     TestReport report;
     coverage(engine, report);
+    const Defined known = defined_names(engine);
     for (const auto& file : test_files) {
         std::string text;
         if (!load::read_file(file, 16u << 20, text, report.diagnostics)) continue;
@@ -225,8 +267,11 @@ TestReport run_tests(const Engine& engine, const std::vector<std::string>& test_
             const YamlNode* events = c.find("events");
             const YamlNode* as_of = c.find("as_of");
             std::optional<Date> date = as_of && as_of->is_scalar() ? time::parse_date(as_of->scalar) : std::nullopt;
-            if (!date && (!events || as_of))
-                r.errors.push_back(at(file, as_of ? *as_of : c, "a case needs as_of: a date (YYYY-MM-DD)", "E0302"));
+            if (!date && (!events || as_of)) {
+                const bool shaped = as_of && as_of->is_scalar() && time::date_problem(as_of->scalar) != "is not a date (YYYY-MM-DD)";
+                r.errors.push_back(shaped ? at(file, *as_of, "as_of: " + as_of->scalar + " " + time::date_problem(as_of->scalar), "E0304")
+                                          : at(file, as_of ? *as_of : c, "a case needs as_of: a date (YYYY-MM-DD)", "E0302"));
+            }
             std::optional<workflow::EventLog> log;
             if (events) {
                 auto decoded = workflow::decode_event_log(*events, file);
@@ -294,7 +339,7 @@ TestReport run_tests(const Engine& engine, const std::vector<std::string>& test_
                     r.errors = det.diagnostics();
                 } else {
                     r.determination = std::move(det.value());
-                    compare(*expect, r.determination, r, file);
+                    compare(*expect, r.determination, r, file, known);
                     const auto& d = r.determination;
                     for (const auto& m : d.tier.matched) report.exercised.insert("tier rule " + m.rule_id);
                     for (const auto& f : d.flags)

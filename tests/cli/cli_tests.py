@@ -5,6 +5,8 @@ tests/cli/data and the rulesets (the comments say how), never copied from the to
 
 Usage: cli_tests.py CARECOORD POPGEN SOURCE_DIR TEST_NAME
 """
+import csv
+import io
 import json
 import os
 import re
@@ -193,7 +195,13 @@ def test_eval_mixed_batch():
     with open(os.path.join(SOURCE, DATA, "population", "mixed.ndjson")) as f:
         rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv", stdin=f.read())
     expect_rc(rc, 1, "eval mixed csv", out, err)
-    check(out.splitlines()[1:] == ["m1,2026-11-27,care_coordination,,,,", "m3,2026-11-27,routine,,,,"], "eval csv:\n" + out)
+    # One row per input record (docs/cli.md, CSV columns): the bad record is a row with its
+    # source and an error, and nothing else.
+    rows = list(csv.DictReader(io.StringIO(out)))
+    check([(r["patient_id"], r["tier"]) for r in rows] == [("m1", "care_coordination"), ("", ""), ("m3", "routine")],
+          "eval csv:\n" + out)
+    check(len(rows) == 3 and rows[1]["source"] == "<stdin>:2" and "error[E0204]: birth_date:" in rows[1]["error"]
+          and rows[0]["error"] == "" and rows[2]["error"] == "", "eval csv error row:\n" + out)
     contains(err, "<stdin>:2: error[E0204]", "eval mixed csv")
 
 
@@ -339,11 +347,15 @@ def test_eval_deceased():
     # (2+), complex CCM (2+ and case management), PCM (1+): in ruleset order.
     rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv", stdin=DECEASED_BATCH)
     expect_rc(rc, 0, "eval deceased csv", out, err)
-    lines = out.splitlines()
-    check(lines[0] == "patient_id,as_of,tier,flags,programs,triggers,deceased", "csv header:\n" + out)
-    check(lines[1] == "dead-before,2026-11-27,routine,,,,2026-11-26", "csv deceased row:\n" + out)
-    check(lines[2].startswith("dead-after,2026-11-27,case_management,hchn_priority,ccm;complex_ccm;pcm,") and
-          lines[2].endswith(","), "csv alive row:\n" + out)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    check(len(rows) == 2 and all(r["error"] == "" for r in rows), "csv rows:\n" + out)
+    dead, alive = rows
+    check((dead["patient_id"], dead["tier"], dead["flags"], dead["deceased"]) == ("dead-before", "routine", "", "2026-11-26"),
+          "csv deceased row:\n" + out)
+    check(all(v == "not_eligible" for k, v in dead.items() if k.startswith("program_")), "deceased: every program not eligible:\n" + out)
+    check(all(v == "" for k, v in dead.items() if k.startswith("trigger_")), "deceased: no trigger:\n" + out)
+    check((alive["tier"], alive["flags"], alive["deceased"]) == ("case_management", "hchn_priority", ""), "csv alive row:\n" + out)
+    check([alive["program_" + p] for p in ("ccm", "complex_ccm", "pcm")] == ["eligible"] * 3, "csv alive programs:\n" + out)
     # NDJSON through the population summary: the deceased counted apart.
     rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "ndjson", stdin=DECEASED_BATCH)
     expect_rc(rc, 0, "eval deceased ndjson", out, err)
