@@ -117,7 +117,10 @@ sections = {
     "valuesets": {"type": "object", "additionalProperties": {
         "type": "object",
         "properties": {"description": TEXT, "source": SOURCE_REF,
-                       "categories": {"type": "object", "additionalProperties": codes}, "exclude": codes},
+                       "categories": {"type": "object", "additionalProperties": {
+                           "type": "object", "properties": {"description": TEXT, "source": SOURCE_REF},
+                           "additionalProperties": array({"type": ["string", "number"]})}},
+                       "exclude": codes},
         "additionalProperties": array({"type": ["string", "number"]})}},
     "facts": {"type": "object", "additionalProperties": {"anyOf": [
         EXPR, strict({"expr": EXPR, "description": TEXT, "source": SOURCE_REF}, ["expr"])]}},
@@ -141,14 +144,22 @@ expect = strict({"tier": ID, "tier_rules": array(ID), "flags": array(ID),
                  "programs": {"type": "object", "additionalProperties": {"enum": ["eligible", "not_eligible", "unknown"]}},
                  "triggers": {"type": "object", "additionalProperties": {"anyOf": [
                      {"type": "null"}, strict({"due": DATETIME, "status": {"enum": ["open", "overdue"]}, "anchor": DATE})]}},
-                 "absent_triggers": array(ID), "missing": array(TEXT)})
+                 "absent_triggers": array(ID), "missing": array(TEXT),
+                 # A date of death, or `no` (YAML 1.1 readers see false) for a patient alive at as_of.
+                 "deceased": {"anyOf": [DATE, {"const": "no"}, {"const": False}]},
+                 "error": strict({"code": {"type": "string", "pattern": r"^E\d{4}$"}, "field": TEXT}, ["code"]),
+                 "care_plan": strict({"state": ID, "tasks": {"type": "object", "additionalProperties": DATETIME},
+                                      "absent_tasks": array(TEXT), "task_count": {"type": "integer", "minimum": 0}})})
 tests = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": BASE + "tests.schema.json",
          "title": "carecoord tests file (docs/ruleset-language.md, Test cases)",
          "type": "object", "additionalProperties": False, "required": ["kind", "cases"],
          "properties": {"schema_version": {"type": "integer", "minimum": 1}, "kind": {"const": "tests"}, "description": TEXT,
                         "cases": array(strict({"name": TEXT, "description": TEXT, "as_of": DATE,
                                                "patient": {"$ref": "patient.schema.json"}, "patient_file": TEXT,
-                                               "expect": expect}, ["as_of", "expect"]))}}
+                                               "events": array({"type": "object"}), "workflow": TEXT,
+                                               "expect": expect}, ["expect"]) | {
+                                            # a workflow case (events:) needs no as_of
+                                            "anyOf": [{"required": ["as_of"]}, {"required": ["events"]}]})}}
 
 os.makedirs(OUT, exist_ok=True)
 for name, schema in [("patient", patient), ("ruleset", ruleset), ("tests", tests)]:

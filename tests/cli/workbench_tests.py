@@ -373,9 +373,11 @@ def edit_policy(c):
     # removed, one rule's condition changed, and one rule added.
     c.edit("intensity/intensity-v2.yaml", "  case_management_min_conditions:\n    value: 4",
            "  case_management_min_conditions:\n    value: 3")
-    c.edit("common/clinical.yaml", 'heart_failure:\n        icd10cm: ["I50"]', 'heart_failure:\n        icd10cm: ["I50", "I11.0"]')
-    c.edit("common/clinical.yaml", 'atrial_fibrillation:\n        icd10cm: ["I48"]\n        snomed: ["49436004"]',
-           'atrial_fibrillation:\n        icd10cm: ["I48"]\n        snomed: []')
+    # (the chronic categories' heart_failure holds exactly I50; atrial_fibrillation I48 and one
+    # SNOMED code: each line below is unique in the file)
+    c.edit("common/clinical.yaml", '        icd10cm: ["I50"]\n', '        icd10cm: ["I50", "I11.0"]\n')
+    c.edit("common/clinical.yaml", '        icd10cm: ["I48"]\n        snomed: ["49436004"]',
+           '        icd10cm: ["I48"]\n        snomed: []')
     c.edit("intensity/intensity-v2.yaml",
            '    - id: cm_food_insecurity\n      tier: case_management\n      when: food_insecurity\n',
            '    - id: cm_food_and_housing\n      tier: case_management\n      when: food_insecurity and housing_instability\n')
