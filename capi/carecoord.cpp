@@ -17,6 +17,7 @@
 #include "model/patient_builder.hpp"
 #include "output/json_writer.hpp"
 #include "time/calendar.hpp"
+#include "util/codes.hpp"
 
 // One version, three places: carecoord.h, carecoord/version.hpp (which define the same
 // macros, so a mismatch is a redefinition error) and project() in CMakeLists.txt, which
@@ -75,7 +76,7 @@ carecoord_error& out_of_memory_error() {
     static carecoord_error e = [] {
         carecoord_error x;
         x.status = CARECOORD_ERR_NOMEM;
-        x.diagnostic.code = "E0001";
+        x.diagnostic.code = carecoord::codes::out_of_memory;
         x.diagnostic.message = "out of memory";
         x.text = x.diagnostic.to_string();
         return x;
@@ -102,8 +103,8 @@ Diagnostic make_diagnostic(const char* code, std::string message, std::string fi
 }
 
 // C API argument errors have their own codes (docs/c-api.md).
-constexpr const char* kNullArgument = "E0901";
-constexpr const char* kBadArgument = "E0902";
+constexpr const char* kNullArgument = carecoord::codes::null_argument;
+constexpr const char* kBadArgument = carecoord::codes::bad_argument;
 
 template <class T>
 T* need(T* p, const char* name) {
@@ -125,7 +126,7 @@ carecoord_error* make_error(carecoord_status status, const std::vector<Diagnosti
         tail = raw;
     };
     for (const auto& d : diagnostics) add(d);
-    if (!head) add(make_diagnostic("E0002", "internal error: a failure without a diagnostic"));
+    if (!head) add(make_diagnostic(carecoord::codes::internal_error, "internal error: a failure without a diagnostic"));
     return head.release();
 }
 
@@ -161,7 +162,7 @@ carecoord_status guard(carecoord_error** err, F&& body) noexcept {
     } catch (const std::exception& e) {
         try {
             return report(err, CARECOORD_ERR_INTERNAL,
-                          {make_diagnostic("E0002", std::string("internal error: ") + e.what())});
+                          {make_diagnostic(carecoord::codes::internal_error, std::string("internal error: ") + e.what())});
         } catch (...) {
             if (err) *err = &out_of_memory_error();
             return CARECOORD_ERR_NOMEM;
@@ -181,8 +182,8 @@ void hand_out(T** out, std::unique_ptr<T> value) {
 // as std::bad_alloc here) and its own bugs (E0002, internal) with two codes; anything else
 // gets `status`, the status of the step that failed.
 carecoord_status failure_status(const std::vector<Diagnostic>& d, carecoord_status status) {
-    if (!d.empty() && d.front().code == "E0001") throw std::bad_alloc();
-    return !d.empty() && d.front().code == "E0002" ? CARECOORD_ERR_INTERNAL : status;
+    if (!d.empty() && d.front().code == carecoord::codes::out_of_memory) throw std::bad_alloc();
+    return !d.empty() && d.front().code == carecoord::codes::internal_error ? CARECOORD_ERR_INTERNAL : status;
 }
 
 template <class T, class U>

@@ -9,6 +9,7 @@
 #include "engine/evaluator.hpp"
 #include "load/ruleset_loader.hpp"
 #include "time/calendar.hpp"
+#include "util/diagnostics.hpp"
 
 namespace carecoord {
 
@@ -38,14 +39,7 @@ Engine::~Engine() = default;
 
 namespace {
 
-// The library's own failures as diagnostics: E0001 out of memory, E0002 a bug. No exception
-// leaves the API.
-Diagnostic failure(const char* code, std::string message) {
-    Diagnostic d;
-    d.code = code;
-    d.message = std::move(message);
-    return d;
-}
+Diagnostic failure(const char* code, std::string message) { return util::make(code, std::move(message)); }
 
 Result<Engine> build(const std::vector<load::SourceText>& sources, std::vector<Diagnostic> diagnostics,
                      const EngineOptions& options) {
@@ -67,10 +61,8 @@ Result<Engine> build(const std::vector<load::SourceText>& sources, std::vector<D
             std::sort(versions.begin(), versions.end(),
                       [](const auto& a, const auto& b) { return a->effective_from < b->effective_from; });
         return detail::EngineState::make(std::move(state));
-    } catch (const std::bad_alloc&) {
-        return failure("E0001", "out of memory while loading rulesets");
-    } catch (const std::exception& e) {
-        return failure("E0002", std::string("internal error while loading rulesets: ") + e.what());
+    } catch (...) {
+        return util::exception_diagnostic("loading rulesets");
     }
 }
 
@@ -257,9 +249,9 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
         out.as_of = as_of;
         out.engine_version = CARECOORD_VERSION_STRING;
         auto plans = state_->in_force(as_of);
-        if (plans.empty()) return failure("E0501", "no loaded ruleset is in force at the as-of date");
+        if (plans.empty()) return failure(codes::no_ruleset_in_force, "no loaded ruleset is in force at the as-of date");
         if (plans.size() > 1 && plans[1]->has_tiers)
-            return failure("E0313", "more than one ruleset in force defines tiers: " + plans[0]->id + " and " + plans[1]->id);
+            return failure(codes::tiers_twice, "more than one ruleset in force defines tiers: " + plans[0]->id + " and " + plans[1]->id);
         std::uint64_t missing = 0;
         std::vector<std::string> fact_names;
         for (const auto* plan : plans) {
@@ -280,10 +272,8 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
             return a.due != b.due ? a.due < b.due : a.id < b.id;
         });
         return out;
-    } catch (const std::bad_alloc&) {
-        return failure("E0001", "out of memory while evaluating");
-    } catch (const std::exception& e) {
-        return failure("E0002", std::string("internal error while evaluating: ") + e.what());
+    } catch (...) {
+        return util::exception_diagnostic("evaluating");
     }
 }
 

@@ -16,6 +16,7 @@
 // Messages name fields and schema words only, never a value from the document.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
@@ -33,6 +34,7 @@
 #include "model/enums.hpp"
 #include "model/patient_schema.hpp"
 #include "time/calendar.hpp"
+#include "util/codes.hpp"
 
 namespace carecoord::model::detail {
 
@@ -52,17 +54,17 @@ inline std::string_view kind_phrase(NodeKind k) {
 
 // Error codes of patient documents (docs/patient-schema.md).
 namespace code {
-inline constexpr const char* syntax = "E0201";
-inline constexpr const char* unknown_field = "E0202";
-inline constexpr const char* wrong_type = "E0203";
-inline constexpr const char* bad_date = "E0204";
-inline constexpr const char* missing = "E0205";
-inline constexpr const char* duplicate = "E0206";
-inline constexpr const char* bad_enum = "E0207";
-inline constexpr const char* end_before_start = "E0208";
-inline constexpr const char* limit = "E0209";
-inline constexpr const char* too_large = "E0210";
-inline constexpr const char* bad_value = "E0211";
+inline constexpr const char* syntax = codes::patient_syntax;
+inline constexpr const char* unknown_field = codes::patient_unknown_field;
+inline constexpr const char* wrong_type = codes::patient_wrong_type;
+inline constexpr const char* bad_date = codes::patient_bad_date;
+inline constexpr const char* missing = codes::patient_missing;
+inline constexpr const char* duplicate = codes::patient_duplicate_key;
+inline constexpr const char* bad_enum = codes::patient_bad_enum;
+inline constexpr const char* end_before_start = codes::patient_end_before_start;
+inline constexpr const char* limit = codes::patient_limit;
+inline constexpr const char* too_large = codes::patient_too_large;
+inline constexpr const char* bad_value = codes::patient_bad_value;
 }  // namespace code
 
 // Diagnostics reported for one document before the decoder stops adding more.
@@ -547,18 +549,9 @@ template <class R> struct Schema;
         }                                                                                     \
     };
 
-CARECOORD_SCHEMA(Patient)
-CARECOORD_SCHEMA(Language)
-CARECOORD_SCHEMA(Coverage)
-CARECOORD_SCHEMA(Condition)
-CARECOORD_SCHEMA(Encounter)
-CARECOORD_SCHEMA(CareTeamMember)
-CARECOORD_SCHEMA(Medication)
-CARECOORD_SCHEMA(MedicationEvent)
-CARECOORD_SCHEMA(Observation)
-CARECOORD_SCHEMA(Social)
-CARECOORD_SCHEMA(LtcPlacement)
-CARECOORD_SCHEMA(CarePlan)
+#define CARECOORD_SCHEMA_OF(R, COLL) CARECOORD_SCHEMA(R)
+CARECOORD_RULE_RECORDS(CARECOORD_SCHEMA_OF)
+#undef CARECOORD_SCHEMA_OF
 
 #undef CARECOORD_SCHEMA
 #undef CARECOORD_VISIT_N
@@ -567,6 +560,15 @@ CARECOORD_SCHEMA(CarePlan)
 #undef CARECOORD_NAME_X
 #undef CARECOORD_KEY_N
 #undef CARECOORD_KEY_X
+
+// Whether `key` is the name of a field of any record: only such a key may be named in a
+// field path (anything else could be patient data).
+inline bool is_schema_word(std::string_view key) {
+    auto in = [&](const auto& names) { return std::find(names.begin(), names.end(), key) != names.end(); };
+#define CARECOORD_IN_RECORD(R, COLL) in(Schema<R>::names) ||
+    return CARECOORD_RULE_RECORDS(CARECOORD_IN_RECORD) false;
+#undef CARECOORD_IN_RECORD
+}
 
 template <class R>
 constexpr std::size_t key_index(typename Schema<R>::Key k) {
