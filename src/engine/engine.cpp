@@ -130,11 +130,23 @@ Result<Engine> Engine::load_string(std::string_view yaml, std::string_view name,
     return build({s}, {}, options);
 }
 
+namespace {
+RulesetInfo info_of(const rules::Plan& p) {
+    return RulesetInfo{p.id,   p.version,     p.sha256, p.effective_from, p.effective_until,
+                       p.file, p.description, p.has_tiers ? p.tier_order : std::vector<std::string>{}};
+}
+}  // namespace
+
 std::vector<RulesetInfo> Engine::rulesets() const {
     std::vector<RulesetInfo> out;
     for (const auto& [id, versions] : state_->by_id)
-        for (const auto& p : versions)
-            out.push_back(RulesetInfo{p->id, p->version, p->sha256, p->effective_from, p->effective_until, p->file, p->description});
+        for (const auto& p : versions) out.push_back(info_of(*p));
+    return out;
+}
+
+std::vector<RulesetInfo> Engine::rulesets_in_force(Date as_of) const {
+    std::vector<RulesetInfo> out;
+    for (const auto* p : state_->in_force(as_of)) out.push_back(info_of(*p));
     return out;
 }
 
