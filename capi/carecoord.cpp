@@ -20,9 +20,10 @@
 #include "carecoord/fhir.hpp"
 #include "load/yaml_tree.hpp"
 #include "model/enums.hpp"
-#include "model/patient_decoder.hpp"
+#include "model/patient_builder.hpp"
 #include "output/json_writer.hpp"
 #include "time/calendar.hpp"
+#include "util/codes.hpp"
 
 // One version, three places: carecoord.h, carecoord/version.hpp (which define the same
 // macros, so a mismatch is a redefinition error) and project() in CMakeLists.txt, which
@@ -105,14 +106,14 @@ struct carecoord_result {
 
 namespace {
 
-namespace code = carecoord::model::detail::code;
+namespace model = carecoord::model;
 
 // Handed out when even an error object cannot be allocated; never freed.
 carecoord_error& out_of_memory_error() {
     static carecoord_error e = [] {
         carecoord_error x;
         x.status = CARECOORD_ERR_NOMEM;
-        x.diagnostic.code = "E0001";
+        x.diagnostic.code = carecoord::codes::out_of_memory;
         x.diagnostic.message = "out of memory";
         x.text = x.diagnostic.to_string();
         return x;
@@ -139,8 +140,8 @@ Diagnostic make_diagnostic(const char* code, std::string message, std::string fi
 }
 
 // C API argument errors have their own codes (docs/c-api.md).
-constexpr const char* kNullArgument = "E0901";
-constexpr const char* kBadArgument = "E0902";
+constexpr const char* kNullArgument = carecoord::codes::null_argument;
+constexpr const char* kBadArgument = carecoord::codes::bad_argument;
 
 template <class T>
 T* need(T* p, const char* name) {
@@ -162,7 +163,7 @@ carecoord_error* make_error(carecoord_status status, const std::vector<Diagnosti
         tail = raw;
     };
     for (const auto& d : diagnostics) add(d);
-    if (!head) add(make_diagnostic("E0002", "internal error: a failure without a diagnostic"));
+    if (!head) add(make_diagnostic(carecoord::codes::internal_error, "internal error: a failure without a diagnostic"));
     return head.release();
 }
 
@@ -198,7 +199,7 @@ carecoord_status guard(carecoord_error** err, F&& body) noexcept {
     } catch (const std::exception& e) {
         try {
             return report(err, CARECOORD_ERR_INTERNAL,
-                          {make_diagnostic("E0002", std::string("internal error: ") + e.what())});
+                          {make_diagnostic(carecoord::codes::internal_error, std::string("internal error: ") + e.what())});
         } catch (...) {
             if (err) *err = &out_of_memory_error();
             return CARECOORD_ERR_NOMEM;
@@ -218,8 +219,8 @@ void hand_out(T** out, std::unique_ptr<T> value) {
 // as std::bad_alloc here) and its own bugs (E0002, internal) with two codes; anything else
 // gets `status`, the status of the step that failed.
 carecoord_status failure_status(const std::vector<Diagnostic>& d, carecoord_status status) {
-    if (!d.empty() && d.front().code == "E0001") throw std::bad_alloc();
-    return !d.empty() && d.front().code == "E0002" ? CARECOORD_ERR_INTERNAL : status;
+    if (!d.empty() && d.front().code == carecoord::codes::out_of_memory) throw std::bad_alloc();
+    return !d.empty() && d.front().code == carecoord::codes::internal_error ? CARECOORD_ERR_INTERNAL : status;
 }
 
 template <class T, class U>
@@ -235,194 +236,12 @@ carecoord_engine* make_engine(carecoord::Engine engine, const carecoord::Patient
     return out.release();
 }
 
-// ---- builder values --------------------------------------------------------------
+// ---- builder values ----------------------------------------------------------------
+// Every check is the document decoder's (model/patient_builder.hpp): this layer only
+// turns the diagnostics into a status.
 
-[[noreturn]] void bad_patient_value(const char* code, std::string message, std::string path) {
-    fail(CARECOORD_ERR_PATIENT, code, std::move(message), std::move(path));
-}
-
-std::string text_value(const char* value, const std::string& path, bool required) {
-    if (!value || !*value) {
-        if (required) bad_patient_value(code::missing, "required field is absent or empty", path);
-        return {};
-    }
-    std::string_view s(value);
-    if (s.size() > carecoord::PatientLimits{}.max_string_length)
-        bad_patient_value(code::limit, "string longer than the limit max_string_length", path);
-    return std::string(s);
-}
-
-Date date_value(const char* value, const std::string& path) {
-    auto d = carecoord::time::parse_date(need(value, "value"));
-    if (!d) bad_patient_value(code::bad_date, "not a valid date (YYYY-MM-DD, years 1800-2999)", path);
-    return *d;
-}
-
-std::optional<Date> optional_date(const char* value, const std::string& path) {
-    if (!value) return std::nullopt;
-    return date_value(value, path);
-}
-
-std::optional<carecoord::DateTime> optional_datetime(const char* value, const std::string& path) {
-    if (!value) return std::nullopt;
-    auto t = carecoord::time::parse_datetime(value);
-    if (!t) bad_patient_value(code::bad_date, "not a valid date-time (YYYY-MM-DD or YYYY-MM-DDTHH:MM)", path);
-    return t;
-}
-
-template <class E>
-E enum_value(const char* value, const std::string& path) {
-    if (!value || !*value) bad_patient_value(code::missing, "required field is absent or empty", path);
-    if (auto e = carecoord::model::enum_from_name<E>(value)) return *e;
-    std::string allowed;
-    for (auto n : carecoord::model::enum_names<E>()) allowed += (allowed.empty() ? "" : ", ") + std::string(n);
-    bad_patient_value(code::bad_enum, "must be one of: " + allowed, path);
-}
-
-bool bool_value(const char* value, const std::string& path) {
-    std::string_view s(value);
-    if (s == "true") return true;
-    if (s == "false") return false;
-    bad_patient_value(code::wrong_type, "must be true or false", path);
-}
-
-std::string system_value(const char* value, const char* fallback, const std::string& path) {
-    if (!value) return fallback;
-    if (!carecoord::model::detail::is_system_word(value))
-        bad_patient_value(code::bad_value,
-                          "a coding system must be a lowercase word of at most 64 characters (a-z, 0-9, '_', '-', "
-                          "'.'), such as icd10cm, snomed, rxnorm or loinc",
-                          path);
-    return value;
-}
-
-void check_order(const std::optional<Date>& start, const std::optional<Date>& end, const char* what,
-                 const std::string& path) {
-    if (start && end && *end < *start) bad_patient_value(code::end_before_start, what, path);
-}
-
-std::string item_path(const char* list, std::size_t i, const char* field) {
-    return std::string(list) + "[" + std::to_string(i) + "]." + field;
-}
-
-// Optional fields: value NULL clears them, otherwise parse(value).
-template <class T, class Parse>
-void set_optional(std::optional<T>& field, const char* value, Parse parse) {
-    if (!value) field.reset();
-    else field = parse(value);
-}
-
-// "encounters[3].disposition" -> list "encounters", index 3, field "disposition".
-struct ItemPath {
-    std::string list;
-    std::size_t index = 0;
-    std::string field;
-};
-
-std::optional<ItemPath> split_item_path(std::string_view path) {
-    auto open = path.find('[');
-    auto close = path.find("].");
-    if (open == std::string_view::npos || close == std::string_view::npos || close < open + 2) return std::nullopt;
-    std::size_t index = 0;
-    for (char c : path.substr(open + 1, close - open - 1)) {
-        if (c < '0' || c > '9' || index > 100000000) return std::nullopt;
-        index = index * 10 + static_cast<std::size_t>(c - '0');
-    }
-    return ItemPath{std::string(path.substr(0, open)), index, std::string(path.substr(close + 2))};
-}
-
-[[noreturn]] void unknown_path(const std::string& path) {
-    bad_patient_value(code::unknown_field, "not a settable field (see carecoord_patient_set_field in carecoord.h)",
-                      path);
-}
-
-template <class T>
-T& item(std::vector<T>& list, const ItemPath& p, const std::string& path) {
-    if (p.index >= list.size()) bad_patient_value(code::unknown_field, "no list item with this index", path);
-    return list[p.index];
-}
-
-void set_item_field(carecoord::Patient& pt, const ItemPath& p, const char* v, const std::string& path) {
-    using namespace carecoord;
-    if (p.list == "coverage") {
-        auto& c = item(pt.coverage, p, path);
-        if (p.field == "snp") c.snp = v ? enum_value<SnpType>(v, path) : SnpType::none;
-        else if (p.field == "medicaid_dual") c.medicaid_dual = v ? enum_value<MedicaidDual>(v, path) : MedicaidDual::none;
-        else unknown_path(path);
-    } else if (p.list == "conditions") {
-        auto& c = item(pt.conditions, p, path);
-        if (p.field == "recorded") set_optional(c.recorded, v, [&](const char* s) { return date_value(s, path); });
-        else unknown_path(path);
-    } else if (p.list == "encounters") {
-        auto& e = item(pt.encounters, p, path);
-        if (p.field == "id") e.id = text_value(v, path, false);
-        else if (p.field == "emergent") set_optional(e.emergent, v, [&](const char* s) { return bool_value(s, path); });
-        else if (p.field == "planned") set_optional(e.planned, v, [&](const char* s) { return bool_value(s, path); });
-        else if (p.field == "disposition")
-            set_optional(e.disposition, v, [&](const char* s) { return enum_value<Disposition>(s, path); });
-        else if (p.field == "complexity")
-            set_optional(e.complexity, v, [&](const char* s) { return enum_value<Complexity>(s, path); });
-        else if (p.field == "diagnosis") e.diagnosis = text_value(v, path, false);
-        else if (p.field == "diagnosis_system") e.diagnosis_system = system_value(v, "icd10cm", path);
-        else unknown_path(path);
-    } else {
-        unknown_path(path);
-    }
-}
-
-void set_object_field(carecoord::Patient& pt, const std::string& path, const char* v) {
-    using namespace carecoord;
-    auto date = [&](const char* s) { return date_value(s, path); };
-    auto boolean = [&](const char* s) { return bool_value(s, path); };
-    if (path == "id") pt.id = text_value(v, path, true);
-    else if (path == "birth_date") {
-        if (!v) bad_patient_value(code::missing, "required field is absent", path);
-        pt.birth_date = date_value(v, path);
-        check_order(pt.birth_date, pt.deceased, "date of death is before birth_date", "deceased");
-    } else if (path == "sex") pt.sex = v ? enum_value<Sex>(v, path) : Sex::unknown;
-    else if (path == "deceased") {
-        set_optional(pt.deceased, v, date);
-        check_order(pt.birth_date, pt.deceased, "date of death is before birth_date", path);
-    } else if (path == "language.preferred")
-        set_optional(pt.language.preferred, v, [&](const char* s) { return text_value(s, path, true); });
-    else if (path == "language.interpreter_needed") set_optional(pt.language.interpreter_needed, v, boolean);
-    else if (path == "language.english_proficiency")
-        set_optional(pt.language.english_proficiency, v, [&](const char* s) { return enum_value<EnglishProficiency>(s, path); });
-    else if (path == "social.housing_instability") set_optional(pt.social.housing_instability, v, boolean);
-    else if (path == "social.food_insecurity") set_optional(pt.social.food_insecurity, v, boolean);
-    else if (path == "social.transportation_insecurity") set_optional(pt.social.transportation_insecurity, v, boolean);
-    else if (path == "social.social_support")
-        set_optional(pt.social.social_support, v, [&](const char* s) { return enum_value<SocialSupport>(s, path); });
-    else if (path == "social.health_literacy")
-        set_optional(pt.social.health_literacy, v, [&](const char* s) { return enum_value<HealthLiteracy>(s, path); });
-    else if (path == "ltc_placement.decision_open") set_optional(pt.ltc_placement.decision_open, v, boolean);
-    else if (path == "ltc_placement.since") set_optional(pt.ltc_placement.since, v, date);
-    else if (path == "ltc_placement.assessed") set_optional(pt.ltc_placement.assessed, v, date);
-    else if (path == "ltc_placement.expected_stay_days")
-        set_optional(pt.ltc_placement.expected_stay_days, v, [&](const char* s) {
-            std::string_view t(s);
-            long long n = 0;
-            bool digits = !t.empty() && t.size() <= 9;
-            for (char c : t) digits = digits && c >= '0' && c <= '9';
-            if (!digits) bad_patient_value(code::wrong_type, "must be a whole number", path);
-            for (char c : t) n = n * 10 + (c - '0');
-            if (n > carecoord::model::detail::kMaxExpectedStayDays)
-                bad_patient_value(code::bad_value, "must be from 0 to 36500", path);
-            return static_cast<int>(n);
-        });
-    else if (path == "care_plan.state")
-        set_optional(pt.care_plan.state, v, [&](const char* s) { return enum_value<CarePlanState>(s, path); });
-    else if (path == "care_plan.enrolled") set_optional(pt.care_plan.enrolled, v, date);
-    else if (path == "care_plan.last_comprehensive_assessment")
-        set_optional(pt.care_plan.last_comprehensive_assessment, v, date);
-    else if (path == "care_plan.last_hra") set_optional(pt.care_plan.last_hra, v, date);
-    else if (path == "care_plan.snp_enrolled") set_optional(pt.care_plan.snp_enrolled, v, date);
-    else if (path == "care_plan.tier")
-        set_optional(pt.care_plan.tier, v, [&](const char* s) { return text_value(s, path, true); });
-    else if (auto item = split_item_path(path))
-        set_item_field(pt, *item, v, path);
-    else
-        unknown_path(path);
+void patient_ok(std::vector<Diagnostic> diagnostics) {
+    if (!diagnostics.empty()) throw Failure{CARECOORD_ERR_PATIENT, std::move(diagnostics)};
 }
 
 carecoord_status evaluate(carecoord_result** out, const carecoord_engine* engine, const carecoord_patient* patient,
@@ -873,9 +692,8 @@ carecoord_status carecoord_patient_new(carecoord_patient** out, const char* id, 
         need(out, "out");
         *out = nullptr;
         auto p = std::make_unique<carecoord_patient>();
-        p->patient.id = text_value(id, "id", true);
-        if (!birth_date) bad_patient_value(code::missing, "required field is absent", "birth_date");
-        p->patient.birth_date = date_value(birth_date, "birth_date");
+        patient_ok(model::set_field(p->patient, "id", id));
+        patient_ok(model::set_field(p->patient, "birth_date", birth_date));
         hand_out(out, std::move(p));
     });
 }
@@ -883,16 +701,14 @@ carecoord_status carecoord_patient_new(carecoord_patient** out, const char* id, 
 carecoord_status carecoord_patient_set_sex(carecoord_patient* patient, const char* sex, carecoord_error** err) {
     return guard(err, [&] {
         need(patient, "patient");
-        patient->patient.sex = sex ? enum_value<carecoord::Sex>(sex, "sex") : carecoord::Sex::unknown;
+        patient_ok(model::set_field(patient->patient, "sex", sex));
     });
 }
 
 carecoord_status carecoord_patient_set_deceased(carecoord_patient* patient, const char* date, carecoord_error** err) {
     return guard(err, [&] {
         need(patient, "patient");
-        auto d = optional_date(date, "deceased");
-        check_order(patient->patient.birth_date, d, "date of death is before birth_date", "deceased");
-        patient->patient.deceased = d;
+        patient_ok(model::set_field(patient->patient, "deceased", date));
     });
 }
 
@@ -900,14 +716,8 @@ carecoord_status carecoord_patient_add_coverage(carecoord_patient* patient, cons
                                                 const char* start, const char* end, carecoord_error** err) {
     return guard(err, [&] {
         need(patient, "patient");
-        auto i = patient->patient.coverage.size();
-        carecoord::Coverage c;
-        c.payer = enum_value<carecoord::Payer>(payer, item_path("coverage", i, "payer"));
-        c.plan = text_value(plan, item_path("coverage", i, "plan"), false);
-        c.start = optional_date(start, item_path("coverage", i, "start"));
-        c.end = optional_date(end, item_path("coverage", i, "end"));
-        check_order(c.start, c.end, "coverage end is before its start", item_path("coverage", i, "end"));
-        patient->patient.coverage.push_back(std::move(c));
+        patient_ok(model::add_item(patient->patient, "coverage",
+                                   {{"payer", payer}, {"plan", plan}, {"start", start}, {"end", end}}));
     });
 }
 
@@ -916,15 +726,12 @@ carecoord_status carecoord_patient_add_condition(carecoord_patient* patient, con
                                                  carecoord_error** err) {
     return guard(err, [&] {
         need(patient, "patient");
-        auto i = patient->patient.conditions.size();
-        carecoord::Condition c;
-        c.code = text_value(code, item_path("conditions", i, "code"), true);
-        c.system = system_value(system, "icd10cm", item_path("conditions", i, "system"));
-        if (status) c.status = enum_value<carecoord::ConditionStatus>(status, item_path("conditions", i, "status"));
-        c.onset = optional_date(onset, item_path("conditions", i, "onset"));
-        c.abatement = optional_date(abatement, item_path("conditions", i, "abatement"));
-        check_order(c.onset, c.abatement, "abatement is before onset", item_path("conditions", i, "abatement"));
-        patient->patient.conditions.push_back(std::move(c));
+        patient_ok(model::add_item(patient->patient, "conditions",
+                                   {{"code", code},
+                                    {"system", system},
+                                    {"status", status},
+                                    {"onset", onset},
+                                    {"abatement", abatement}}));
     });
 }
 
@@ -932,14 +739,8 @@ carecoord_status carecoord_patient_add_encounter(carecoord_patient* patient, con
                                                  const char* admit, const char* discharge, carecoord_error** err) {
     return guard(err, [&] {
         need(patient, "patient");
-        auto i = patient->patient.encounters.size();
-        carecoord::Encounter e;
-        e.encounter_class = enum_value<carecoord::EncounterClass>(encounter_class, item_path("encounters", i, "class"));
-        e.admit = optional_datetime(admit, item_path("encounters", i, "admit"));
-        e.discharge = optional_datetime(discharge, item_path("encounters", i, "discharge"));
-        if (e.admit && e.discharge && *e.discharge < *e.admit)
-            bad_patient_value(code::end_before_start, "discharge is before admit", item_path("encounters", i, "discharge"));
-        patient->patient.encounters.push_back(std::move(e));
+        patient_ok(model::add_item(patient->patient, "encounters",
+                                   {{"class", encounter_class}, {"admit", admit}, {"discharge", discharge}}));
     });
 }
 
@@ -947,11 +748,7 @@ carecoord_status carecoord_patient_add_care_team_member(carecoord_patient* patie
                                                         const char* specialty, carecoord_error** err) {
     return guard(err, [&] {
         need(patient, "patient");
-        auto i = patient->patient.care_team.size();
-        carecoord::CareTeamMember m;
-        m.role = enum_value<carecoord::CareRole>(role, item_path("care_team", i, "role"));
-        m.specialty = text_value(specialty, item_path("care_team", i, "specialty"), false);
-        patient->patient.care_team.push_back(std::move(m));
+        patient_ok(model::add_item(patient->patient, "care_team", {{"role", role}, {"specialty", specialty}}));
     });
 }
 
@@ -959,13 +756,8 @@ carecoord_status carecoord_patient_add_medication(carecoord_patient* patient, co
                                                   const char* name, const char* status, carecoord_error** err) {
     return guard(err, [&] {
         need(patient, "patient");
-        auto i = patient->patient.medications.size();
-        carecoord::Medication m;
-        m.code = text_value(code, item_path("medications", i, "code"), true);
-        m.system = system_value(system, "rxnorm", item_path("medications", i, "system"));
-        m.name = text_value(name, item_path("medications", i, "name"), false);
-        if (status) m.status = enum_value<carecoord::MedicationStatus>(status, item_path("medications", i, "status"));
-        patient->patient.medications.push_back(std::move(m));
+        patient_ok(model::add_item(patient->patient, "medications",
+                                   {{"code", code}, {"system", system}, {"name", name}, {"status", status}}));
     });
 }
 
@@ -973,16 +765,8 @@ carecoord_status carecoord_patient_add_medication_event(carecoord_patient* patie
                                                         const char* type, const char* date, carecoord_error** err) {
     return guard(err, [&] {
         need(patient, "patient");
-        auto& meds = patient->patient.medications;
-        std::string base = "medications[" + std::to_string(medication) + "]";
-        if (medication >= meds.size()) bad_patient_value(code::unknown_field, "no list item with this index", base);
-        auto j = meds[medication].events.size();
-        std::string path = base + ".events[" + std::to_string(j) + "].";
-        carecoord::MedicationEvent e;
-        e.type = enum_value<carecoord::MedicationEventType>(type, path + "type");
-        if (!date) bad_patient_value(code::missing, "required field is absent", path + "date");
-        e.date = date_value(date, path + "date");
-        meds[medication].events.push_back(e);
+        std::string list = "medications[" + std::to_string(medication) + "].events";
+        patient_ok(model::add_item(patient->patient, list, {{"type", type}, {"date", date}}));
     });
 }
 
@@ -991,20 +775,12 @@ carecoord_status carecoord_patient_add_observation(carecoord_patient* patient, c
                                                    carecoord_error** err) {
     return guard(err, [&] {
         need(patient, "patient");
-        auto i = patient->patient.observations.size();
-        carecoord::Observation o;
-        o.code = text_value(code, item_path("observations", i, "code"), true);
-        o.system = system_value(system,
-                                carecoord::model::detail::is_short_observation_code(o.code) ? "carecoord" : "loinc",
-                                item_path("observations", i, "system"));
-        if (!date) bad_patient_value(code::missing, "required field is absent", item_path("observations", i, "date"));
-        o.date = date_value(date, item_path("observations", i, "date"));
-        if (has_value) {
-            if (!std::isfinite(value))
-                bad_patient_value(code::bad_value, "must be a finite number", item_path("observations", i, "value"));
-            o.value = value;
-        }
-        patient->patient.observations.push_back(std::move(o));
+        patient_ok(model::add_item(
+            patient->patient, "observations",
+            {{"code", code},
+             {"system", system},
+             {"date", date},
+             {"value", has_value ? model::FieldValue::number(value) : model::FieldValue()}}));
     });
 }
 
@@ -1013,10 +789,7 @@ carecoord_status carecoord_patient_set_field(carecoord_patient* patient, const c
     return guard(err, [&] {
         need(patient, "patient");
         need(path, "path");
-        // Work on a copy so that a refused value leaves the patient unchanged.
-        carecoord::Patient copy = patient->patient;
-        set_object_field(copy, path, value);
-        patient->patient = std::move(copy);
+        patient_ok(model::set_field(patient->patient, path, value));
     });
 }
 

@@ -746,20 +746,24 @@ std::optional<Engine> load_side(const char* name, std::vector<std::string> paths
         std::fprintf(stderr, "carecoord diff: the --%s rulesets have errors\n", name);
         return std::nullopt;
     }
-    const auto& state = engine->state();
-    if (o.ignore_effective)
-        for (const auto& [id, versions] : state.by_id)
-            if (versions.size() > 1) {
-                std::string list;
-                for (const auto& v : versions) list += (list.empty() ? "" : ", ") + v->version + " (" + v->file + ")";
-                std::fprintf(stderr,
-                             "carecoord diff: with --ignore-effective, the --%s side must load one version of ruleset '%s', "
-                             "found %s; name the file of the version to compare\n",
-                             name, id.c_str(), list.c_str());
-                return std::nullopt;
-            }
-    auto in_force = state.in_force(as_of);
-    if (in_force.empty() || !in_force.front()->has_tiers) {
+    if (o.ignore_effective) {
+        // rulesets() lists the versions of one id together.
+        auto all = engine->rulesets();
+        for (std::size_t i = 0; i + 1 < all.size(); ++i) {
+            if (all[i].id != all[i + 1].id) continue;
+            const std::string id = all[i].id;
+            std::string list;
+            for (std::size_t j = i; j < all.size() && all[j].id == id; ++j)
+                list += (list.empty() ? "" : ", ") + all[j].version + " (" + all[j].file + ")";
+            std::fprintf(stderr,
+                         "carecoord diff: with --ignore-effective, the --%s side must load one version of ruleset '%s', "
+                         "found %s; name the file of the version to compare\n",
+                         name, id.c_str(), list.c_str());
+            return std::nullopt;
+        }
+    }
+    auto in_force = engine->rulesets_in_force(as_of);
+    if (in_force.empty() || in_force.front().tiers.empty()) {
         std::string list;
         for (const auto& info : engine->rulesets()) {
             if (!list.empty()) list += ", ";
@@ -776,15 +780,14 @@ std::optional<Engine> load_side(const char* name, std::vector<std::string> paths
 }
 
 void add_tiers(Report& r, const Engine& e) {
-    for (const auto& [id, versions] : e.state().by_id)
-        for (const auto& p : versions)
-            for (const auto& t : p->tier_order)
-                if (std::find(r.tiers.begin(), r.tiers.end(), t) == r.tiers.end()) r.tiers.push_back(t);
+    for (const auto& info : e.rulesets())
+        for (const auto& t : info.tiers)
+            if (std::find(r.tiers.begin(), r.tiers.end(), t) == r.tiers.end()) r.tiers.push_back(t);
 }
 
 std::vector<RulesetRef> refs(const Engine& e, Date as_of) {
     std::vector<RulesetRef> out;
-    for (const auto* p : e.state().in_force(as_of)) out.push_back(RulesetRef{p->id, p->version, p->sha256});
+    for (const auto& info : e.rulesets_in_force(as_of)) out.push_back(RulesetRef{info.id, info.version, info.sha256});
     return out;
 }
 

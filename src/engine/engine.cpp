@@ -9,6 +9,7 @@
 #include "engine/evaluator.hpp"
 #include "load/ruleset_loader.hpp"
 #include "time/calendar.hpp"
+#include "util/diagnostics.hpp"
 
 namespace carecoord {
 
@@ -89,14 +90,7 @@ Engine::~Engine() = default;
 
 namespace {
 
-// The library's own failures as diagnostics: E0001 out of memory, E0002 a bug. No exception
-// leaves the API.
-Diagnostic failure(const char* code, std::string message) {
-    Diagnostic d;
-    d.code = code;
-    d.message = std::move(message);
-    return d;
-}
+Diagnostic failure(const char* code, std::string message) { return util::make(code, std::move(message)); }
 
 Result<Engine> build(const std::vector<load::SourceText>& sources, std::vector<Diagnostic> diagnostics,
                      const EngineOptions& options) {
@@ -118,10 +112,8 @@ Result<Engine> build(const std::vector<load::SourceText>& sources, std::vector<D
             std::sort(versions.begin(), versions.end(),
                       [](const auto& a, const auto& b) { return a->effective_from < b->effective_from; });
         return detail::EngineState::make(std::move(state));
-    } catch (const std::bad_alloc&) {
-        return failure("E0001", "out of memory while loading rulesets");
-    } catch (const std::exception& e) {
-        return failure("E0002", std::string("internal error while loading rulesets: ") + e.what());
+    } catch (...) {
+        return util::exception_diagnostic("loading rulesets");
     }
 }
 
@@ -189,11 +181,23 @@ Result<Engine> Engine::load_string(std::string_view yaml, std::string_view name,
     return build({s}, {}, options);
 }
 
+namespace {
+RulesetInfo info_of(const rules::Plan& p) {
+    return RulesetInfo{p.id,   p.version,     p.sha256, p.effective_from, p.effective_until,
+                       p.file, p.description, p.has_tiers ? p.tier_order : std::vector<std::string>{}};
+}
+}  // namespace
+
 std::vector<RulesetInfo> Engine::rulesets() const {
     std::vector<RulesetInfo> out;
     for (const auto& [id, versions] : state_->by_id)
-        for (const auto& p : versions)
-            out.push_back(RulesetInfo{p->id, p->version, p->sha256, p->effective_from, p->effective_until, p->file, p->description});
+        for (const auto& p : versions) out.push_back(info_of(*p));
+    return out;
+}
+
+std::vector<RulesetInfo> Engine::rulesets_in_force(Date as_of) const {
+    std::vector<RulesetInfo> out;
+    for (const auto* p : state_->in_force(as_of)) out.push_back(info_of(*p));
     return out;
 }
 
@@ -362,9 +366,9 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
         out.as_of = as_of;
         out.engine_version = CARECOORD_VERSION_STRING;
         auto plans = state_->in_force(as_of);
-        if (plans.empty()) return failure("E0501", "no loaded ruleset is in force at the as-of date");
+        if (plans.empty()) return failure(codes::no_ruleset_in_force, "no loaded ruleset is in force at the as-of date");
         if (plans.size() > 1 && plans[1]->has_tiers)
-            return failure("E0313", "more than one ruleset in force defines tiers: " + plans[0]->id + " and " + plans[1]->id);
+            return failure(codes::tiers_twice, "more than one ruleset in force defines tiers: " + plans[0]->id + " and " + plans[1]->id);
         if (auto bad = impossible_dates(patient, as_of); !bad.empty()) return bad;
         std::uint64_t missing = 0;
         std::vector<std::string> fact_names;
@@ -392,10 +396,8 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
         });
         if (patient.deceased && *patient.deceased <= as_of) apply_death(plans, *patient.deceased, out);
         return out;
-    } catch (const std::bad_alloc&) {
-        return failure("E0001", "out of memory while evaluating");
-    } catch (const std::exception& e) {
-        return failure("E0002", std::string("internal error while evaluating: ") + e.what());
+    } catch (...) {
+        return util::exception_diagnostic("evaluating");
     }
 }
 

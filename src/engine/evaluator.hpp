@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "carecoord/patient.hpp"
+#include "model/patient_schema.hpp"
 #include "rules/plan.hpp"
 
 namespace carecoord::engine {
@@ -102,6 +103,10 @@ private:
     rules::ListRef nested_events(std::uint32_t medication);
     const std::uint64_t* code_bits(Field f, std::uint32_t index);
     Value code_value(Field f, std::uint32_t index);
+    template <model::Kind K, model::Absence A, model::AsOf R, class Rec, class M>
+    Value read(Field f, std::uint32_t index, const Rec& rec, const M& member);
+    template <model::Kind K, model::Absence A, model::AsOf R, class Rec, class M>
+    Value read_value(const Rec& rec, const M& member) const;
     std::int32_t days_of(const Value& v, bool is_datetime) const;
     Value shift(const rules::Node& n, Value when, const Value& dur);
     Value aggregate(const rules::Node& n);

@@ -5,6 +5,7 @@
 
 #include "engine/engine_state.hpp"
 #include "engine/evaluator.hpp"
+#include "util/diagnostics.hpp"
 
 namespace carecoord {
 
@@ -222,16 +223,8 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
         }
         std::stable_sort(out.nearest.begin(), out.nearest.end(), [](const Boundary& a, const Boundary& b) { return a.gap < b.gap; });
         return out;
-    } catch (const std::bad_alloc&) {
-        Diagnostic d;
-        d.code = "E0001";
-        d.message = "out of memory while explaining";
-        return d;
-    } catch (const std::exception& e) {
-        Diagnostic d;
-        d.code = "E0002";
-        d.message = std::string("internal error while explaining: ") + e.what();
-        return d;
+    } catch (...) {
+        return util::exception_diagnostic("explaining");
     }
 }
 

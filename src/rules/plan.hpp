@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "carecoord/patient.hpp"
+#include "model/patient_schema.hpp"
 #include "rules/ast.hpp"
 #include "rules/valueset.hpp"
 #include "time/calendar.hpp"
@@ -50,30 +51,15 @@ struct Type {
 std::string type_name(const Type& t);
 std::span<const std::string_view> enum_domain(EnumId id);
 
-// Every patient field an expression can read. Patient-level fields have coll == none.
-enum class Field : std::uint8_t {
-    // patient level
-    id, birth_date, sex, deceased, lang_preferred, lang_interpreter, lang_proficiency,
-    soc_housing, soc_food, soc_transport, soc_support, soc_literacy,
-    ltc_open, ltc_since, ltc_stay_days, ltc_assessed,
-    cp_state, cp_enrolled, cp_assessment, cp_hra, cp_snp_enrolled,
-    // coverage
-    cov_payer, cov_plan, cov_snp, cov_dual, cov_start, cov_end,
-    // conditions
-    cond_code, cond_status, cond_onset, cond_recorded, cond_abatement,
-    // encounters
-    enc_id, enc_class, enc_admit, enc_discharge, enc_emergent, enc_planned, enc_disposition,
-    enc_complexity, enc_diagnosis,
-    // care team
-    team_role, team_specialty,
-    // medications
-    med_code, med_name, med_status, med_events,
-    // medication events
-    ev_type, ev_date,
-    // observations
-    obs_code, obs_date, obs_value,
-    count
-};
+// Every patient field an expression can read: the X rows of model/patient_schema.hpp, in
+// the order of CARECOORD_RULE_RECORDS. Patient-level fields have coll == none.
+#define CARECOORD_FIELD_ID_X(R, ID, ...) ID,
+#define CARECOORD_FIELD_ID_N(...)
+#define CARECOORD_FIELD_IDS(R, COLL) CARECOORD_FIELDS_##R(CARECOORD_FIELD_ID_X, CARECOORD_FIELD_ID_N)
+enum class Field : std::uint8_t { CARECOORD_RULE_RECORDS(CARECOORD_FIELD_IDS) count };
+#undef CARECOORD_FIELD_IDS
+#undef CARECOORD_FIELD_ID_N
+#undef CARECOORD_FIELD_ID_X
 
 struct FieldInfo {
     Field field;

@@ -7,6 +7,7 @@
 #include "engine/engine_state.hpp"
 #include "engine/evaluator.hpp"
 #include "time/calendar.hpp"
+#include "util/diagnostics.hpp"
 #include "workflow/workflow.hpp"
 
 namespace carecoord {
@@ -29,10 +30,8 @@ template <class F>
 auto guarded(const char* what, F&& f) -> decltype(f()) {
     try {
         return f();
-    } catch (const std::bad_alloc&) {
-        return error("E0001", std::string("out of memory while ") + what);
-    } catch (const std::exception& e) {
-        return error("E0002", std::string("internal error while ") + what + ": " + e.what());
+    } catch (...) {
+        return util::exception_diagnostic(what);
     }
 }
 
