@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the JSON Schemas of schemas/ (ruleset, tests file, patient document). The patient
 schema's fields and enumerations are read from the decoder's tables (src/model/enums.hpp and
-src/model/patient_decoder.hpp), so that the schema an editor uses cannot drift from what the
+src/model/patient_schema.hpp), so that the schema an editor uses cannot drift from what the
 engine accepts; tests/schemas checks that the committed files are what this script writes.
 
 Usage: generate.py SOURCE_DIR [OUT_DIR]   (OUT_DIR defaults to SOURCE_DIR/schemas)
@@ -18,9 +18,14 @@ BASE = "https://carecoord.example/schemas/"
 enums_h = open(os.path.join(SOURCE, "src", "model", "enums.hpp")).read()
 ENUMS = {m.group(1): re.findall(r'"([^"]+)"', m.group(2))
          for m in re.finditer(r"CARECOORD_ENUM_NAMES\((\w+),((?:\s*\"[^\"]*\",?)+)\)", enums_h)}
-decoder_h = open(os.path.join(SOURCE, "src", "model", "patient_decoder.hpp")).read()
-TABLES = {m.group(1): re.findall(r'"([^"]+)"', m.group(2))
-          for m in re.finditer(r"FieldNames<\d+> (k\w+Fields) = \{([^}]*)\}", decoder_h)}
+# The schema table (src/model/patient_schema.hpp): per record, CARECOORD_FIELDS_<Record>
+# lists its fields, X(Record, member, "name", ...) for values and N(Record, "name", ...) for
+# nested records, in document order.
+schema_h = open(os.path.join(SOURCE, "src", "model", "patient_schema.hpp")).read()
+TABLES = {}
+for m in re.finditer(r"#define CARECOORD_FIELDS_(\w+)\(X, N\)((?:[^\n]*\\\n)*[^\n]*)", schema_h):
+    TABLES["k" + m.group(1) + "Fields"] = [f.group(1) or f.group(2) for f in re.finditer(
+        r'\bX\(\w+, \w+, "([^"]+)"|\bN\(\w+, "([^"]+)"', m.group(2))]
 
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "a calendar date YYYY-MM-DD"}
 DATETIME = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$",
@@ -64,7 +69,7 @@ patient = obj("kPatientFields", {
                                                  "disposition": enum("Disposition"), "diagnosis": STR,
                                                  "diagnosis_system": STR, "complexity": enum("Complexity")},
                             ["class", "admit"])),
-    "care_team": array(obj("kCareTeamFields", {"role": enum("CareRole"), "specialty": STR}, ["role"])),
+    "care_team": array(obj("kCareTeamMemberFields", {"role": enum("CareRole"), "specialty": STR}, ["role"])),
     "medications": array(obj("kMedicationFields", {
         "code": STR, "system": STR, "name": STR, "status": enum("MedicationStatus"),
         "events": array(obj("kMedicationEventFields", {"type": enum("MedicationEventType"), "date": DATE},
@@ -75,7 +80,7 @@ patient = obj("kPatientFields", {
     "social": obj("kSocialFields", {"housing_instability": BOOL, "food_insecurity": BOOL,
                                     "transportation_insecurity": BOOL, "social_support": enum("SocialSupport"),
                                     "health_literacy": enum("HealthLiteracy")}),
-    "ltc_placement": obj("kLtcFields", {"decision_open": BOOL, "since": DATE,
+    "ltc_placement": obj("kLtcPlacementFields", {"decision_open": BOOL, "since": DATE,
                                         "expected_stay_days": {"type": "integer", "minimum": 0, "maximum": 36500},
                                         "assessed": DATE}),
     "care_plan": obj("kCarePlanFields", {"state": enum("CarePlanState"), "enrolled": DATE,
