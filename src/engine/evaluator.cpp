@@ -174,7 +174,7 @@ Value Evaluator::read(Field f, std::uint32_t index, const Rec& rec, const M& mem
     using model::AsOf;
     using model::Kind;
     (void)rec;
-    Value v;
+    [[maybe_unused]] Value v;  // unused in the code branch (clang warns there)
     if constexpr (K == Kind::code) {
         // A code that may be empty reads as none when it is (a diagnosis not recorded).
         if constexpr (A == model::Absence::none)
