@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "load/ruleset_loader.hpp"
+#include "util/dir_list.hpp"
 
 namespace carecoord::cli {
 
@@ -42,9 +43,10 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, s
         if (in == "-") files.push_back(in);
         else if (fs::is_directory(in, ec)) {
             std::vector<std::string> found;
-            for (const auto& e : fs::directory_iterator(in, ec))
-                if (e.is_regular_file() && is_document(e.path())) found.push_back(e.path().string());
-            std::sort(found.begin(), found.end());
+            std::vector<util::DirEntry> entries;
+            if (!util::list_directory(in, entries)) errors.push_back(file_error(in, "the directory cannot be read"));
+            for (const auto& e : entries)
+                if (e.type == util::EntryType::regular && is_document(fs::path(e.path))) found.push_back(e.path);
             files.insert(files.end(), found.begin(), found.end());
         } else if (fs::is_regular_file(in, ec)) files.push_back(in);
         else errors.push_back(file_error(in, "no such file or directory"));

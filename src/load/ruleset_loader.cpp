@@ -1,6 +1,8 @@
 #include "load/ruleset_loader.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <memory>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -12,6 +14,7 @@
 #include "load/yaml_tree.hpp"
 #include "rules/compiler.hpp"
 #include "time/calendar.hpp"
+#include "util/dir_list.hpp"
 #include "util/sha256.hpp"
 #include "workflow/workflow.hpp"
 
@@ -46,11 +49,15 @@ bool read_file(const std::string& path, std::size_t max_bytes, std::string& out,
         diagnostics.push_back(std::move(d));
         return false;
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail("cannot open the file");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    out = ss.str();
+    // Not `stream << rdbuf()`: it swallows exceptions, so a refused allocation would hand
+    // back a truncated file (then reported as a bad ruleset) instead of std::bad_alloc.
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!f) return fail("cannot open the file");
+    std::string text(static_cast<std::size_t>(size), '\0');
+    const std::size_t got = text.empty() ? 0 : std::fread(text.data(), 1, text.size(), f.get());
+    if (got != text.size() || std::ferror(f.get())) return fail("cannot read the file");
+    if (std::fgetc(f.get()) != EOF) return fail("the file changed while it was read");
+    out = std::move(text);
     return true;
 }
 
@@ -58,14 +65,13 @@ std::vector<std::string> ruleset_files(const std::string& path, std::vector<Diag
     std::vector<std::string> out;
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
-        for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
-             it != fs::recursive_directory_iterator(); it.increment(ec)) {
-            if (ec) break;
-            if (!it->is_regular_file(ec)) continue;
-            auto ext = it->path().extension().string();
-            if (ext == ".yaml" || ext == ".yml") out.push_back(it->path().string());
+        if (!util::list_files_recursive(path, {".yaml", ".yml"}, out)) {
+            Diagnostic d;
+            d.code = "E0311";
+            d.file = path;
+            d.message = "the directory cannot be read";
+            diagnostics.push_back(std::move(d));
         }
-        std::sort(out.begin(), out.end());
     } else if (fs::exists(path, ec)) {
         out.push_back(path);
     } else {
