@@ -1,4 +1,6 @@
 // carecoord check and carecoord test.
+#include <cerrno>
+#include <cstring>
 #include <algorithm>
 #include <cstdio>
 #include <optional>
@@ -17,6 +19,21 @@ namespace carecoord::cli {
 int usage_error(const std::string& command, const std::string& message) {
     std::fprintf(stderr, "carecoord %s: %s (see carecoord %s --help)\n", command.c_str(), message.c_str(), command.c_str());
     return 2;
+}
+
+bool close_output(std::FILE* f, const std::string& name) {
+    // A write error is sticky (ferror); fflush reports what the buffer still held.
+    errno = 0;
+    bool ok = std::fflush(f) == 0 && !std::ferror(f);
+    int why = errno;
+    if (std::fclose(f) != 0 && ok) {
+        ok = false;
+        why = errno;
+    }
+    if (!ok)
+        std::fprintf(stderr, "carecoord: error[E0602]: cannot write the output (%s)%s%s\n", name.c_str(),
+                     why ? ": " : "", why ? std::strerror(why) : "");
+    return ok;
 }
 
 namespace {

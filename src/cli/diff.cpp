@@ -673,7 +673,7 @@ int cmd_diff(const Args& args) {
     std::FILE* out = stdout;
     if (!o.output.empty() && !(out = std::fopen(o.output.c_str(), "wb"))) return usage_error("diff", "cannot write " + o.output);
     std::fwrite(text.data(), 1, text.size(), out);
-    if (out != stdout) std::fclose(out);
+    if (out != stdout && !close_output(out, o.output)) return 2;
     if (stats.bad) std::fprintf(stderr, "%zu of %zu records could not be read or evaluated and were left out\n", stats.bad, stats.total);
     return (!errors.empty() || stats.input_failed || stats.bad) ? 1 : 0;
 }

@@ -183,7 +183,7 @@ int cmd_eval(const Args& args) {
         stats = run_batch<std::string>(reader, o.jobs, work, emit, is_terminal(2));
     }
     if (o.format == "json") std::fputs(first ? "]\n" : "\n]\n", out);
-    if (out != stdout) std::fclose(out);
+    if (out != stdout && !close_output(out, o.output)) return 2;
     if (stats.bad) std::fprintf(stderr, "%zu of %zu records failed\n", stats.bad, stats.total);
     return (!errors.empty() || stats.input_failed || stats.bad) ? 1 : 0;
 }

@@ -319,6 +319,49 @@ def test_diff_dates_and_errors():
     contains(err, "several-errors.yaml:3:10: error[E0304]", "diff with a broken ruleset")
 
 
+# ---- lost output -----------------------------------------------------------------------
+
+
+def run_to_full_disk(*args, prog=None):
+    """Runs with stdout on /dev/full, where every write fails with ENOSPC."""
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([prog or CARECOORD, *args], cwd=SOURCE, stdout=full, stderr=subprocess.PIPE, text=True,
+                           timeout=120)
+    return p.returncode, p.stderr
+
+
+def test_full_disk():
+    """Every command, writing to stdout or --output: a failed write is an error (E0602, exit
+    status 2) naming the output, never exit 0 with nothing written."""
+    ev = ["eval", "--rules", "rulesets", "--as-of", AS_OF]
+    stdout_cases = {
+        "eval csv": ev + ["--format", "csv", "examples/patients"],
+        "eval ndjson": ev + ["--format", "ndjson", "examples/patients"],
+        "eval json": ev + ["--format", "json", "examples/patients"],
+        "explain": ["explain", "--rules", "rulesets", "--as-of", AS_OF, "examples/patients/recent_hf_discharge_ffs.yaml"],
+        "check": ["check", "rulesets"],
+        "test": ["test", f"{DATA}/failing"],
+        "diff": DIFF_ARGS + [f"{DATA}/population/diff-six.ndjson"],
+        "help": ["--help"],
+        "version": ["--version"],
+    }
+    for what, args in stdout_cases.items():
+        rc, err = run_to_full_disk(*args)
+        expect_rc(rc, 2, f"{what} > /dev/full", "", err)
+        contains(err, "error[E0602]: cannot write the output (standard output): No space left on device", what)
+    for what, args in {"eval --output": ev + ["--output", "/dev/full", "examples/patients"],
+                       "diff --output": DIFF_ARGS + ["--output", "/dev/full", f"{DATA}/population/diff-six.ndjson"]}.items():
+        rc, out, err = run(*args)
+        expect_rc(rc, 2, what, out, err)
+        contains(err, "error[E0602]: cannot write the output (/dev/full): No space left on device", what)
+    rc, err = run_to_full_disk("--as-of", AS_OF, "--count", "3", prog=POPGEN)
+    expect_rc(rc, 2, "popgen > /dev/full", "", err)
+    contains(err, "cannot write standard output: No space left on device", "popgen > /dev/full")
+    rc, out, err = run("--as-of", AS_OF, "--count", "3", "--output", "/dev/full", prog=POPGEN)
+    expect_rc(rc, 2, "popgen --output /dev/full", out, err)
+    contains(err, "cannot write /dev/full: No space left on device", "popgen --output /dev/full")
+
+
 TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
 
 if __name__ == "__main__":
