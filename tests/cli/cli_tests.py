@@ -362,6 +362,43 @@ def test_full_disk():
     contains(err, "cannot write /dev/full: No space left on device", "popgen --output /dev/full")
 
 
+# ---- NDJSON lines ----------------------------------------------------------------------
+
+
+def test_ndjson_long_line():
+    """A line over max_document_bytes (4 MiB) is not buffered whole: it is E0210 with its line
+    number, skipped to its newline, and the records after it are read (exit status 1). A
+    read error is an error, never the end of the input."""
+    good = '{"id": "p-%d", "birth_date": "1950-01-01"}'
+    huge = '{"id": "p-big", "birth_date": "1950-01-01", "x": "' + "a" * (5 << 20) + '"}'
+    text = "\n".join([good % 1, huge, good % 3, huge + " ", good % 5]) + "\n"
+    args = ["eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv"]
+    rc, out, err = run(*args, "-", stdin=text)
+    expect_rc(rc, 1, "eval with long lines", out, err)
+    ids = [line.split(",")[0] for line in out.splitlines()[1:]]
+    check(ids == ["p-1", "p-3", "p-5"], f"records after the long lines are read: {ids}")
+    contains(err, "<stdin>:2: error[E0210]: the line is larger than the limit max_document_bytes (4194304 bytes): skipped",
+             "long line 2")
+    contains(err, "<stdin>:4: error[E0210]", "long line 4")
+    contains(err, "2 of 5 records failed", "long lines counted")
+    # A line of exactly 4194304 bytes is read whole and decoded (its unknown field "x" is
+    # E0202, a decoder error); one byte more is E0210.
+    pad = 4194304 - len('{"id": "p-edge", "birth_date": "1950-01-01", "x": ""}')
+    edge = '{"id": "p-edge", "birth_date": "1950-01-01", "x": "' + "b" * pad + '"}'
+    check(len(edge) == 4194304, "edge line length")
+    rc, out, err = run(*args, "-", stdin=edge + "\n" + edge + "b\n")
+    contains(err, "<stdin>:1: error[E0202]: unknown field", "a line of exactly the limit is decoded")
+    contains(err, "<stdin>:2: error[E0210]", "one byte over the limit")
+    # stdin that cannot be read (a directory: EISDIR) is a read error, exit status 1.
+    fd = os.open("rulesets", os.O_RDONLY)
+    try:
+        p = subprocess.run([CARECOORD, *args, "-"], cwd=SOURCE, stdin=fd, capture_output=True, text=True, timeout=120)
+    finally:
+        os.close(fd)
+    expect_rc(p.returncode, 1, "eval on an unreadable stdin", p.stdout, p.stderr)
+    contains(p.stderr, "<stdin>: error[E0311]: read error after line 0", "unreadable stdin")
+
+
 TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
 
 if __name__ == "__main__":
