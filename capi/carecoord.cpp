@@ -18,6 +18,7 @@
 #include "model/patient_decoder.hpp"
 #include "output/json_writer.hpp"
 #include "time/calendar.hpp"
+#include "util/text.hpp"
 
 // One version, three places: carecoord.h, carecoord/version.hpp (which define the same
 // macros, so a mismatch is a redefinition error) and project() in CMakeLists.txt, which
@@ -216,6 +217,11 @@ std::string text_value(const char* value, const std::string& path, bool required
     std::string_view s(value);
     if (s.size() > carecoord::PatientLimits{}.max_string_length)
         bad_patient_value(code::limit, "string longer than the limit max_string_length", path);
+    // The same checks as the document decoder (model/patient_decoder.hpp).
+    if (!carecoord::util::is_valid_utf8(s)) bad_patient_value(code::bad_utf8, "the text is not valid UTF-8", path);
+    const bool is_id = path == "id" || (path.size() >= 3 && path.compare(path.size() - 3, 3, ".id") == 0);
+    if (is_id && carecoord::util::has_control_char(s))
+        bad_patient_value(code::control_char, "an id must not contain control characters (U+0000-U+001F, U+007F)", path);
     return std::string(s);
 }
 

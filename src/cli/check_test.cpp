@@ -189,10 +189,11 @@ int cmd_check(const Args& args) {
         std::fprintf(stderr, "%zu error(s)\n", engine.diagnostics().size());
         return 1;
     }
-    std::vector<Diagnostic> findings;
+    std::vector<Diagnostic> findings = analyze_versions(*engine);  // structural: also with --no-analysis
     bool input_failed = false;
     if (analysis) {
-        findings = analyze_rules(*engine);
+        auto rules = analyze_rules(*engine);
+        findings.insert(findings.end(), rules.begin(), rules.end());
         auto vs = analyze_valuesets(*engine);
         findings.insert(findings.end(), vs.begin(), vs.end());
     }

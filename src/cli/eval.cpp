@@ -15,6 +15,7 @@
 #include "cli/fhir_source.hpp"
 #include "cli/records.hpp"
 #include "load/ruleset_loader.hpp"
+#include "output/csv.hpp"
 #include "time/calendar.hpp"
 
 namespace carecoord::cli {
@@ -107,16 +108,6 @@ int parse_options(const std::string& cmd, const Args& args, Options& o) {
     return -1;
 }
 
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
-}
-
 std::string to_csv(const Determination& d) {
     std::string flags, programs, triggers;
     for (const auto& f : d.flags) flags += (flags.empty() ? "" : ";") + f.id;
@@ -126,8 +117,9 @@ std::string to_csv(const Determination& d) {
     for (const auto& t : d.triggers)
         triggers += (triggers.empty() ? "" : ";") + t.id + "@" + time::format_date(t.due) +
                     (t.status == TriggerStatus::overdue ? "!" : "");
-    return csv_field(d.patient_id) + "," + time::format_date(d.as_of) + "," + d.tier.tier + "," + csv_field(flags) + "," +
-           csv_field(programs) + "," + csv_field(triggers) + "\n";
+    using output::csv_cell;
+    return csv_cell(d.patient_id) + "," + csv_cell(time::format_date(d.as_of)) + "," + csv_cell(d.tier.tier) + "," +
+           csv_cell(flags) + "," + csv_cell(programs) + "," + csv_cell(triggers) + "\n";
 }
 
 }  // namespace

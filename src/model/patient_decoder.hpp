@@ -31,6 +31,7 @@
 #include "load/yaml_tree.hpp"
 #include "model/enums.hpp"
 #include "time/calendar.hpp"
+#include "util/text.hpp"
 
 namespace carecoord::model::detail {
 
@@ -61,6 +62,12 @@ inline constexpr const char* end_before_start = "E0208";
 inline constexpr const char* limit = "E0209";
 inline constexpr const char* too_large = "E0210";
 inline constexpr const char* bad_value = "E0211";
+}  // namespace code
+
+// Codes of the text checks shared by every input format (util/text.hpp).
+namespace code {
+inline constexpr const char* control_char = "E0215";
+inline constexpr const char* bad_utf8 = "E0216";
 }  // namespace code
 
 // Diagnostics reported for one document before the decoder stops adding more.
@@ -236,7 +243,8 @@ constexpr std::uint32_t bit_of(const FieldNames<K>& names, std::string_view name
 // ---------------------------------------------------------------------------------------
 // Scalars
 
-enum class TextRole : std::uint8_t { plain, code };
+// An id is text without control characters (util::has_control_char).
+enum class TextRole : std::uint8_t { plain, code, id };
 
 template <class N>
 bool get_text(Ctx& cx, const N& v, std::string_view& out, TextRole role = TextRole::plain) {
@@ -255,6 +263,15 @@ bool get_text(Ctx& cx, const N& v, std::string_view& out, TextRole role = TextRo
                  "longer than the limit max_string_length (" + std::to_string(cx.limits().max_string_length) +
                      " bytes)",
                  v.mark());
+        return false;
+    }
+    // JSON text was validated by simdjson; YAML text was not: every format refuses the same.
+    if (!util::is_valid_utf8(out)) {
+        cx.error(code::bad_utf8, "the text is not valid UTF-8", v.mark());
+        return false;
+    }
+    if (role == TextRole::id && util::has_control_char(out)) {
+        cx.error(code::control_char, "an id must not contain control characters (U+0000-U+001F, U+007F)", v.mark());
         return false;
     }
     return true;
@@ -586,7 +603,7 @@ bool decode_encounter(Ctx& cx, const N& obj, Encounter& out) {
     load::Mark discharge_mark{};
     std::uint32_t seen = for_fields(cx, obj, kEncounterFields, [&](std::size_t i, const N& v) {
         switch (i) {
-            case 0: text_field(cx, v, out.id); break;
+            case 0: text_field(cx, v, out.id, TextRole::id); break;
             case 1: required_enum(cx, v, out.encounter_class); break;
             case 2: opt_datetime(cx, v, out.admit); break;
             case 3: opt_datetime(cx, v, out.discharge); discharge_mark = v.mark(); break;
@@ -715,7 +732,7 @@ void decode_patient(Ctx& cx, const N& root, Patient& p) {
     load::Mark deceased_mark{};
     std::uint32_t seen = for_fields(cx, root, kPatientFields, [&](std::size_t i, const N& v) {
         switch (i) {
-            case 0: required_text(cx, v, p.id); break;
+            case 0: required_text(cx, v, p.id, TextRole::id); break;
             case 1: have_birth = required_date(cx, v, p.birth_date); break;
             case 2: enum_field(cx, v, p.sex); break;
             case 3: opt_date(cx, v, p.deceased); deceased_mark = v.mark(); break;

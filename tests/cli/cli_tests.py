@@ -399,6 +399,75 @@ def test_ndjson_long_line():
     contains(p.stderr, "<stdin>: error[E0311]: read error after line 0", "unreadable stdin")
 
 
+# ---- CSV cells -------------------------------------------------------------------------
+
+
+def test_csv_cells():
+    """CSV through one escaping routine: quotes doubled, commas quoted, and a cell starting
+    with =, +, -, @ neutralised with a leading apostrophe (CSV injection); an id with a
+    control character is refused (E0215), so a row is never cut or fused."""
+    records = [
+        {"id": "=HYPERLINK(1)", "birth_date": "1950-01-01"},
+        {"id": "+1", "birth_date": "1950-01-01"},
+        {"id": "-2", "birth_date": "1950-01-01"},
+        {"id": "@x", "birth_date": "1950-01-01"},
+        {"id": 'a,"b"', "birth_date": "1950-01-01"},
+        {"id": "nul\u0000cut", "birth_date": "1950-01-01"},
+        {"id": "plain-3", "birth_date": "1950-01-01"},
+        {"id": "line\nbreak", "birth_date": "1950-01-01"},
+    ]
+    text = "\n".join(json.dumps(r) for r in records) + "\n"
+    rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv", "-", stdin=text)
+    expect_rc(rc, 1, "csv with hostile ids", out, err)
+    rows = out.splitlines()
+    cells = [r.split(",2026-11-27,")[0] for r in rows[1:]]
+    check(cells == ['"\'=HYPERLINK(1)"', '"\'+1"', '"\'-2"', '"\'@x"', '"a,""b"""', "plain-3"],
+          f"csv id cells: {cells}")
+    check(len(rows) == 7, f"8 records in, 2 refused: 6 rows and the header, got {len(rows)}")
+    contains(err, "<stdin>:6: error[E0215]: id: an id must not contain control characters", "NUL in an id")
+    contains(err, "<stdin>:8: error[E0215]: id:", "line break in an id")
+
+
+# ---- files never skipped silently ------------------------------------------------------
+
+
+def test_kind_from_document():
+    """The kind of a file is read from the parsed document: a ruleset whose quoted description
+    wraps onto a line starting "kind: tests" is a ruleset (tests/cli/data/kind/wrapped.yaml).
+    A tests file that does not parse is an error for check and test, never left out."""
+    rc, out, err = run("check", f"{DATA}/kind")
+    expect_rc(rc, 0, "check a wrapped description", out, err)
+    contains(out, "ok: 1 ruleset version(s) loaded", "check a wrapped description")
+    # One condition: the ruleset's only rule matches.
+    rc, out, err = run("eval", "--rules", f"{DATA}/kind", "--as-of", AS_OF, "--format", "csv", "-",
+                       stdin='{"id": "k1", "birth_date": "1960-01-01", "conditions": [{"code": "I10"}]}\n')
+    expect_rc(rc, 0, "eval with a wrapped description", out, err)
+    check(out.splitlines()[1].startswith("k1,2026-11-27,case_management,"), f"wrapped ruleset evaluated: {out}")
+    for cmd in ("test", "check"):
+        rc, out, err = run(cmd, f"{DATA}/broken-tests")
+        check(rc != 0, f"{cmd} with a broken tests file: exit status {rc}\n{out}\n{err}")
+        contains(err, "broken-tests/tests.yaml:", f"{cmd} names the broken tests file")
+        contains(err, "error[E0101]", f"{cmd} reports the YAML error")
+
+
+def test_versions():
+    """One ruleset id and version with two contents is an error (E0314), whatever the periods;
+    a gap between versions is a check warning (E0315) naming the days without a version;
+    contiguous versions (until 2025-12-31, from 2026-01-01) are no gap."""
+    rc, out, err = run("check", f"{DATA}/versions/dup")
+    expect_rc(rc, 1, "check id+version twice", out, err)
+    contains(err, "dup/b.yaml:4:12: error[E0314]: ruleset 'dup' version 1.0.0 has different contents in", "E0314")
+    rc, out, err = run("eval", "--rules", f"{DATA}/versions/dup", "--as-of", AS_OF, "-", stdin="")
+    expect_rc(rc, 2, "eval refuses id+version twice", out, err)
+    rc, out, err = run("check", f"{DATA}/versions/gap")
+    expect_rc(rc, 1, "check a version gap", out, err)
+    contains(err, "gap/v2.yaml:4:12: warning[E0315]: no version of ruleset 'gap' is in force from 2024-12-31 to "
+             "2025-01-01 (after version 1.0.0, before version 2.0.0)", "E0315")
+    check(err.count("E0315") == 1, f"one gap only (v2 to v3 is contiguous):\n{err}")
+    rc, out, err = run("check", "--no-analysis", f"{DATA}/versions/gap")
+    contains(err, "warning[E0315]", "a gap is reported with --no-analysis too")
+
+
 TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
 
 if __name__ == "__main__":
