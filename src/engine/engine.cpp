@@ -258,6 +258,7 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
         out.engine_version = CARECOORD_VERSION_STRING;
         auto plans = state_->in_force(as_of);
         if (plans.empty()) return failure("E0501", "no loaded ruleset is in force at the as-of date");
+        engine::thread_scratch().steps_left = state_->options.limits.max_evaluation_steps;
         if (plans.size() > 1 && plans[1]->has_tiers)
             return failure("E0313", "more than one ruleset in force defines tiers: " + plans[0]->id + " and " + plans[1]->id);
         std::uint64_t missing = 0;
@@ -280,6 +281,8 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
             return a.due != b.due ? a.due < b.due : a.id < b.id;
         });
         return out;
+    } catch (const engine::BudgetExceeded&) {
+        return failure("E0504", engine::budget_message(state_->options.limits.max_evaluation_steps));
     } catch (const std::bad_alloc&) {
         return failure("E0001", "out of memory while evaluating");
     } catch (const std::exception& e) {

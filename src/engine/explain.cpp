@@ -130,6 +130,7 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
         const std::string& tier = out.determination.tier.tier;
         for (const rules::Plan* plan : engine.state().in_force(as_of)) {
             if (plan->workflow_only()) continue;
+            engine::thread_scratch().steps_left = engine.state().options.limits.max_evaluation_steps;
             engine::Evaluator ev(*plan, patient, as_of, engine::thread_scratch(), engine::TierInput{true, tier});
             RuleWalker walk(*plan, ev);
             auto explain_rule = [&](const std::string& kind, const std::string& id, const std::string& target,
@@ -181,6 +182,11 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
         }
         std::stable_sort(out.nearest.begin(), out.nearest.end(), [](const Boundary& a, const Boundary& b) { return a.gap < b.gap; });
         return out;
+    } catch (const engine::BudgetExceeded&) {
+        Diagnostic d;
+        d.code = "E0504";
+        d.message = engine::budget_message(engine.state().options.limits.max_evaluation_steps);
+        return d;
     } catch (const std::bad_alloc&) {
         Diagnostic d;
         d.code = "E0001";

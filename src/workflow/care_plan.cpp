@@ -29,6 +29,8 @@ template <class F>
 auto guarded(const char* what, F&& f) -> decltype(f()) {
     try {
         return f();
+    } catch (const engine::BudgetExceeded&) {
+        return error("E0504", engine::budget_message(RulesetLimits{}.max_evaluation_steps));
     } catch (const std::bad_alloc&) {
         return error("E0001", std::string("out of memory while ") + what);
     } catch (const std::exception& e) {
