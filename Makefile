@@ -5,13 +5,13 @@ AS_OF ?= 2026-11-27
 FHIR_EXPORT ?= ../shared/data/fhir-synthea-10
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # Extra package sets for the binding and ABI tests (scripts/install-deps.sh).
-DEP_SETS ?= python dotnet abi bench spark wheel valgrind
+DEP_SETS ?= python dotnet abi bench spark wheel valgrind valuesets cdshooks browser
 , := ,
 DEMO_PATIENTS ?= 2000
 DEMO_DIFF = --from rulesets/intensity/intensity-v1.yaml --to rulesets/intensity/intensity-v2.yaml \
             --with rulesets/programs --with rulesets/triggers --ignore-effective --as-of $(AS_OF)
 
-.PHONY: all deps configure build test demo install wheel clean test-asan test-tsan fuzz bench coverage
+.PHONY: all deps configure build test demo install wheel nuget clean test-asan test-tsan fuzz bench coverage mutation
 
 all: build
 
@@ -19,13 +19,20 @@ deps:
 	@bash scripts/install-deps.sh $(DEP_SETS)
 
 configure: deps
-	@cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS) > $(BUILD).configure.log 2>&1 || (cat $(BUILD).configure.log; exit 1)
+	@cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS) -DCARECOORD_BUILD_BENCH=ON > $(BUILD).configure.log 2>&1 || (cat $(BUILD).configure.log; exit 1)
 
 build: configure
 	@cmake --build $(BUILD) -j 2
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j 2
+
+# Mutation testing of the default rulesets (docs/value-sets.md#mutation): every threshold
+# moved by one, comparison flipped, value-set entry or exclusion dropped and rule removed,
+# one at a time; fails when the rulesets' cases kill under 90% of the non-equivalent mutants.
+# Not part of `make test` (a few minutes on 2 cores).
+mutation: build
+	python3 scripts/mutate-rulesets.py $(BUILD)/carecoord rulesets --equivalents tests/mutation/equivalents.tsv --jobs 2
 
 # The C library, its header, CMake package and pkg-config file (docs/c-api.md).
 PREFIX ?= /usr/local
@@ -38,34 +45,53 @@ install: build
 wheel: build
 	@bash scripts/build-wheel.sh $(BUILD) $(BUILD)/dist
 
-demo: build
+# The NuGet package of the .NET binding: Carecoord.<version>.nupkg with the managed assembly
+# and runtimes/linux-x64/native/ (libcarecoord.so and the libraries it links, rpath $$ORIGIN),
+# for a local folder feed (docs/c-api.md). Written to $(BUILD)/nuget/.
+nuget: build
+	@bash scripts/build-nuget.sh $(BUILD) $(BUILD)/nuget
+
+# The demo runs the CLI, the population generator and the CDS Hooks service (the Python
+# package over libcarecoord.so): it installs the base packages and the service's Python
+# packages (no .NET, Spark or benchmark library), configures without the benchmarks and builds
+# just those targets into $(DEMO_BUILD).
+DEMO_BUILD ?= $(BUILD)
+demo:
+	@bash scripts/install-deps.sh cdshooks
+	@cmake -S . -B $(DEMO_BUILD) -G Ninja $(CMAKE_FLAGS) -DCARECOORD_BUILD_BENCH=OFF > $(DEMO_BUILD).configure.log 2>&1 || (cat $(DEMO_BUILD).configure.log; exit 1)
+	@cmake --build $(DEMO_BUILD) -j 2 --target carecoord popgen carecoord_c
 	@echo "== carecoord check rulesets/"
-	@$(BUILD)/carecoord check rulesets
+	@$(DEMO_BUILD)/carecoord check rulesets
 	@echo; echo "== carecoord test rulesets/"
-	@$(BUILD)/carecoord test rulesets | tail -n 3
+	@$(DEMO_BUILD)/carecoord test rulesets | tail -n 3
 	@echo; echo "== carecoord eval: the example patients as of $(AS_OF) (CSV)"
-	@$(BUILD)/carecoord eval --rules rulesets --as-of $(AS_OF) --format csv examples/patients
+	@$(DEMO_BUILD)/carecoord eval --rules rulesets --as-of $(AS_OF) --format csv examples/patients
 	@echo; echo "== carecoord explain examples/patients/recent_hf_discharge_ffs.yaml"
-	@$(BUILD)/carecoord explain --rules rulesets --as-of $(AS_OF) examples/patients/recent_hf_discharge_ffs.yaml
+	@$(DEMO_BUILD)/carecoord explain --rules rulesets --as-of $(AS_OF) examples/patients/recent_hf_discharge_ffs.yaml
 	@echo; echo "== carecoord eval --input-format fhir-bulk $(FHIR_EXPORT): population summary as of $(AS_OF)"
 	@if [ -d $(FHIR_EXPORT) ]; then \
-	  $(BUILD)/carecoord eval --rules rulesets --as-of $(AS_OF) --input-format fhir-bulk --format ndjson $(FHIR_EXPORT) \
+	  $(DEMO_BUILD)/carecoord eval --rules rulesets --as-of $(AS_OF) --input-format fhir-bulk --format ndjson $(FHIR_EXPORT) \
 	    | bash scripts/population-summary.sh; \
 	else echo "(no FHIR export at $(FHIR_EXPORT))"; fi
 
-	@echo; echo "== popgen: $(DEMO_PATIENTS) synthetic patients as of $(AS_OF) -> $(BUILD)/population.ndjson"
-	@$(BUILD)/bench/popgen --as-of $(AS_OF) --count $(DEMO_PATIENTS) --seed 1 --output $(BUILD)/population.ndjson
+	@echo; echo "== popgen: $(DEMO_PATIENTS) synthetic patients as of $(AS_OF) -> $(DEMO_BUILD)/population.ndjson"
+	@$(DEMO_BUILD)/bench/popgen --as-of $(AS_OF) --count $(DEMO_PATIENTS) --seed 1 --output $(DEMO_BUILD)/population.ndjson
 	@echo; echo "== carecoord check --sample: gap analysis of the default rulesets over $(DEMO_PATIENTS) generated patients"
-	@$(BUILD)/carecoord check --sample $(DEMO_PATIENTS) --as-of $(AS_OF) rulesets
+	@$(DEMO_BUILD)/carecoord check --sample $(DEMO_PATIENTS) --as-of $(AS_OF) rulesets
 	@echo; echo "== carecoord diff: intensity v1 -> v2 over the population, both at $(AS_OF)"
-	@$(BUILD)/carecoord diff $(DEMO_DIFF) $(BUILD)/population.ndjson
-	@$(BUILD)/carecoord diff $(DEMO_DIFF) --format html --output $(BUILD)/impact.html $(BUILD)/population.ndjson
-	@echo; echo "The same diff as a self-contained HTML report: $(BUILD)/impact.html"
+	@$(DEMO_BUILD)/carecoord diff $(DEMO_DIFF) $(DEMO_BUILD)/population.ndjson
+	@$(DEMO_BUILD)/carecoord diff $(DEMO_DIFF) --format html --output $(DEMO_BUILD)/impact.html $(DEMO_BUILD)/population.ndjson
+	@echo; echo "The same diff as a self-contained HTML report: $(DEMO_BUILD)/impact.html"
+	@echo; echo "== CDS Hooks: python -m carecoord.cds_hooks on loopback, one patient-view and one encounter-discharge (docs/cds-hooks.md)"
+	@if [ -d $(FHIR_EXPORT) ]; then \
+	  CARECOORD_LIBRARY=$(abspath $(DEMO_BUILD))/capi/libcarecoord.so python3 scripts/cds-hooks-demo.py $(DEMO_BUILD) $(FHIR_EXPORT); \
+	else echo "(no FHIR export at $(FHIR_EXPORT))"; fi
 
 # The benchmarks in full (bench/RESULTS.md records their figures with this command).
 bench: build
 	$(BUILD)/bench/engine_bench
 	$(BUILD)/bench/json_bench
+	CARECOORD_LIBRARY=$(abspath $(BUILD))/capi/libcarecoord.so python3 bench/cds_hooks/load_test.py
 
 # The test suites under AddressSanitizer + UndefinedBehaviorSanitizer (no recovery: the first
 # report fails the test), and under ThreadSanitizer.
@@ -100,7 +126,7 @@ test-tsan: deps
 # New inputs go to build-fuzz/corpus/<target>/ and crashes to build-fuzz/artifacts/: add a
 # crashing input to tests/fuzz/corpus/<target>/ once it is fixed, so make test replays it.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= ruleset expression patient_json patient_yaml calendar capi
+FUZZ_TARGETS ?= ruleset expression patient_json patient_yaml calendar capi fhir_bundle fhir_bulk
 fuzz:
 	@bash scripts/install-deps.sh fuzz
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCARECOORD_FUZZ=ON -DCARECOORD_WERROR=OFF \

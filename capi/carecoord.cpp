@@ -2,8 +2,11 @@
 // exception crosses extern "C", and every failure becomes a status plus an owned error.
 #include "carecoord.h"
 
+#include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <new>
@@ -12,13 +15,17 @@
 #include <utility>
 #include <vector>
 
+#include "carecoord/care_plan.hpp"
 #include "carecoord/carecoord.hpp"
+#include "carecoord/explain.hpp"
 #include "carecoord/fhir.hpp"
+#include "load/yaml_tree.hpp"
 #include "model/enums.hpp"
-#include "model/patient_decoder.hpp"
+#include "model/patient_builder.hpp"
 #include "output/json_writer.hpp"
 #include "time/calendar.hpp"
 #include "util/text.hpp"
+#include "util/codes.hpp"
 
 // One version, three places: carecoord.h, carecoord/version.hpp (which define the same
 // macros, so a mismatch is a redefinition error) and project() in CMakeLists.txt, which
@@ -42,6 +49,36 @@ struct carecoord_engine {
     carecoord::Engine engine;
     std::vector<std::string> effective_from;  // per ruleset, for the borrowed getter
     std::vector<carecoord::RulesetInfo> rulesets;
+    carecoord::PatientLimits patient_limits;  // for the documents of batches (engine options)
+};
+
+struct carecoord_engine_options {
+    carecoord::EngineOptions engine;
+    carecoord::PatientLimits patient;
+};
+
+struct carecoord_event {
+    carecoord::CarePlanEvent event;
+};
+
+struct carecoord_care_plan {
+    std::string workflow;
+    carecoord::CarePlanRecord record;
+    std::string json, last_event;
+    std::vector<std::string> event_times, dues, due_times;
+    // What the event of carecoord_care_plan_apply() did.
+    std::optional<std::string> previous_state;
+    bool transitioned = false, duplicate = false;
+    std::size_t created = 0;
+    std::vector<std::string> missing;
+};
+
+struct carecoord_strings {
+    std::vector<std::string> items;
+};
+
+struct carecoord_explanation {
+    std::string text, json;
 };
 
 struct carecoord_patient {
@@ -68,19 +105,20 @@ struct carecoord_result {
     carecoord::Determination determination;
     std::string json;
     std::string as_of;
+    std::string deceased;  // empty: alive at as_of
     std::vector<std::string> anchors, dues, due_times;
 };
 
 namespace {
 
-namespace code = carecoord::model::detail::code;
+namespace model = carecoord::model;
 
 // Handed out when even an error object cannot be allocated; never freed.
 carecoord_error& out_of_memory_error() {
     static carecoord_error e = [] {
         carecoord_error x;
         x.status = CARECOORD_ERR_NOMEM;
-        x.diagnostic.code = "E0001";
+        x.diagnostic.code = carecoord::codes::out_of_memory;
         x.diagnostic.message = "out of memory";
         x.text = x.diagnostic.to_string();
         return x;
@@ -107,8 +145,8 @@ Diagnostic make_diagnostic(const char* code, std::string message, std::string fi
 }
 
 // C API argument errors have their own codes (docs/c-api.md).
-constexpr const char* kNullArgument = "E0901";
-constexpr const char* kBadArgument = "E0902";
+constexpr const char* kNullArgument = carecoord::codes::null_argument;
+constexpr const char* kBadArgument = carecoord::codes::bad_argument;
 
 template <class T>
 T* need(T* p, const char* name) {
@@ -130,7 +168,7 @@ carecoord_error* make_error(carecoord_status status, const std::vector<Diagnosti
         tail = raw;
     };
     for (const auto& d : diagnostics) add(d);
-    if (!head) add(make_diagnostic("E0002", "internal error: a failure without a diagnostic"));
+    if (!head) add(make_diagnostic(carecoord::codes::internal_error, "internal error: a failure without a diagnostic"));
     return head.release();
 }
 
@@ -166,7 +204,7 @@ carecoord_status guard(carecoord_error** err, F&& body) noexcept {
     } catch (const std::exception& e) {
         try {
             return report(err, CARECOORD_ERR_INTERNAL,
-                          {make_diagnostic("E0002", std::string("internal error: ") + e.what())});
+                          {make_diagnostic(carecoord::codes::internal_error, std::string("internal error: ") + e.what())});
         } catch (...) {
             if (err) *err = &out_of_memory_error();
             return CARECOORD_ERR_NOMEM;
@@ -186,8 +224,8 @@ void hand_out(T** out, std::unique_ptr<T> value) {
 // as std::bad_alloc here) and its own bugs (E0002, internal) with two codes; anything else
 // gets `status`, the status of the step that failed.
 carecoord_status failure_status(const std::vector<Diagnostic>& d, carecoord_status status) {
-    if (!d.empty() && d.front().code == "E0001") throw std::bad_alloc();
-    return !d.empty() && d.front().code == "E0002" ? CARECOORD_ERR_INTERNAL : status;
+    if (!d.empty() && d.front().code == carecoord::codes::out_of_memory) throw std::bad_alloc();
+    return !d.empty() && d.front().code == carecoord::codes::internal_error ? CARECOORD_ERR_INTERNAL : status;
 }
 
 template <class T, class U>
@@ -196,206 +234,19 @@ T unwrap(carecoord::Result<U>&& r, carecoord_status status) {
     return std::move(r).value();
 }
 
-carecoord_engine* make_engine(carecoord::Engine engine) {
-    auto out = std::make_unique<carecoord_engine>(carecoord_engine{std::move(engine), {}, {}});
+carecoord_engine* make_engine(carecoord::Engine engine, const carecoord::PatientLimits& patient_limits = {}) {
+    auto out = std::make_unique<carecoord_engine>(carecoord_engine{std::move(engine), {}, {}, patient_limits});
     out->rulesets = out->engine.rulesets();
     for (const auto& r : out->rulesets) out->effective_from.push_back(carecoord::time::format_date(r.effective_from));
     return out.release();
 }
 
-// ---- builder values --------------------------------------------------------------
+// ---- builder values ----------------------------------------------------------------
+// Every check is the document decoder's (model/patient_builder.hpp): this layer only
+// turns the diagnostics into a status.
 
-[[noreturn]] void bad_patient_value(const char* code, std::string message, std::string path) {
-    fail(CARECOORD_ERR_PATIENT, code, std::move(message), std::move(path));
-}
-
-std::string text_value(const char* value, const std::string& path, bool required) {
-    if (!value || !*value) {
-        if (required) bad_patient_value(code::missing, "required field is absent or empty", path);
-        return {};
-    }
-    std::string_view s(value);
-    if (s.size() > carecoord::PatientLimits{}.max_string_length)
-        bad_patient_value(code::limit, "string longer than the limit max_string_length", path);
-    // The same checks as the document decoder (model/patient_decoder.hpp).
-    if (!carecoord::util::is_valid_utf8(s)) bad_patient_value(code::bad_utf8, "the text is not valid UTF-8", path);
-    const bool is_id = path == "id" || (path.size() >= 3 && path.compare(path.size() - 3, 3, ".id") == 0);
-    if (is_id && carecoord::util::has_control_char(s))
-        bad_patient_value(code::control_char, "an id must not contain control characters (U+0000-U+001F, U+007F)", path);
-    return std::string(s);
-}
-
-Date date_value(const char* value, const std::string& path) {
-    auto d = carecoord::time::parse_date(need(value, "value"));
-    if (!d) bad_patient_value(code::bad_date, "not a valid date (YYYY-MM-DD, years 1800-2999)", path);
-    return *d;
-}
-
-std::optional<Date> optional_date(const char* value, const std::string& path) {
-    if (!value) return std::nullopt;
-    return date_value(value, path);
-}
-
-std::optional<carecoord::DateTime> optional_datetime(const char* value, const std::string& path) {
-    if (!value) return std::nullopt;
-    auto t = carecoord::time::parse_datetime(value);
-    if (!t) bad_patient_value(code::bad_date, "not a valid date-time (YYYY-MM-DD or YYYY-MM-DDTHH:MM)", path);
-    return t;
-}
-
-template <class E>
-E enum_value(const char* value, const std::string& path) {
-    if (!value || !*value) bad_patient_value(code::missing, "required field is absent or empty", path);
-    if (auto e = carecoord::model::enum_from_name<E>(value)) return *e;
-    std::string allowed;
-    for (auto n : carecoord::model::enum_names<E>()) allowed += (allowed.empty() ? "" : ", ") + std::string(n);
-    bad_patient_value(code::bad_enum, "must be one of: " + allowed, path);
-}
-
-bool bool_value(const char* value, const std::string& path) {
-    std::string_view s(value);
-    if (s == "true") return true;
-    if (s == "false") return false;
-    bad_patient_value(code::wrong_type, "must be true or false", path);
-}
-
-std::string system_value(const char* value, const char* fallback, const std::string& path) {
-    if (!value) return fallback;
-    if (!carecoord::model::detail::is_system_word(value))
-        bad_patient_value(code::bad_value,
-                          "a coding system must be a lowercase word of at most 64 characters (a-z, 0-9, '_', '-', "
-                          "'.'), such as icd10cm, snomed, rxnorm or loinc",
-                          path);
-    return value;
-}
-
-void check_order(const std::optional<Date>& start, const std::optional<Date>& end, const char* what,
-                 const std::string& path) {
-    if (start && end && *end < *start) bad_patient_value(code::end_before_start, what, path);
-}
-
-std::string item_path(const char* list, std::size_t i, const char* field) {
-    return std::string(list) + "[" + std::to_string(i) + "]." + field;
-}
-
-// Optional fields: value NULL clears them, otherwise parse(value).
-template <class T, class Parse>
-void set_optional(std::optional<T>& field, const char* value, Parse parse) {
-    if (!value) field.reset();
-    else field = parse(value);
-}
-
-// "encounters[3].disposition" -> list "encounters", index 3, field "disposition".
-struct ItemPath {
-    std::string list;
-    std::size_t index = 0;
-    std::string field;
-};
-
-std::optional<ItemPath> split_item_path(std::string_view path) {
-    auto open = path.find('[');
-    auto close = path.find("].");
-    if (open == std::string_view::npos || close == std::string_view::npos || close < open + 2) return std::nullopt;
-    std::size_t index = 0;
-    for (char c : path.substr(open + 1, close - open - 1)) {
-        if (c < '0' || c > '9' || index > 100000000) return std::nullopt;
-        index = index * 10 + static_cast<std::size_t>(c - '0');
-    }
-    return ItemPath{std::string(path.substr(0, open)), index, std::string(path.substr(close + 2))};
-}
-
-[[noreturn]] void unknown_path(const std::string& path) {
-    bad_patient_value(code::unknown_field, "not a settable field (see carecoord_patient_set_field in carecoord.h)",
-                      path);
-}
-
-template <class T>
-T& item(std::vector<T>& list, const ItemPath& p, const std::string& path) {
-    if (p.index >= list.size()) bad_patient_value(code::unknown_field, "no list item with this index", path);
-    return list[p.index];
-}
-
-void set_item_field(carecoord::Patient& pt, const ItemPath& p, const char* v, const std::string& path) {
-    using namespace carecoord;
-    if (p.list == "coverage") {
-        auto& c = item(pt.coverage, p, path);
-        if (p.field == "snp") c.snp = v ? enum_value<SnpType>(v, path) : SnpType::none;
-        else if (p.field == "medicaid_dual") c.medicaid_dual = v ? enum_value<MedicaidDual>(v, path) : MedicaidDual::none;
-        else unknown_path(path);
-    } else if (p.list == "conditions") {
-        auto& c = item(pt.conditions, p, path);
-        if (p.field == "recorded") set_optional(c.recorded, v, [&](const char* s) { return date_value(s, path); });
-        else unknown_path(path);
-    } else if (p.list == "encounters") {
-        auto& e = item(pt.encounters, p, path);
-        if (p.field == "id") e.id = text_value(v, path, false);
-        else if (p.field == "emergent") set_optional(e.emergent, v, [&](const char* s) { return bool_value(s, path); });
-        else if (p.field == "planned") set_optional(e.planned, v, [&](const char* s) { return bool_value(s, path); });
-        else if (p.field == "disposition")
-            set_optional(e.disposition, v, [&](const char* s) { return enum_value<Disposition>(s, path); });
-        else if (p.field == "complexity")
-            set_optional(e.complexity, v, [&](const char* s) { return enum_value<Complexity>(s, path); });
-        else if (p.field == "diagnosis") e.diagnosis = text_value(v, path, false);
-        else if (p.field == "diagnosis_system") e.diagnosis_system = system_value(v, "icd10cm", path);
-        else unknown_path(path);
-    } else {
-        unknown_path(path);
-    }
-}
-
-void set_object_field(carecoord::Patient& pt, const std::string& path, const char* v) {
-    using namespace carecoord;
-    auto date = [&](const char* s) { return date_value(s, path); };
-    auto boolean = [&](const char* s) { return bool_value(s, path); };
-    if (path == "id") pt.id = text_value(v, path, true);
-    else if (path == "birth_date") {
-        if (!v) bad_patient_value(code::missing, "required field is absent", path);
-        pt.birth_date = date_value(v, path);
-        check_order(pt.birth_date, pt.deceased, "date of death is before birth_date", "deceased");
-    } else if (path == "sex") pt.sex = v ? enum_value<Sex>(v, path) : Sex::unknown;
-    else if (path == "deceased") {
-        set_optional(pt.deceased, v, date);
-        check_order(pt.birth_date, pt.deceased, "date of death is before birth_date", path);
-    } else if (path == "language.preferred")
-        set_optional(pt.language.preferred, v, [&](const char* s) { return text_value(s, path, true); });
-    else if (path == "language.interpreter_needed") set_optional(pt.language.interpreter_needed, v, boolean);
-    else if (path == "language.english_proficiency")
-        set_optional(pt.language.english_proficiency, v, [&](const char* s) { return enum_value<EnglishProficiency>(s, path); });
-    else if (path == "social.housing_instability") set_optional(pt.social.housing_instability, v, boolean);
-    else if (path == "social.food_insecurity") set_optional(pt.social.food_insecurity, v, boolean);
-    else if (path == "social.transportation_insecurity") set_optional(pt.social.transportation_insecurity, v, boolean);
-    else if (path == "social.social_support")
-        set_optional(pt.social.social_support, v, [&](const char* s) { return enum_value<SocialSupport>(s, path); });
-    else if (path == "social.health_literacy")
-        set_optional(pt.social.health_literacy, v, [&](const char* s) { return enum_value<HealthLiteracy>(s, path); });
-    else if (path == "ltc_placement.decision_open") set_optional(pt.ltc_placement.decision_open, v, boolean);
-    else if (path == "ltc_placement.since") set_optional(pt.ltc_placement.since, v, date);
-    else if (path == "ltc_placement.assessed") set_optional(pt.ltc_placement.assessed, v, date);
-    else if (path == "ltc_placement.expected_stay_days")
-        set_optional(pt.ltc_placement.expected_stay_days, v, [&](const char* s) {
-            std::string_view t(s);
-            long long n = 0;
-            bool digits = !t.empty() && t.size() <= 9;
-            for (char c : t) digits = digits && c >= '0' && c <= '9';
-            if (!digits) bad_patient_value(code::wrong_type, "must be a whole number", path);
-            for (char c : t) n = n * 10 + (c - '0');
-            if (n > carecoord::model::detail::kMaxExpectedStayDays)
-                bad_patient_value(code::bad_value, "must be from 0 to 36500", path);
-            return static_cast<int>(n);
-        });
-    else if (path == "care_plan.state")
-        set_optional(pt.care_plan.state, v, [&](const char* s) { return enum_value<CarePlanState>(s, path); });
-    else if (path == "care_plan.enrolled") set_optional(pt.care_plan.enrolled, v, date);
-    else if (path == "care_plan.last_comprehensive_assessment")
-        set_optional(pt.care_plan.last_comprehensive_assessment, v, date);
-    else if (path == "care_plan.last_hra") set_optional(pt.care_plan.last_hra, v, date);
-    else if (path == "care_plan.snp_enrolled") set_optional(pt.care_plan.snp_enrolled, v, date);
-    else if (path == "care_plan.tier")
-        set_optional(pt.care_plan.tier, v, [&](const char* s) { return text_value(s, path, true); });
-    else if (auto item = split_item_path(path))
-        set_item_field(pt, *item, v, path);
-    else
-        unknown_path(path);
+void patient_ok(std::vector<Diagnostic> diagnostics) {
+    if (!diagnostics.empty()) throw Failure{CARECOORD_ERR_PATIENT, std::move(diagnostics)};
 }
 
 carecoord_status evaluate(carecoord_result** out, const carecoord_engine* engine, const carecoord_patient* patient,
@@ -412,6 +263,7 @@ carecoord_status evaluate(carecoord_result** out, const carecoord_engine* engine
         const auto& d = r->determination;
         r->json = carecoord::to_json(d);
         r->as_of = carecoord::time::format_date(d.as_of);
+        if (d.deceased) r->deceased = carecoord::time::format_date(*d.deceased);
         for (const auto& t : d.triggers) {
             r->anchors.push_back(carecoord::time::format_date(t.anchor));
             r->dues.push_back(carecoord::time::format_date(t.due));
@@ -452,10 +304,12 @@ void append_batch_error(std::string& out, std::size_t line, carecoord_status sta
 }
 
 // Evaluates one NDJSON line into `out` (a determination or an error line, with its '\n').
-void evaluate_batch_line(carecoord_batch& b, const carecoord::Engine& engine, std::string_view line, Date as_of) {
+void evaluate_batch_line(carecoord_batch& b, const carecoord_engine& engine_handle, std::string_view line, Date as_of,
+                         carecoord::DocumentFormat format = carecoord::DocumentFormat::json) {
+    const carecoord::Engine& engine = engine_handle.engine;
     ++b.count;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    auto patient = carecoord::parse_patient(line, carecoord::DocumentFormat::json);
+    if (format == carecoord::DocumentFormat::json && !line.empty() && line.back() == '\r') line.remove_suffix(1);
+    auto patient = carecoord::parse_patient(line, format, engine_handle.patient_limits);
     if (!patient.ok()) {
         ++b.errors;
         append_batch_error(b.output, b.count, failure_status(patient.diagnostics(), CARECOORD_ERR_PATIENT),
@@ -520,6 +374,143 @@ std::unique_ptr<carecoord_patient> fhir_patient(carecoord::FhirPatient&& read) {
     return p;
 }
 
+// The limit a carecoord_engine_options_set_limit() name designates, or nullptr.
+std::size_t* limit_field(carecoord_engine_options& o, std::string_view name) {
+    auto& r = o.engine.limits;
+    auto& p = o.patient;
+    if (name == "ruleset.max_file_bytes") return &r.max_file_bytes;
+    if (name == "ruleset.max_yaml_depth") return &r.max_yaml_depth;
+    if (name == "ruleset.max_expression_depth") return &r.max_expression_depth;
+    if (name == "ruleset.max_expression_nodes") return &r.max_expression_nodes;
+    if (name == "ruleset.max_string_length") return &r.max_string_length;
+    if (name == "patient.max_document_bytes") return &p.max_document_bytes;
+    if (name == "patient.max_list_length") return &p.max_list_length;
+    if (name == "patient.max_string_length") return &p.max_string_length;
+    if (name == "patient.max_depth") return &p.max_depth;
+    return nullptr;
+}
+
+std::optional<Date> need_date(const char* text, const char* name) {
+    need(text, name);
+    auto d = carecoord::time::parse_date(text);
+    if (!d) fail(CARECOORD_ERR_ARGUMENT, kBadArgument, std::string(name) + " must be a valid date YYYY-MM-DD", name);
+    return d;
+}
+
+// A record handle with the borrowed strings of its getters.
+std::unique_ptr<carecoord_care_plan> make_care_plan(std::string workflow, carecoord::CarePlanRecord record) {
+    auto p = std::make_unique<carecoord_care_plan>();
+    p->workflow = std::move(workflow);
+    p->record = std::move(record);
+    p->json = carecoord::to_json(p->record);
+    if (p->record.last_event) p->last_event = carecoord::time::format_datetime(*p->record.last_event);
+    for (const auto& t : p->record.tasks) {
+        p->event_times.push_back(carecoord::time::format_datetime(t.event_time));
+        p->dues.push_back(carecoord::time::format_date(t.due));
+        p->due_times.push_back(t.due_time ? carecoord::time::format_datetime(*t.due_time) : std::string());
+    }
+    return p;
+}
+
+const carecoord::CarePlanTask* task(const carecoord_care_plan* p, std::size_t i) {
+    return p && i < p->record.tasks.size() ? &p->record.tasks[i] : nullptr;
+}
+
+void set_payload(carecoord_event* event, const char* name, carecoord::PayloadValue value) {
+    need(event, "event");
+    need(name, "name");
+    if (!*name) fail(CARECOORD_ERR_ARGUMENT, kBadArgument, "name must not be empty", "name");
+    event->event.payload[name] = std::move(value);
+}
+
+// ---- a care-plan record from its JSON (carecoord_care_plan_from_json) ----------------
+
+[[noreturn]] void bad_record(const char* code, const std::string& message, const std::string& path,
+                             const carecoord::load::YamlNode& at) {
+    Diagnostic d = make_diagnostic(code, message, path);
+    d.line = at.mark.line;
+    d.column = at.mark.column;
+    throw Failure{CARECOORD_ERR_ARGUMENT, {std::move(d)}};
+}
+
+void only_keys(const carecoord::load::YamlNode& n, std::initializer_list<std::string_view> keys, const std::string& path) {
+    for (const auto& e : n.entries)
+        if (std::find(keys.begin(), keys.end(), e.key.scalar) == keys.end()) {
+            std::string field = path.empty() ? e.key.scalar : path + "." + e.key.scalar;
+            bad_record("E0721", "unknown key in a care-plan record", field, e.key);
+        }
+}
+
+const carecoord::load::YamlNode& record_field(const carecoord::load::YamlNode& n, std::string_view key,
+                                              const std::string& path) {
+    const auto* v = n.find(key);
+    std::string field = path.empty() ? std::string(key) : path + "." + std::string(key);
+    if (!v) bad_record("E0720", "missing from the care-plan record", field, n);
+    return *v;
+}
+
+std::string record_string(const carecoord::load::YamlNode& n, std::string_view key, const std::string& path) {
+    const auto& v = record_field(n, key, path);
+    std::string field = path.empty() ? std::string(key) : path + "." + std::string(key);
+    if (!v.is_scalar() || (!v.quoted && carecoord::load::is_plain_null(v.scalar)))
+        bad_record("E0720", "must be a string", field, v);
+    return v.scalar;
+}
+
+std::optional<carecoord::DateTime> record_datetime(const carecoord::load::YamlNode& n, std::string_view key,
+                                                   const std::string& path, bool nullable) {
+    const auto& v = record_field(n, key, path);
+    std::string field = path.empty() ? std::string(key) : path + "." + std::string(key);
+    if (nullable && (v.is_null() || (v.is_scalar() && !v.quoted && carecoord::load::is_plain_null(v.scalar))))
+        return std::nullopt;
+    auto t = v.is_scalar() ? carecoord::time::parse_datetime(v.scalar) : std::nullopt;
+    if (!t) bad_record("E0720", std::string("must be a date-time YYYY-MM-DDTHH:MM") + (nullable ? " or null" : ""), field, v);
+    return t;
+}
+
+carecoord::CarePlanRecord parse_record(std::string_view json) {
+    auto tree = carecoord::load::parse_yaml(json, "<care plan>");
+    if (!tree.ok()) throw Failure{CARECOORD_ERR_ARGUMENT, tree.diagnostics()};
+    const auto& root = *tree;
+    if (!root.is_mapping()) bad_record("E0720", "a care-plan record must be an object", "", root);
+    only_keys(root, {"state", "last_event", "applied", "tasks"}, "");
+    carecoord::CarePlanRecord r;
+    r.state = record_string(root, "state", "");
+    r.last_event = record_datetime(root, "last_event", "", true);
+    const auto& applied = record_field(root, "applied", "");
+    if (!applied.is_sequence()) bad_record("E0720", "must be a list of event keys", "applied", applied);
+    for (std::size_t i = 0; i < applied.items.size(); ++i) {
+        const auto& a = applied.items[i];
+        std::string field = "applied[" + std::to_string(i) + "]";
+        if (!a.is_scalar() || a.scalar.find('@') == std::string::npos)
+            bad_record("E0720", "must be an event key type@YYYY-MM-DDTHH:MM", field, a);
+        r.applied.push_back(a.scalar);
+    }
+    const auto& tasks = record_field(root, "tasks", "");
+    if (!tasks.is_sequence()) bad_record("E0720", "must be a list", "tasks", tasks);
+    for (std::size_t i = 0; i < tasks.items.size(); ++i) {
+        const auto& t = tasks.items[i];
+        std::string path = "tasks[" + std::to_string(i) + "]";
+        if (!t.is_mapping()) bad_record("E0720", "must be an object", path, t);
+        only_keys(t, {"id", "task", "event", "event_time", "due", "due_time", "action", "reason", "source"}, path);
+        carecoord::CarePlanTask task;
+        task.id = record_string(t, "id", path);
+        task.task = record_string(t, "task", path);
+        task.event = record_string(t, "event", path);
+        task.event_time = *record_datetime(t, "event_time", path, false);
+        const auto& due = record_field(t, "due", path);
+        auto d = due.is_scalar() ? carecoord::time::parse_date(due.scalar) : std::nullopt;
+        if (!d) bad_record("E0720", "must be a date YYYY-MM-DD", path + ".due", due);
+        task.due = *d;
+        task.due_time = record_datetime(t, "due_time", path, true);
+        task.action = record_string(t, "action", path);
+        task.reason = record_string(t, "reason", path);
+        task.source = record_string(t, "source", path);
+        r.tasks.push_back(std::move(task));
+    }
+    return r;
+}
+
 }  // namespace
 
 extern "C" {
@@ -575,23 +566,80 @@ const char* carecoord_error_string(const carecoord_error* err) { return err ? er
 // ---- engine ------------------------------------------------------------------------
 
 carecoord_status carecoord_engine_load_path(carecoord_engine** out, const char* path, carecoord_error** err) {
-    return guard(err, [&] {
-        need(out, "out");
-        *out = nullptr;
-        need(path, "path");
-        *out = make_engine(unwrap<carecoord::Engine>(carecoord::Engine::load_path(path), CARECOORD_ERR_RULESET));
-    });
+    return carecoord_engine_load_path_v2(out, path, nullptr, err);
 }
 
 carecoord_status carecoord_engine_load_string(carecoord_engine** out, const char* text, size_t len, const char* name,
                                               carecoord_error** err) {
+    return carecoord_engine_load_string_v2(out, text, len, name, nullptr, err);
+}
+
+carecoord_status carecoord_engine_load_path_v2(carecoord_engine** out, const char* path,
+                                               const carecoord_engine_options* options, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(path, "path");
+        const carecoord_engine_options defaults;
+        const carecoord_engine_options& o = options ? *options : defaults;
+        *out = make_engine(unwrap<carecoord::Engine>(carecoord::Engine::load_path(path, o.engine), CARECOORD_ERR_RULESET),
+                           o.patient);
+    });
+}
+
+carecoord_status carecoord_engine_load_string_v2(carecoord_engine** out, const char* text, size_t len, const char* name,
+                                                 const carecoord_engine_options* options, carecoord_error** err) {
     return guard(err, [&] {
         need(out, "out");
         *out = nullptr;
         if (len > 0) need(text, "text");
         std::string_view yaml(text ? text : "", len);
-        *out = make_engine(unwrap<carecoord::Engine>(carecoord::Engine::load_string(yaml, name ? name : "<string>"),
-                                                     CARECOORD_ERR_RULESET));
+        const carecoord_engine_options defaults;
+        const carecoord_engine_options& o = options ? *options : defaults;
+        *out = make_engine(unwrap<carecoord::Engine>(carecoord::Engine::load_string(yaml, name ? name : "<string>", o.engine),
+                                                     CARECOORD_ERR_RULESET),
+                           o.patient);
+    });
+}
+
+// ---- engine options ----------------------------------------------------------------
+
+carecoord_status carecoord_engine_options_new(carecoord_engine_options** out, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        hand_out(out, std::make_unique<carecoord_engine_options>());
+    });
+}
+
+void carecoord_engine_options_free(carecoord_engine_options* options) { delete options; }
+
+carecoord_status carecoord_engine_options_set_limit(carecoord_engine_options* options, const char* name, size_t value,
+                                                    carecoord_error** err) {
+    return guard(err, [&] {
+        need(options, "options");
+        need(name, "name");
+        std::size_t* field = limit_field(*options, name);
+        if (!field)
+            fail(CARECOORD_ERR_ARGUMENT, kBadArgument,
+                 "name must be one of the limits of docs/c-api.md (ruleset.max_file_bytes, patient.max_document_bytes, ...)",
+                 "name");
+        if (value == 0) fail(CARECOORD_ERR_ARGUMENT, kBadArgument, "value must be at least 1", "value");
+        *field = value;
+    });
+}
+
+size_t carecoord_engine_options_limit(const carecoord_engine_options* options, const char* name) {
+    if (!options || !name) return 0;
+    const std::size_t* field = limit_field(const_cast<carecoord_engine_options&>(*options), name);
+    return field ? *field : 0;
+}
+
+carecoord_status carecoord_engine_options_set_ignore_effective(carecoord_engine_options* options, int ignore_effective,
+                                                               carecoord_error** err) {
+    return guard(err, [&] {
+        need(options, "options");
+        options->engine.ignore_effective = ignore_effective != 0;
     });
 }
 
@@ -614,6 +662,11 @@ const char* carecoord_engine_ruleset_effective_from(const carecoord_engine* engi
 
 carecoord_status carecoord_patient_parse(carecoord_patient** out, const char* text, size_t len, int format,
                                          carecoord_error** err) {
+    return carecoord_patient_parse_v2(out, text, len, format, nullptr, err);
+}
+
+carecoord_status carecoord_patient_parse_v2(carecoord_patient** out, const char* text, size_t len, int format,
+                                            const carecoord_engine_options* options, carecoord_error** err) {
     return guard(err, [&] {
         need(out, "out");
         *out = nullptr;
@@ -630,8 +683,9 @@ carecoord_status carecoord_patient_parse(carecoord_patient** out, const char* te
                  "format");
         auto f = format == CARECOORD_FORMAT_JSON ? carecoord::DocumentFormat::json : carecoord::DocumentFormat::yaml;
         auto p = std::make_unique<carecoord_patient>();
-        p->patient = unwrap<carecoord::Patient>(carecoord::parse_patient(std::string_view(text ? text : "", len), f),
-                                                CARECOORD_ERR_PATIENT);
+        const carecoord::PatientLimits limits = options ? options->patient : carecoord::PatientLimits{};
+        p->patient = unwrap<carecoord::Patient>(
+            carecoord::parse_patient(std::string_view(text ? text : "", len), f, limits), CARECOORD_ERR_PATIENT);
         hand_out(out, std::move(p));
     });
 }
@@ -644,9 +698,8 @@ carecoord_status carecoord_patient_new(carecoord_patient** out, const char* id, 
         need(out, "out");
         *out = nullptr;
         auto p = std::make_unique<carecoord_patient>();
-        p->patient.id = text_value(id, "id", true);
-        if (!birth_date) bad_patient_value(code::missing, "required field is absent", "birth_date");
-        p->patient.birth_date = date_value(birth_date, "birth_date");
+        patient_ok(model::set_field(p->patient, "id", id));
+        patient_ok(model::set_field(p->patient, "birth_date", birth_date));
         hand_out(out, std::move(p));
     });
 }
@@ -654,16 +707,14 @@ carecoord_status carecoord_patient_new(carecoord_patient** out, const char* id, 
 carecoord_status carecoord_patient_set_sex(carecoord_patient* patient, const char* sex, carecoord_error** err) {
     return guard(err, [&] {
         need(patient, "patient");
-        patient->patient.sex = sex ? enum_value<carecoord::Sex>(sex, "sex") : carecoord::Sex::unknown;
+        patient_ok(model::set_field(patient->patient, "sex", sex));
     });
 }
 
 carecoord_status carecoord_patient_set_deceased(carecoord_patient* patient, const char* date, carecoord_error** err) {
     return guard(err, [&] {
         need(patient, "patient");
-        auto d = optional_date(date, "deceased");
-        check_order(patient->patient.birth_date, d, "date of death is before birth_date", "deceased");
-        patient->patient.deceased = d;
+        patient_ok(model::set_field(patient->patient, "deceased", date));
     });
 }
 
@@ -671,14 +722,8 @@ carecoord_status carecoord_patient_add_coverage(carecoord_patient* patient, cons
                                                 const char* start, const char* end, carecoord_error** err) {
     return guard(err, [&] {
         need(patient, "patient");
-        auto i = patient->patient.coverage.size();
-        carecoord::Coverage c;
-        c.payer = enum_value<carecoord::Payer>(payer, item_path("coverage", i, "payer"));
-        c.plan = text_value(plan, item_path("coverage", i, "plan"), false);
-        c.start = optional_date(start, item_path("coverage", i, "start"));
-        c.end = optional_date(end, item_path("coverage", i, "end"));
-        check_order(c.start, c.end, "coverage end is before its start", item_path("coverage", i, "end"));
-        patient->patient.coverage.push_back(std::move(c));
+        patient_ok(model::add_item(patient->patient, "coverage",
+                                   {{"payer", payer}, {"plan", plan}, {"start", start}, {"end", end}}));
     });
 }
 
@@ -687,15 +732,12 @@ carecoord_status carecoord_patient_add_condition(carecoord_patient* patient, con
                                                  carecoord_error** err) {
     return guard(err, [&] {
         need(patient, "patient");
-        auto i = patient->patient.conditions.size();
-        carecoord::Condition c;
-        c.code = text_value(code, item_path("conditions", i, "code"), true);
-        c.system = system_value(system, "icd10cm", item_path("conditions", i, "system"));
-        if (status) c.status = enum_value<carecoord::ConditionStatus>(status, item_path("conditions", i, "status"));
-        c.onset = optional_date(onset, item_path("conditions", i, "onset"));
-        c.abatement = optional_date(abatement, item_path("conditions", i, "abatement"));
-        check_order(c.onset, c.abatement, "abatement is before onset", item_path("conditions", i, "abatement"));
-        patient->patient.conditions.push_back(std::move(c));
+        patient_ok(model::add_item(patient->patient, "conditions",
+                                   {{"code", code},
+                                    {"system", system},
+                                    {"status", status},
+                                    {"onset", onset},
+                                    {"abatement", abatement}}));
     });
 }
 
@@ -703,14 +745,8 @@ carecoord_status carecoord_patient_add_encounter(carecoord_patient* patient, con
                                                  const char* admit, const char* discharge, carecoord_error** err) {
     return guard(err, [&] {
         need(patient, "patient");
-        auto i = patient->patient.encounters.size();
-        carecoord::Encounter e;
-        e.encounter_class = enum_value<carecoord::EncounterClass>(encounter_class, item_path("encounters", i, "class"));
-        e.admit = optional_datetime(admit, item_path("encounters", i, "admit"));
-        e.discharge = optional_datetime(discharge, item_path("encounters", i, "discharge"));
-        if (e.admit && e.discharge && *e.discharge < *e.admit)
-            bad_patient_value(code::end_before_start, "discharge is before admit", item_path("encounters", i, "discharge"));
-        patient->patient.encounters.push_back(std::move(e));
+        patient_ok(model::add_item(patient->patient, "encounters",
+                                   {{"class", encounter_class}, {"admit", admit}, {"discharge", discharge}}));
     });
 }
 
@@ -718,11 +754,7 @@ carecoord_status carecoord_patient_add_care_team_member(carecoord_patient* patie
                                                         const char* specialty, carecoord_error** err) {
     return guard(err, [&] {
         need(patient, "patient");
-        auto i = patient->patient.care_team.size();
-        carecoord::CareTeamMember m;
-        m.role = enum_value<carecoord::CareRole>(role, item_path("care_team", i, "role"));
-        m.specialty = text_value(specialty, item_path("care_team", i, "specialty"), false);
-        patient->patient.care_team.push_back(std::move(m));
+        patient_ok(model::add_item(patient->patient, "care_team", {{"role", role}, {"specialty", specialty}}));
     });
 }
 
@@ -730,13 +762,8 @@ carecoord_status carecoord_patient_add_medication(carecoord_patient* patient, co
                                                   const char* name, const char* status, carecoord_error** err) {
     return guard(err, [&] {
         need(patient, "patient");
-        auto i = patient->patient.medications.size();
-        carecoord::Medication m;
-        m.code = text_value(code, item_path("medications", i, "code"), true);
-        m.system = system_value(system, "rxnorm", item_path("medications", i, "system"));
-        m.name = text_value(name, item_path("medications", i, "name"), false);
-        if (status) m.status = enum_value<carecoord::MedicationStatus>(status, item_path("medications", i, "status"));
-        patient->patient.medications.push_back(std::move(m));
+        patient_ok(model::add_item(patient->patient, "medications",
+                                   {{"code", code}, {"system", system}, {"name", name}, {"status", status}}));
     });
 }
 
@@ -744,16 +771,8 @@ carecoord_status carecoord_patient_add_medication_event(carecoord_patient* patie
                                                         const char* type, const char* date, carecoord_error** err) {
     return guard(err, [&] {
         need(patient, "patient");
-        auto& meds = patient->patient.medications;
-        std::string base = "medications[" + std::to_string(medication) + "]";
-        if (medication >= meds.size()) bad_patient_value(code::unknown_field, "no list item with this index", base);
-        auto j = meds[medication].events.size();
-        std::string path = base + ".events[" + std::to_string(j) + "].";
-        carecoord::MedicationEvent e;
-        e.type = enum_value<carecoord::MedicationEventType>(type, path + "type");
-        if (!date) bad_patient_value(code::missing, "required field is absent", path + "date");
-        e.date = date_value(date, path + "date");
-        meds[medication].events.push_back(e);
+        std::string list = "medications[" + std::to_string(medication) + "].events";
+        patient_ok(model::add_item(patient->patient, list, {{"type", type}, {"date", date}}));
     });
 }
 
@@ -762,20 +781,12 @@ carecoord_status carecoord_patient_add_observation(carecoord_patient* patient, c
                                                    carecoord_error** err) {
     return guard(err, [&] {
         need(patient, "patient");
-        auto i = patient->patient.observations.size();
-        carecoord::Observation o;
-        o.code = text_value(code, item_path("observations", i, "code"), true);
-        o.system = system_value(system,
-                                carecoord::model::detail::is_short_observation_code(o.code) ? "carecoord" : "loinc",
-                                item_path("observations", i, "system"));
-        if (!date) bad_patient_value(code::missing, "required field is absent", item_path("observations", i, "date"));
-        o.date = date_value(date, item_path("observations", i, "date"));
-        if (has_value) {
-            if (!std::isfinite(value))
-                bad_patient_value(code::bad_value, "must be a finite number", item_path("observations", i, "value"));
-            o.value = value;
-        }
-        patient->patient.observations.push_back(std::move(o));
+        patient_ok(model::add_item(
+            patient->patient, "observations",
+            {{"code", code},
+             {"system", system},
+             {"date", date},
+             {"value", has_value ? model::FieldValue::number(value) : model::FieldValue()}}));
     });
 }
 
@@ -784,10 +795,7 @@ carecoord_status carecoord_patient_set_field(carecoord_patient* patient, const c
     return guard(err, [&] {
         need(patient, "patient");
         need(path, "path");
-        // Work on a copy so that a refused value leaves the patient unchanged.
-        carecoord::Patient copy = patient->patient;
-        set_object_field(copy, path, value);
-        patient->patient = std::move(copy);
+        patient_ok(model::set_field(patient->patient, path, value));
     });
 }
 
@@ -985,6 +993,9 @@ size_t carecoord_result_missing_count(const carecoord_result* r) { return r ? r-
 const char* carecoord_result_missing(const carecoord_result* r, size_t i) {
     return r ? c_str_or_null(at(r->determination.missing, i)) : nullptr;
 }
+const char* carecoord_result_deceased(const carecoord_result* r) {
+    return r && !r->deceased.empty() ? r->deceased.c_str() : nullptr;
+}
 
 // ---- batches -----------------------------------------------------------------------
 
@@ -1003,12 +1014,38 @@ carecoord_status carecoord_evaluate_batch(carecoord_batch** out, const carecoord
         b->output.reserve(len * 2);
         while (!text.empty()) {
             auto end = text.find('\n');
-            evaluate_batch_line(*b, engine->engine, text.substr(0, end), *date);
+            evaluate_batch_line(*b, *engine, text.substr(0, end), *date);
             text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
         }
         hand_out(out, std::move(b));
     });
 }
+
+carecoord_status carecoord_result_fhir(char** out, const carecoord_result* result, const char* care_plan_id,
+                                      const char* utc_offset, const char* recorded, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(result, "result");
+        carecoord::FhirOutputOptions options;
+        if (care_plan_id) options.care_plan_id = care_plan_id;
+        if (utc_offset) options.utc_offset = utc_offset;
+        if (recorded) options.recorded = recorded;
+        auto bundle = carecoord::to_fhir(result->determination, options);
+        if (!bundle) {
+            const auto& ds = bundle.diagnostics();
+            bool patient = ds.size() == 1 && ds.front().code == "E1001";
+            throw Failure{patient ? CARECOORD_ERR_PATIENT : CARECOORD_ERR_ARGUMENT, ds};
+        }
+        const std::string& text = *bundle;
+        auto copy = std::make_unique<char[]>(text.size() + 1);
+        std::memcpy(copy.get(), text.data(), text.size());
+        copy[text.size()] = '\0';
+        *out = copy.release();
+    });
+}
+
+void carecoord_string_free(char* s) { delete[] s; }
 
 void carecoord_batch_free(carecoord_batch* batch) { delete batch; }
 size_t carecoord_batch_count(const carecoord_batch* batch) { return batch ? batch->count : 0; }
@@ -1017,5 +1054,238 @@ const char* carecoord_batch_output(const carecoord_batch* batch, size_t* len) {
     if (len) *len = batch ? batch->output.size() : 0;
     return batch ? batch->output.c_str() : nullptr;
 }
+
+carecoord_status carecoord_evaluate_documents(carecoord_batch** out, const carecoord_engine* engine,
+                                              const carecoord_document* docs, size_t count, int format,
+                                              const char* as_of, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(engine, "engine");
+        need(as_of, "as_of");
+        if (count > 0) need(docs, "docs");
+        if (format != CARECOORD_FORMAT_JSON && format != CARECOORD_FORMAT_YAML)
+            fail(CARECOORD_ERR_ARGUMENT, kBadArgument, "format must be CARECOORD_FORMAT_JSON or CARECOORD_FORMAT_YAML",
+                 "format");
+        auto date = carecoord::time::parse_date(as_of);
+        if (!date) fail(CARECOORD_ERR_ARGUMENT, kBadArgument, "as_of must be a valid date YYYY-MM-DD", "as_of");
+        for (size_t i = 0; i < count; ++i)
+            if (!docs[i].data && docs[i].len > 0) {
+                std::string path = "docs[" + std::to_string(i) + "].data";
+                fail(CARECOORD_ERR_ARGUMENT, kNullArgument, path + " must not be NULL when its len is not 0", path);
+            }
+        const auto f = format == CARECOORD_FORMAT_JSON ? carecoord::DocumentFormat::json : carecoord::DocumentFormat::yaml;
+        auto b = std::make_unique<carecoord_batch>();
+        for (size_t i = 0; i < count; ++i)
+            evaluate_batch_line(*b, *engine, std::string_view(docs[i].data ? docs[i].data : "", docs[i].len), *date, f);
+        hand_out(out, std::move(b));
+    });
+}
+
+// ---- care plans --------------------------------------------------------------------
+
+carecoord_status carecoord_event_new(carecoord_event** out, const char* type, const char* time, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(type, "type");
+        need(time, "time");
+        if (!*type) fail(CARECOORD_ERR_ARGUMENT, kBadArgument, "type must not be empty", "type");
+        auto t = carecoord::time::parse_datetime(time);
+        if (!t) fail(CARECOORD_ERR_ARGUMENT, kBadArgument, "time must be a valid date-time YYYY-MM-DDTHH:MM", "time");
+        auto e = std::make_unique<carecoord_event>();
+        e->event.type = type;
+        e->event.time = *t;
+        hand_out(out, std::move(e));
+    });
+}
+
+void carecoord_event_free(carecoord_event* event) { delete event; }
+
+carecoord_status carecoord_event_set_string(carecoord_event* event, const char* name, const char* value,
+                                            carecoord_error** err) {
+    return guard(err, [&] {
+        need(value, "value");
+        set_payload(event, name, std::string(value));
+    });
+}
+
+carecoord_status carecoord_event_set_number(carecoord_event* event, const char* name, double value,
+                                            carecoord_error** err) {
+    return guard(err, [&] {
+        if (!std::isfinite(value)) fail(CARECOORD_ERR_ARGUMENT, kBadArgument, "value must be a finite number", "value");
+        set_payload(event, name, value);
+    });
+}
+
+carecoord_status carecoord_event_set_bool(carecoord_event* event, const char* name, int value, carecoord_error** err) {
+    return guard(err, [&] { set_payload(event, name, value != 0); });
+}
+
+carecoord_status carecoord_care_plan_start(carecoord_care_plan** out, const carecoord_engine* engine,
+                                           const char* workflow, const char* on, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(engine, "engine");
+        auto date = need_date(on, "on");
+        std::string wf = workflow ? workflow : "care_plan";
+        auto record = unwrap<carecoord::CarePlanRecord>(carecoord::start_care_plan(engine->engine, *date, wf),
+                                                        CARECOORD_ERR_EVALUATION);
+        hand_out(out, make_care_plan(std::move(wf), std::move(record)));
+    });
+}
+
+carecoord_status carecoord_care_plan_apply(carecoord_care_plan** out, const carecoord_engine* engine,
+                                           const carecoord_patient* patient, const carecoord_care_plan* current,
+                                           const carecoord_event* event, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(engine, "engine");
+        need(patient, "patient");
+        need(current, "current");
+        need(event, "event");
+        auto outcome = unwrap<carecoord::EventOutcome>(
+            carecoord::apply_event(engine->engine, patient->patient, current->record, event->event, current->workflow),
+            CARECOORD_ERR_EVALUATION);
+        auto p = make_care_plan(current->workflow, std::move(outcome.state));
+        p->previous_state = std::move(outcome.from);
+        p->transitioned = outcome.transitioned;
+        p->duplicate = outcome.duplicate;
+        p->created = outcome.created.size();
+        p->missing = std::move(outcome.missing);
+        hand_out(out, std::move(p));
+    });
+}
+
+carecoord_status carecoord_care_plan_replay(carecoord_care_plan** out, const carecoord_engine* engine,
+                                            const carecoord_patient* patient, const char* workflow,
+                                            const carecoord_event* const* events, size_t count, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(engine, "engine");
+        need(patient, "patient");
+        if (count > 0) need(events, "events");
+        std::vector<carecoord::CarePlanEvent> log;
+        log.reserve(count);
+        for (size_t i = 0; i < count; ++i) {
+            std::string path = "events[" + std::to_string(i) + "]";
+            if (!events[i]) fail(CARECOORD_ERR_ARGUMENT, kNullArgument, path + " must not be NULL", path);
+            log.push_back(events[i]->event);
+        }
+        std::string wf = workflow ? workflow : "care_plan";
+        auto record = unwrap<carecoord::CarePlanRecord>(carecoord::replay_events(engine->engine, patient->patient, log, wf),
+                                                        CARECOORD_ERR_EVALUATION);
+        hand_out(out, make_care_plan(std::move(wf), std::move(record)));
+    });
+}
+
+carecoord_status carecoord_care_plan_from_json(carecoord_care_plan** out, const char* workflow, const char* json,
+                                               size_t len, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        if (len > 0) need(json, "json");
+        auto record = parse_record(std::string_view(json ? json : "", len));
+        hand_out(out, make_care_plan(workflow ? workflow : "care_plan", std::move(record)));
+    });
+}
+
+void carecoord_care_plan_free(carecoord_care_plan* plan) { delete plan; }
+
+const char* carecoord_care_plan_workflow(const carecoord_care_plan* p) { return p ? p->workflow.c_str() : nullptr; }
+const char* carecoord_care_plan_state(const carecoord_care_plan* p) { return p ? p->record.state.c_str() : nullptr; }
+const char* carecoord_care_plan_last_event(const carecoord_care_plan* p) {
+    return p && p->record.last_event ? p->last_event.c_str() : nullptr;
+}
+size_t carecoord_care_plan_applied_count(const carecoord_care_plan* p) { return p ? p->record.applied.size() : 0; }
+const char* carecoord_care_plan_applied(const carecoord_care_plan* p, size_t i) {
+    return p ? c_str_or_null(at(p->record.applied, i)) : nullptr;
+}
+size_t carecoord_care_plan_task_count(const carecoord_care_plan* p) { return p ? p->record.tasks.size() : 0; }
+const char* carecoord_care_plan_task_id(const carecoord_care_plan* p, size_t i) {
+    return member(task(p, i), &carecoord::CarePlanTask::id);
+}
+const char* carecoord_care_plan_task_name(const carecoord_care_plan* p, size_t i) {
+    return member(task(p, i), &carecoord::CarePlanTask::task);
+}
+const char* carecoord_care_plan_task_event(const carecoord_care_plan* p, size_t i) {
+    return member(task(p, i), &carecoord::CarePlanTask::event);
+}
+const char* carecoord_care_plan_task_event_time(const carecoord_care_plan* p, size_t i) {
+    return p ? c_str_or_null(at(p->event_times, i)) : nullptr;
+}
+const char* carecoord_care_plan_task_due(const carecoord_care_plan* p, size_t i) {
+    return p ? c_str_or_null(at(p->dues, i)) : nullptr;
+}
+const char* carecoord_care_plan_task_due_time(const carecoord_care_plan* p, size_t i) {
+    const auto* t = task(p, i);
+    return t && t->due_time ? p->due_times[i].c_str() : nullptr;
+}
+const char* carecoord_care_plan_task_action(const carecoord_care_plan* p, size_t i) {
+    return member(task(p, i), &carecoord::CarePlanTask::action);
+}
+const char* carecoord_care_plan_task_reason(const carecoord_care_plan* p, size_t i) {
+    return member(task(p, i), &carecoord::CarePlanTask::reason);
+}
+const char* carecoord_care_plan_task_source(const carecoord_care_plan* p, size_t i) {
+    return member(task(p, i), &carecoord::CarePlanTask::source);
+}
+const char* carecoord_care_plan_json(const carecoord_care_plan* p) { return p ? p->json.c_str() : nullptr; }
+const char* carecoord_care_plan_previous_state(const carecoord_care_plan* p) {
+    return p && p->previous_state ? p->previous_state->c_str() : nullptr;
+}
+int carecoord_care_plan_transitioned(const carecoord_care_plan* p) { return p && p->transitioned ? 1 : 0; }
+int carecoord_care_plan_duplicate(const carecoord_care_plan* p) { return p && p->duplicate ? 1 : 0; }
+size_t carecoord_care_plan_created_count(const carecoord_care_plan* p) { return p ? p->created : 0; }
+size_t carecoord_care_plan_missing_count(const carecoord_care_plan* p) { return p ? p->missing.size() : 0; }
+const char* carecoord_care_plan_missing(const carecoord_care_plan* p, size_t i) {
+    return p ? c_str_or_null(at(p->missing, i)) : nullptr;
+}
+
+carecoord_status carecoord_allowed_events(carecoord_strings** out, const carecoord_engine* engine, const char* workflow,
+                                          const char* state, const char* on, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(engine, "engine");
+        need(state, "state");
+        auto date = need_date(on, "on");
+        auto list = std::make_unique<carecoord_strings>();
+        list->items = unwrap<std::vector<std::string>>(
+            carecoord::allowed_events(engine->engine, state, *date, workflow ? workflow : "care_plan"),
+            CARECOORD_ERR_EVALUATION);
+        hand_out(out, std::move(list));
+    });
+}
+
+size_t carecoord_strings_count(const carecoord_strings* s) { return s ? s->items.size() : 0; }
+const char* carecoord_strings_get(const carecoord_strings* s, size_t i) { return s ? c_str_or_null(at(s->items, i)) : nullptr; }
+void carecoord_strings_free(carecoord_strings* s) { delete s; }
+
+// ---- explanations ------------------------------------------------------------------
+
+carecoord_status carecoord_explain(carecoord_explanation** out, const carecoord_engine* engine,
+                                   const carecoord_patient* patient, const char* as_of, carecoord_error** err) {
+    return guard(err, [&] {
+        need(out, "out");
+        *out = nullptr;
+        need(engine, "engine");
+        need(patient, "patient");
+        auto date = need_date(as_of, "as_of");
+        auto ex = unwrap<carecoord::Explanation>(carecoord::explain(engine->engine, patient->patient, *date),
+                                                 CARECOORD_ERR_EVALUATION);
+        auto e = std::make_unique<carecoord_explanation>();
+        e->text = carecoord::to_text(ex);
+        e->json = carecoord::to_json(ex);
+        hand_out(out, std::move(e));
+    });
+}
+
+void carecoord_explanation_free(carecoord_explanation* e) { delete e; }
+const char* carecoord_explanation_text(const carecoord_explanation* e) { return e ? e->text.c_str() : nullptr; }
+const char* carecoord_explanation_json(const carecoord_explanation* e) { return e ? e->json.c_str() : nullptr; }
 
 }  // extern "C"

@@ -4,7 +4,9 @@
  * carecoord answers, for one patient at one as-of date: the care-intensity tier, payer
  * program eligibility, and the follow-up triggers that are due. The rules live in YAML
  * rulesets (docs/ruleset-language.md); patients are JSON or YAML documents
- * (docs/patient-schema.md) or are built with the carecoord_patient_* functions below.
+ * (docs/patient-schema.md), FHIR R4 Bundles or bulk-data exports (docs/fhir.md), or are built
+ * with the carecoord_patient_* functions below. Since 0.2.0 it also drives care-plan
+ * workflows (carecoord_care_plan_*) and explains determinations (carecoord_explain).
  * This header is the manual; docs/c-api.md is the overview.
  *
  * CONVENTIONS
@@ -76,7 +78,7 @@ extern "C" {
  * =================================================================================== */
 
 #define CARECOORD_VERSION_MAJOR 0
-#define CARECOORD_VERSION_MINOR 1
+#define CARECOORD_VERSION_MINOR 2
 #define CARECOORD_VERSION_PATCH 0
 /* major * 10000 + minor * 100 + patch */
 #define CARECOORD_VERSION_NUMBER \
@@ -202,6 +204,51 @@ CARECOORD_API size_t carecoord_engine_ruleset_count(const carecoord_engine* engi
 CARECOORD_API const char* carecoord_engine_ruleset_id(const carecoord_engine* engine, size_t i);
 CARECOORD_API const char* carecoord_engine_ruleset_version(const carecoord_engine* engine, size_t i);
 CARECOORD_API const char* carecoord_engine_ruleset_effective_from(const carecoord_engine* engine, size_t i);
+
+/* --- Engine options (0.2.0) ---------------------------------------------------------
+ *
+ * The limits on ruleset and patient input (docs/reliability.md#limits) and the choice to
+ * ignore effective dates, for the _v2 load functions. An options object is read only during
+ * the call it is passed to; one object may serve any number of loads. Every limit has the
+ * documented default until it is set. */
+typedef struct carecoord_engine_options carecoord_engine_options;
+
+/* A new options object with the defaults; freed with carecoord_engine_options_free(). */
+CARECOORD_API carecoord_status carecoord_engine_options_new(carecoord_engine_options** out, carecoord_error** err);
+
+/* Frees an options object. NULL: no-op. Engines loaded with it are not affected. */
+CARECOORD_API void carecoord_engine_options_free(carecoord_engine_options* options);
+
+/* Sets one limit by its name (docs/c-api.md lists them with their defaults):
+ *   ruleset.max_file_bytes | ruleset.max_yaml_depth | ruleset.max_expression_depth
+ *   ruleset.max_expression_nodes | ruleset.max_string_length
+ *   patient.max_document_bytes | patient.max_list_length | patient.max_string_length
+ *   patient.max_depth
+ * `value` must be at least 1. An unknown name, or 0, is CARECOORD_ERR_ARGUMENT (E0902,
+ * field path "name" or "value") and changes nothing. The patient limits apply to the
+ * documents of the engine's batches (carecoord_evaluate_documents(), carecoord_evaluate_batch())
+ * and to carecoord_patient_parse_v2(). */
+CARECOORD_API carecoord_status carecoord_engine_options_set_limit(carecoord_engine_options* options, const char* name,
+                                                                  size_t value, carecoord_error** err);
+
+/* The current value of a limit by name; 0 for an unknown name or a NULL options. */
+CARECOORD_API size_t carecoord_engine_options_limit(const carecoord_engine_options* options, const char* name);
+
+/* ignore_effective: non-zero makes every loaded ruleset in force at any as-of date, the
+ * latest effective.from winning among versions of one id (what `carecoord diff
+ * --ignore-effective` does). Default 0. */
+CARECOORD_API carecoord_status carecoord_engine_options_set_ignore_effective(carecoord_engine_options* options,
+                                                                             int ignore_effective, carecoord_error** err);
+
+/* carecoord_engine_load_path() and carecoord_engine_load_string() with options (NULL: the
+ * defaults, exactly as the functions without _v2). */
+CARECOORD_API carecoord_status carecoord_engine_load_path_v2(carecoord_engine** out, const char* path,
+                                                             const carecoord_engine_options* options,
+                                                             carecoord_error** err);
+CARECOORD_API carecoord_status carecoord_engine_load_string_v2(carecoord_engine** out, const char* text, size_t len,
+                                                               const char* name,
+                                                               const carecoord_engine_options* options,
+                                                               carecoord_error** err);
 
 /* ===================================================================================
  * Patients
@@ -335,13 +382,18 @@ CARECOORD_API carecoord_status carecoord_patient_add_observation(carecoord_patie
 CARECOORD_API carecoord_status carecoord_patient_set_field(carecoord_patient* patient, const char* path,
                                                            const char* value, carecoord_error** err);
 
+/* carecoord_patient_parse() with the patient limits of `options` (NULL: the defaults). */
+CARECOORD_API carecoord_status carecoord_patient_parse_v2(carecoord_patient** out, const char* text, size_t len,
+                                                          int format, const carecoord_engine_options* options,
+                                                          carecoord_error** err);
+
 /* ===================================================================================
  * FHIR R4 input: Bundles and bulk-data exports (docs/fhir.md)
  * =================================================================================== */
 
 /* The warnings of the FHIR reading that produced `patient` (resources or elements that
  * were skipped or not understood), as a list walked with carecoord_error_next() and read
- * with the carecoord_error_* getters: the code (E07xx), the message, the field path
+ * with the carecoord_error_* getters: the code (E08xx), the message, the field path
  * "<ResourceType>/<id>.<element>" (the resource id and the field), and for a bulk export
  * the file and line. carecoord_error_status() of a warning is CARECOORD_OK. Borrowed:
  * valid until the patient is freed; never pass it to carecoord_error_free(). NULL when
@@ -362,7 +414,7 @@ typedef struct carecoord_fhir_bulk carecoord_fhir_bulk;
  * Indexes every *.ndjson and *.jsonl file of the directory (byte offsets, not
  * resources: see docs/fhir.md for the memory bound). On success *out is a new reader,
  * freed with carecoord_fhir_bulk_free(). An export that cannot be read (no such
- * directory, no .ndjson file, a read error: E0709) is CARECOORD_ERR_PATIENT. Lines that
+ * directory, no .ndjson file, a read error: E0809) is CARECOORD_ERR_PATIENT. Lines that
  * belong to no patient do not fail the call: see carecoord_fhir_bulk_export_diagnostics(). */
 CARECOORD_API carecoord_status carecoord_fhir_bulk_open(carecoord_fhir_bulk** out, const char* directory,
                                                         carecoord_error** err);
@@ -487,6 +539,26 @@ CARECOORD_API const char* carecoord_result_trigger_reason(const carecoord_result
 CARECOORD_API size_t carecoord_result_missing_count(const carecoord_result* result);
 CARECOORD_API const char* carecoord_result_missing(const carecoord_result* result, size_t i);
 
+/* The date of death ("YYYY-MM-DD") when the patient died on or before the as-of date, NULL
+ * for a living patient (or a NULL result). A deceased patient has the lowest tier, no
+ * flag, no trigger, and every program not eligible (docs/determination.md). */
+CARECOORD_API const char* carecoord_result_deceased(const carecoord_result* result);
+/* The determination as a FHIR R4 transaction Bundle (docs/fhir-output.md): byte for byte
+ * what `carecoord eval --format fhir` writes for the same patient and date (with the same
+ * --utc-offset and no care plan). care_plan_id (Task.basedOn CarePlan/<id>), utc_offset
+ * ("Z", "+HH:MM", "-HH:MM": the care setting's offset, for due times counted in hours) and
+ * recorded (Provenance.recorded, a FHIR instant): NULL or "" for none. On success *out is
+ * a new NUL-terminated string, owned by the caller and freed with carecoord_string_free().
+ * Errors: a NULL out or result (E0901), a malformed option (E1002-E1004), all
+ * CARECOORD_ERR_ARGUMENT; a patient id that is not a FHIR id (E1001),
+ * CARECOORD_ERR_PATIENT. Safe to call from several threads at once on the same result. */
+CARECOORD_API carecoord_status carecoord_result_fhir(char** out, const carecoord_result* result,
+                                                     const char* care_plan_id, const char* utc_offset,
+                                                     const char* recorded, carecoord_error** err);
+
+/* Frees a string the library handed over as owned (carecoord_result_fhir()). NULL: no-op. */
+CARECOORD_API void carecoord_string_free(char* s);
+
 /* ===================================================================================
  * Batches: many patient documents in one call
  * =================================================================================== */
@@ -535,6 +607,177 @@ CARECOORD_API size_t carecoord_batch_error_count(const carecoord_batch* batch);
  * is not NULL, *len is set to its length in bytes (without the NUL). NULL (and *len 0) for
  * a NULL batch. */
 CARECOORD_API const char* carecoord_batch_output(const carecoord_batch* batch, size_t* len);
+
+/* One document of carecoord_evaluate_documents(): `len` bytes at `data` (need not be
+ * NUL-terminated). */
+typedef struct carecoord_document {
+    const char* data;
+    size_t len;
+} carecoord_document;
+
+/* Evaluates `count` patient documents, each in `format` (CARECOORD_FORMAT_JSON or
+ * CARECOORD_FORMAT_YAML), so that a binding passes its documents as they are, with no
+ * framing of its own (a document may contain newlines). The output is that of
+ * carecoord_evaluate_batch(): one line per document, in order, a determination or an error
+ * object whose "line" is the 1-based position of the document in the array. A document
+ * with data NULL and len 0 is an empty document (an error line). The call fails only for
+ * its own arguments (CARECOORD_ERR_ARGUMENT: NULL out, engine or as_of, a malformed as_of,
+ * docs NULL with count > 0, a document with data NULL and len > 0 (field path
+ * "docs[i].data"), another format) or when memory runs out. The engine's patient limits
+ * (carecoord_engine_options_set_limit()) apply to each document. */
+CARECOORD_API carecoord_status carecoord_evaluate_documents(carecoord_batch** out, const carecoord_engine* engine,
+                                                            const carecoord_document* docs, size_t count,
+                                                            int format, const char* as_of, carecoord_error** err);
+
+/* ===================================================================================
+ * Care plans: the workflow of a ruleset driven by events (0.2.0)
+ * =================================================================================== */
+
+/* The workflow (by default the ruleset `care_plan`, rulesets/workflow/care-plan.yaml) moves
+ * one patient's care plan between states on events and creates tasks with due dates
+ * (docs/ruleset-language.md#workflow). A record is a value: applying an event never changes
+ * the record passed in, it returns a new one. Every task has a stable id
+ * "<task>@<event time>", and an event already applied (same type and time) changes nothing,
+ * so replaying a log twice never creates a task twice.
+ *
+ * The errors of the workflow reach the caller with their codes, as CARECOORD_ERR_EVALUATION:
+ * E0710 event not allowed in the current state, E0711 unknown event, E0712 an event earlier
+ * than the last one applied, E0713 a payload field unknown or of the wrong type, E0714 a due
+ * date needs data that is missing, E0715 no workflow in force, E0716 a referenced trigger not
+ * in force, E0717 a state the workflow does not have. */
+
+/* An event: its type ("discharged"), its time ("YYYY-MM-DDTHH:MM", wall clock of the care
+ * setting) and payload fields as the workflow declares them. Built, then passed to
+ * carecoord_care_plan_apply() or carecoord_care_plan_replay(), which copy it. */
+typedef struct carecoord_event carecoord_event;
+
+/* A new event. `type` non-empty; `time` a date-time (E0902 otherwise, field path "time"). */
+CARECOORD_API carecoord_status carecoord_event_new(carecoord_event** out, const char* type, const char* time,
+                                                   carecoord_error** err);
+/* Frees an event. NULL: no-op. */
+CARECOORD_API void carecoord_event_free(carecoord_event* event);
+/* Payload fields; setting a field again replaces its value. A string is also how a date
+ * ("YYYY-MM-DD") or date-time field is given: the workflow's declaration decides how it is
+ * read. Whether the field exists and has that type is checked when the event is applied
+ * (E0713). `name` non-empty; `value` non-NULL. */
+CARECOORD_API carecoord_status carecoord_event_set_string(carecoord_event* event, const char* name, const char* value,
+                                                          carecoord_error** err);
+CARECOORD_API carecoord_status carecoord_event_set_number(carecoord_event* event, const char* name, double value,
+                                                          carecoord_error** err);
+CARECOORD_API carecoord_status carecoord_event_set_bool(carecoord_event* event, const char* name, int value,
+                                                        carecoord_error** err);
+
+/* A care-plan record: the state, the tasks created so far and the keys of the events
+ * applied; after carecoord_care_plan_apply() also what that event did. Immutable. */
+typedef struct carecoord_care_plan carecoord_care_plan;
+
+/* The initial state of `workflow` (NULL: "care_plan") in the version in force `on`
+ * ("YYYY-MM-DD"). On success *out is a new record, freed with carecoord_care_plan_free(). */
+CARECOORD_API carecoord_status carecoord_care_plan_start(carecoord_care_plan** out, const carecoord_engine* engine,
+                                                         const char* workflow, const char* on, carecoord_error** err);
+
+/* Applies one event to `current` for `patient` (whose data the guards and due dates read).
+ * On success *out is a new record (`current` is unchanged, and both must be freed); on
+ * failure nothing changes. The workflow is the one `current` was started or replayed with. */
+CARECOORD_API carecoord_status carecoord_care_plan_apply(carecoord_care_plan** out, const carecoord_engine* engine,
+                                                         const carecoord_patient* patient,
+                                                         const carecoord_care_plan* current,
+                                                         const carecoord_event* event, carecoord_error** err);
+
+/* Replays an event log from the initial state: `count` events (in time order; equal times
+ * keep their array order), events already applied skipped. `workflow` NULL: "care_plan".
+ * An error names the event's 1-based position in its message. From an array
+ * `carecoord_event* log[n]`, C needs the cast `(const carecoord_event* const*)log` (C++ does
+ * not). */
+CARECOORD_API carecoord_status carecoord_care_plan_replay(carecoord_care_plan** out, const carecoord_engine* engine,
+                                                          const carecoord_patient* patient, const char* workflow,
+                                                          const carecoord_event* const* events, size_t count,
+                                                          carecoord_error** err);
+
+/* Frees a record. NULL: no-op. */
+CARECOORD_API void carecoord_care_plan_free(carecoord_care_plan* plan);
+
+/* The getters return borrowed strings, valid until the record is freed; NULL for a NULL
+ * record or an index out of range, unless said otherwise. */
+/* The workflow id and the current state ("in_transition"). */
+CARECOORD_API const char* carecoord_care_plan_workflow(const carecoord_care_plan* plan);
+CARECOORD_API const char* carecoord_care_plan_state(const carecoord_care_plan* plan);
+/* The time of the latest event applied; NULL when none was. */
+CARECOORD_API const char* carecoord_care_plan_last_event(const carecoord_care_plan* plan);
+/* The keys of the events applied, in order ("discharged@2026-05-22T15:00"). */
+CARECOORD_API size_t carecoord_care_plan_applied_count(const carecoord_care_plan* plan);
+CARECOORD_API const char* carecoord_care_plan_applied(const carecoord_care_plan* plan, size_t i);
+/* Every task created so far, in creation order. */
+CARECOORD_API size_t carecoord_care_plan_task_count(const carecoord_care_plan* plan);
+/* The stable id "post_discharge_call@2026-05-22T15:00", the task or trigger id, the event
+ * type that created it and its time. */
+CARECOORD_API const char* carecoord_care_plan_task_id(const carecoord_care_plan* plan, size_t i);
+CARECOORD_API const char* carecoord_care_plan_task_name(const carecoord_care_plan* plan, size_t i);
+CARECOORD_API const char* carecoord_care_plan_task_event(const carecoord_care_plan* plan, size_t i);
+CARECOORD_API const char* carecoord_care_plan_task_event_time(const carecoord_care_plan* plan, size_t i);
+/* The due date ("YYYY-MM-DD"), and the due date-time when the due rule counts hours (NULL
+ * when it counts days). */
+CARECOORD_API const char* carecoord_care_plan_task_due(const carecoord_care_plan* plan, size_t i);
+CARECOORD_API const char* carecoord_care_plan_task_due_time(const carecoord_care_plan* plan, size_t i);
+CARECOORD_API const char* carecoord_care_plan_task_action(const carecoord_care_plan* plan, size_t i);
+CARECOORD_API const char* carecoord_care_plan_task_reason(const carecoord_care_plan* plan, size_t i);
+CARECOORD_API const char* carecoord_care_plan_task_source(const carecoord_care_plan* plan, size_t i);
+/* The record as JSON (docs/c-api.md#care-plans), what `carecoord plan --format json` writes. */
+CARECOORD_API const char* carecoord_care_plan_json(const carecoord_care_plan* plan);
+
+/* A record from its JSON (carecoord_care_plan_json(), or a record stored by the caller), so
+ * that a care plan can be kept between calls, in a database or in a binding's own value
+ * type. `workflow` NULL: "care_plan". A document that is not such a record is
+ * CARECOORD_ERR_ARGUMENT: E0720 (a field missing or of the wrong type) or E0721 (an unknown
+ * key), with the field path ("tasks[1].due"). Whether its state belongs to the workflow is
+ * checked when an event is applied (E0717). */
+CARECOORD_API carecoord_status carecoord_care_plan_from_json(carecoord_care_plan** out, const char* workflow,
+                                                             const char* json, size_t len, carecoord_error** err);
+
+/* What the event of carecoord_care_plan_apply() did (for a record from start or replay:
+ * nothing, i.e. previous state NULL, 0, 0, 0). The state before it: */
+CARECOORD_API const char* carecoord_care_plan_previous_state(const carecoord_care_plan* plan);
+/* 1 when a transition was taken (possibly back to the same state), else 0. */
+CARECOORD_API int carecoord_care_plan_transitioned(const carecoord_care_plan* plan);
+/* 1 when the event had been applied before and changed nothing, else 0. */
+CARECOORD_API int carecoord_care_plan_duplicate(const carecoord_care_plan* plan);
+/* How many tasks the event created: the last ones of the task list. */
+CARECOORD_API size_t carecoord_care_plan_created_count(const carecoord_care_plan* plan);
+/* Patient fields a guard needed and did not have ("encounters[].disposition"). */
+CARECOORD_API size_t carecoord_care_plan_missing_count(const carecoord_care_plan* plan);
+CARECOORD_API const char* carecoord_care_plan_missing(const carecoord_care_plan* plan, size_t i);
+
+/* A list of strings (carecoord_allowed_events()). Immutable. */
+typedef struct carecoord_strings carecoord_strings;
+/* The events allowed in `state` of `workflow` (NULL: "care_plan") in force `on`
+ * ("YYYY-MM-DD"), in declaration order. An unknown state is E0717. */
+CARECOORD_API carecoord_status carecoord_allowed_events(carecoord_strings** out, const carecoord_engine* engine,
+                                                        const char* workflow, const char* state, const char* on,
+                                                        carecoord_error** err);
+CARECOORD_API size_t carecoord_strings_count(const carecoord_strings* strings);
+/* Borrowed, valid until the list is freed; NULL out of range. */
+CARECOORD_API const char* carecoord_strings_get(const carecoord_strings* strings, size_t i);
+CARECOORD_API void carecoord_strings_free(carecoord_strings* strings);
+
+/* ===================================================================================
+ * Explanations: why a determination came out as it did (0.2.0)
+ * =================================================================================== */
+
+/* Every tier rule, flag rule and program condition with the values that decided it, and
+ * the nearest boundary to a higher tier: what `carecoord explain` prints. Immutable; keeps
+ * its own copy, so it outlives the engine and the patient. */
+typedef struct carecoord_explanation carecoord_explanation;
+
+/* Explains `patient` at `as_of` ("YYYY-MM-DD"). Errors as carecoord_evaluate(). */
+CARECOORD_API carecoord_status carecoord_explain(carecoord_explanation** out, const carecoord_engine* engine,
+                                                 const carecoord_patient* patient, const char* as_of,
+                                                 carecoord_error** err);
+CARECOORD_API void carecoord_explanation_free(carecoord_explanation* explanation);
+/* The text, byte for byte what `carecoord explain` prints (lines end with '\n'). Borrowed. */
+CARECOORD_API const char* carecoord_explanation_text(const carecoord_explanation* explanation);
+/* The same as one JSON object (docs/c-api.md#explanations), what `carecoord explain
+ * --format json` prints without its final newline. Borrowed. */
+CARECOORD_API const char* carecoord_explanation_json(const carecoord_explanation* explanation);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -17,6 +17,9 @@ mkdir -p "$out"
 cp -r "$src/capi/python/pyproject.toml" "$src/capi/python/README.md" "$src/capi/python/_build" "$stage/"
 mkdir -p "$stage/carecoord"
 cp "$src"/capi/python/carecoord/*.py "$src/capi/python/carecoord/py.typed" "$stage/carecoord/"
+# The default rulesets, so that a pip-only user has something to load:
+# carecoord.default_rulesets() returns this directory.
+cp -r "$src/rulesets" "$stage/carecoord/rulesets"
 cp -L "$lib" "$stage/carecoord/libcarecoord.so.0"
 
 # The libraries to bundle: those libcarecoord links that are not part of a base system

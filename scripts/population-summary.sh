@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A population summary of `carecoord eval --format ndjson` output (standard input):
-# patients per tier, per program status and per follow-up trigger due.
+# patients per tier, per program status and per follow-up trigger due. Patients deceased at
+# the as-of date ("deceased" set) are counted apart: the tier, program and trigger counts are
+# of the living, and the deceased get a line of their own.
 # Usage: carecoord eval ... --format ndjson INPUT | scripts/population-summary.sh
 set -euo pipefail
 awk '
@@ -11,6 +13,7 @@ function section(s, from, to,    a, b) {
 }
 {
     ++patients;
+    if ($0 ~ /"deceased":"[0-9-]*"\}[[:space:]]*$/) { ++deceased; next; }
     if (match($0, /"tier":\{"id":"[^"]*"/)) { t = substr($0, RSTART + 14, RLENGTH - 15); if (!(t in tier)) torder[++nt] = t; ++tier[t]; }
     p = section($0, "\"programs\":[", "],\"triggers\":");
     while (match(p, /"id":"[^"]*","status":"[^"]*"/)) {
@@ -28,11 +31,13 @@ function section(s, from, to,    a, b) {
     with_triggers += any;
 }
 END {
-    printf "patients: %d\n\nper tier:\n", patients;
+    printf "patients: %d\n", patients;
+    printf "deceased at the as-of date: %d (no tier above routine, no program, no trigger; not counted below)\n", deceased;
+    printf "living: %d\n\nper tier (living):\n", patients - deceased;
     for (i = 1; i <= nt; ++i) printf "  %-30s %5d\n", torder[i], tier[torder[i]];
-    printf "\nper program:                    eligible  unknown  not eligible\n";
+    printf "\nper program (living):           eligible  unknown  not eligible\n";
     for (i = 1; i <= n; ++i) { id = order[i];
         printf "  %-30s %8d %8d %13d\n", id, count[id, "eligible"], count[id, "unknown"], count[id, "not_eligible"]; }
-    printf "\npatients with follow-up triggers due: %d\n", with_triggers;
+    printf "\nliving patients with follow-up triggers due: %d\n", with_triggers;
     for (k in trig) printf "  %-45s %5d\n", k, trig[k];
 }'

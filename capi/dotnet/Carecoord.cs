@@ -156,6 +156,36 @@ namespace Carecoord
         protected override void Free(IntPtr h) { Native.carecoord_fhir_bulk_free(h); }
     }
 
+    internal sealed class OptionsHandle : NativeHandle
+    {
+        protected override void Free(IntPtr h) { Native.carecoord_engine_options_free(h); }
+    }
+
+    internal sealed class BatchHandle : NativeHandle
+    {
+        protected override void Free(IntPtr h) { Native.carecoord_batch_free(h); }
+    }
+
+    internal sealed class EventHandle : NativeHandle
+    {
+        protected override void Free(IntPtr h) { Native.carecoord_event_free(h); }
+    }
+
+    internal sealed class CarePlanHandle : NativeHandle
+    {
+        protected override void Free(IntPtr h) { Native.carecoord_care_plan_free(h); }
+    }
+
+    internal sealed class StringsHandle : NativeHandle
+    {
+        protected override void Free(IntPtr h) { Native.carecoord_strings_free(h); }
+    }
+
+    internal sealed class ExplanationHandle : NativeHandle
+    {
+        protected override void Free(IntPtr h) { Native.carecoord_explanation_free(h); }
+    }
+
     internal static class Native
     {
         private const string Lib = "carecoord";
@@ -215,6 +245,9 @@ namespace Carecoord
         [DllImport(Lib)] public static extern IntPtr carecoord_result_program_source(ResultHandle r, UIntPtr i);
         [DllImport(Lib)] public static extern UIntPtr carecoord_result_program_missing_count(ResultHandle r, UIntPtr i);
         [DllImport(Lib)] public static extern IntPtr carecoord_result_program_missing(ResultHandle r, UIntPtr i, UIntPtr j);
+        // FHIR output: an owned string, freed with carecoord_string_free.
+        [DllImport(Lib)] public static extern Status carecoord_result_fhir(out IntPtr bundle, ResultHandle r, byte[] carePlanId, byte[] utcOffset, byte[] recorded, out ErrorHandle err);
+        [DllImport(Lib)] public static extern void carecoord_string_free(IntPtr s);
         [DllImport(Lib)] public static extern UIntPtr carecoord_result_trigger_count(ResultHandle r);
         [DllImport(Lib)] public static extern IntPtr carecoord_result_trigger_id(ResultHandle r, UIntPtr i);
         [DllImport(Lib)] public static extern IntPtr carecoord_result_trigger_status_name(ResultHandle r, UIntPtr i);
@@ -225,6 +258,7 @@ namespace Carecoord
         [DllImport(Lib)] public static extern IntPtr carecoord_result_trigger_reason(ResultHandle r, UIntPtr i);
         [DllImport(Lib)] public static extern UIntPtr carecoord_result_missing_count(ResultHandle r);
         [DllImport(Lib)] public static extern IntPtr carecoord_result_missing(ResultHandle r, UIntPtr i);
+        [DllImport(Lib)] public static extern IntPtr carecoord_result_deceased(ResultHandle r);
 
         // FHIR input (carecoord.h, "FHIR R4 input").
         [DllImport(Lib)] public static extern IntPtr carecoord_patient_warnings(PatientHandle p);
@@ -234,6 +268,61 @@ namespace Carecoord
         [DllImport(Lib)] public static extern UIntPtr carecoord_fhir_bulk_patient_count(FhirBulkHandle reader);
         [DllImport(Lib)] public static extern IntPtr carecoord_fhir_bulk_export_diagnostics(FhirBulkHandle reader);
         [DllImport(Lib)] public static extern void carecoord_fhir_bulk_free(IntPtr reader);
+
+        // 0.2.0: engine options, batches of documents, care plans, explanations.
+        [DllImport(Lib)] public static extern Status carecoord_engine_options_new(out OptionsHandle options, out ErrorHandle err);
+        [DllImport(Lib)] public static extern void carecoord_engine_options_free(IntPtr options);
+        [DllImport(Lib)] public static extern Status carecoord_engine_options_set_limit(OptionsHandle o, byte[] name, UIntPtr value, out ErrorHandle err);
+        [DllImport(Lib)] public static extern Status carecoord_engine_options_set_ignore_effective(OptionsHandle o, int ignore, out ErrorHandle err);
+        [DllImport(Lib)] public static extern Status carecoord_engine_load_path_v2(out EngineHandle engine, byte[] path, OptionsHandle options, out ErrorHandle err);
+        [DllImport(Lib)] public static extern Status carecoord_engine_load_string_v2(out EngineHandle engine, byte[] text, UIntPtr len, byte[] name, OptionsHandle options, out ErrorHandle err);
+
+        [StructLayout(LayoutKind.Sequential)]
+        public struct Document { public IntPtr Data; public UIntPtr Len; }
+        [DllImport(Lib)] public static extern Status carecoord_evaluate_documents(out BatchHandle batch, EngineHandle engine, [In] Document[] docs, UIntPtr count, int format, byte[] asOf, out ErrorHandle err);
+        [DllImport(Lib)] public static extern void carecoord_batch_free(IntPtr batch);
+        [DllImport(Lib)] public static extern IntPtr carecoord_batch_output(BatchHandle batch, out UIntPtr len);
+
+        [DllImport(Lib)] public static extern Status carecoord_event_new(out EventHandle ev, byte[] type, byte[] time, out ErrorHandle err);
+        [DllImport(Lib)] public static extern void carecoord_event_free(IntPtr ev);
+        [DllImport(Lib)] public static extern Status carecoord_event_set_string(EventHandle ev, byte[] name, byte[] value, out ErrorHandle err);
+        [DllImport(Lib)] public static extern Status carecoord_event_set_number(EventHandle ev, byte[] name, double value, out ErrorHandle err);
+        [DllImport(Lib)] public static extern Status carecoord_event_set_bool(EventHandle ev, byte[] name, int value, out ErrorHandle err);
+        [DllImport(Lib)] public static extern Status carecoord_care_plan_start(out CarePlanHandle plan, EngineHandle engine, byte[] workflow, byte[] on, out ErrorHandle err);
+        [DllImport(Lib)] public static extern Status carecoord_care_plan_apply(out CarePlanHandle plan, EngineHandle engine, PatientHandle patient, CarePlanHandle current, EventHandle ev, out ErrorHandle err);
+        [DllImport(Lib)] public static extern Status carecoord_care_plan_replay(out CarePlanHandle plan, EngineHandle engine, PatientHandle patient, byte[] workflow, [In] IntPtr[] events, UIntPtr count, out ErrorHandle err);
+        [DllImport(Lib)] public static extern Status carecoord_care_plan_from_json(out CarePlanHandle plan, byte[] workflow, byte[] json, UIntPtr len, out ErrorHandle err);
+        [DllImport(Lib)] public static extern void carecoord_care_plan_free(IntPtr plan);
+        [DllImport(Lib)] public static extern IntPtr carecoord_care_plan_workflow(CarePlanHandle p);
+        [DllImport(Lib)] public static extern IntPtr carecoord_care_plan_state(CarePlanHandle p);
+        [DllImport(Lib)] public static extern IntPtr carecoord_care_plan_last_event(CarePlanHandle p);
+        [DllImport(Lib)] public static extern IntPtr carecoord_care_plan_json(CarePlanHandle p);
+        [DllImport(Lib)] public static extern UIntPtr carecoord_care_plan_applied_count(CarePlanHandle p);
+        [DllImport(Lib)] public static extern IntPtr carecoord_care_plan_applied(CarePlanHandle p, UIntPtr i);
+        [DllImport(Lib)] public static extern UIntPtr carecoord_care_plan_task_count(CarePlanHandle p);
+        [DllImport(Lib)] public static extern IntPtr carecoord_care_plan_task_id(CarePlanHandle p, UIntPtr i);
+        [DllImport(Lib)] public static extern IntPtr carecoord_care_plan_task_name(CarePlanHandle p, UIntPtr i);
+        [DllImport(Lib)] public static extern IntPtr carecoord_care_plan_task_event(CarePlanHandle p, UIntPtr i);
+        [DllImport(Lib)] public static extern IntPtr carecoord_care_plan_task_event_time(CarePlanHandle p, UIntPtr i);
+        [DllImport(Lib)] public static extern IntPtr carecoord_care_plan_task_due(CarePlanHandle p, UIntPtr i);
+        [DllImport(Lib)] public static extern IntPtr carecoord_care_plan_task_due_time(CarePlanHandle p, UIntPtr i);
+        [DllImport(Lib)] public static extern IntPtr carecoord_care_plan_task_action(CarePlanHandle p, UIntPtr i);
+        [DllImport(Lib)] public static extern IntPtr carecoord_care_plan_task_reason(CarePlanHandle p, UIntPtr i);
+        [DllImport(Lib)] public static extern IntPtr carecoord_care_plan_task_source(CarePlanHandle p, UIntPtr i);
+        [DllImport(Lib)] public static extern IntPtr carecoord_care_plan_previous_state(CarePlanHandle p);
+        [DllImport(Lib)] public static extern int carecoord_care_plan_transitioned(CarePlanHandle p);
+        [DllImport(Lib)] public static extern int carecoord_care_plan_duplicate(CarePlanHandle p);
+        [DllImport(Lib)] public static extern UIntPtr carecoord_care_plan_created_count(CarePlanHandle p);
+        [DllImport(Lib)] public static extern UIntPtr carecoord_care_plan_missing_count(CarePlanHandle p);
+        [DllImport(Lib)] public static extern IntPtr carecoord_care_plan_missing(CarePlanHandle p, UIntPtr i);
+        [DllImport(Lib)] public static extern Status carecoord_allowed_events(out StringsHandle list, EngineHandle engine, byte[] workflow, byte[] state, byte[] on, out ErrorHandle err);
+        [DllImport(Lib)] public static extern UIntPtr carecoord_strings_count(StringsHandle list);
+        [DllImport(Lib)] public static extern IntPtr carecoord_strings_get(StringsHandle list, UIntPtr i);
+        [DllImport(Lib)] public static extern void carecoord_strings_free(IntPtr list);
+        [DllImport(Lib)] public static extern Status carecoord_explain(out ExplanationHandle ex, EngineHandle engine, PatientHandle patient, byte[] asOf, out ErrorHandle err);
+        [DllImport(Lib)] public static extern void carecoord_explanation_free(IntPtr ex);
+        [DllImport(Lib)] public static extern IntPtr carecoord_explanation_text(ExplanationHandle ex);
+        [DllImport(Lib)] public static extern IntPtr carecoord_explanation_json(ExplanationHandle ex);
 
         /// <summary>A borrowed NUL-terminated UTF-8 string ("" for NULL).</summary>
         public static string Text(IntPtr p)
@@ -395,6 +484,8 @@ namespace Carecoord
             for (int i = 0, n = Native.N(Native.carecoord_result_missing_count(r)); i < n; ++i)
                 all.Add(Native.Text(Native.carecoord_result_missing(r, Native.U(i))));
             Missing = all.AsReadOnly();
+            var deceased = Native.carecoord_result_deceased(r);
+            Deceased = deceased == IntPtr.Zero ? (DateTime?)null : ParseDate(deceased);
         }
 
         private static DateTime ParseDate(IntPtr p)
@@ -411,6 +502,9 @@ namespace Carecoord
         public ReadOnlyCollection<Program> Programs { get; }
         public ReadOnlyCollection<Trigger> Triggers { get; }
         public ReadOnlyCollection<string> Missing { get; }
+        /// <summary>The date of death when the patient died on or before AsOf (then the tier
+        /// is the lowest, with no flag, program or trigger); null for a living patient.</summary>
+        public DateTime? Deceased { get; }
         public string Json { get; }
 
         public Program FindProgram(string id)
@@ -588,7 +682,7 @@ namespace Carecoord
 
         private FhirBulkReader(FhirBulkHandle h, bool strict) { handle = h; Strict = strict; }
 
-        /// <summary>Opens an export; PatientException (E0709) when it cannot be read.</summary>
+        /// <summary>Opens an export; PatientException (E0809) when it cannot be read.</summary>
         public static FhirBulkReader Open(string directory, bool strict = false)
         {
             FhirBulkHandle h;
@@ -652,6 +746,233 @@ namespace Carecoord
 
     /// <summary>Loaded, compiled rulesets. Immutable: share one Engine between threads.
     /// Determinations outlive it.</summary>
+    // ---- engine options ----------------------------------------------------------------
+
+    /// <summary>Options of Engine.Load and Engine.FromString: the input limits of
+    /// docs/reliability.md by name ("ruleset.max_file_bytes", "patient.max_list_length"...;
+    /// names and defaults in docs/c-api.md) and IgnoreEffective (every ruleset in force at
+    /// any date, as `carecoord diff --ignore-effective`). Immutable: With* return a copy.</summary>
+    public sealed class EngineOptions
+    {
+        private readonly Dictionary<string, ulong> limits;
+
+        public EngineOptions() : this(new Dictionary<string, ulong>(), false) { }
+
+        private EngineOptions(Dictionary<string, ulong> limits, bool ignoreEffective)
+        {
+            this.limits = limits;
+            IgnoreEffective = ignoreEffective;
+        }
+
+        public bool IgnoreEffective { get; }
+        public IReadOnlyDictionary<string, ulong> Limits { get { return new ReadOnlyDictionary<string, ulong>(limits); } }
+
+        public EngineOptions WithLimit(string name, ulong value)
+        {
+            var copy = new Dictionary<string, ulong>(limits);
+            copy[name] = value;
+            return new EngineOptions(copy, IgnoreEffective);
+        }
+
+        public EngineOptions WithIgnoreEffective(bool ignore) { return new EngineOptions(limits, ignore); }
+
+        internal OptionsHandle Create()
+        {
+            OptionsHandle h;
+            ErrorHandle err;
+            Native.Check(Native.carecoord_engine_options_new(out h, out err), err);
+            try
+            {
+                foreach (var kv in limits)
+                {
+                    Native.Check(Native.carecoord_engine_options_set_limit(h, Native.Utf8(kv.Key), new UIntPtr(kv.Value), out err), err);
+                }
+                Native.Check(Native.carecoord_engine_options_set_ignore_effective(h, IgnoreEffective ? 1 : 0, out err), err);
+            }
+            catch
+            {
+                h.Dispose();
+                throw;
+            }
+            return h;
+        }
+    }
+
+    // ---- care plans ------------------------------------------------------------------------
+
+    /// <summary>One event of a care plan: its type ("discharged"), wall-clock time and the
+    /// payload fields the workflow declares (string, double, bool, or a DateTime sent as
+    /// its text). Immutable.</summary>
+    public sealed class CarePlanEvent
+    {
+        public CarePlanEvent(string type, DateTime time, IDictionary<string, object> payload = null)
+        {
+            if (type == null) throw new ArgumentNullException("type");
+            Type = type;
+            Time = time;
+            Payload = new ReadOnlyDictionary<string, object>(
+                payload == null ? new Dictionary<string, object>() : new Dictionary<string, object>(payload));
+        }
+
+        public string Type { get; }
+        public DateTime Time { get; }
+        public IReadOnlyDictionary<string, object> Payload { get; }
+
+        internal static string MinuteText(DateTime t) { return t.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture); }
+
+        internal EventHandle Create()
+        {
+            EventHandle h;
+            ErrorHandle err;
+            Native.Check(Native.carecoord_event_new(out h, Native.Utf8(Type), Native.Utf8(MinuteText(Time)), out err), err);
+            try
+            {
+                foreach (var kv in Payload)
+                {
+                    var name = Native.Utf8(kv.Key);
+                    Status st;
+                    if (kv.Value is bool) st = Native.carecoord_event_set_bool(h, name, (bool)kv.Value ? 1 : 0, out err);
+                    else if (kv.Value is string) st = Native.carecoord_event_set_string(h, name, Native.Utf8((string)kv.Value), out err);
+                    else if (kv.Value is DateTime)
+                        st = Native.carecoord_event_set_string(h, name, Native.Utf8(MinuteText((DateTime)kv.Value)), out err);
+                    else if (kv.Value is int || kv.Value is long || kv.Value is double || kv.Value is float || kv.Value is decimal)
+                        st = Native.carecoord_event_set_number(h, name, Convert.ToDouble(kv.Value, CultureInfo.InvariantCulture), out err);
+                    else throw new ArgumentException("payload field " + kv.Key + " must be a string, number, bool or DateTime");
+                    Native.Check(st, err);
+                }
+            }
+            catch
+            {
+                h.Dispose();
+                throw;
+            }
+            return h;
+        }
+    }
+
+    /// <summary>A task a care-plan event created. Id is stable
+    /// ("post_discharge_call@2026-05-22T15:00"); DueTime is set when the due rule counts hours.</summary>
+    public sealed class CarePlanTask
+    {
+        internal CarePlanTask(string id, string task, string ev, DateTime eventTime, DateTime due, DateTime? dueTime,
+                              string action, string reason, string source)
+        {
+            Id = id; Task = task; Event = ev; EventTime = eventTime; Due = due; DueTime = dueTime;
+            Action = action; Reason = reason; Source = source;
+        }
+        public string Id { get; }
+        public string Task { get; }
+        public string Event { get; }
+        public DateTime EventTime { get; }
+        public DateTime Due { get; }
+        public DateTime? DueTime { get; }
+        public string Action { get; }
+        public string Reason { get; }
+        public string Source { get; }
+    }
+
+    /// <summary>The workflow state of one patient's care plan: the state, every task created
+    /// so far, the keys of the events applied. Immutable; Json (carecoord_care_plan_json)
+    /// stores it, FromJson restores it.</summary>
+    public sealed class CarePlanRecord
+    {
+        internal CarePlanRecord(CarePlanHandle h)
+        {
+            Workflow = Native.Text(Native.carecoord_care_plan_workflow(h));
+            State = Native.Text(Native.carecoord_care_plan_state(h));
+            Json = Native.Text(Native.carecoord_care_plan_json(h));
+            var last = Native.carecoord_care_plan_last_event(h);
+            LastEvent = last == IntPtr.Zero ? (DateTime?)null : ParseMinute(Native.Text(last));
+            var applied = new List<string>();
+            for (int i = 0, n = Native.N(Native.carecoord_care_plan_applied_count(h)); i < n; ++i)
+                applied.Add(Native.Text(Native.carecoord_care_plan_applied(h, Native.U(i))));
+            Applied = applied.AsReadOnly();
+            var tasks = new List<CarePlanTask>();
+            for (int i = 0, n = Native.N(Native.carecoord_care_plan_task_count(h)); i < n; ++i)
+            {
+                var u = Native.U(i);
+                var dueTime = Native.carecoord_care_plan_task_due_time(h, u);
+                tasks.Add(new CarePlanTask(
+                    Native.Text(Native.carecoord_care_plan_task_id(h, u)), Native.Text(Native.carecoord_care_plan_task_name(h, u)),
+                    Native.Text(Native.carecoord_care_plan_task_event(h, u)),
+                    ParseMinute(Native.Text(Native.carecoord_care_plan_task_event_time(h, u))),
+                    DateTime.ParseExact(Native.Text(Native.carecoord_care_plan_task_due(h, u)), "yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    dueTime == IntPtr.Zero ? (DateTime?)null : ParseMinute(Native.Text(dueTime)),
+                    Native.Text(Native.carecoord_care_plan_task_action(h, u)), Native.Text(Native.carecoord_care_plan_task_reason(h, u)),
+                    Native.Text(Native.carecoord_care_plan_task_source(h, u))));
+            }
+            Tasks = tasks.AsReadOnly();
+        }
+
+        internal static DateTime ParseMinute(string s)
+        {
+            return DateTime.ParseExact(s, "yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture);
+        }
+
+        public string Workflow { get; }
+        public string State { get; }
+        public ReadOnlyCollection<CarePlanTask> Tasks { get; }
+        public ReadOnlyCollection<string> Applied { get; }
+        public DateTime? LastEvent { get; }
+        /// <summary>The record as JSON (docs/c-api.md#care-plans), without the workflow.</summary>
+        public string Json { get; }
+
+        /// <summary>A record from its Json; CarecoordArgumentException (E0720/E0721, with the
+        /// field path) for a document that is not one.</summary>
+        public static CarePlanRecord FromJson(string json, string workflow = "care_plan")
+        {
+            using (var h = Open(json, workflow)) return new CarePlanRecord(h);
+        }
+
+        internal CarePlanHandle Open() { return Open(Json, Workflow); }
+
+        private static CarePlanHandle Open(string json, string workflow)
+        {
+            var bytes = Encoding.UTF8.GetBytes(json ?? "");
+            CarePlanHandle h;
+            ErrorHandle err;
+            Native.Check(Native.carecoord_care_plan_from_json(out h, Native.Utf8(workflow), bytes, Native.U(bytes.Length), out err), err);
+            return h;
+        }
+    }
+
+    /// <summary>What Engine.ApplyEvent did: the new record, the state before, whether a
+    /// transition was taken, whether the event had been applied before (then nothing
+    /// changed), the tasks it created and the patient fields a guard lacked.</summary>
+    public sealed class EventOutcome
+    {
+        internal EventOutcome(CarePlanHandle h)
+        {
+            Record = new CarePlanRecord(h);
+            PreviousState = Native.Text(Native.carecoord_care_plan_previous_state(h));
+            Transitioned = Native.carecoord_care_plan_transitioned(h) != 0;
+            Duplicate = Native.carecoord_care_plan_duplicate(h) != 0;
+            int created = Native.N(Native.carecoord_care_plan_created_count(h));
+            var list = new List<CarePlanTask>();
+            for (int i = Record.Tasks.Count - created; i < Record.Tasks.Count; ++i) list.Add(Record.Tasks[i]);
+            Created = list.AsReadOnly();
+            var missing = new List<string>();
+            for (int i = 0, n = Native.N(Native.carecoord_care_plan_missing_count(h)); i < n; ++i)
+                missing.Add(Native.Text(Native.carecoord_care_plan_missing(h, Native.U(i))));
+            Missing = missing.AsReadOnly();
+        }
+        public CarePlanRecord Record { get; }
+        public string PreviousState { get; }
+        public bool Transitioned { get; }
+        public bool Duplicate { get; }
+        public ReadOnlyCollection<CarePlanTask> Created { get; }
+        public ReadOnlyCollection<string> Missing { get; }
+    }
+
+    /// <summary>Why a determination came out as it did: Text is what `carecoord explain`
+    /// prints, Json its structured form (docs/c-api.md#explanations).</summary>
+    public sealed class Explanation
+    {
+        internal Explanation(string text, string json) { Text = text; Json = json; }
+        public string Text { get; }
+        public string Json { get; }
+    }
+
     public sealed class Engine : IDisposable
     {
         private readonly EngineHandle handle;
@@ -678,6 +999,33 @@ namespace Carecoord
             var st = Native.carecoord_engine_load_string(out h, bytes, Native.U(bytes.Length), Native.Utf8(name), out err);
             Native.Check(st, err);
             return new Engine(h);
+        }
+
+        /// <summary>Load with options (carecoord_engine_load_path_v2).</summary>
+        public static Engine Load(string path, EngineOptions options)
+        {
+            if (options == null) throw new ArgumentNullException("options");
+            using (var o = options.Create())
+            {
+                EngineHandle h;
+                ErrorHandle err;
+                Native.Check(Native.carecoord_engine_load_path_v2(out h, Native.Utf8(path), o, out err), err);
+                return new Engine(h);
+            }
+        }
+
+        /// <summary>FromString with options (carecoord_engine_load_string_v2).</summary>
+        public static Engine FromString(string yaml, string name, EngineOptions options)
+        {
+            if (options == null) throw new ArgumentNullException("options");
+            var bytes = Encoding.UTF8.GetBytes(yaml ?? "");
+            using (var o = options.Create())
+            {
+                EngineHandle h;
+                ErrorHandle err;
+                Native.Check(Native.carecoord_engine_load_string_v2(out h, bytes, Native.U(bytes.Length), Native.Utf8(name), o, out err), err);
+                return new Engine(h);
+            }
         }
 
         private EngineHandle Live()
@@ -718,6 +1066,158 @@ namespace Carecoord
         {
             Live();  // a disposed engine fails before the document is read
             using (var p = Patient.FromJson(patientJson)) return Evaluate(p, asOf);
+        }
+
+        private static byte[] Day(DateTime d) { return Native.Utf8(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)); }
+
+        private static PatientHandle Live(Patient patient)
+        {
+            if (patient == null) throw new ArgumentNullException("patient");
+            if (patient.Handle.IsClosed) throw new ObjectDisposedException("Patient");
+            return patient.Handle;
+        }
+
+        /// <summary>JSON patient documents in one call (carecoord_evaluate_documents): per
+        /// document and in order, the determination JSON (as Determination.Json) or an error
+        /// object line starting with {"error":. A bad document never throws.</summary>
+        public IList<string> EvaluateBatch(IList<string> documents, DateTime asOf)
+        {
+            if (documents == null) throw new ArgumentNullException("documents");
+            var bytes = new byte[documents.Count][];
+            var pins = new GCHandle[documents.Count];
+            var docs = new Native.Document[documents.Count];
+            try
+            {
+                for (int i = 0; i < documents.Count; ++i)
+                {
+                    bytes[i] = Encoding.UTF8.GetBytes(documents[i] ?? "");
+                    pins[i] = GCHandle.Alloc(bytes[i], GCHandleType.Pinned);
+                    docs[i].Data = pins[i].AddrOfPinnedObject();
+                    docs[i].Len = Native.U(bytes[i].Length);
+                }
+                BatchHandle batch;
+                ErrorHandle err;
+                Native.Check(Native.carecoord_evaluate_documents(out batch, Live(), docs, Native.U(docs.Length), 0, Day(asOf), out err), err);
+                using (batch)
+                {
+                    UIntPtr len;
+                    var ptr = Native.carecoord_batch_output(batch, out len);
+                    var output = new byte[Native.N(len)];
+                    Marshal.Copy(ptr, output, 0, output.Length);
+                    var lines = new List<string>(Encoding.UTF8.GetString(output).Split('\n'));
+                    lines.RemoveAt(lines.Count - 1);  // after the final newline
+                    return lines.AsReadOnly();
+                }
+            }
+            finally
+            {
+                foreach (var p in pins) if (p.IsAllocated) p.Free();
+            }
+        }
+
+        /// <summary>The initial record of workflow in the version in force on `on`.</summary>
+        public CarePlanRecord StartCarePlan(DateTime on, string workflow = "care_plan")
+        {
+            CarePlanHandle h;
+            ErrorHandle err;
+            Native.Check(Native.carecoord_care_plan_start(out h, Live(), Native.Utf8(workflow), Day(on), out err), err);
+            using (h) return new CarePlanRecord(h);
+        }
+
+        /// <summary>Applies one event to record for patient; record is unchanged. An event
+        /// applied before is recognized (Duplicate) and creates nothing. EvaluationException
+        /// carries the workflow's code (E0710 not allowed, E0711 unknown, E0712 too early,
+        /// E0713 payload...).</summary>
+        public EventOutcome ApplyEvent(Patient patient, CarePlanRecord record, CarePlanEvent ev)
+        {
+            if (record == null) throw new ArgumentNullException("record");
+            if (ev == null) throw new ArgumentNullException("ev");
+            var p = Live(patient);
+            using (var current = record.Open())
+            using (var e = ev.Create())
+            {
+                CarePlanHandle h;
+                ErrorHandle err;
+                Native.Check(Native.carecoord_care_plan_apply(out h, Live(), p, current, e, out err), err);
+                using (h) return new EventOutcome(h);
+            }
+        }
+
+        /// <summary>Replays an event log from the initial state (time order; equal times keep
+        /// their order); events already applied are skipped.</summary>
+        public CarePlanRecord ReplayEvents(Patient patient, IList<CarePlanEvent> events, string workflow = "care_plan")
+        {
+            if (events == null) throw new ArgumentNullException("events");
+            var p = Live(patient);
+            var handles = new List<EventHandle>();
+            try
+            {
+                foreach (var ev in events) handles.Add(ev.Create());
+                var raw = new IntPtr[handles.Count];
+                for (int i = 0; i < raw.Length; ++i) raw[i] = handles[i].DangerousGetHandle();
+                CarePlanHandle h;
+                ErrorHandle err;
+                Native.Check(Native.carecoord_care_plan_replay(out h, Live(), p, Native.Utf8(workflow), raw, Native.U(raw.Length), out err), err);
+                GC.KeepAlive(handles);
+                using (h) return new CarePlanRecord(h);
+            }
+            finally
+            {
+                foreach (var h in handles) h.Dispose();
+            }
+        }
+
+        /// <summary>The events allowed in state (declaration order) in the workflow in force on `on`.</summary>
+        public IList<string> AllowedEvents(string state, DateTime on, string workflow = "care_plan")
+        {
+            StringsHandle h;
+            ErrorHandle err;
+            Native.Check(Native.carecoord_allowed_events(out h, Live(), Native.Utf8(workflow), Native.Utf8(state), Day(on), out err), err);
+            using (h)
+            {
+                var list = new List<string>();
+                for (int i = 0, n = Native.N(Native.carecoord_strings_count(h)); i < n; ++i)
+                    list.Add(Native.Text(Native.carecoord_strings_get(h, Native.U(i))));
+                return list.AsReadOnly();
+            }
+        }
+
+        /// <summary>Why the determination at asOf is what it is.</summary>
+        public Explanation Explain(Patient patient, DateTime asOf)
+        {
+            var p = Live(patient);
+            ExplanationHandle h;
+            ErrorHandle err;
+            Native.Check(Native.carecoord_explain(out h, Live(), p, Day(asOf), out err), err);
+            using (h) return new Explanation(Native.Text(Native.carecoord_explanation_text(h)),
+                                             Native.Text(Native.carecoord_explanation_json(h)));
+        }
+
+        /// <summary>Evaluates a patient and renders the determination as a FHIR R4 transaction
+        /// Bundle (docs/fhir-output.md), byte for byte what <c>carecoord eval --format fhir</c>
+        /// writes. carePlanId sets Task.basedOn, utcOffset ("Z", "+HH:MM", "-HH:MM") the offset of
+        /// due times counted in hours, recorded Provenance.recorded (a FHIR instant); null for
+        /// none. A malformed option throws CarecoordArgumentException (E1002-E1004), a patient id that
+        /// is not a FHIR id PatientException (E1001).</summary>
+        public string EvaluateFhir(Patient patient, DateTime asOf, string carePlanId = null, string utcOffset = null,
+                                   string recorded = null)
+        {
+            if (patient == null) throw new ArgumentNullException("patient");
+            if (patient.Handle.IsClosed) throw new ObjectDisposedException("Patient");
+            ResultHandle result;
+            ErrorHandle err;
+            var st = Native.carecoord_evaluate_ymd(out result, Live(), patient.Handle, asOf.Year, asOf.Month, asOf.Day,
+                                                   out err);
+            Native.Check(st, err);
+            using (result)
+            {
+                IntPtr bundle;
+                st = Native.carecoord_result_fhir(out bundle, result, Native.Utf8(carePlanId), Native.Utf8(utcOffset),
+                                                  Native.Utf8(recorded), out err);
+                Native.Check(st, err);
+                try { return Native.Text(bundle); }
+                finally { Native.carecoord_string_free(bundle); }
+            }
         }
 
         public void Dispose() { handle.Dispose(); }

@@ -1,5 +1,7 @@
 /* Loads the rulesets, evaluates one patient document at an as-of date, and prints the
- * tier, the programs and the triggers. Usage: evaluate RULESETS PATIENT.{json,yaml} YYYY-MM-DD */
+ * tier, the programs and the triggers; then replays a care-plan event log for the patient
+ * (enrolment to an active plan, then the discharge of examples/patients/recent_hf_discharge_ffs.yaml)
+ * and prints the state and the tasks. Usage: evaluate RULESETS PATIENT.{json,yaml} YYYY-MM-DD */
 #include <carecoord.h>
 
 #include <stdio.h>
@@ -25,6 +27,16 @@ static char* read_all(const char* path, size_t* len) {
     return buf;
 }
 
+/* The care team's event log: type, time, and the encounter of the discharge (or NULL). */
+static const char* const kLog[][3] = {
+    {"enrolled", "2026-11-02T09:00", NULL},
+    {"assessment_completed", "2026-11-04T10:00", NULL},
+    {"plan_agreed", "2026-11-06T10:00", NULL},
+    {"services_started", "2026-11-09T09:00", NULL},
+    {"discharged", "2026-11-24T13:15", "adm-7730912"},
+};
+#define LOG_LENGTH (sizeof kLog / sizeof kLog[0])
+
 static int fail(const char* what, carecoord_error* err) {
     const carecoord_error* e;
     fprintf(stderr, "%s failed (%s):\n", what, carecoord_status_name(carecoord_error_status(err)));
@@ -37,6 +49,8 @@ int main(int argc, char** argv) {
     carecoord_engine* engine = NULL;
     carecoord_patient* patient = NULL;
     carecoord_result* result = NULL;
+    carecoord_care_plan* plan = NULL;
+    carecoord_event* events[LOG_LENGTH] = {NULL};
     carecoord_error* err = NULL;
     size_t len = 0, i;
     char* text;
@@ -57,9 +71,6 @@ int main(int argc, char** argv) {
         return fail("reading the patient", err);
     free(text);
     if (carecoord_evaluate(&result, engine, patient, argv[3], &err) != CARECOORD_OK) return fail("evaluating", err);
-    /* the result is independent of the engine and the patient */
-    carecoord_patient_free(patient);
-    carecoord_engine_free(engine);
 
     printf("patient %s as of %s\n", carecoord_result_patient_id(result), carecoord_result_as_of(result));
     printf("tier: %s\n", carecoord_result_tier(result));
@@ -71,5 +82,25 @@ int main(int argc, char** argv) {
                carecoord_result_trigger_status_name(result, i), due_time ? due_time : carecoord_result_trigger_due(result, i));
     }
     carecoord_result_free(result);
+
+    /* The care plan: the events, replayed from the initial state. */
+    for (i = 0; i < LOG_LENGTH; ++i) {
+        if (carecoord_event_new(&events[i], kLog[i][0], kLog[i][1], &err) != CARECOORD_OK) return fail("an event", err);
+        if (kLog[i][2] && carecoord_event_set_string(events[i], "encounter", kLog[i][2], &err) != CARECOORD_OK)
+            return fail("an event's payload", err);
+    }
+    if (carecoord_care_plan_replay(&plan, engine, patient, NULL, (const carecoord_event* const*)events, LOG_LENGTH,
+                                   &err) != CARECOORD_OK)
+        return fail("replaying the care plan", err);
+    printf("care plan: %s\n", carecoord_care_plan_state(plan));
+    for (i = 0; i < carecoord_care_plan_task_count(plan); ++i) {
+        const char* due_time = carecoord_care_plan_task_due_time(plan, i);
+        printf("task %s: due %s\n", carecoord_care_plan_task_id(plan, i),
+               due_time ? due_time : carecoord_care_plan_task_due(plan, i));
+    }
+    carecoord_care_plan_free(plan);
+    for (i = 0; i < LOG_LENGTH; ++i) carecoord_event_free(events[i]);
+    carecoord_patient_free(patient);
+    carecoord_engine_free(engine);
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -17,6 +18,8 @@ struct Free {
     void operator()(carecoord_patient* p) const { carecoord_patient_free(p); }
     void operator()(carecoord_result* p) const { carecoord_result_free(p); }
     void operator()(carecoord_error* p) const { carecoord_error_free(p); }
+    void operator()(carecoord_event* p) const { carecoord_event_free(p); }
+    void operator()(carecoord_care_plan* p) const { carecoord_care_plan_free(p); }
 };
 template <class T>
 using Owned = std::unique_ptr<T, Free>;
@@ -71,6 +74,32 @@ int main(int argc, char** argv) {
             std::cout << "trigger " << carecoord_result_trigger_id(r, i) << ": "
                       << carecoord_result_trigger_status_name(r, i) << ", due "
                       << (due_time ? due_time : carecoord_result_trigger_due(r, i)) << "\n";
+        }
+
+        // The care plan: the care team's event log, replayed from the initial state.
+        struct LogEntry { const char* type; const char* time; const char* encounter; };
+        const LogEntry log[] = {
+            {"enrolled", "2026-11-02T09:00", nullptr},          {"assessment_completed", "2026-11-04T10:00", nullptr},
+            {"plan_agreed", "2026-11-06T10:00", nullptr},       {"services_started", "2026-11-09T09:00", nullptr},
+            {"discharged", "2026-11-24T13:15", "adm-7730912"},
+        };
+        std::vector<Owned<carecoord_event>> events;
+        std::vector<const carecoord_event*> raw;
+        for (const auto& entry : log) {
+            carecoord_event* ev = nullptr;
+            check(carecoord_event_new(&ev, entry.type, entry.time, &err), err);
+            events.emplace_back(ev);
+            if (entry.encounter) check(carecoord_event_set_string(ev, "encounter", entry.encounter, &err), err);
+            raw.push_back(ev);
+        }
+        carecoord_care_plan* cp = nullptr;
+        check(carecoord_care_plan_replay(&cp, engine.get(), patient.get(), nullptr, raw.data(), raw.size(), &err), err);
+        Owned<carecoord_care_plan> plan(cp);
+        std::cout << "care plan: " << carecoord_care_plan_state(cp) << "\n";
+        for (size_t i = 0; i < carecoord_care_plan_task_count(cp); ++i) {
+            const char* due_time = carecoord_care_plan_task_due_time(cp, i);
+            std::cout << "task " << carecoord_care_plan_task_id(cp, i) << ": due "
+                      << (due_time ? due_time : carecoord_care_plan_task_due(cp, i)) << "\n";
         }
         return 0;
     } catch (const std::exception& ex) {

@@ -84,4 +84,10 @@ Result<std::vector<std::string>> allowed_events(const Engine& engine, std::strin
 // "type@YYYY-MM-DDTHH:MM": how an applied event is recognized.
 std::string event_key(const CarePlanEvent& event);
 
+// A record as one JSON object (no trailing newline), keys in this order:
+//   {"state", "last_event" (a date-time or null), "applied": [keys],
+//    "tasks": [{"id","task","event","event_time","due","due_time" (or null),"action","reason","source"}]}
+// What `carecoord plan --format json` and carecoord_care_plan_json() give.
+std::string to_json(const CarePlanRecord&);
+
 }  // namespace carecoord

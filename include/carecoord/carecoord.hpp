@@ -8,3 +8,4 @@
 #include "carecoord/engine.hpp"
 #include "carecoord/explain.hpp"
 #include "carecoord/care_plan.hpp"
+#include "carecoord/determination_fhir.hpp"

@@ -65,6 +65,9 @@ struct RulesetRef {
 struct Determination {
     std::string patient_id;
     Date as_of{};
+    // The date of death when it is on or before as_of. A deceased patient has the lowest
+    // tier, no flag, no trigger, and every program not_eligible (docs/determination.md).
+    std::optional<Date> deceased;
     std::string engine_version;
     std::vector<RulesetRef> rulesets;  // the versions in force at as_of that were used
     // Loaded ruleset ids with no version in force at as_of: they contributed nothing.

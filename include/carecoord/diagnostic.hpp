@@ -41,9 +41,10 @@ private:
     std::string what_;
 };
 
-// A value or the diagnostics that explain why there is none.
+// A value or the diagnostics that explain why there is none. [[nodiscard]]: a dropped Result
+// is a dropped error.
 template <class T>
-class Result {
+class [[nodiscard]] Result {
 public:
     Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
     Result(std::vector<Diagnostic> diagnostics) : v_(std::move(diagnostics)) {}  // NOLINT

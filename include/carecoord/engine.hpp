@@ -52,6 +52,7 @@ struct RulesetInfo {
     std::optional<Date> effective_until;  // inclusive; empty: open-ended
     std::string file;
     std::string description;
+    std::vector<std::string> tiers;  // the `tiers` section, lowest first; empty: the ruleset has none
 };
 
 // Immutable once loaded: one Engine may be shared by any number of threads, and copies
@@ -72,7 +73,11 @@ public:
     Result<Determination> evaluate(const Patient& patient, Date as_of,
                                    const EvaluateOptions& = {}) const;
 
+    // Every loaded version, grouped by ruleset id (ids in name order, versions by date).
     std::vector<RulesetInfo> rulesets() const;
+    // The versions in force at as_of, as evaluate() uses them: the tier-defining one first,
+    // then by id.
+    std::vector<RulesetInfo> rulesets_in_force(Date as_of) const;
 
     Engine(const Engine&) = default;
     Engine(Engine&&) noexcept = default;

@@ -27,6 +27,14 @@ struct FhirOptions {
     // Diagnostics kept for one patient, and for the export as a whole; past that, one more
     // diagnostic says how many were not kept.
     std::size_t max_diagnostics = 100;
+    // A coverage evidenced only by claims (ExplanationOfBenefit) is in force from its earliest
+    // claim until this many months after its latest one (docs/fhir.md).
+    int claims_grace_months = 12;
+    // The care setting's IANA time zone ("America/New_York"). When set, FHIR dateTimes with an
+    // offset ("...T20:00Z") are converted to its clock, through the system's time-zone database;
+    // when empty, the clock time is taken as written and the offset ignored. An unknown zone
+    // is an error (E0812) before anything is read.
+    std::string time_zone;
 };
 
 // One patient read from FHIR, with the warnings about what was skipped or not understood.
@@ -51,11 +59,12 @@ struct FhirBulkStats {
 };
 
 // Streams a bulk-data export directory (`Patient.ndjson`, `Condition.000.ndjson`, ...) one
-// patient at a time, in the order of the Patient files. open() makes one pass over every
-// file and keeps only byte offsets, grouped by patient; next() reads back one patient's
-// lines. Memory is bounded by the index (a few bytes per run of lines of one patient, so
-// one entry per patient per file when the export is grouped by patient) plus one patient's
-// resources. Not thread-safe: one reader per thread.
+// patient at a time, in the order the patients first appear (the Patient files are read
+// first). open() makes one pass over every file and keeps only byte offsets, grouped by
+// patient, sorted in runs that go to a temporary file past 1 MiB; next() merges them back and
+// reads one patient's lines. Memory does not grow with the number of resources: about 100
+// bytes per patient (its id) plus one patient's resources (docs/fhir.md). Not thread-safe:
+// one reader per thread.
 class FhirBulkReader {
 public:
     static Result<FhirBulkReader> open(const std::string& directory, const FhirOptions& options = {});

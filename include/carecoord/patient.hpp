@@ -63,9 +63,17 @@ struct Coverage {
     std::optional<Date> end;    // empty: open-ended
 };
 
+// A further coding of the same concept (FHIR: every coding of a CodeableConcept after the one
+// in code/system). A value-set test matches when the code or any of these does.
+struct AlsoCoded {
+    std::string system;
+    std::string code;
+};
+
 struct Condition {
     std::string code;                 // always a string: "010" stays "010"
     std::string system = "icd10cm";  // icd10cm | snomed | other system names
+    std::vector<AlsoCoded> also_coded;
     std::optional<Date> onset;
     std::optional<Date> recorded;
     std::optional<Date> abatement;    // empty: not abated
@@ -83,6 +91,7 @@ struct Encounter {
     std::optional<Complexity> complexity;  // medical decision making at discharge (TCM 99495/99496)
     std::string diagnosis;                 // principal diagnosis code; empty when not recorded
     std::string diagnosis_system = "icd10cm";
+    std::vector<AlsoCoded> diagnosis_also_coded;
 };
 
 struct CareTeamMember {
@@ -98,6 +107,7 @@ struct MedicationEvent {
 struct Medication {
     std::string code;
     std::string system = "rxnorm";
+    std::vector<AlsoCoded> also_coded;
     std::string name;
     MedicationStatus status = MedicationStatus::active;
     std::vector<MedicationEvent> events;
@@ -106,6 +116,7 @@ struct Medication {
 struct Observation {
     std::string code;  // phq9 | bmi | hemoglobin | sodium, or a LOINC code
     std::string system = "carecoord";  // "carecoord" for the short names, else "loinc"
+    std::vector<AlsoCoded> also_coded;
     Date date{};
     std::optional<double> value;
 };

@@ -43,7 +43,7 @@ bool patient_free(const Plan& p, std::int32_t n) {
     const Node& x = p.nodes[static_cast<std::size_t>(n)];
     switch (x.op) {
         case Op::patient_field: case Op::elem_field: case Op::collection: case Op::nested_events:
-        case Op::as_of: case Op::age: case Op::tier: case Op::previous_tier: case Op::anchor:
+        case Op::as_of: case Op::age: case Op::tier: case Op::previous_tier: case Op::tier_change_day: case Op::anchor:
             return false;
         case Op::fact:
             return patient_free(p, p.facts[static_cast<std::size_t>(x.extra)].node);

@@ -73,6 +73,8 @@ Options:
   --as-of DATE       the date of the gap analysis (required with --population/--sample)
   --strict-default   patients reaching the default tier are findings (W0709 as a warning)
   --no-analysis      report load errors only
+  --progress         show the gap analysis's progress on standard error (the default when it
+                     is a terminal; --no-progress: never)
 
 Exit status: 0 clean, 1 errors or warnings found (notes do not count), 2 usage error.
 
@@ -82,9 +84,12 @@ Examples:
   carecoord check --population members.ndjson --as-of 2026-11-27 --strict-default rulesets/
 )";
 
-const char* kTestHelp = R"(Usage: carecoord test [--coverage] PATH...
+const char* kTestHelp = R"(Usage: carecoord test [--coverage] [--rules DIR]... PATH...
 
 Loads the rulesets under the paths and runs every test case in their `kind: tests` files.
+With --rules, the rulesets come from the --rules paths and the PATHs are tests files (or
+directories of them) run against those rulesets: one edited tests file against the full
+rulesets, `carecoord test my-cases.yaml --rules rulesets/`.
 Each failure shows the case, the expected and actual values side by side, and the rules that
 fired. Ends with rule coverage: the tier rules, flag rules, programs and triggers that no
 case exercised (a rule is exercised when it matched, a program when some case found the
@@ -92,6 +97,8 @@ patient eligible, a trigger when it was due).
 
 Options:
   --coverage   coverage is required: an item no case exercised fails the run (exit 1)
+  --rules DIR  load the rulesets from DIR (a file or directory; repeatable) and run only
+               the tests files given as PATHs
 
 Exit status: 0 all passed, 1 a case failed (or, with --coverage, something is not
 exercised), 2 usage or load error.
@@ -99,7 +106,26 @@ exercised), 2 usage or load error.
 Examples:
   carecoord test rulesets/
   carecoord test --coverage rulesets/intensity rulesets/common
+  carecoord test rulesets/programs/tests.yaml --rules rulesets
 )";
+
+// A table whose columns are as wide as their widest cell, indented by four spaces.
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> width;
+    for (const auto& row : rows)
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            if (width.size() <= i) width.push_back(0);
+            width[i] = std::max(width[i], row[i].size());
+        }
+    for (const auto& row : rows) {
+        std::string line = "   ";
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += " " + row[i];
+            if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 1, ' ');
+        }
+        std::printf("%s\n", line.c_str());
+    }
+}
 
 // Generated patients for `check --sample`, read like a file.
 class SampleReader {
@@ -111,6 +137,7 @@ public:
             out.push_back(Record{"sample:" + std::to_string(next_ + 1), testing::generate_patient_json(o_, next_), DocumentFormat::json});
         return !out.empty();
     }
+    double fraction_read() const { return n_ ? static_cast<double>(next_) / static_cast<double>(n_) : 1.0; }
 
 private:
     testing::PopulationOptions o_;
@@ -126,7 +153,7 @@ struct TierOutcome {
 
 // Evaluates the population and tallies which tier rules it reached.
 template <class Reader>
-BatchStats population_coverage(const Engine& engine, Date as_of, Reader& reader, PopulationCoverage& c) {
+BatchStats population_coverage(const Engine& engine, Date as_of, Reader& reader, PopulationCoverage& c, bool progress) {
     auto work = [&](const Record& r, TierOutcome& out, std::string& messages) {
         auto det = evaluate_record(engine, r, as_of, messages);
         if (!det) return;
@@ -146,7 +173,7 @@ BatchStats population_coverage(const Engine& engine, Date as_of, Reader& reader,
             else ++it->second;
         }
     };
-    return run_batch<TierOutcome>(reader, 0, work, emit);
+    return run_batch<TierOutcome>(reader, 0, work, emit, progress);
 }
 
 }  // namespace
@@ -157,6 +184,7 @@ int cmd_check(const Args& args) {
     std::size_t sample = 0;
     std::uint64_t seed = 1;
     bool strict_default = false, analysis = true;
+    std::optional<bool> progress;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         if (a == "--help" || a == "-h") {
@@ -171,8 +199,9 @@ int cmd_check(const Args& args) {
             else if (a == "--seed") seed = std::stoull(args[++i]);
             else if (a == "--as-of") {
                 as_of = time::parse_date(args[++i]);
-                if (!as_of) return usage_error("check", "--as-of must be a date YYYY-MM-DD");
+                if (!as_of) return usage_error("check", "--as-of " + args[i] + " " + time::date_problem(args[i]));
             } else if (a == "--strict-default") strict_default = true;
+            else if (a == "--progress" || a == "--no-progress") progress = a == "--progress";
             else if (a == "--no-analysis") analysis = false;
             else if (a.size() > 1 && a[0] == '-') return usage_error("check", "unknown option " + a);
             else paths.push_back(a);
@@ -186,7 +215,12 @@ int cmd_check(const Args& args) {
     auto engine = Engine::load_paths(paths);
     if (!engine.ok()) {
         print_diagnostics(engine.diagnostics());
-        std::fprintf(stderr, "%zu error(s)\n", engine.diagnostics().size());
+        // Follow-ons of a mistake are notes: one mistake counts once.
+        const auto& ds = engine.diagnostics();
+        const auto errors = static_cast<std::size_t>(
+            std::count_if(ds.begin(), ds.end(), [](const Diagnostic& d) { return d.severity == Severity::error; }));
+        if (errors == ds.size()) std::fprintf(stderr, "%zu error(s)\n", errors);
+        else std::fprintf(stderr, "%zu error(s), %zu follow-on note(s)\n", errors, ds.size() - errors);
         return 1;
     }
     std::vector<Diagnostic> findings = analyze_versions(*engine);  // structural: also with --no-analysis
@@ -205,12 +239,12 @@ int cmd_check(const Args& args) {
             po.seed = seed;
             po.as_of = *as_of;
             SampleReader reader(po, sample);
-            stats = population_coverage(*engine, *as_of, reader, coverage);
+            stats = population_coverage(*engine, *as_of, reader, coverage, progress_wanted(progress));
         } else {
             std::vector<Diagnostic> errors;
             RecordReader reader(expand_inputs(population, errors));
             print_diagnostics(errors);
-            stats = population_coverage(*engine, *as_of, reader, coverage);
+            stats = population_coverage(*engine, *as_of, reader, coverage, progress_wanted(progress));
             input_failed = !errors.empty();
         }
         input_failed |= stats.input_failed || stats.bad;
@@ -222,26 +256,40 @@ int cmd_check(const Args& args) {
     std::size_t warnings = static_cast<std::size_t>(
         std::count_if(findings.begin(), findings.end(), [](const Diagnostic& d) { return d.severity != Severity::note; }));
     auto rulesets = engine->rulesets();
-    std::printf("ok: %zu ruleset version(s) loaded with no errors; %zu warning(s)\n", rulesets.size(), warnings);
-    return warnings || input_failed ? 1 : 0;
+    // The last line agrees with the exit status: "ok" only when the check passes.
+    const bool failed = warnings || input_failed;
+    std::printf("%s: %zu ruleset version(s) loaded with no errors; %zu warning(s)%s\n", failed ? "failed" : "ok",
+                rulesets.size(), warnings, input_failed ? "; the population had unreadable records" : "");
+    return failed ? 1 : 0;
 }
 
 int cmd_test(const Args& options) {
-    Args args;
+    Args args, rules;
     bool require_coverage = false;
-    for (const auto& a : options) {
+    for (std::size_t i = 0; i < options.size(); ++i) {
+        const std::string& a = options[i];
         if (a == "--help" || a == "-h") {
             std::fputs(kTestHelp, stdout);
             return 0;
         }
         if (a == "--coverage") require_coverage = true;
-        else if (a.size() > 1 && a[0] == '-') return usage_error("test", "unknown option " + a);
+        else if (a == "--rules") {
+            if (i + 1 >= options.size()) return usage_error("test", "--rules needs a value");
+            rules.push_back(options[++i]);
+        } else if (a.size() > 1 && a[0] == '-') return usage_error("test", "unknown option " + a);
         else args.push_back(a);
     }
-    if (args.empty()) return usage_error("test", "give at least one ruleset file or directory");
-    auto engine = Engine::load_paths(args);
+    if (args.empty())
+        return usage_error("test", rules.empty() ? "give at least one ruleset file or directory"
+                                                 : "give the tests files to run against the --rules rulesets");
+    auto engine = Engine::load_paths(rules.empty() ? args : rules);
     if (!engine.ok()) {
         print_diagnostics(engine.diagnostics());
+        if (rules.empty()) {
+            std::vector<Diagnostic> ignore;
+            if (testing::find_test_files(args, ignore).size() > 0)
+                std::fprintf(stderr, "to run tests files against rulesets elsewhere: carecoord test FILE.yaml --rules DIR\n");
+        }
         return 2;
     }
     std::vector<Diagnostic> diags;
@@ -254,17 +302,21 @@ int cmd_test(const Args& options) {
         std::printf("FAIL %s:%d: %s\n", c.file.c_str(), c.line, c.name.c_str());
         for (const auto& e : c.errors) std::printf("    error: %s\n", e.to_string().c_str());
         if (!c.mismatches.empty()) {
-            std::printf("    %-40s %-28s %s\n", "what", "expected", "actual");
-            for (const auto& m : c.mismatches)
-                std::printf("    %-40s %-28s %s\n", m.what.c_str(), m.expected.c_str(), m.actual.c_str());
+            std::vector<std::vector<std::string>> rows{{"what", "expected", "actual"}};
+            for (const auto& m : c.mismatches) rows.push_back({m.what, m.expected, m.actual});
+            print_table(rows);
+            // What the determination was, each line only when it has something to say.
             const auto& d = c.determination;
-            std::printf("    tier %s; rules fired:", d.tier.tier.c_str());
-            for (const auto& m : d.tier.matched) std::printf(" %s", m.rule_id.c_str());
+            std::string fired;
+            for (const auto& m : d.tier.matched) fired += " " + m.rule_id;
             for (const auto& f : d.flags)
-                for (const auto& m : f.matched) std::printf(" %s(flag %s)", m.rule_id.c_str(), f.id.c_str());
-            std::printf("\n    triggers due:");
-            for (const auto& t : d.triggers) std::printf(" %s@%s", t.id.c_str(), time::format_date(t.due).c_str());
-            std::printf("\n");
+                for (const auto& m : f.matched) fired += " " + m.rule_id + "(flag " + f.id + ")";
+            std::printf("    tier %s%s\n", d.tier.tier.c_str(),
+                        fired.empty() ? (d.tier.by_default ? " (the default: no tier rule matched)" : "")
+                                      : ("; rules fired:" + fired).c_str());
+            std::string due;
+            for (const auto& t : d.triggers) due += " " + t.id + "@" + time::format_date(t.due);
+            if (!due.empty()) std::printf("    triggers due:%s\n", due.c_str());
         }
     }
     std::vector<std::string> uncovered;
@@ -272,7 +324,10 @@ int cmd_test(const Args& options) {
         if (!report.exercised.count(item)) uncovered.push_back(item);
     std::printf("coverage: %zu of %zu rules, programs and triggers exercised\n",
                 report.all_items.size() - uncovered.size(), report.all_items.size());
-    for (const auto& u : uncovered) std::printf("  not exercised: %s\n", u.c_str());
+    // One tests file against the full rulesets exercises a part of them by design: the list
+    // of the rest is printed when coverage is asked for.
+    if (rules.empty() || require_coverage)
+        for (const auto& u : uncovered) std::printf("  not exercised: %s\n", u.c_str());
     std::printf("%zu passed, %zu failed\n", report.passed(), report.failed());
     if (!report.diagnostics.empty() || !diags.empty()) return 2;
     bool coverage_failed = require_coverage && !uncovered.empty();

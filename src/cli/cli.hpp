@@ -15,6 +15,7 @@ int cmd_test(const Args& args);
 int cmd_eval(const Args& args);
 int cmd_explain(const Args& args);
 int cmd_diff(const Args& args);
+int cmd_plan(const Args& args);
 
 // Shared helpers.
 int usage_error(const std::string& command, const std::string& message);

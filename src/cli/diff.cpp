@@ -11,6 +11,7 @@
 #include "cli/cli.hpp"
 #include "cli/records.hpp"
 #include "engine/engine_state.hpp"
+#include "cli/policy_diff.hpp"
 #include "output/json_writer.hpp"
 #include "time/calendar.hpp"
 
@@ -50,6 +51,8 @@ Output:
                      report with inline SVG charts: no network access, no external assets)
   --examples N       example patient ids per cell (default 3)
   --jobs N           worker threads (default: all cores)
+  --progress         show records done, rate and time left on standard error; the default
+                     when standard error is a terminal (--no-progress: never)
   --output FILE      write there instead of standard output
 
 POPULATION is as for eval: .ndjson/.jsonl files, .json/.yaml patient files, directories.
@@ -73,6 +76,7 @@ struct Options {
     std::string format = "text";
     std::size_t examples = 3;
     unsigned jobs = 0;
+    std::optional<bool> progress;  // --progress / --no-progress; default: stderr is a terminal
     std::string output;
     bool help = false;
 };
@@ -98,6 +102,7 @@ int parse(const Args& args, Options& o) {
             if (!date(a == "--as-of" ? o.as_of : a == "--from-as-of" ? o.from_as_of : o.to_as_of))
                 return usage_error("diff", a + " needs a date YYYY-MM-DD");
         } else if (a == "--ignore-effective") o.ignore_effective = true;
+        else if (a == "--progress" || a == "--no-progress") o.progress = a == "--progress";
         else if (a == "--format") {
             auto v = value();
             if (!v || (*v != "text" && *v != "json" && *v != "html")) return usage_error("diff", "--format is text, json or html");
@@ -127,6 +132,7 @@ struct Side {
     std::string tier;
     std::vector<std::string> rules;  // matching tier rules; empty: the default
     std::vector<std::pair<std::string, Eligibility>> programs;  // in ruleset order
+    bool deceased = false;  // died on or before that side's as-of date
 };
 
 const Eligibility* find_program(const Side& s, const std::string& id) {
@@ -157,10 +163,26 @@ struct Report {
     std::map<std::string, ProgramChange> programs;      // by id
     std::vector<std::string> program_order;
     std::size_t total = 0, up = 0, down = 0;
+    // Deceased at each side's as-of date, counted apart: their tier is the lowest, with no
+    // program, so a death between the two dates shows as a move down.
+    std::size_t deceased_from = 0, deceased_to = 0;
     std::string from_label, to_label;
     std::vector<RulesetRef> from_rulesets, to_rulesets;
     Date from_as_of{}, to_as_of{};
     bool ignore_effective = false;
+    std::vector<PolicyChange> policy;                  // what changed in the rulesets themselves
+    std::map<std::string, std::string> program_names;  // id -> name as the rulesets define it
+
+    const std::string& program_name(const std::string& id) const {
+        auto it = program_names.find(id);
+        return it == program_names.end() || it->second.empty() ? id : it->second;
+    }
+    std::size_t from_count(const std::string& tier) const {
+        std::size_t n = 0;
+        for (const auto& [k, c] : cells)
+            if (k.first == tier) n += c.count;
+        return n;
+    }
 
     int rank(const std::string& t) const {
         auto it = std::find(tiers.begin(), tiers.end(), t);
@@ -177,6 +199,8 @@ const char* kDefaultRule = "(no rule: the default tier)";
 
 void tally(Report& r, const PatientDiff& p, std::size_t examples) {
     ++r.total;
+    r.deceased_from += p.from.deceased;
+    r.deceased_to += p.to.deceased;
     Cell& cell = r.cells[{p.from.tier, p.to.tier}];
     add_example(cell, p.id, examples);
     if (p.from.tier != p.to.tier) {
@@ -211,6 +235,7 @@ Side side_of(const Determination& d) {
     s.tier = d.tier.tier;
     for (const auto& m : d.tier.matched) s.rules.push_back(m.rule_id);
     for (const auto& p : d.programs) s.programs.emplace_back(p.id, p.status);
+    s.deceased = d.deceased.has_value();
     return s;
 }
 
@@ -272,6 +297,8 @@ std::string render_text(const Report& r) {
     line("  from: %s as of %s [%s]\n", r.from_label.c_str(), time::format_date(r.from_as_of).c_str(), rulesets_text(r.from_rulesets).c_str());
     line("  to:   %s as of %s [%s]\n", r.to_label.c_str(), time::format_date(r.to_as_of).c_str(), rulesets_text(r.to_rulesets).c_str());
     if (r.ignore_effective) out += "  effective dates ignored (--ignore-effective)\n";
+    line("\nPolicy changes: %zu\n", r.policy.size());
+    for (const auto& c : r.policy) out += "  " + describe(c) + "\n";
     std::size_t w = 12;
     for (const auto& t : r.tiers) w = std::max(w, t.size() + 2);
     line("\nTier transitions (rows: from, columns: to)\n%-*s", static_cast<int>(w), "from \\ to");
@@ -293,6 +320,8 @@ std::string render_text(const Report& r) {
     for (std::size_t n : col) line("%*zu", static_cast<int>(w), n);
     line("%*zu\n", 8, r.total);
     line("%zu patient(s) changed tier: %zu up, %zu down; %zu unchanged\n", r.up + r.down, r.up, r.down, r.total - r.up - r.down);
+    line("deceased at the as-of date (lowest tier, no program), counted in the matrix: from %zu, to %zu\n",
+         r.deceased_from, r.deceased_to);
 
     for (const auto& a : r.tiers)
         if (auto it = r.cells.find({a, a}); it != r.cells.end() && it->second.count)
@@ -358,12 +387,48 @@ std::string render_json(const Report& r) {
     json_side(j, "to", r.to_label, r.to_as_of, r.to_rulesets);
     j.key("ignore_effective");
     j.value(r.ignore_effective);
+    j.key("policy_changes");
+    j.begin_array();
+    for (const auto& c : r.policy) {
+        j.begin_object();
+        j.key("ruleset");
+        j.value(c.ruleset);
+        j.key("kind");
+        j.value(c.kind);
+        j.key("name");
+        j.value(c.name);
+        j.key("change");
+        j.value(c.change);
+        if (c.change == "entries") {
+            j.key("added");
+            j.begin_array();
+            for (const auto& e : c.added) j.value(e);
+            j.end_array();
+            j.key("removed");
+            j.begin_array();
+            for (const auto& e : c.removed) j.value(e);
+            j.end_array();
+        } else {
+            j.key("before");
+            if (c.change == "added") j.null();
+            else j.value(c.before);
+            j.key("after");
+            if (c.change == "removed") j.null();
+            else j.value(c.after);
+        }
+        j.end_object();
+    }
+    j.end_array();
     j.key("patients");
     j.value(static_cast<long long>(r.total));
     j.key("moved_up");
     j.value(static_cast<long long>(r.up));
     j.key("moved_down");
     j.value(static_cast<long long>(r.down));
+    j.key("deceased_from");
+    j.value(static_cast<long long>(r.deceased_from));
+    j.key("deceased_to");
+    j.value(static_cast<long long>(r.deceased_to));
     j.key("tiers");
     j.begin_array();
     for (const auto& t : r.tiers) j.value(t);
@@ -432,21 +497,54 @@ std::string esc(std::string_view s) {
     return out;
 }
 
+// As esc(), with a line-break opportunity after each '_' (care_<wbr>coordination), so that
+// narrow windows wrap identifiers instead of overflowing.
+std::string esc_wrap(std::string_view s) {
+    std::string out;
+    for (char c : esc(s)) {
+        out += c;
+        if (c == '_') out += "<wbr>";
+    }
+    return out;
+}
+
 std::string num(double x) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.1f", x);
     return buf;
 }
 
+// "24.5%" of a whole; "0%" of nothing.
+std::string pct(std::size_t part, std::size_t whole) {
+    if (whole == 0) return "0%";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+    return buf;
+}
+
+// The width SVG text needs at 13 px in a sans-serif face: an upper bound per character, so
+// that labels are never clipped (the SVG scales down to the page with its viewBox).
+double text_width(std::string_view s) { return 8.0 * static_cast<double>(s.size()) + 8; }
+
+// Moved up and moved down in two neutral hues (neither reads as good or bad).
+const char* kUpColour = "79,70,229";     // indigo
+const char* kDownColour = "13,148,136";  // teal
+
 // The transition matrix as a heat map: cell shade by count, diagonal (unchanged) in grey.
 std::string svg_matrix(const Report& r) {
-    const double cw = 150, ch = 44, left = 170, top = 40;
     const std::size_t n = r.tiers.size();
+    double cw = 120, left = 120;
+    for (const auto& t : r.tiers) {
+        cw = std::max(cw, text_width(t) + 8);
+        left = std::max(left, text_width(t) + 16);
+    }
+    const double ch = 44, top = 40;
     std::size_t max_moved = 1;
     for (const auto& [k, c] : r.cells)
         if (k.first != k.second) max_moved = std::max(max_moved, c.count);
-    std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"tier transition matrix\" width=\"" +
-                    num(left + cw * static_cast<double>(n) + 10) + "\" height=\"" + num(top + ch * static_cast<double>(n) + 10) + "\">";
+    const double width = left + cw * static_cast<double>(n) + 10, height = top + ch * static_cast<double>(n) + 10;
+    std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"tier transition matrix\" viewBox=\"0 0 " +
+                    num(width) + " " + num(height) + "\" width=\"" + num(width) + "\" height=\"" + num(height) + "\">";
     s += "<text x=\"" + num(left) + "\" y=\"14\" class=\"axis\">to tier &#8594;</text>";
     s += "<text x=\"4\" y=\"" + num(top - 8) + "\" class=\"axis\">from tier &#8595;</text>";
     for (std::size_t j = 0; j < n; ++j)
@@ -463,7 +561,7 @@ std::string svg_matrix(const Report& r) {
             else if (c == 0) fill = "#ffffff";
             else {
                 double t = 0.15 + 0.85 * static_cast<double>(c) / static_cast<double>(max_moved);
-                fill = j > i ? "rgba(220,38,38," + num(t) + ")" : "rgba(37,99,235," + num(t) + ")";
+                fill = std::string("rgba(") + (j > i ? kUpColour : kDownColour) + "," + num(t) + ")";
             }
             std::string tip = r.tiers[i] + " -> " + r.tiers[j] + ": " + std::to_string(c);
             if (auto it = r.cells.find({r.tiers[i], r.tiers[j]}); it != r.cells.end() && !it->second.examples.empty())
@@ -479,13 +577,16 @@ std::string svg_matrix(const Report& r) {
 
 // Program eligibility gained (right, green) and lost (left, red), one row per program.
 std::string svg_programs(const Report& r) {
-    const double row = 26, label = 230, half = 220, top = 24;
+    const double row = 26, half = 220, top = 24;
+    double label = 120;
+    for (const auto& id : r.program_order) label = std::max(label, text_width(r.program_name(id)) + 8);
     std::size_t max = 1;
     for (const auto& [id, p] : r.programs) max = std::max({max, p.gained.count, p.lost.count});
     double height = top + row * static_cast<double>(r.program_order.size()) + 8;
     double mid = label + half;
-    std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"program eligibility gained and lost\" width=\"" +
-                    num(label + 2 * half + 60) + "\" height=\"" + num(height) + "\">";
+    const double width = label + 2 * half + 60;
+    std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"program eligibility gained and lost\" viewBox=\"0 0 " +
+                    num(width) + " " + num(height) + "\" width=\"" + num(width) + "\" height=\"" + num(height) + "\">";
     s += "<text x=\"" + num(mid - 8) + "\" y=\"14\" text-anchor=\"end\" class=\"axis\">&#8592; lost</text>";
     s += "<text x=\"" + num(mid + 8) + "\" y=\"14\" class=\"axis\">gained &#8594;</text>";
     s += "<line x1=\"" + num(mid) + "\" y1=\"18\" x2=\"" + num(mid) + "\" y2=\"" + num(height) + "\" stroke=\"#6b7280\"/>";
@@ -494,47 +595,112 @@ std::string svg_programs(const Report& r) {
         const auto& p = r.programs.at(id);
         double g = half * static_cast<double>(p.gained.count) / static_cast<double>(max);
         double l = half * static_cast<double>(p.lost.count) / static_cast<double>(max);
-        s += "<text x=\"" + num(label - 8) + "\" y=\"" + num(y + 15) + "\" text-anchor=\"end\" class=\"lbl\">" + esc(id) + "</text>";
+        s += "<text x=\"" + num(label - 8) + "\" y=\"" + num(y + 15) + "\" text-anchor=\"end\" class=\"lbl\">" + esc(r.program_name(id)) + "</text>";
         if (p.lost.count)
             s += "<rect x=\"" + num(mid - l) + "\" y=\"" + num(y + 3) + "\" width=\"" + num(l) + "\" height=\"" + num(row - 8) +
-                 "\" fill=\"#dc2626\"/><text x=\"" + num(mid - l - 4) + "\" y=\"" + num(y + 15) + "\" text-anchor=\"end\" class=\"val\">" +
+                 "\" fill=\"rgb(" + kDownColour + ")\"/><text x=\"" + num(mid - l - 4) + "\" y=\"" + num(y + 15) + "\" text-anchor=\"end\" class=\"val\">" +
                  std::to_string(p.lost.count) + "</text>";
         if (p.gained.count)
             s += "<rect x=\"" + num(mid) + "\" y=\"" + num(y + 3) + "\" width=\"" + num(g) + "\" height=\"" + num(row - 8) +
-                 "\" fill=\"#16a34a\"/><text x=\"" + num(mid + g + 4) + "\" y=\"" + num(y + 15) + "\" class=\"val\">" +
+                 "\" fill=\"rgb(" + kUpColour + ")\"/><text x=\"" + num(mid + g + 4) + "\" y=\"" + num(y + 15) + "\" class=\"val\">" +
                  std::to_string(p.gained.count) + "</text>";
         y += row;
     }
     return s + "</svg>";
 }
 
+// The one paragraph a policy director reads first: how many moved, the biggest move and the
+// rules behind it, the programs most changed, and how many policy changes did it.
+std::string html_summary(const Report& r) {
+    std::string p = "<p class=\"summary\">Of <b>" + std::to_string(r.total) + "</b> patients, <b>" + std::to_string(r.up + r.down) +
+                    "</b> (" + pct(r.up + r.down, r.total) + ") change tier: " + std::to_string(r.up) + " move up, " +
+                    std::to_string(r.down) + " move down.";
+    const std::pair<std::pair<std::string, std::string>, const Cell*>* biggest = nullptr;
+    auto mv = moves(r);
+    for (const auto& m : mv)
+        if (!biggest || m.second->count > biggest->second->count) biggest = &m;
+    if (biggest) {
+        const auto& [k, c] = *biggest;
+        p += " The largest move is " + esc(k.first) + " &#8594; " + esc(k.second) + ": " + std::to_string(c->count) + " of " +
+             std::to_string(r.from_count(k.first)) + " " + esc(k.first) + " patients (" + pct(c->count, r.from_count(k.first)) + ")";
+        std::string top_rule;
+        std::size_t top = 0;
+        // The rule that newly matched for most of them (a rule matching on both sides did not move them).
+        for (const auto& [rule, n] : c->to_rules)
+            if (n > top && rule != kDefaultRule && !c->from_rules.count(rule)) top = n, top_rule = rule;
+        if (!top_rule.empty()) p += ", " + std::to_string(top) + " of them newly matching the rule " + esc(top_rule);
+        p += ".";
+    }
+    std::string gained;
+    for (const auto& id : r.program_order) {
+        const auto& pc = r.programs.at(id);
+        if (pc.gained.count || pc.lost.count)
+            gained += std::string(gained.empty() ? "" : "; ") + esc(r.program_name(id)) + " +" + std::to_string(pc.gained.count) +
+                      " / &#8722;" + std::to_string(pc.lost.count);
+    }
+    p += gained.empty() ? " No program eligibility changes." : " Program eligibility changes: " + gained + ".";
+    p += " The rulesets differ in " + std::to_string(r.policy.size()) + " place" + (r.policy.size() == 1 ? "" : "s") + " (below).</p>";
+    return p;
+}
+
 std::string render_html(const Report& r) {
     std::string h = R"(<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>carecoord diff</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>carecoord diff</title>
 <style>
-body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em;color:#111827;max-width:1100px}
+body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;padding:0 1em;color:#111827;max-width:1100px}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #d1d5db}
-table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #d1d5db;padding:4px 10px;text-align:right}
-th{background:#f3f4f6}td.l,th.l{text-align:left}.ids{font-family:ui-monospace,monospace;font-size:.9em;color:#374151}
-svg .lbl{font-size:13px}svg .val{font-size:13px;font-weight:600}svg .axis{font-size:12px;fill:#4b5563}
-.meta{color:#4b5563}
+table{border-collapse:collapse;margin:.5em 0;max-width:100%}td,th{border:1px solid #d1d5db;padding:4px 8px;text-align:right}td.ids,td.l{overflow-wrap:anywhere}
+th{background:#f3f4f6}td.l,th.l{text-align:left}.ids{font-family:ui-monospace,monospace;font-size:.85em;color:#374151}
+.pct{color:#4b5563;font-size:.85em;display:block}.id{color:#4b5563;font-size:.85em;font-family:ui-monospace,monospace}
+svg{max-width:100%;height:auto;display:block}svg .lbl{font-size:13px}svg .val{font-size:13px;font-weight:600}svg .axis{font-size:12px;fill:#4b5563}
+.meta{color:#4b5563}.summary{font-size:1.05em;line-height:1.5;background:#f9fafb;border-left:4px solid #6b7280;padding:.6em 1em}
+@media print{body{margin:0;max-width:none;font-size:10pt}h2{break-after:avoid}table,svg,.summary{break-inside:avoid}
+th{background:#eee!important;-webkit-print-color-adjust:exact;print-color-adjust:exact}svg rect{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 </style></head><body>
 <h1>Impact of a ruleset change</h1>
 )";
+    h += html_summary(r);
     h += "<p class=\"meta\">From <b>" + esc(r.from_label) + "</b> as of " + time::format_date(r.from_as_of) + " [" + esc(rulesets_text(r.from_rulesets)) +
          "]<br>To <b>" + esc(r.to_label) + "</b> as of " + time::format_date(r.to_as_of) + " [" + esc(rulesets_text(r.to_rulesets)) + "]" +
          (r.ignore_effective ? "<br>Effective dates ignored (--ignore-effective)" : "") + "</p>";
     h += "<p><b>" + std::to_string(r.total) + "</b> patients; <b>" + std::to_string(r.up + r.down) + "</b> changed tier (" +
-         std::to_string(r.up) + " up, " + std::to_string(r.down) + " down).</p>";
-    h += "<h2>Tier transitions</h2><p class=\"meta\">Rows: tier before the change; columns: tier after. Red: moved up, blue: moved down, grey: unchanged.</p>";
+         std::to_string(r.up) + " up, " + std::to_string(r.down) + " down); deceased at the as-of date (lowest tier, no program): <b>" +
+         std::to_string(r.deceased_from) + "</b> from, <b>" + std::to_string(r.deceased_to) + "</b> to.</p>";
+    h += "<h2>What changed in the policy</h2>";
+    if (r.policy.empty()) h += "<p>The rulesets in force on the two sides define the same parameters, value sets and rules.</p>";
+    else {
+        h += "<table><tr><th class=\"l\">ruleset</th><th class=\"l\">what</th><th class=\"l\">name</th><th class=\"l\">before</th><th class=\"l\">after</th></tr>";
+        for (const auto& c : r.policy) {
+            std::string before = c.before, after = c.after;
+            if (c.change == "entries") {
+                before.clear();
+                after.clear();
+                for (const auto& e : c.removed) before += (before.empty() ? "&#8722; " : ", ") + esc(e);
+                for (const auto& e : c.added) after += (after.empty() ? "+ " : ", ") + esc(e);
+            } else {
+                before = c.change == "added" ? "(not defined)" : esc(before);
+                after = c.change == "removed" ? "(removed)" : esc(after);
+            }
+            h += "<tr><td class=\"l\">" + esc(c.ruleset) + "</td><td class=\"l\">" + esc(c.kind) + "</td><td class=\"l\">" + esc(c.name) + "</td><td class=\"l\">" + before +
+                 "</td><td class=\"l\">" + after + "</td></tr>";
+        }
+        h += "</table>";
+    }
+    h += "<h2>Tier transitions</h2><p class=\"meta\">Rows: tier before the change; columns: tier after; the percentage is of the "
+         "row's patients. Indigo: moved up, teal: moved down, grey: unchanged.</p>";
     h += svg_matrix(r);
     h += "<table><tr><th class=\"l\">from \\ to</th>";
-    for (const auto& t : r.tiers) h += "<th>" + esc(t) + "</th>";
-    h += "</tr>";
+    for (const auto& t : r.tiers) h += "<th>" + esc_wrap(t) + "</th>";
+    h += "<th>total</th></tr>";
     for (const auto& a : r.tiers) {
-        h += "<tr><th class=\"l\">" + esc(a) + "</th>";
-        for (const auto& b : r.tiers) h += "<td>" + std::to_string(cell_count(r, a, b)) + "</td>";
-        h += "</tr>";
+        h += "<tr><th class=\"l\">" + esc_wrap(a) + "</th>";
+        const std::size_t row = r.from_count(a);
+        for (const auto& b : r.tiers) {
+            const std::size_t n = cell_count(r, a, b);
+            h += "<td>" + std::to_string(n) + " <span class=\"pct\">" + pct(n, row) + "</span></td>";
+        }
+        h += "<td>" + std::to_string(row) + "</td></tr>";
     }
     h += "</table>";
     auto mv = moves(r);
@@ -542,23 +708,27 @@ svg .lbl{font-size:13px}svg .val{font-size:13px;font-weight:600}svg .axis{font-s
         h += "<h2>Moves and the rules responsible</h2><table><tr><th class=\"l\">move</th><th>patients</th><th class=\"l\">tier rules matched before</th>"
              "<th class=\"l\">tier rules matched after</th><th class=\"l\">examples</th></tr>";
         for (const auto& [k, c] : mv)
-            h += "<tr><td class=\"l\">" + esc(k.first) + " &#8594; " + esc(k.second) + "</td><td>" + std::to_string(c->count) + "</td><td class=\"l\">" +
-                 esc(join_counts(c->from_rules)) + "</td><td class=\"l\">" + esc(join_counts(c->to_rules)) + "</td><td class=\"l ids\">" +
-                 esc(join_ids(c->examples)) + "</td></tr>";
+            h += "<tr><td class=\"l\">" + esc(k.first) + " &#8594; " + esc(k.second) + "</td><td>" + std::to_string(c->count) +
+                 " of " + std::to_string(r.from_count(k.first)) + " <span class=\"pct\">" + pct(c->count, r.from_count(k.first)) +
+                 "</span></td><td class=\"l\">" + esc(join_counts(c->from_rules)) + "</td><td class=\"l\">" + esc(join_counts(c->to_rules)) +
+                 "</td><td class=\"l ids\">" + esc(join_ids(c->examples)) + "</td></tr>";
         h += "</table>";
     }
-    h += "<h2>Program eligibility</h2>";
+    h += "<h2>Program eligibility</h2><p class=\"meta\">Bars: patients who gain the program (right) and lose it (left).</p>";
     h += svg_programs(r);
     h += "<table><tr><th class=\"l\">program</th><th>eligible before</th><th>eligible after</th><th>gained</th><th>lost</th><th>other</th>"
          "<th class=\"l\">examples gained</th><th class=\"l\">examples lost</th></tr>";
     for (const auto& id : r.program_order) {
         const auto& p = r.programs.at(id);
-        h += "<tr><td class=\"l\">" + esc(id) + "</td><td>" + std::to_string(p.eligible_from) + "</td><td>" + std::to_string(p.eligible_to) +
-             "</td><td>" + std::to_string(p.gained.count) + "</td><td>" + std::to_string(p.lost.count) + "</td><td>" +
-             std::to_string(p.other.count) + "</td><td class=\"l ids\">" + esc(join_ids(p.gained.examples)) + "</td><td class=\"l ids\">" +
-             esc(join_ids(p.lost.examples)) + "</td></tr>";
+        h += "<tr><td class=\"l\">" + esc(r.program_name(id)) + " <span class=\"id\">" + esc(id) + "</span></td><td>" +
+             std::to_string(p.eligible_from) + " <span class=\"pct\">" + pct(p.eligible_from, r.total) + "</span></td><td>" +
+             std::to_string(p.eligible_to) + " <span class=\"pct\">" + pct(p.eligible_to, r.total) + "</span></td><td>" +
+             std::to_string(p.gained.count) + "</td><td>" + std::to_string(p.lost.count) + "</td><td>" + std::to_string(p.other.count) +
+             "</td><td class=\"l ids\">" + esc(join_ids(p.gained.examples)) + "</td><td class=\"l ids\">" + esc(join_ids(p.lost.examples)) +
+             "</td></tr>";
     }
-    h += "</table><p class=\"meta\">Other: changed between not eligible and unknown (missing data). Generated by carecoord " +
+    h += "</table><p class=\"meta\">Eligible percentages are of all " + std::to_string(r.total) +
+         " patients. Other: changed between not eligible and unknown (missing data). Generated by carecoord " +
          std::string(CARECOORD_VERSION_STRING) + ".</p></body></html>\n";
     return h;
 }
@@ -576,20 +746,24 @@ std::optional<Engine> load_side(const char* name, std::vector<std::string> paths
         std::fprintf(stderr, "carecoord diff: the --%s rulesets have errors\n", name);
         return std::nullopt;
     }
-    const auto& state = engine->state();
-    if (o.ignore_effective)
-        for (const auto& [id, versions] : state.by_id)
-            if (versions.size() > 1) {
-                std::string list;
-                for (const auto& v : versions) list += (list.empty() ? "" : ", ") + v->version + " (" + v->file + ")";
-                std::fprintf(stderr,
-                             "carecoord diff: with --ignore-effective, the --%s side must load one version of ruleset '%s', "
-                             "found %s; name the file of the version to compare\n",
-                             name, id.c_str(), list.c_str());
-                return std::nullopt;
-            }
-    auto in_force = state.in_force(as_of);
-    if (in_force.empty() || !in_force.front()->has_tiers) {
+    if (o.ignore_effective) {
+        // rulesets() lists the versions of one id together.
+        auto all = engine->rulesets();
+        for (std::size_t i = 0; i + 1 < all.size(); ++i) {
+            if (all[i].id != all[i + 1].id) continue;
+            const std::string id = all[i].id;
+            std::string list;
+            for (std::size_t j = i; j < all.size() && all[j].id == id; ++j)
+                list += (list.empty() ? "" : ", ") + all[j].version + " (" + all[j].file + ")";
+            std::fprintf(stderr,
+                         "carecoord diff: with --ignore-effective, the --%s side must load one version of ruleset '%s', "
+                         "found %s; name the file of the version to compare\n",
+                         name, id.c_str(), list.c_str());
+            return std::nullopt;
+        }
+    }
+    auto in_force = engine->rulesets_in_force(as_of);
+    if (in_force.empty() || in_force.front().tiers.empty()) {
         std::string list;
         for (const auto& info : engine->rulesets()) {
             if (!list.empty()) list += ", ";
@@ -606,15 +780,14 @@ std::optional<Engine> load_side(const char* name, std::vector<std::string> paths
 }
 
 void add_tiers(Report& r, const Engine& e) {
-    for (const auto& [id, versions] : e.state().by_id)
-        for (const auto& p : versions)
-            for (const auto& t : p->tier_order)
-                if (std::find(r.tiers.begin(), r.tiers.end(), t) == r.tiers.end()) r.tiers.push_back(t);
+    for (const auto& info : e.rulesets())
+        for (const auto& t : info.tiers)
+            if (std::find(r.tiers.begin(), r.tiers.end(), t) == r.tiers.end()) r.tiers.push_back(t);
 }
 
 std::vector<RulesetRef> refs(const Engine& e, Date as_of) {
     std::vector<RulesetRef> out;
-    for (const auto* p : e.state().in_force(as_of)) out.push_back(RulesetRef{p->id, p->version, p->sha256});
+    for (const auto& info : e.rulesets_in_force(as_of)) out.push_back(RulesetRef{info.id, info.version, info.sha256});
     return out;
 }
 
@@ -649,6 +822,19 @@ int cmd_diff(const Args& args) {
     report.to_rulesets = refs(*b, to_as_of);
     add_tiers(report, *a);
     add_tiers(report, *b);
+    {
+        std::vector<RulesetFile> from_files, to_files;
+        for (const auto* p : a->state().in_force(from_as_of)) from_files.push_back({p->id, p->file});
+        for (const auto* p : b->state().in_force(to_as_of)) to_files.push_back({p->id, p->file});
+        std::vector<Diagnostic> policy_errors;  // the files loaded a moment ago: any error is a race
+        report.policy = policy_changes(from_files, to_files, policy_errors);
+        for (const auto* side : {&*a, &*b})
+            for (const auto& [id, versions] : side->state().by_id)
+                for (const auto& plan : versions)
+                    for (const auto& prog : plan->programs) report.program_names.emplace(prog.id, prog.name);
+        print_diagnostics(policy_errors);
+        if (!policy_errors.empty()) return 2;
+    }
 
     std::vector<Diagnostic> errors;
     auto files = expand_inputs(o.inputs, errors);
@@ -667,7 +853,7 @@ int cmd_diff(const Args& args) {
     };
     auto emit = [&](const Record&, const PatientDiff& p) { tally(report, p, o.examples); };
     RecordReader reader(files);
-    auto stats = run_batch<PatientDiff>(reader, o.jobs, work, emit, is_terminal(2));
+    auto stats = run_batch<PatientDiff>(reader, o.jobs, work, emit, progress_wanted(o.progress));
 
     std::string text = o.format == "json" ? render_json(report) : o.format == "html" ? render_html(report) : render_text(report);
     std::FILE* out = stdout;

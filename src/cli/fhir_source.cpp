@@ -19,8 +19,8 @@ void print_warnings(const std::vector<Diagnostic>& ds) {
 
 }  // namespace
 
-FhirSource::FhirSource(std::string format, std::vector<std::string> inputs)
-    : format_(std::move(format)), inputs_(std::move(inputs)) {
+FhirSource::FhirSource(std::string format, std::vector<std::string> inputs, FhirOptions options)
+    : format_(std::move(format)), inputs_(std::move(inputs)), options_(std::move(options)) {
     if (format_ != "fhir-bundle") return;
     // Bundles: directories expand to their .json files, sorted.
     std::vector<std::string> files;
@@ -63,7 +63,7 @@ bool FhirSource::next_chunk(std::vector<FhirRecord>& out, std::size_t max, std::
         if (next_input_ >= inputs_.size()) break;
         current_ = inputs_[next_input_++];
         if (format_ == "fhir-bulk") {
-            auto reader = FhirBulkReader::open(current_);
+            auto reader = FhirBulkReader::open(current_, options_);
             if (!reader.ok()) {
                 errors.insert(errors.end(), reader.diagnostics().begin(), reader.diagnostics().end());
                 continue;
@@ -78,7 +78,7 @@ bool FhirSource::next_chunk(std::vector<FhirRecord>& out, std::size_t max, std::
         }
         std::string text;
         if (!load::read_file(current_, 64u << 20, text, errors)) continue;
-        auto p = read_fhir_bundle(text);
+        auto p = read_fhir_bundle(text, options_);
         std::vector<Diagnostic> ds = p.ok() ? p->diagnostics : p.diagnostics();
         for (auto& d : ds)
             if (d.file.empty()) d.file = current_;

@@ -24,7 +24,7 @@ class FhirSource {
 public:
     // format "fhir-bundle": each input is a Bundle (.json) or a directory of them.
     // format "fhir-bulk": each input is a bulk-export directory (or one .ndjson file).
-    FhirSource(std::string format, std::vector<std::string> inputs);
+    FhirSource(std::string format, std::vector<std::string> inputs, FhirOptions options = {});
     ~FhirSource();
 
     // Fills up to `max` patients; false when nothing is left. Warnings (resources skipped,
@@ -35,6 +35,7 @@ public:
 private:
     std::string format_;
     std::vector<std::string> inputs_;
+    FhirOptions options_;
     std::size_t next_input_ = 0;
     std::string current_;
     std::size_t patient_no_ = 0;
@@ -44,7 +45,8 @@ private:
 // The FHIR source as the record reader that run_batch() takes: records already decoded.
 class FhirRecordReader {
 public:
-    FhirRecordReader(std::string format, std::vector<std::string> inputs) : source_(std::move(format), std::move(inputs)) {}
+    FhirRecordReader(std::string format, std::vector<std::string> inputs, FhirOptions options = {})
+        : source_(std::move(format), std::move(inputs), std::move(options)) {}
     bool next_chunk(std::vector<Record>& out, std::size_t max, std::vector<Diagnostic>& errors) {
         const bool more = source_.next_chunk(chunk_, max, errors);
         out.clear();

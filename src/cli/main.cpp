@@ -19,6 +19,8 @@ Commands:
   diff --from PATH --to PATH --as-of DATE POPULATION
                                          impact of a ruleset change over a population:
                                          tier transitions, programs gained and lost
+  plan start|allowed|apply|replay ...    the care-plan workflow: start a plan, the events
+                                         allowed in a state, apply or replay an event log
 
 Options:
   --version    print the engine version and the ruleset schema versions it accepts
@@ -58,6 +60,7 @@ int main(int argc, char** argv) {
         if (cmd == "eval") return finish(carecoord::cli::cmd_eval(args));
         if (cmd == "explain") return finish(carecoord::cli::cmd_explain(args));
         if (cmd == "diff") return finish(carecoord::cli::cmd_diff(args));
+        if (cmd == "plan") return finish(carecoord::cli::cmd_plan(args));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "carecoord: %s\n", e.what());
         return 2;

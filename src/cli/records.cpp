@@ -1,5 +1,7 @@
 #include "cli/records.hpp"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <iostream>
 
@@ -78,7 +80,41 @@ bool RecordReader::read_line(std::string& line, bool& too_long, bool& read_error
     return !line.empty() || too_long;  // a last line without its newline
 }
 
+double RecordReader::fraction_read() const {
+    if (unsized_ || total_bytes_ == 0) return -1;
+    return std::min(1.0, static_cast<double>(done_bytes_ + current_bytes_) / static_cast<double>(total_bytes_));
+}
+
+void Progress::update(std::size_t done, double fraction, bool final) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    // The final line (once something was drawn): the total and the overall rate, no time left.
+    if (final && !drawn_) return;
+    if (!final && now - last_ < std::chrono::milliseconds(250)) return;
+    last_ = now;
+    const double seconds = std::chrono::duration<double>(now - start_).count();
+    const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
+    std::string text = "\r" + std::to_string(done) + " records, " + std::to_string(static_cast<long long>(rate)) + "/s";
+    if (!final && fraction > 0 && fraction < 1) {
+        const auto left = static_cast<long long>(seconds * (1 - fraction) / fraction + 0.5);
+        text += ", about " + std::to_string(left) + " s left";
+    }
+    text += final ? "   \n" : "   ";  // the spaces clear the end of a longer previous line
+    std::fputs(text.c_str(), stderr);
+    drawn_ = true;
+}
+
+bool progress_wanted(std::optional<bool> forced) { return forced ? *forced : ::isatty(2) == 1; }
+
 bool RecordReader::next_chunk(std::vector<Record>& out, std::size_t max, std::vector<Diagnostic>& errors) {
+    if (!sized_) {
+        sized_ = true;
+        for (const auto& f : files_) {
+            std::error_code ec;
+            if (f == "-") unsized_ = true;
+            else if (auto size = fs::file_size(f, ec); !ec) total_bytes_ += size;
+        }
+    }
     out.clear();
     while (out.size() < max) {
         if (file_) {
@@ -86,6 +122,7 @@ bool RecordReader::next_chunk(std::vector<Record>& out, std::size_t max, std::ve
             bool too_long = false, read_error = false;
             if (read_line(line, too_long, read_error)) {
                 ++line_;
+                current_bytes_ += line.size() + 1;
                 std::string source = current_ + ":" + std::to_string(line_);
                 if (too_long) {
                     // One record lost, said so in its place; the records after it are read.
@@ -103,6 +140,8 @@ bool RecordReader::next_chunk(std::vector<Record>& out, std::size_t max, std::ve
             // A read error is an error, never the end of the input.
             if (read_error) errors.push_back(file_error(current_, "read error after line " + std::to_string(line_)));
             close_file();
+            done_bytes_ += current_bytes_;
+            current_bytes_ = 0;
         }
         if (next_ >= files_.size()) break;
         current_ = files_[next_++];
@@ -120,6 +159,7 @@ bool RecordReader::next_chunk(std::vector<Record>& out, std::size_t max, std::ve
         } else {
             std::string text;
             if (!load::read_file(current_, 64u << 20, text, errors)) continue;
+            done_bytes_ += text.size();
             auto ext = fs::path(current_).extension().string();
             out.push_back(Record{current_, std::move(text), ext == ".json" ? DocumentFormat::json : DocumentFormat::yaml});
         }

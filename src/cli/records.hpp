@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <cstdio>
 #include <fstream>
 #include <istream>
@@ -42,9 +45,17 @@ public:
     RecordReader& operator=(const RecordReader&) = delete;
     // Fills up to `max` records; false when nothing is left.
     bool next_chunk(std::vector<Record>& out, std::size_t max, std::vector<Diagnostic>& errors);
+    // How much of the input has been read, 0..1 (by bytes of the files; standard input has
+    // no size: -1), for the time-left estimate of the progress line.
+    double fraction_read() const;
 
 private:
     std::vector<std::string> files_;
+    std::uintmax_t total_bytes_ = 0;      // of the regular files, summed on the first read
+    std::uintmax_t done_bytes_ = 0;       // of the files finished
+    std::uintmax_t current_bytes_ = 0;    // read of the current NDJSON file
+    bool sized_ = false;
+    bool unsized_ = false;                // standard input is among the inputs
     std::size_t next_ = 0;
     // Reads the next line of file_ into `line` (without its newline), never holding more
     // than the document limit: a longer line is skipped to its newline and `too_long` set.
@@ -76,13 +87,38 @@ struct BatchStats {
     bool input_failed = false; // an input could not be found or opened
 };
 
+// The progress line of a long run on standard error: records done, the rate, and the time
+// left when the reader knows how much is left. Redrawn at most a few times a second.
+class Progress {
+public:
+    explicit Progress(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()), last_(start_) {}
+    void update(std::size_t done, double fraction, bool final = false);
+
+private:
+    bool enabled_;
+    bool drawn_ = false;
+    std::chrono::steady_clock::time_point start_, last_;
+};
+
+// Whether to show progress: --progress / --no-progress, else when standard error is a terminal.
+bool progress_wanted(std::optional<bool> forced);
+
+template <class Reader>
+double reader_fraction(const Reader& reader) {
+    if constexpr (requires { reader.fraction_read(); }) return reader.fraction_read();
+    else return -1;
+}
+
 // Runs `work(record, result, errors)` over every record of `reader` on `jobs` threads, a
 // chunk at a time, then `emit(record, result)` for each record in input order; a record
-// whose work wrote errors is reported on standard error instead of emitted. With `progress`,
-// a running count goes to standard error (for long batches on a terminal).
+// whose work wrote errors is reported on standard error instead of emitted, and also handed
+// to `on_bad(record, errors)` when given (the CSV writes it as a row with an error column).
+// With `progress`, the progress line goes to standard error.
 // `reader` is a RecordReader or anything else with its next_chunk().
 template <class R, class Reader, class Work, class Emit>
-BatchStats run_batch(Reader& reader, unsigned jobs, Work work, Emit emit, bool progress = false) {
+BatchStats run_batch(Reader& reader, unsigned jobs, Work work, Emit emit, bool progress = false,
+                     const std::function<void(const Record&, const std::string&)>& on_bad = {}) {
+    Progress line(progress);
     BatchStats stats;
     std::vector<Record> chunk;
     std::vector<R> results;
@@ -110,13 +146,14 @@ BatchStats run_batch(Reader& reader, unsigned jobs, Work work, Emit emit, bool p
             if (!messages[i].empty()) {
                 ++stats.bad;
                 std::fputs(messages[i].c_str(), stderr);
+                if (on_bad) on_bad(chunk[i], messages[i]);
                 continue;
             }
             emit(chunk[i], results[i]);
         }
-        if (progress && stats.total >= chunk_size) std::fprintf(stderr, "\r%zu records evaluated", stats.total);
+        line.update(stats.total, reader_fraction(reader));
     }
-    if (progress && stats.total >= chunk_size) std::fputc('\n', stderr);
+    line.update(stats.total, 1.0, true);
     print_diagnostics(errors);
     stats.input_failed |= !errors.empty();
     return stats;

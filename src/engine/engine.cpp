@@ -9,8 +9,13 @@
 #include "engine/evaluator.hpp"
 #include "load/ruleset_loader.hpp"
 #include "time/calendar.hpp"
+#include "util/diagnostics.hpp"
 
 namespace carecoord {
+
+namespace {
+Date day_of(DateTime t) { return std::chrono::floor<std::chrono::days>(t); }
+}  // namespace
 
 namespace detail {
 
@@ -31,6 +36,53 @@ std::vector<const rules::Plan*> EngineState::in_force(Date as_of) const {
     return out;
 }
 
+namespace {
+
+// The newest day on or before as_of on which data the tier rules read changed: a condition
+// became known (recorded, else onset) or abated, a stay was admitted or discharged, a
+// long-term care placement decision was opened. Coverage, observations and undated fields
+// (social screen, language, care team) have no date to go by.
+std::optional<Date> newest_change(const Patient& p, Date as_of) {
+    std::optional<Date> best;
+    auto take = [&](const std::optional<Date>& d) {
+        if (d && *d <= as_of && (!best || *d > *best)) best = d;
+    };
+    for (const auto& c : p.conditions) {
+        take(c.recorded ? c.recorded : c.onset);
+        take(c.abatement);
+    }
+    for (const auto& e : p.encounters) {
+        if (e.admit) take(day_of(*e.admit));
+        if (e.discharge) take(day_of(*e.discharge));
+    }
+    take(p.ltc_placement.since);
+    return best;
+}
+
+}  // namespace
+
+EngineState::PreviousTier EngineState::previous_tier(const std::vector<const rules::Plan*>& plans,
+                                                     const Patient& patient, Date as_of) const {
+    PreviousTier out;
+    if (patient.care_plan.tier || plans.empty() || !plans.front()->has_tiers) return out;
+    if (std::none_of(plans.begin(), plans.end(), [](const rules::Plan* p) { return p->reads_previous_tier; }))
+        return out;
+    auto changed = newest_change(patient, as_of);
+    if (!changed) return out;
+    // The tier policy in force now, applied to what was known the day before the change: a
+    // new ruleset version is not a change in the patient.
+    const rules::Plan& plan = *plans.front();
+    Date before = *changed - std::chrono::days{1};
+    engine::Evaluator ev(plan, patient, before, engine::thread_scratch(), engine::TierInput{});
+    int best = -1;
+    for (const auto& r : plan.tier_rules)
+        if (ev.truth(r.when) == 1) best = std::max(best, r.tier);
+    out.known = true;
+    out.tier = plan.tier_order[static_cast<std::size_t>(best < 0 ? plan.default_tier : best)];
+    out.changed = *changed;
+    return out;
+}
+
 }  // namespace detail
 
 Engine::Engine(std::shared_ptr<const detail::EngineState> state) : state_(std::move(state)) {}
@@ -38,14 +90,7 @@ Engine::~Engine() = default;
 
 namespace {
 
-// The library's own failures as diagnostics: E0001 out of memory, E0002 a bug. No exception
-// leaves the API.
-Diagnostic failure(const char* code, std::string message) {
-    Diagnostic d;
-    d.code = code;
-    d.message = std::move(message);
-    return d;
-}
+Diagnostic failure(const char* code, std::string message) { return util::make(code, std::move(message)); }
 
 Result<Engine> build(const std::vector<load::SourceText>& sources, std::vector<Diagnostic> diagnostics,
                      const EngineOptions& options) {
@@ -67,10 +112,8 @@ Result<Engine> build(const std::vector<load::SourceText>& sources, std::vector<D
             std::sort(versions.begin(), versions.end(),
                       [](const auto& a, const auto& b) { return a->effective_from < b->effective_from; });
         return detail::EngineState::make(std::move(state));
-    } catch (const std::bad_alloc&) {
-        return failure("E0001", "out of memory while loading rulesets");
-    } catch (const std::exception& e) {
-        return failure("E0002", std::string("internal error while loading rulesets: ") + e.what());
+    } catch (...) {
+        return util::exception_diagnostic("loading rulesets");
     }
 }
 
@@ -138,15 +181,76 @@ Result<Engine> Engine::load_string(std::string_view yaml, std::string_view name,
     return build({s}, {}, options);
 }
 
+namespace {
+RulesetInfo info_of(const rules::Plan& p) {
+    return RulesetInfo{p.id,   p.version,     p.sha256, p.effective_from, p.effective_until,
+                       p.file, p.description, p.has_tiers ? p.tier_order : std::vector<std::string>{}};
+}
+}  // namespace
+
 std::vector<RulesetInfo> Engine::rulesets() const {
     std::vector<RulesetInfo> out;
     for (const auto& [id, versions] : state_->by_id)
-        for (const auto& p : versions)
-            out.push_back(RulesetInfo{p->id, p->version, p->sha256, p->effective_from, p->effective_until, p->file, p->description});
+        for (const auto& p : versions) out.push_back(info_of(*p));
+    return out;
+}
+
+std::vector<RulesetInfo> Engine::rulesets_in_force(Date as_of) const {
+    std::vector<RulesetInfo> out;
+    for (const auto* p : state_->in_force(as_of)) out.push_back(info_of(*p));
     return out;
 }
 
 namespace {
+
+Diagnostic date_error(const char* code, std::string field_path, std::string message) {
+    Diagnostic d;
+    d.code = code;
+    d.field_path = std::move(field_path);
+    d.message = std::move(message);
+    return d;
+}
+
+// Dates no evaluation can make sense of: a patient not born at the as-of date, records dated
+// before birth. Messages name the fields, never the dates.
+std::vector<Diagnostic> impossible_dates(const Patient& p, Date as_of) {
+    std::vector<Diagnostic> out;
+    if (p.birth_date > as_of)
+        out.push_back(date_error("E0212", "birth_date", "birth_date is after the as-of date: the patient was not born yet"));
+    for (std::size_t i = 0; i < p.conditions.size(); ++i) {
+        const auto& c = p.conditions[i];
+        std::string at = "conditions[" + std::to_string(i) + "].";
+        if (c.onset && *c.onset < p.birth_date) out.push_back(date_error("E0213", at + "onset", "condition onset is before birth_date"));
+        if (c.recorded && *c.recorded < p.birth_date)
+            out.push_back(date_error("E0213", at + "recorded", "condition recorded date is before birth_date"));
+        if (c.abatement && *c.abatement < p.birth_date)
+            out.push_back(date_error("E0213", at + "abatement", "condition abatement is before birth_date"));
+    }
+    for (std::size_t i = 0; i < p.encounters.size(); ++i)
+        if (p.encounters[i].admit && day_of(*p.encounters[i].admit) < p.birth_date)
+            out.push_back(date_error("E0214", "encounters[" + std::to_string(i) + "].admit", "encounter admission is before birth_date"));
+    return out;
+}
+
+// A patient who died on or before as_of is off every worklist: the lowest tier, no flag, no
+// program, no trigger, whatever the rulesets say (a death after as_of is not known yet).
+void apply_death(const std::vector<const rules::Plan*>& plans, Date died, Determination& out) {
+    out.deceased = died;
+    std::string when = time::format_date(died);
+    if (!plans.empty() && plans.front()->has_tiers) {
+        out.tier.tier = plans.front()->tier_order.front();
+        out.tier.by_default = false;
+        out.tier.matched.clear();
+    }
+    out.flags.clear();
+    for (auto& p : out.programs) {
+        p.status = Eligibility::not_eligible;
+        p.reason = "Deceased " + when + ": no program enrolls a patient after death";
+        p.missing.clear();
+    }
+    out.triggers.clear();
+    out.missing.clear();
+}
 
 void evaluate_plan(const rules::Plan& plan, const Patient& patient, Date as_of, engine::TierInput tier_in,
                    Determination& out, std::uint64_t& missing_all, const EvaluateOptions& options,
@@ -168,7 +272,12 @@ void evaluate_plan(const rules::Plan& plan, const Patient& patient, Date as_of, 
         for (const auto& [t, r] : matched) out.tier.matched.push_back(RuleMatch{r->id, ev.render(r->reason), r->source});
     }
     // Flags and everything after them see the tier just decided.
-    if (plan.has_tiers) ev.set_tier(engine::TierInput{true, out.tier.tier});
+    if (plan.has_tiers) {
+        engine::TierInput decided = ev.tier_input();
+        decided.known = true;
+        decided.tier = out.tier.tier;
+        ev.set_tier(decided);
+    }
     engine::Evaluator& ev2 = ev;
     for (const auto& f : plan.flags) {
         FlagResult fr;
@@ -257,17 +366,23 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
         out.as_of = as_of;
         out.engine_version = CARECOORD_VERSION_STRING;
         auto plans = state_->in_force(as_of);
-        if (plans.empty()) return failure("E0501", "no loaded ruleset is in force at the as-of date");
+        if (plans.empty()) return failure(codes::no_ruleset_in_force, "no loaded ruleset is in force at the as-of date");
         engine::thread_scratch().steps_left = state_->options.limits.max_evaluation_steps;
         if (plans.size() > 1 && plans[1]->has_tiers)
-            return failure("E0313", "more than one ruleset in force defines tiers: " + plans[0]->id + " and " + plans[1]->id);
+            return failure(codes::tiers_twice, "more than one ruleset in force defines tiers: " + plans[0]->id + " and " + plans[1]->id);
+        if (auto bad = impossible_dates(patient, as_of); !bad.empty()) return bad;
         std::uint64_t missing = 0;
         std::vector<std::string> fact_names;
+        auto previous = state_->previous_tier(plans, patient, as_of);
         for (const auto* plan : plans) {
             if (plan->workflow_only()) continue;
             out.rulesets.push_back(RulesetRef{plan->id, plan->version, plan->sha256});
-            engine::TierInput tier;
-            if (!plan->has_tiers && plans.front()->has_tiers) tier = engine::TierInput{true, out.tier.tier};
+            engine::TierInput tier{false, {}, previous.known, previous.tier,
+                                   static_cast<std::int32_t>(previous.changed.time_since_epoch().count())};
+            if (!plan->has_tiers && plans.front()->has_tiers) {
+                tier.known = true;
+                tier.tier = out.tier.tier;
+            }
             evaluate_plan(*plan, patient, as_of, tier, out, missing, options, fact_names);
         }
         for (const auto& entry : state_->by_id) {
@@ -280,13 +395,12 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
         std::sort(out.triggers.begin(), out.triggers.end(), [](const TriggerResult& a, const TriggerResult& b) {
             return a.due != b.due ? a.due < b.due : a.id < b.id;
         });
+        if (patient.deceased && *patient.deceased <= as_of) apply_death(plans, *patient.deceased, out);
         return out;
     } catch (const engine::BudgetExceeded&) {
         return failure("E0504", engine::budget_message(state_->options.limits.max_evaluation_steps));
-    } catch (const std::bad_alloc&) {
-        return failure("E0001", "out of memory while evaluating");
-    } catch (const std::exception& e) {
-        return failure("E0002", std::string("internal error while evaluating: ") + e.what());
+    } catch (...) {
+        return util::exception_diagnostic("evaluating");
     }
 }
 

@@ -19,6 +19,15 @@ struct EngineState {
 
     // The versions in force at as_of: the tier-defining one first, then by id.
     std::vector<const rules::Plan*> in_force(Date as_of) const;
+
+    // The engine's own tier the day before the patient's newest change, for previous_tier
+    // when the document records no care_plan.tier (docs/determination.md#previous-tier).
+    struct PreviousTier {
+        bool known = false;
+        std::string tier;
+        Date changed{};  // the newest change: the day the current tier may have begun
+    };
+    PreviousTier previous_tier(const std::vector<const rules::Plan*>& plans, const Patient& patient, Date as_of) const;
 };
 
 }  // namespace carecoord::detail

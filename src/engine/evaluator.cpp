@@ -4,8 +4,11 @@
 #include <charconv>
 #include <cmath>
 #include <memory>
+#include <type_traits>
 
+#include "model/as_of.hpp"
 #include "model/enums.hpp"
+#include "model/patient_schema.hpp"
 #include "time/calendar.hpp"
 
 namespace carecoord::engine {
@@ -19,35 +22,12 @@ using rules::TypeKind;
 namespace {
 
 std::int32_t days(Date d) { return static_cast<std::int32_t>(d.time_since_epoch().count()); }
-std::int64_t minutes(DateTime t) { return t.time_since_epoch().count(); }
 Date to_date(std::int64_t d) { return Date{std::chrono::days{d}}; }
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
     std::int64_t q = a / b;
     if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
     return q;
-}
-
-Value date_value(std::optional<Date> d, std::int32_t as_of) {
-    // Dates after the as-of date have not happened yet.
-    if (!d || days(*d) > as_of) return Value::none_value();
-    return Value::integer(days(*d));
-}
-
-Value datetime_value(const std::optional<DateTime>& t) {
-    if (!t) return Value::none_value();
-    return Value::integer(minutes(*t));
-}
-
-template <class E>
-Value enum_value(const std::optional<E>& e) {
-    if (!e) return Value::unknown_value();
-    return Value::integer(static_cast<std::int64_t>(*e));
-}
-
-Value bool_value(const std::optional<bool>& b) {
-    if (!b) return Value::unknown_value();
-    return Value::boolean(*b);
 }
 
 int code_slot(rules::Field f) {
@@ -107,26 +87,17 @@ void Evaluator::missing_names(std::uint64_t mask, std::vector<std::string>& out)
 }
 
 bool Evaluator::visible(Coll c, std::uint32_t parent, std::uint32_t i) const {
-    // The as-of date is a horizon: what was recorded after it does not exist yet.
     switch (c) {
-        case Coll::coverage: {
-            const auto& x = p_.coverage[i];
-            return !x.start || days(*x.start) <= as_of_;
-        }
-        case Coll::conditions: {
-            const auto& x = p_.conditions[i];
-            if (x.recorded) return days(*x.recorded) <= as_of_;
-            if (x.onset) return days(*x.onset) <= as_of_;
-            return true;
-        }
-        case Coll::encounters: {
-            const auto& x = p_.encounters[i];
-            return !x.admit || floor_div(minutes(*x.admit), 1440) <= as_of_;
-        }
-        case Coll::observations: return days(p_.observations[i].date) <= as_of_;
-        case Coll::med_events: return days(p_.medications[parent].events[i].date) <= as_of_;
-        default: return true;
+        case Coll::coverage: return model::as_of::visible(p_.coverage[i], as_of_);
+        case Coll::conditions: return model::as_of::visible(p_.conditions[i], as_of_);
+        case Coll::encounters: return model::as_of::visible(p_.encounters[i], as_of_);
+        case Coll::observations: return model::as_of::visible(p_.observations[i], as_of_);
+        case Coll::med_events: return model::as_of::visible(p_.medications[parent].events[i], as_of_);
+        case Coll::care_team: return model::as_of::visible(p_.care_team[i], as_of_);
+        case Coll::medications: return model::as_of::visible(p_.medications[i], as_of_);
+        case Coll::none: break;
     }
+    return true;
 }
 
 ListRef Evaluator::collection(Coll c) {
@@ -163,13 +134,22 @@ const std::uint64_t* Evaluator::code_bits(Field f, std::uint32_t index) {
     if (!done[index]) {
         const std::string* code = nullptr;
         const std::string* system = nullptr;
+        const std::vector<AlsoCoded>* also = nullptr;
         switch (f) {
-            case Field::cond_code: code = &p_.conditions[index].code; system = &p_.conditions[index].system; break;
-            case Field::enc_diagnosis: code = &p_.encounters[index].diagnosis; system = &p_.encounters[index].diagnosis_system; break;
-            case Field::med_code: code = &p_.medications[index].code; system = &p_.medications[index].system; break;
-            default: code = &p_.observations[index].code; system = &p_.observations[index].system; break;
+            case Field::cond_code: code = &p_.conditions[index].code; system = &p_.conditions[index].system; also = &p_.conditions[index].also_coded; break;
+            case Field::enc_diagnosis: code = &p_.encounters[index].diagnosis; system = &p_.encounters[index].diagnosis_system; also = &p_.encounters[index].diagnosis_also_coded; break;
+            case Field::med_code: code = &p_.medications[index].code; system = &p_.medications[index].system; also = &p_.medications[index].also_coded; break;
+            default: code = &p_.observations[index].code; system = &p_.observations[index].system; also = &p_.observations[index].also_coded; break;
         }
         plan_.valuesets.lookup(*system, *code, bits);
+        // Every coding counts: the value sets of the further codings are added.
+        if (!also->empty()) {
+            std::vector<std::uint64_t> more(plan_.valuesets.words());
+            for (const auto& a : *also) {
+                plan_.valuesets.lookup(a.system, a.code, more.data());
+                for (std::size_t w = 0; w < more.size(); ++w) bits[w] |= more[w];
+            }
+        }
         done[index] = 1;
     }
     return bits;
@@ -179,11 +159,7 @@ Value Evaluator::code_value(Field f, std::uint32_t index) {
     Value v;
     switch (f) {
         case Field::cond_code: v.s = p_.conditions[index].code; v.system = &p_.conditions[index].system; break;
-        case Field::enc_diagnosis:
-            if (p_.encounters[index].diagnosis.empty()) return Value::none_value();
-            v.s = p_.encounters[index].diagnosis;
-            v.system = &p_.encounters[index].diagnosis_system;
-            break;
+        case Field::enc_diagnosis: v.s = p_.encounters[index].diagnosis; v.system = &p_.encounters[index].diagnosis_system; break;
         case Field::med_code: v.s = p_.medications[index].code; v.system = &p_.medications[index].system; break;
         default: v.s = p_.observations[index].code; v.system = &p_.observations[index].system; break;
     }
@@ -191,108 +167,170 @@ Value Evaluator::code_value(Field f, std::uint32_t index) {
     return v;
 }
 
-Value Evaluator::field(Field f, const Scratch::Element* e) {
-    using F = Field;
+// One field of one record, by the columns of its schema row: what absence means (unknown
+// or none) and its as-of rule (model/as_of.hpp).
+template <model::Kind K, model::Absence A, model::AsOf R, class Rec, class M>
+Value Evaluator::read(Field f, std::uint32_t index, const Rec& rec, const M& member) {
+    using model::AsOf;
+    using model::Kind;
+    (void)rec;
     Value v;
-    switch (f) {
-        case F::id: v.s = p_.id; return v;
-        case F::birth_date: return Value::integer(days(p_.birth_date));
-        case F::sex: return Value::integer(static_cast<std::int64_t>(p_.sex));
-        case F::deceased: return date_value(p_.deceased, as_of_);
-        case F::lang_preferred:
-            if (!p_.language.preferred) return Value::unknown_value();
-            v.s = *p_.language.preferred;
-            return v;
-        case F::lang_interpreter: return bool_value(p_.language.interpreter_needed);
-        case F::lang_proficiency: return enum_value(p_.language.english_proficiency);
-        case F::soc_housing: return bool_value(p_.social.housing_instability);
-        case F::soc_food: return bool_value(p_.social.food_insecurity);
-        case F::soc_transport: return bool_value(p_.social.transportation_insecurity);
-        case F::soc_support: return enum_value(p_.social.social_support);
-        case F::soc_literacy: return enum_value(p_.social.health_literacy);
-        case F::ltc_open: {
-            const auto& l = p_.ltc_placement;
-            if (l.since && days(*l.since) > as_of_) return Value::boolean(false);
-            return bool_value(l.decision_open);
-        }
-        case F::ltc_since: return date_value(p_.ltc_placement.since, as_of_);
-        case F::ltc_stay_days:
-            if (!p_.ltc_placement.expected_stay_days) return Value::unknown_value();
-            return Value::number(*p_.ltc_placement.expected_stay_days);
-        case F::ltc_assessed: return date_value(p_.ltc_placement.assessed, as_of_);
-        case F::cp_state:
-            if (!p_.care_plan.state) return Value::none_value();
-            return Value::integer(static_cast<std::int64_t>(*p_.care_plan.state));
-        case F::cp_enrolled: return date_value(p_.care_plan.enrolled, as_of_);
-        case F::cp_assessment: return date_value(p_.care_plan.last_comprehensive_assessment, as_of_);
-        case F::cp_hra: return date_value(p_.care_plan.last_hra, as_of_);
-        case F::cp_snp_enrolled: return date_value(p_.care_plan.snp_enrolled, as_of_);
-        default: break;
+    if constexpr (K == Kind::code) {
+        // A code that may be empty reads as none when it is (a diagnosis not recorded).
+        if constexpr (A == model::Absence::none)
+            if (member.empty()) return Value::none_value();
+        return code_value(f, index);
+    } else {
+        (void)f;
+        (void)index;
+        return read_value<K, A, R>(rec, member);
     }
-    const std::uint32_t i = e->index;
-    switch (f) {
-        case F::cov_payer: return Value::integer(static_cast<std::int64_t>(p_.coverage[i].payer));
-        case F::cov_plan: v.s = p_.coverage[i].plan; return v;
-        case F::cov_snp: return Value::integer(static_cast<std::int64_t>(p_.coverage[i].snp));
-        case F::cov_dual: return Value::integer(static_cast<std::int64_t>(p_.coverage[i].medicaid_dual));
-        case F::cov_start:
-            if (!p_.coverage[i].start) return Value::unknown_value();
-            return Value::integer(days(*p_.coverage[i].start));
-        case F::cov_end: return date_value(p_.coverage[i].end, as_of_);
-        case F::cond_code: return code_value(f, i);
-        case F::cond_status: {
-            const auto& c = p_.conditions[i];
-            // A condition abated after the as-of date was still active on it.
-            if (c.abatement && days(*c.abatement) > as_of_ &&
-                (c.status == ConditionStatus::resolved || c.status == ConditionStatus::inactive ||
-                 c.status == ConditionStatus::remission))
-                return Value::integer(static_cast<std::int64_t>(ConditionStatus::active));
-            return Value::integer(static_cast<std::int64_t>(c.status));
+}
+
+template <model::Kind K, model::Absence A, model::AsOf R, class Rec, class M>
+Value Evaluator::read_value(const Rec& rec, const M& member) const {
+    using model::AsOf;
+    using model::Kind;
+    (void)rec;
+    Value v;
+    if constexpr (requires { member.has_value(); }) {
+        if (!member) return A == model::Absence::unknown ? Value::unknown_value() : Value::none_value();
+    }
+    const auto& x = [&]() -> decltype(auto) {
+        if constexpr (requires { member.has_value(); }) return *member;
+        else return (member);
+    }();
+    using T = std::remove_cvref_t<decltype(x)>;
+    if constexpr (K == Kind::text) {
+        v.s = x;
+    } else if constexpr (K == Kind::date) {
+        v = Value::integer(model::as_of::day_number(x));
+        if constexpr (R == AsOf::until_as_of)
+            if (!model::as_of::happened(static_cast<std::int32_t>(v.i), as_of_)) return Value::none_value();
+    } else if constexpr (K == Kind::datetime) {
+        v = Value::integer(model::as_of::minute_number(x));
+        if constexpr (R == AsOf::until_as_of)
+            if (!model::as_of::happened_minute(v.i, as_of_)) return Value::none_value();
+    } else if constexpr (K == Kind::boolean) {
+        if constexpr (R == AsOf::open_since)
+            if (model::as_of::opened_later(rec, as_of_)) return Value::boolean(false);
+        v = Value::boolean(x);
+    } else if constexpr (K == Kind::enumeration) {
+        if constexpr (R == AsOf::active_until_abated)
+            return Value::integer(static_cast<std::int64_t>(model::as_of::status_on(rec, as_of_)));
+        if constexpr (R == AsOf::after_discharge)
+            if (!model::as_of::discharged(rec, as_of_)) return Value::none_value();
+        v = Value::integer(static_cast<std::int64_t>(x));
+    } else if constexpr (K == Kind::number || K == Kind::whole_number) {
+        v = Value::number(static_cast<double>(x));
+    } else {
+        static_assert(sizeof(T) == 0, "no rule reads this kind of field");
+    }
+    return v;
+}
+
+// The field reads, generated from the X rows of model/patient_schema.hpp. Lists are read
+// through collection() and nested_events(), not here.
+#define CARECOORD_READ_X(R, ID, NAME, MEMBER, KIND, TYPE, ABSENCE, ASOF, SET) \
+    CARECOORD_READ_##KIND(ID, MEMBER, KIND, ABSENCE, ASOF)
+#define CARECOORD_READ_FIELD(ID, MEMBER, KIND, ABSENCE, ASOF) \
+    case Field::ID:                                          \
+        return read<model::Kind::KIND, model::Absence::ABSENCE, model::AsOf::ASOF>(Field::ID, index, rec, rec.MEMBER);
+#define CARECOORD_READ_text CARECOORD_READ_FIELD
+#define CARECOORD_READ_code CARECOORD_READ_FIELD
+#define CARECOORD_READ_date CARECOORD_READ_FIELD
+#define CARECOORD_READ_datetime CARECOORD_READ_FIELD
+#define CARECOORD_READ_boolean CARECOORD_READ_FIELD
+#define CARECOORD_READ_enumeration CARECOORD_READ_FIELD
+#define CARECOORD_READ_number CARECOORD_READ_FIELD
+#define CARECOORD_READ_whole_number CARECOORD_READ_FIELD
+#define CARECOORD_READ_list(...)
+#define CARECOORD_READ_N(...)
+
+Value Evaluator::field(Field f, const Scratch::Element* e) {
+    switch (rules::field_info(f).coll) {
+        case Coll::none: {
+            const std::uint32_t index = 0;
+            {
+                const Patient& rec = p_;
+                switch (f) { CARECOORD_FIELDS_Patient(CARECOORD_READ_X, CARECOORD_READ_N) default: break; }
+            }
+            {
+                const Language& rec = p_.language;
+                switch (f) { CARECOORD_FIELDS_Language(CARECOORD_READ_X, CARECOORD_READ_N) default: break; }
+            }
+            {
+                const Social& rec = p_.social;
+                switch (f) { CARECOORD_FIELDS_Social(CARECOORD_READ_X, CARECOORD_READ_N) default: break; }
+            }
+            {
+                const LtcPlacement& rec = p_.ltc_placement;
+                switch (f) { CARECOORD_FIELDS_LtcPlacement(CARECOORD_READ_X, CARECOORD_READ_N) default: break; }
+            }
+            {
+                const CarePlan& rec = p_.care_plan;
+                switch (f) { CARECOORD_FIELDS_CarePlan(CARECOORD_READ_X, CARECOORD_READ_N) default: break; }
+            }
+            break;
         }
-        case F::cond_onset:
-            if (!p_.conditions[i].onset) return Value::unknown_value();
-            return Value::integer(days(*p_.conditions[i].onset));
-        case F::cond_recorded:
-            if (!p_.conditions[i].recorded) return Value::unknown_value();
-            return Value::integer(days(*p_.conditions[i].recorded));
-        case F::cond_abatement: return date_value(p_.conditions[i].abatement, as_of_);
-        case F::enc_id: v.s = p_.encounters[i].id; return v;
-        case F::enc_class: return Value::integer(static_cast<std::int64_t>(p_.encounters[i].encounter_class));
-        case F::enc_admit:
-            if (!p_.encounters[i].admit) return Value::unknown_value();
-            return datetime_value(p_.encounters[i].admit);
-        case F::enc_discharge: {
-            const auto& d = p_.encounters[i].discharge;
-            if (!d || floor_div(minutes(*d), 1440) > as_of_) return Value::none_value();
-            return Value::integer(minutes(*d));
+        case Coll::coverage: {
+            const std::uint32_t index = e->index;
+            const Coverage& rec = p_.coverage[index];
+            switch (f) { CARECOORD_FIELDS_Coverage(CARECOORD_READ_X, CARECOORD_READ_N) default: break; }
+            break;
         }
-        case F::enc_emergent: return bool_value(p_.encounters[i].emergent);
-        case F::enc_planned: return bool_value(p_.encounters[i].planned);
-        case F::enc_disposition: {
-            const auto& d = p_.encounters[i].discharge;
-            // Before the discharge has happened there is no disposition to know.
-            if (!d || floor_div(minutes(*d), 1440) > as_of_) return Value::none_value();
-            return enum_value(p_.encounters[i].disposition);
+        case Coll::conditions: {
+            const std::uint32_t index = e->index;
+            const Condition& rec = p_.conditions[index];
+            switch (f) { CARECOORD_FIELDS_Condition(CARECOORD_READ_X, CARECOORD_READ_N) default: break; }
+            break;
         }
-        case F::enc_complexity: return enum_value(p_.encounters[i].complexity);
-        case F::enc_diagnosis: return code_value(f, i);
-        case F::team_role: return Value::integer(static_cast<std::int64_t>(p_.care_team[i].role));
-        case F::team_specialty: v.s = p_.care_team[i].specialty; return v;
-        case F::med_code: return code_value(f, i);
-        case F::med_name: v.s = p_.medications[i].name; return v;
-        case F::med_status: return Value::integer(static_cast<std::int64_t>(p_.medications[i].status));
-        case F::ev_type:
-            return Value::integer(static_cast<std::int64_t>(p_.medications[e->parent].events[i].type));
-        case F::ev_date: return Value::integer(days(p_.medications[e->parent].events[i].date));
-        case F::obs_code: return code_value(f, i);
-        case F::obs_date: return Value::integer(days(p_.observations[i].date));
-        case F::obs_value:
-            if (!p_.observations[i].value) return Value::unknown_value();
-            return Value::number(*p_.observations[i].value);
-        default: break;
+        case Coll::encounters: {
+            const std::uint32_t index = e->index;
+            const Encounter& rec = p_.encounters[index];
+            switch (f) { CARECOORD_FIELDS_Encounter(CARECOORD_READ_X, CARECOORD_READ_N) default: break; }
+            break;
+        }
+        case Coll::care_team: {
+            const std::uint32_t index = e->index;
+            const CareTeamMember& rec = p_.care_team[index];
+            switch (f) { CARECOORD_FIELDS_CareTeamMember(CARECOORD_READ_X, CARECOORD_READ_N) default: break; }
+            break;
+        }
+        case Coll::medications: {
+            const std::uint32_t index = e->index;
+            const Medication& rec = p_.medications[index];
+            switch (f) { CARECOORD_FIELDS_Medication(CARECOORD_READ_X, CARECOORD_READ_N) default: break; }
+            break;
+        }
+        case Coll::med_events: {
+            const std::uint32_t index = e->index;
+            const MedicationEvent& rec = p_.medications[e->parent].events[index];
+            switch (f) { CARECOORD_FIELDS_MedicationEvent(CARECOORD_READ_X, CARECOORD_READ_N) default: break; }
+            break;
+        }
+        case Coll::observations: {
+            const std::uint32_t index = e->index;
+            const Observation& rec = p_.observations[index];
+            switch (f) { CARECOORD_FIELDS_Observation(CARECOORD_READ_X, CARECOORD_READ_N) default: break; }
+            break;
+        }
     }
     return Value::unknown_value();
 }
+
+#undef CARECOORD_READ_N
+#undef CARECOORD_READ_list
+#undef CARECOORD_READ_whole_number
+#undef CARECOORD_READ_number
+#undef CARECOORD_READ_enumeration
+#undef CARECOORD_READ_boolean
+#undef CARECOORD_READ_datetime
+#undef CARECOORD_READ_date
+#undef CARECOORD_READ_code
+#undef CARECOORD_READ_text
+#undef CARECOORD_READ_FIELD
+#undef CARECOORD_READ_X
 
 std::int32_t Evaluator::days_of(const Value& v, bool is_datetime) const {
     return is_datetime ? static_cast<std::int32_t>(floor_div(v.i, 1440)) : static_cast<std::int32_t>(v.i);
@@ -484,11 +522,17 @@ Value Evaluator::eval(std::int32_t index) {
             return v;
         }
         case Op::previous_tier: {
-            if (!p_.care_plan.tier) return Value::none_value();
             Value v;
-            v.s = *p_.care_plan.tier;
+            if (p_.care_plan.tier) v.s = *p_.care_plan.tier;
+            else if (tier_.previous_known) v.s = tier_.previous;
+            else return Value::none_value();
             return v;
         }
+        case Op::tier_change_day:
+            // A recorded care_plan.tier is the last review's: a difference is noticed now.
+            if (p_.care_plan.tier) return Value::integer(as_of_);
+            if (tier_.previous_known) return Value::integer(tier_.change_day);
+            return Value::none_value();
         case Op::anchor: return anchor_;
         case Op::event_time: return event_ ? Value::integer(event_->time) : Value::unknown_value();
         case Op::event_type: {

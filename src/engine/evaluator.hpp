@@ -14,6 +14,7 @@
 
 #include "carecoord/engine.hpp"
 #include "carecoord/patient.hpp"
+#include "model/patient_schema.hpp"
 #include "rules/plan.hpp"
 
 namespace carecoord::engine {
@@ -76,6 +77,11 @@ Scratch& thread_scratch();
 struct TierInput {
     bool known = false;
     std::string_view tier;
+    // The engine's own tier the day before the newest change, used as previous_tier when the
+    // document records no care_plan.tier; change_day is that newest change (days since 1970).
+    bool previous_known = false;
+    std::string_view previous;
+    std::int32_t change_day = 0;
 };
 
 class Evaluator {
@@ -92,6 +98,7 @@ public:
     void set_event(const EventInput* e) { event_ = e; }
     // Safe between rules: tier rules cannot read `tier`, so no fact memoized before it was set used it.
     void set_tier(TierInput t) { tier_ = t; }
+    const TierInput& tier_input() const { return tier_; }
 
     // Appends a value as a reason shows it.
     void format(const Value& v, const rules::Type& t, std::string& out);
@@ -109,6 +116,10 @@ private:
     rules::ListRef nested_events(std::uint32_t medication);
     const std::uint64_t* code_bits(Field f, std::uint32_t index);
     Value code_value(Field f, std::uint32_t index);
+    template <model::Kind K, model::Absence A, model::AsOf R, class Rec, class M>
+    Value read(Field f, std::uint32_t index, const Rec& rec, const M& member);
+    template <model::Kind K, model::Absence A, model::AsOf R, class Rec, class M>
+    Value read_value(const Rec& rec, const M& member) const;
     std::int32_t days_of(const Value& v, bool is_datetime) const;
     Value shift(const rules::Node& n, Value when, const Value& dur);
     Value aggregate(const rules::Node& n);

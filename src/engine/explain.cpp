@@ -5,6 +5,7 @@
 
 #include "engine/engine_state.hpp"
 #include "engine/evaluator.hpp"
+#include "util/diagnostics.hpp"
 
 namespace carecoord {
 
@@ -73,6 +74,17 @@ public:
         c.text = text(i, source);
         const Node& n = node(i);
         c.result = truth_text(ev_.truth(i));
+        if (n.op == Op::in_list || n.op == Op::in_valueset) {
+            // `x in S` / `x not in S`: the value compared, beside what it was looked up in.
+            ev_.format(ev_.eval(n.a), node(n.a).type, c.left);
+            c.op = n.aux ? "not in" : "in";
+            if (n.op == Op::in_valueset) {
+                c.right = plan_.valuesets.sets()[static_cast<std::size_t>(n.extra)].name;
+            } else if (auto at = c.text.rfind(" in "); at != std::string::npos) {
+                c.right = c.text.substr(at + 4);
+            }
+            return c;
+        }
         if (n.op != Op::cmp) return c;
         rules::Value a = ev_.eval(n.a), b = ev_.eval(n.b);
         ev_.format(a, node(n.a).type, c.left);
@@ -128,16 +140,46 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
         Explanation out;
         out.determination = std::move(det.value());
         const std::string& tier = out.determination.tier.tier;
-        for (const rules::Plan* plan : engine.state().in_force(as_of)) {
+        auto plans = engine.state().in_force(as_of);
+        auto previous = engine.state().previous_tier(plans, patient, as_of);
+        for (const rules::Plan* plan : plans) {
             if (plan->workflow_only()) continue;
             engine::thread_scratch().steps_left = engine.state().options.limits.max_evaluation_steps;
-            engine::Evaluator ev(*plan, patient, as_of, engine::thread_scratch(), engine::TierInput{true, tier});
+            engine::TierInput tier_in{true, tier, previous.known, previous.tier,
+                                      static_cast<std::int32_t>(previous.changed.time_since_epoch().count())};
+            engine::Evaluator ev(*plan, patient, as_of, engine::thread_scratch(), tier_in);
             RuleWalker walk(*plan, ev);
+            // What each condition code is, by the value sets of this plan.
+            std::vector<std::uint64_t> bits(plan->valuesets.words());
+            for (const auto& c : patient.conditions) {
+                auto note = std::find_if(out.codes.begin(), out.codes.end(),
+                                         [&](const CodeNote& n) { return n.code == c.code && n.system == c.system; });
+                if (note == out.codes.end()) note = out.codes.insert(out.codes.end(), CodeNote{c.code, c.system, {}});
+                if (bits.empty()) continue;
+                plan->valuesets.lookup(c.system, c.code, bits.data());
+                const auto& sets = plan->valuesets.sets();
+                for (std::size_t v = 0; v < sets.size(); ++v) {
+                    if (!plan->valuesets.contains(bits.data(), static_cast<int>(v))) continue;
+                    std::string what = sets[v].name;
+                    if (int cat = plan->valuesets.category_of(bits.data(), static_cast<int>(v)); cat >= 0)
+                        what += ": " + sets[v].categories[static_cast<std::size_t>(cat)];
+                    if (std::find(note->valuesets.begin(), note->valuesets.end(), what) == note->valuesets.end())
+                        note->valuesets.push_back(std::move(what));
+                }
+            }
+            for (const auto& entry : plan->sources) {
+                const std::string& id = entry.first;  // not a structured binding: lambdas capture it (clang 14)
+                if (std::none_of(out.citations.begin(), out.citations.end(), [&](const Citation& c) { return c.id == id; }))
+                    out.citations.push_back(Citation{id, entry.second.first, entry.second.second});
+            }
             auto explain_rule = [&](const std::string& kind, const std::string& id, const std::string& target,
                                     std::int32_t when, const std::string& source) {
                 RuleExplanation r;
                 r.kind = kind;
                 r.id = id;
+                if (kind == "program")
+                    for (const auto& p : plan->programs)
+                        if (p.id == id) r.name = p.name;
                 r.target = target;
                 if (when < 0) return r;
                 r.result = truth_text(ev.truth(when));
@@ -155,8 +197,8 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
                 const std::string& target = plan->tier_order[static_cast<std::size_t>(rule.tier)];
                 RuleExplanation r = explain_rule("tier", rule.id, target, rule.when, rule.when_text);
                 // A rule of a higher tier that does not match: which single condition, moved how
-                // far, would make it match?
-                if (rule.tier > current && r.result != "true" && rule.when >= 0) {
+                // far, would make it match? None for the deceased: no data moves them.
+                if (!out.determination.deceased && rule.tier > current && r.result != "true" && rule.when >= 0) {
                     std::vector<std::int32_t> ls;
                     walk.leaves(rule.when, ls);
                     for (std::size_t k = 0; k < ls.size(); ++k) {
@@ -187,16 +229,8 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
         d.code = "E0504";
         d.message = engine::budget_message(engine.state().options.limits.max_evaluation_steps);
         return d;
-    } catch (const std::bad_alloc&) {
-        Diagnostic d;
-        d.code = "E0001";
-        d.message = "out of memory while explaining";
-        return d;
-    } catch (const std::exception& e) {
-        Diagnostic d;
-        d.code = "E0002";
-        d.message = std::string("internal error while explaining: ") + e.what();
-        return d;
+    } catch (...) {
+        return util::exception_diagnostic("explaining");
     }
 }
 

@@ -122,8 +122,106 @@ struct Extent {
 struct PatientEntry {
     std::string id;
     bool has_resource = false;
-    std::uint32_t first = 0;  // extents [first, first + count)
-    std::uint32_t count = 0;
+};
+
+// Index entries held in memory before a sorted run of them is written to the spill file:
+// 32,768 entries, 1 MiB. Past that the index lives on disk, so memory does not grow with the
+// number of resources (docs/fhir.md).
+constexpr std::size_t kRunEntries = std::size_t{1} << 15;
+// Entries read back at a time from each run of the spill file.
+constexpr std::size_t kCursorEntries = 256;
+
+// The index as sorted runs: either one run in memory (a small export), or runs in a spill
+// file, each sorted by patient (stable: file order within a patient).
+struct RunSet {
+    std::vector<Extent> memory;                               // the last, or only, run
+    File spill;                                               // runs written so far
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> runs;  // (first entry, entries) in spill
+    std::uint64_t spilled = 0;
+    bool write_failed = false;
+
+    // Sorts the entries held and writes them as one run (when the spill file is in use).
+    void seal(bool last) {
+        std::stable_sort(memory.begin(), memory.end(), [](const Extent& a, const Extent& b) { return a.patient < b.patient; });
+        if (last && !spill) return;  // everything fits in memory: no file
+        if (!spill) spill.reset(std::tmpfile());
+        if (!spill || write_failed) {
+            write_failed = true;
+            return;
+        }
+        if (!memory.empty()) {
+            const ssize_t want = static_cast<ssize_t>(memory.size() * sizeof(Extent));
+            const ssize_t put = ::pwrite(::fileno(spill.get()), memory.data(), static_cast<std::size_t>(want),
+                                         static_cast<off_t>(spilled * sizeof(Extent)));
+            if (put != want) write_failed = true;
+            runs.emplace_back(spilled, memory.size());
+            spilled += memory.size();
+        }
+        memory.clear();
+        if (last) memory.shrink_to_fit();
+    }
+
+    void add(const Extent& x) {
+        memory.push_back(x);
+        if (memory.size() == kRunEntries) seal(false);
+    }
+};
+
+// Reads the runs back in patient order: take(p) for ascending p.
+class RunMerge {
+public:
+    explicit RunMerge(const RunSet& set) : set_(set) {
+        if (set.spill)
+            for (const auto& [first, n] : set.runs) cursors_.push_back(Cursor{first, n, {}, 0});
+    }
+
+    // The extents of patient p, in file order, appended to `out`; extents of patients before
+    // p are passed over. False on a read error of the spill file.
+    bool take(std::uint32_t p, std::vector<Extent>& out) {
+        if (!set_.spill) {
+            while (mem_ < set_.memory.size() && set_.memory[mem_].patient < p) ++mem_;
+            while (mem_ < set_.memory.size() && set_.memory[mem_].patient == p) out.push_back(set_.memory[mem_++]);
+            return true;
+        }
+        for (auto& c : cursors_) {
+            for (;;) {
+                if (c.pos == c.buf.size() && !fill(c)) return false;
+                if (c.pos == c.buf.size()) break;  // run exhausted
+                const Extent& x = c.buf[c.pos];
+                if (x.patient > p) break;
+                if (x.patient == p) out.push_back(x);
+                ++c.pos;
+            }
+        }
+        return true;
+    }
+
+private:
+    struct Cursor {
+        std::uint64_t next, left;
+        std::vector<Extent> buf;
+        std::size_t pos;
+    };
+    bool fill(Cursor& c) {
+        c.buf.clear();
+        c.pos = 0;
+        if (c.left == 0) return true;
+        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(c.left, kCursorEntries));
+        c.buf.resize(n);
+        const ssize_t want = static_cast<ssize_t>(n * sizeof(Extent));
+        if (::pread(::fileno(set_.spill.get()), c.buf.data(), static_cast<std::size_t>(want),
+                    static_cast<off_t>(c.next * sizeof(Extent))) != want) {
+            c.buf.clear();
+            return false;
+        }
+        c.next += n;
+        c.left -= n;
+        return true;
+    }
+
+    const RunSet& set_;
+    std::vector<Cursor> cursors_;
+    std::size_t mem_ = 0;
 };
 
 // A diagnostic about a file or a line of it, not about a resource.
@@ -137,13 +235,18 @@ struct FhirBulkReader::Impl {
     FhirOptions options;
     std::vector<std::string> files;
     std::vector<File> handles;
-    std::vector<PatientEntry> patients;
-    std::vector<std::uint32_t> order;  // patients with a Patient resource, in file order
-    std::vector<Extent> extents;
+    std::vector<PatientEntry> patients;  // by patient number (order of first appearance)
+    std::size_t with_resource = 0;       // patients that have a Patient resource
+    RunSet index_runs;
+    std::unique_ptr<RunMerge> merge;     // next()'s pass over the index
+    std::uint32_t next_patient = 0;
+    std::vector<Extent> patient_extents;  // the current patient's, reused
+    // Medication resources (they belong to no patient): id -> the line, read when a request
+    // names it. One entry per Medication, not per patient.
+    std::unordered_map<std::string, Extent> medications;
     fhir::DiagnosticSink sink;
     std::vector<Diagnostic> export_diagnostics;
     FhirBulkStats stats;
-    std::size_t next = 0;
     simdjson::dom::parser parser;
     std::string line;
 
@@ -170,7 +273,7 @@ void FhirBulkReader::Impl::index() {
     std::map<std::string, std::size_t> not_read;
     auto patient_no = [&](std::string_view id) {
         auto [it, added] = by_id.try_emplace(std::string(id), static_cast<std::uint32_t>(patients.size()));
-        if (added) patients.push_back(PatientEntry{std::string(id), false, 0, 0});
+        if (added) patients.push_back(PatientEntry{std::string(id), false});
         return it->second;
     };
     for (std::uint32_t f = 0; f < files.size(); ++f) {
@@ -184,7 +287,7 @@ void FhirBulkReader::Impl::index() {
         Extent run;
         bool open_run = false;
         auto flush = [&] {
-            if (open_run) extents.push_back(run);
+            if (open_run) index_runs.add(run);
             open_run = false;
         };
         while (reader.next(line, start, size, too_long)) {
@@ -212,14 +315,16 @@ void FhirBulkReader::Impl::index() {
             const Origin origin{files[f], static_cast<int>(line_no), -1};
             std::string_view owner;
             if (type == "Patient") {
-                if (!fhir::is_fhir_id(id)) {
+                if (auto problem = fhir::patient_id_problem(id, origin, fhir::resource_label(type, id, origin))) {
                     flush();
-                    sink.add(fhir::make_diagnostic(code::missing, Severity::error, origin,
-                                                   fhir::resource_label(type, id, origin), "id",
-                                                   "a Patient without a valid id: skipped"));
+                    sink.add(std::move(*problem));
                     continue;
                 }
                 owner = id;
+            } else if (type == "Medication") {
+                flush();
+                if (fhir::is_fhir_id(id)) medications.try_emplace(std::string(id), Extent{0, f, line_no, 1, start, size});
+                continue;
             } else if (fhir::is_mapped_type(type)) {
                 owner = fhir::patient_reference(r);
                 if (owner.empty()) {
@@ -237,7 +342,7 @@ void FhirBulkReader::Impl::index() {
             const std::uint32_t p = patient_no(owner);
             if (type == "Patient" && !patients[p].has_resource) {
                 patients[p].has_resource = true;
-                order.push_back(p);
+                ++with_resource;
             }
             if (open_run && run.patient == p && run.offset + run.length == start) {
                 run.length += size;
@@ -256,27 +361,34 @@ void FhirBulkReader::Impl::index() {
         sink.add(fhir::make_diagnostic(code::unsupported, Severity::note, Origin{}, type, "",
                                        std::to_string(n) + " resource(s) of this type are not read"));
 
-    // Group the runs by patient (stable: file order, then offset, within a patient).
-    std::stable_sort(extents.begin(), extents.end(),
-                     [](const Extent& a, const Extent& b) { return a.patient < b.patient; });
-    for (std::uint32_t i = 0; i < extents.size(); ++i) {
-        PatientEntry& e = patients[extents[i].patient];
-        if (e.count == 0) e.first = i;
-        ++e.count;
-    }
-    stats.patients = order.size();
-    stats.index_extents = extents.size();
-    stats.index_bytes = extents.capacity() * sizeof(Extent) + patients.capacity() * sizeof(PatientEntry) +
-                        order.capacity() * sizeof(std::uint32_t);
+    // Group the runs by patient (stable: file order, then offset, within a patient), in
+    // memory or as sorted runs on disk.
+    const std::size_t total = index_runs.spilled + index_runs.memory.size();
+    index_runs.seal(true);
+    if (index_runs.write_failed)
+        sink.add(export_diagnostic(code::io, Severity::error, "", 0,
+                                   "the index cannot be written to a temporary file (TMPDIR): the export is not read"));
+    stats.patients = with_resource;
+    stats.index_extents = total;
+    stats.index_bytes = index_runs.memory.capacity() * sizeof(Extent) + patients.capacity() * sizeof(PatientEntry) +
+                        index_runs.runs.capacity() * sizeof(index_runs.runs[0]) +
+                        index_runs.runs.size() * kCursorEntries * sizeof(Extent);
     for (const auto& p : patients) stats.index_bytes += p.id.capacity();
+    for (const auto& [id, x] : medications) stats.index_bytes += sizeof(x) + id.capacity();
 }
 
 // Resources whose patient has no Patient resource in the export.
 void FhirBulkReader::Impl::report_orphans() {
-    for (const auto& p : patients) {
-        if (p.has_resource) continue;
-        for (std::uint32_t i = p.first; i < p.first + p.count; ++i) {
-            const Extent& x = extents[i];
+    RunMerge pass(index_runs);
+    std::vector<Extent> xs;
+    for (std::uint32_t n = 0; n < patients.size(); ++n) {
+        if (patients[n].has_resource) continue;
+        xs.clear();
+        if (!pass.take(n, xs)) {
+            sink.add(export_diagnostic(code::io, Severity::error, "", 0, "the index cannot be read back from its temporary file"));
+            return;
+        }
+        for (const Extent& x : xs) {
             LineReader reader(handles[x.file].get(), x.offset, x.length, options.max_resource_bytes);
             std::uint64_t start = 0, size = 0;
             bool too_long = false;
@@ -340,42 +452,82 @@ Result<FhirBulkReader> FhirBulkReader::open_impl(const std::string& directory, c
         if (!impl->handles.back())
             impl->sink.add(export_diagnostic(code::io, Severity::error, f, 0, "cannot open the file"));
     }
+    if (auto zone = fhir::care_setting_zone(options); !zone.ok()) return zone.diagnostics();
     impl->index();
+    if (impl->index_runs.write_failed) return impl->sink.take();
     impl->report_orphans();
+    impl->merge = std::make_unique<RunMerge>(impl->index_runs);
     impl->export_diagnostics = impl->sink.take();
     return FhirBulkReader(std::move(impl));
 }
 
 std::optional<Result<FhirPatient>> FhirBulkReader::next() {
     Impl& m = *impl_;
-    if (m.next >= m.order.size()) return std::nullopt;
-    // m.next moves on at the end: when memory runs out (std::bad_alloc) the patient is read
-    // again by the next call, not skipped.
-    const PatientEntry& p = m.patients[m.order[m.next]];
+    while (m.next_patient < m.patients.size() && !m.patients[m.next_patient].has_resource) ++m.next_patient;
+    if (m.next_patient >= m.patients.size()) return std::nullopt;
+    const std::uint32_t number = m.next_patient++;
+    const PatientEntry& p = m.patients[number];
     fhir::PatientAssembler assembler(m.options);
-    for (std::uint32_t i = p.first; i < p.first + p.count; ++i) {
-        const Extent& x = m.extents[i];
+    // The file may have changed since open() (truncated, rewritten in place): every line that
+    // no longer holds a resource of this patient is an error, so the patient is not evaluated
+    // from a part of its record.
+    auto changed = [&](const Origin& origin, std::string message) {
+        assembler.report(fhir::make_diagnostic(code::io, Severity::error, origin, "", "", std::move(message)));
+    };
+    m.patient_extents.clear();
+    if (!m.merge->take(number, m.patient_extents))
+        changed(Origin{}, "the index cannot be read back from its temporary file: this patient's resources are not read");
+    for (const Extent& x : m.patient_extents) {
         LineReader reader(m.handles[x.file].get(), x.offset, x.length, m.options.max_resource_bytes);
-        std::uint64_t start = 0, size = 0;
+        std::uint64_t start = 0, size = 0, bytes = 0;
         bool too_long = false;
-        for (std::uint32_t line_no = x.first_line; reader.next(m.line, start, size, too_long); ++line_no) {
+        std::uint32_t line_no = x.first_line;
+        for (; reader.next(m.line, start, size, too_long); ++line_no) {
+            bytes += size;
             const Origin origin{m.files[x.file], static_cast<int>(line_no), -1};
             Element r;
             if (too_long || !m.parse(r)) {
-                // The file changed since open().
-                assembler.report(fhir::make_diagnostic(code::io, Severity::error, origin, "", "",
-                                                       "the line no longer holds the resource indexed at open"));
+                changed(origin, "the line no longer holds the resource indexed at open (the file changed)");
+                continue;
+            }
+            const std::string_view type = fhir::string_member(r, "resourceType");
+            const std::string_view owner = type == "Patient" ? fhir::string_member(r, "id") : fhir::patient_reference(r);
+            if (owner != p.id) {
+                changed(origin, "the line no longer holds a resource of this patient (the file changed since open)");
                 continue;
             }
             assembler.add(r, origin);
         }
+        if (reader.failed() || bytes < x.length) {
+            const std::uint32_t missing = x.first_line + x.lines - line_no;
+            changed(Origin{m.files[x.file], static_cast<int>(line_no), -1},
+                    reader.failed() ? "read error: the rest of this patient's resources in the file cannot be read"
+                                    : "the file is shorter than at open: " + std::to_string(missing) +
+                                          " line(s) of this patient can no longer be read");
+        }
+    }
+    // Separate Medication resources named by this patient's requests.
+    for (const auto& id : assembler.wanted_medications()) {
+        auto it = m.medications.find(id);
+        if (it == m.medications.end()) continue;  // finish() reports the dangling reference
+        const Extent& x = it->second;
+        LineReader reader(m.handles[x.file].get(), x.offset, x.length, m.options.max_resource_bytes);
+        std::uint64_t start = 0, size = 0;
+        bool too_long = false;
+        const Origin origin{m.files[x.file], static_cast<int>(x.first_line), -1};
+        Element r;
+        if (!reader.next(m.line, start, size, too_long) || too_long || !m.parse(r) ||
+            fhir::string_member(r, "id") != id) {
+            changed(origin, "the line no longer holds the Medication indexed at open (the file changed)");
+            continue;
+        }
+        assembler.add(r, origin);
     }
     auto result = assembler.finish();
-    ++m.next;
     return result;
 }
 
-std::size_t FhirBulkReader::patient_count() const { return impl_->order.size(); }
+std::size_t FhirBulkReader::patient_count() const { return impl_->with_resource; }
 const std::vector<Diagnostic>& FhirBulkReader::export_diagnostics() const { return impl_->export_diagnostics; }
 FhirBulkStats FhirBulkReader::stats() const { return impl_->stats; }
 

@@ -23,6 +23,7 @@ Result<FhirPatient> read_fhir_bundle(std::string_view json, const FhirOptions& o
     if (json.size() > options.max_resource_bytes)
         return bundle_error(code::limit, "the Bundle is larger than the limit max_resource_bytes (" +
                                              std::to_string(options.max_resource_bytes) + " bytes)");
+    if (auto zone = fhir::care_setting_zone(options); !zone.ok()) return zone.diagnostics();
     // One parser per thread: its buffers grow to the largest document seen and are reused.
     thread_local simdjson::dom::parser parser;
     Element root;
@@ -43,31 +44,45 @@ Result<FhirPatient> read_fhir_bundle(std::string_view json, const FhirOptions& o
 
     std::string_view root_type;
     root_type = fhir::string_member(root, "resourceType");
-    std::vector<Element> resources;
-    std::vector<std::string_view> full_urls;
+    // The entries that hold a resource (an object with a resourceType); the others are
+    // reported below, never dereferenced.
+    struct Entry {
+        Element resource;
+        std::string_view full_url;
+        bool ok = false;
+    };
+    std::vector<Entry> entries;
     if (root_type == "Bundle") {
-        simdjson::dom::array entries;
-        if (root["entry"].get_array().get(entries) == simdjson::SUCCESS)
-            for (Element entry : entries) {
-                Element r;
-                if (entry["resource"].get(r) != simdjson::SUCCESS) r = Element{};
-                resources.push_back(r);
-                full_urls.push_back(fhir::string_member(entry, "fullUrl"));
+        if (auto problem = fhir::version_problem(root, Origin{})) return *problem;
+        simdjson::dom::array list;
+        if (root["entry"].get_array().get(list) == simdjson::SUCCESS)
+            for (Element entry : list) {
+                Entry e;
+                if (entry.is_object()) {
+                    e.full_url = fhir::string_member(entry, "fullUrl");
+                    e.ok = entry["resource"].get(e.resource) == simdjson::SUCCESS && e.resource.is_object();
+                }
+                entries.push_back(e);
             }
     } else if (root_type == "Patient") {
-        resources.push_back(root);  // a lone Patient resource
+        entries.push_back(Entry{root, {}, true});  // a lone Patient resource
     } else {
         return bundle_error(code::syntax, "not a FHIR Bundle (resourceType must be Bundle)");
     }
 
+    // A resource that is not R4 refuses the whole Bundle: nothing is evaluated from it.
+    for (std::size_t i = 0; i < entries.size(); ++i)
+        if (entries[i].ok)
+            if (auto problem = fhir::version_problem(entries[i].resource, Origin{{}, 0, static_cast<int>(i)})) return *problem;
+
     // The one Patient: the other resources refer to its id, or to its entry's fullUrl.
     std::string_view patient_id, patient_url_id;
     std::size_t patients = 0;
-    for (std::size_t i = 0; i < resources.size(); ++i) {
-        if (fhir::string_member(resources[i], "resourceType") == "Patient") {
+    for (const auto& e : entries) {
+        if (e.ok && fhir::string_member(e.resource, "resourceType") == "Patient") {
             ++patients;
-            patient_id = fhir::string_member(resources[i], "id");
-            if (i < full_urls.size()) patient_url_id = fhir::reference_id(full_urls[i], "Patient");
+            patient_id = fhir::string_member(e.resource, "id");
+            patient_url_id = fhir::reference_id(e.full_url, "Patient");
         }
     }
     if (patients == 0) return bundle_error(code::no_patient, "the Bundle holds no Patient resource");
@@ -78,19 +93,24 @@ Result<FhirPatient> read_fhir_bundle(std::string_view json, const FhirOptions& o
 
     fhir::PatientAssembler assembler(options);
     std::map<std::string, std::size_t> not_read;
-    for (std::size_t i = 0; i < resources.size(); ++i) {
-        const Element r = resources[i];
+    for (std::size_t i = 0; i < entries.size(); ++i) {
         const Origin origin{{}, 0, static_cast<int>(i)};
+        const std::string entry_label = "entry[" + std::to_string(i) + "]";
+        if (!entries[i].ok) {
+            assembler.report(fhir::make_diagnostic(code::syntax, Severity::warning, origin, entry_label, "resource",
+                                                   "no resource (absent, null or not an object): skipped"));
+            continue;
+        }
+        const Element r = entries[i].resource;
         const std::string_view type = fhir::string_member(r, "resourceType");
-        std::string_view id;
         if (type.empty()) {
-            assembler.report(fhir::make_diagnostic(code::syntax, Severity::warning, origin,
-                                                   "entry[" + std::to_string(i) + "]", "resource",
+            assembler.report(fhir::make_diagnostic(code::syntax, Severity::warning, origin, entry_label, "resource",
                                                    "not a resource (no resourceType): skipped"));
             continue;
         }
-        id = fhir::string_member(r, "id");
-        if (type == "Patient") {
+        const std::string_view id = fhir::string_member(r, "id");
+        if (type == "Patient" || type == "Medication") {
+            // Medication belongs to no patient: a MedicationRequest of this Bundle may name it.
             assembler.add(r, origin);
             continue;
         }

@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <tuple>
 #include <utility>
+
+#include <date/tz.h>
 
 #include "time/calendar.hpp"
 #include "util/text.hpp"
@@ -109,6 +112,40 @@ const Coding* pick(const std::vector<Coding>& cs, std::initializer_list<std::str
     return nullptr;
 }
 
+// The codings of `cs` other than `primary`, in a system the mapping knows, each once: a
+// value-set test matches when any of them does.
+std::vector<AlsoCoded> also_coded(const std::vector<Coding>& cs, const Coding* primary) {
+    std::vector<AlsoCoded> out;
+    for (const auto& c : cs) {
+        if (&c == primary || c.code.empty()) continue;
+        const std::string_view sys = system_word(c.system);
+        if (sys.empty()) continue;
+        AlsoCoded a{std::string(sys), normalize_code(sys, c.code)};
+        if (primary && a.system == system_word(primary->system) && a.code == normalize_code(a.system, primary->code)) continue;
+        if (std::none_of(out.begin(), out.end(), [&](const AlsoCoded& b) { return b.system == a.system && b.code == a.code; }))
+            out.push_back(std::move(a));
+    }
+    return out;
+}
+
+// Lower case, surrounding blanks removed, runs of blanks, '_' and '-' as one space: the key
+// of the text tables below ("Dual_Eligible " -> "dual eligible").
+std::string text_key(std::string_view t) {
+    std::string out;
+    bool gap = false;
+    for (char ch : t) {
+        const unsigned char u = static_cast<unsigned char>(ch);
+        if (ch == ' ' || ch == '_' || ch == '-' || ch == '\t') {
+            gap = !out.empty();
+            continue;
+        }
+        if (gap) out += ' ';
+        gap = false;
+        out += static_cast<char>(u >= 'A' && u <= 'Z' ? u - 'A' + 'a' : u);
+    }
+    return out;
+}
+
 // ---------------------------------------------------------------------------------------
 // Dates. FHIR dates may be partial (1957, 1957-03): the first day is taken.
 
@@ -129,11 +166,6 @@ int utc_offset_minutes(std::string_view s) {
     return (tail[0] == '-' ? -1 : 1) * (h * 60 + m);
 }
 
-std::optional<Date> fhir_date(std::string_view s) {
-    auto t = fhir_datetime(s);
-    if (!t) return std::nullopt;
-    return time::date_of(*t);
-}
 
 // ---------------------------------------------------------------------------------------
 // Value tables
@@ -226,6 +258,108 @@ std::optional<Payer> payer_of(std::string_view system, std::string_view c) {
     return std::nullopt;
 }
 
+// Encounter.hospitalization.dischargeDisposition.text when no coding maps (docs/fhir.md).
+std::optional<Disposition> disposition_text(std::string_view t) {
+    static const std::pair<const char*, Disposition> table[] = {
+        {"home", Disposition::home}, {"discharged to home", Disposition::home}, {"home or self care", Disposition::home},
+        {"routine discharge", Disposition::home}, {"alternative home", Disposition::home},
+        {"home health", Disposition::home_health}, {"home health care", Disposition::home_health},
+        {"home with home health", Disposition::home_health}, {"home health service", Disposition::home_health},
+        {"skilled nursing facility", Disposition::snf}, {"snf", Disposition::snf}, {"swing bed", Disposition::snf},
+        {"nursing facility", Disposition::nursing_facility}, {"nursing home", Disposition::nursing_facility},
+        {"intermediate care facility", Disposition::nursing_facility},
+        {"inpatient rehabilitation facility", Disposition::irf}, {"rehabilitation facility", Disposition::irf},
+        {"rehab", Disposition::irf}, {"irf", Disposition::irf},
+        {"long term care hospital", Disposition::ltch}, {"ltch", Disposition::ltch}, {"long term care", Disposition::ltch},
+        {"acute care hospital", Disposition::acute_transfer}, {"short term hospital", Disposition::acute_transfer},
+        {"transfer to another hospital", Disposition::acute_transfer}, {"another hospital", Disposition::acute_transfer},
+        {"hospice", Disposition::hospice}, {"hospice home", Disposition::hospice},
+        {"hospice medical facility", Disposition::hospice},
+        {"left against medical advice", Disposition::ama}, {"against medical advice", Disposition::ama},
+        {"ama", Disposition::ama},
+        {"expired", Disposition::expired}, {"died", Disposition::expired}, {"deceased", Disposition::expired},
+        {"other", Disposition::other}, {"psychiatric hospital", Disposition::other},
+        {"other health care facility", Disposition::other},
+    };
+    const std::string k = text_key(t);
+    for (const auto& [phrase, d] : table)
+        if (k == phrase) return d;
+    return std::nullopt;
+}
+
+// Coverage.type.text when no coding maps: the words Synthea, CARIN Blue Button and the CMS
+// Blue Button API write (docs/fhir.md). Dual eligibility is Medicare with medicaid_dual full,
+// and a second coverage, Medicaid (see with_dual_medicaid).
+struct PayerText {
+    Payer payer;
+    MedicaidDual dual = MedicaidDual::none;
+};
+std::optional<PayerText> payer_text(std::string_view t) {
+    static const std::pair<const char*, PayerText> table[] = {
+        {"medicare", {Payer::medicare_ffs}}, {"original medicare", {Payer::medicare_ffs}},
+        {"medicare part a", {Payer::medicare_ffs}}, {"medicare part b", {Payer::medicare_ffs}},
+        {"part a", {Payer::medicare_ffs}}, {"part b", {Payer::medicare_ffs}},
+        {"medicare fee for service", {Payer::medicare_ffs}}, {"medicare ffs", {Payer::medicare_ffs}},
+        {"medicare advantage", {Payer::medicare_advantage}}, {"medicare part c", {Payer::medicare_advantage}},
+        {"part c", {Payer::medicare_advantage}},
+        {"medicaid", {Payer::medicaid}},
+        {"dual eligible", {Payer::medicare_ffs, MedicaidDual::full}}, {"dual", {Payer::medicare_ffs, MedicaidDual::full}},
+        {"private", {Payer::commercial}}, {"commercial", {Payer::commercial}},
+        {"private insurance", {Payer::commercial}}, {"employer", {Payer::commercial}},
+        {"no insurance", {Payer::uninsured}}, {"uninsured", {Payer::uninsured}}, {"self pay", {Payer::uninsured}},
+        {"no payer", {Payer::uninsured}},
+    };
+    const std::string k = text_key(t);
+    for (const auto& [phrase, p] : table)
+        if (k == phrase) return p;
+    return std::nullopt;
+}
+
+// A dual-eligible coverage read from a type text (Medicare, medicaid_dual full) is also a
+// Medicaid coverage over the same period: both are added. No code sets this combination.
+void push_with_dual_medicaid(std::vector<Coverage>& out, Coverage c) {
+    const bool dual = c.payer == Payer::medicare_ffs && c.medicaid_dual == MedicaidDual::full;
+    out.push_back(c);
+    if (dual) {
+        c.payer = Payer::medicaid;
+        out.push_back(std::move(c));
+    }
+}
+
+// SDOH concepts of Conditions (and of Observation codes): 0 housing, 1 food, 2 transportation,
+// -1 none. SNOMED CT findings of the Gravity Project value sets US Core uses, and the
+// ICD-10-CM Z59 codes (facts.md section 10; Z59.0 and Z59.4 by prefix).
+int social_concept(std::string_view system, std::string_view c) {
+    if (system == "snomed") {
+        if (c == "32911000" || c == "105531004" || c == "1156191002") return 0;  // homeless; housing unsatisfactory; instability
+        if (c == "733423003" || c == "445281000124101") return 1;    // food insecurity; limited access to healthful foods
+        if (c == "713458007") return 2;                               // lack of access to transportation
+        return -1;
+    }
+    if (system == "icd10cm") {
+        if (c.rfind("Z59.0", 0) == 0 || c.rfind("Z59.1", 0) == 0 || c.rfind("Z59.81", 0) == 0) return 0;
+        if (c.rfind("Z59.4", 0) == 0) return 1;
+        if (c == "Z59.82") return 2;
+    }
+    return -1;
+}
+
+// Gravity SDOH category codes (SDOHCC temporary codes; US Core reuses them) for an
+// Observation or Condition coded only by its category.
+int social_category(std::string_view c) {
+    if (c == "housing-instability" || c == "homelessness" || c == "inadequate-housing") return 0;
+    if (c == "food-insecurity") return 1;
+    if (c == "transportation-insecurity") return 2;
+    return -1;
+}
+
+// A yes/no answer: 1 yes, 0 no, -1 neither (SNOMED, LOINC answer and v2-0136 codes).
+int yes_no(std::string_view c) {
+    if (c == "373066001" || c == "LA33-6" || c == "Y") return 1;
+    if (c == "373067005" || c == "LA32-8" || c == "N") return 0;
+    return -1;
+}
+
 std::optional<MedicationStatus> medication_status(std::string_view c) {
     if (c == "active") return MedicationStatus::active;
     if (c == "on-hold") return MedicationStatus::on_hold;
@@ -247,7 +381,7 @@ std::string_view short_observation_name(std::string_view loinc) {
 // SDOH screening items read into Social: 0 housing, 1 food, 2 transportation; -1 other.
 int social_item(std::string_view loinc) {
     if (loinc == "71802-3" || loinc == "93033-9") return 0;  // PRAPARE housing status; worried about losing housing
-    if (loinc == "88124-3") return 1;                         // Hunger Vital Sign: food insecurity risk
+    if (loinc == "88124-3" || loinc == "88122-7" || loinc == "88123-5") return 1;  // Hunger Vital Sign: risk; its two items
     if (loinc == "93030-5") return 2;                         // PRAPARE: lack of transportation kept you from...
     return -1;
 }
@@ -256,6 +390,9 @@ int social_item(std::string_view loinc) {
 int social_answer(std::string_view loinc, std::string_view answer) {
     if (loinc == "71802-3") return answer == "LA30190-5" ? 1 : answer == "LA30191-3" ? 0 : -1;
     if (loinc == "88124-3") return answer == "LA19952-3" ? 1 : answer == "LA19983-8" ? 0 : -1;
+    // HVS items: "often true" or "sometimes true" is a positive screen, "never true" negative.
+    if (loinc == "88122-7" || loinc == "88123-5")
+        return answer == "LA28397-0" || answer == "LA6729-3" ? 1 : answer == "LA28398-8" ? 0 : -1;
     if (loinc == "93033-9") return answer == "LA33-6" ? 1 : answer == "LA32-8" ? 0 : -1;
     if (loinc == "93030-5") return answer == "LA30133-5" || answer == "LA30134-3" ? 1 : answer == "LA32-8" ? 0 : -1;
     return -1;
@@ -286,6 +423,49 @@ bool is_fhir_id(std::string_view s) {
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
             return false;
     return true;
+}
+
+std::optional<Diagnostic> patient_id_problem(std::string_view id, const Origin& origin, std::string_view label) {
+    if (is_fhir_id(id)) return std::nullopt;
+    return make_diagnostic(code::missing, Severity::error, origin, label, "id",
+                           id.empty() ? "a Patient without an id: skipped (the other resources cannot refer to it)"
+                                      : "a Patient id that is not a FHIR id (1-64 of A-Z a-z 0-9 - .): skipped");
+}
+
+std::optional<Diagnostic> version_problem(Element r, const Origin& origin) {
+    std::string_view type, id;
+    text(r, "resourceType", type);
+    text(r, "id", id);
+    auto refuse = [&](std::string_view element, std::string message) {
+        return make_diagnostic(code::version, Severity::error, origin, resource_label(type, id, origin), element,
+                               std::move(message) + ": not FHIR R4, nothing is read from it");
+    };
+    Element meta, v;
+    std::string_view version;
+    if (member(r, "meta", meta) && member(meta, "fhirVersion", v)) {
+        if (v.get_string().get(version) != SUCCESS) return refuse("meta.fhirVersion", "not a string");
+        // R4 is 4.0.x; R4B (4.3.x) resources of the types read here have the R4 shape.
+        if (version.rfind("4.0", 0) != 0 && version.rfind("4.3", 0) != 0) {
+            const bool known = version.rfind("1.0", 0) == 0 || version.rfind("3.0", 0) == 0 || version.rfind("5.0", 0) == 0;
+            return refuse("meta.fhirVersion", known ? std::string(version.rfind("1.0", 0) == 0   ? "DSTU2 (1.0)"
+                                                                  : version.rfind("3.0", 0) == 0 ? "STU3 (3.0)"
+                                                                                                 : "R5 (5.0)")
+                                                    : std::string("a version other than 4.0"));
+        }
+    }
+    if (type == "Condition") {
+        for (std::string_view key : {"clinicalStatus", "verificationStatus"})
+            if (member(r, key, v) && v.is_string())
+                return refuse(key, "a plain string (STU3/DSTU2; R4 has a CodeableConcept)");
+    }
+    if (type == "Encounter" && member(r, "class", v) && v.is_string())
+        return refuse("class", "a plain string (DSTU2; R4 has a Coding)");
+    if ((type == "Condition" || type == "Encounter" || type == "Observation") && has(r, "patient") && !has(r, "subject"))
+        return refuse("patient", "the patient in `patient` (DSTU2; R4 has `subject`)");
+    // STU3 names the encounter of these `context`; R4 renamed it `encounter`.
+    if ((type == "Condition" || type == "Observation" || type == "MedicationRequest") && has(r, "context"))
+        return refuse("context", "the encounter in `context` (STU3; R4 has `encounter`)");
+    return std::nullopt;
 }
 
 bool is_type_name(std::string_view s) {
@@ -323,7 +503,21 @@ std::string_view patient_reference(Element resource) {
 }
 
 bool is_mapped_type(std::string_view t) {
-    return t == "Condition" || t == "Encounter" || t == "Observation" || t == "Coverage" || t == "MedicationRequest";
+    return t == "Condition" || t == "Encounter" || t == "Observation" || t == "Coverage" || t == "MedicationRequest" ||
+           t == "ExplanationOfBenefit";
+}
+
+Result<const date::time_zone*> care_setting_zone(const FhirOptions& options) {
+    if (options.time_zone.empty()) return static_cast<const date::time_zone*>(nullptr);
+    try {
+        return date::locate_zone(options.time_zone);
+    } catch (const std::bad_alloc&) {
+        throw;
+    } catch (const std::exception&) {
+        return make_diagnostic(code::time_zone, Severity::error, Origin{}, "time_zone", "",
+                               "not a time zone of the system's time-zone database (an IANA name such as "
+                               "America/New_York; Debian: the tzdata package)");
+    }
 }
 
 Diagnostic make_diagnostic(const char* code, Severity severity, const Origin& origin, std::string_view label,
@@ -367,7 +561,31 @@ std::vector<Diagnostic> DiagnosticSink::take() {
 // ---------------------------------------------------------------------------------------
 // The assembler
 
-PatientAssembler::PatientAssembler(const FhirOptions& options) : options_(options), sink_(options.max_diagnostics) {}
+PatientAssembler::PatientAssembler(const FhirOptions& options) : options_(options), sink_(options.max_diagnostics) {
+    // The readers check the zone before they read (care_setting_zone's error); here it is found.
+    if (auto z = care_setting_zone(options); z.ok()) zone_ = *z;
+}
+
+std::optional<DateTime> PatientAssembler::datetime(std::string_view s) const {
+    auto t = fhir_datetime(s);
+    if (!t || !zone_) return t;
+    // Only a time with an offset is moved: "Z" or +hh:mm/-hh:mm after a time of day.
+    if (s.size() <= 10 || s[10] != 'T') return t;
+    int offset = 0;
+    if (s.back() == 'Z') offset = 0;
+    else if (s.size() >= 22 && (s[s.size() - 6] == '+' || s[s.size() - 6] == '-') && s[s.size() - 3] == ':')
+        offset = utc_offset_minutes(s);
+    else return t;
+    const auto utc = date::sys_time<std::chrono::minutes>((*t - std::chrono::minutes(offset)).time_since_epoch());
+    const auto local = zone_->to_local(utc);
+    return DateTime(std::chrono::floor<std::chrono::minutes>(local).time_since_epoch());
+}
+
+std::optional<Date> PatientAssembler::date_of_text(std::string_view s) const {
+    auto t = datetime(s);
+    if (!t) return std::nullopt;
+    return time::date_of(*t);
+}
 
 void PatientAssembler::warn(const char* c, const Origin& o, std::string_view label, std::string_view element,
                             std::string message) {
@@ -378,7 +596,7 @@ std::optional<Date> PatientAssembler::date_field(Element parent, std::string_vie
                                                  const Origin& o, std::string_view label) {
     std::string_view s;
     if (!text(parent, key, s)) return std::nullopt;
-    auto d = fhir_date(s);
+    auto d = date_of_text(s);
     if (!d) warn(code::bad_date, o, label, element, "not a valid date or dateTime: ignored");
     return d;
 }
@@ -398,12 +616,18 @@ void PatientAssembler::add(Element r, const Origin& o) {
     text(r, "resourceType", type);
     text(r, "id", id);
     const std::string label = resource_label(type, id, o);
+    if (auto problem = version_problem(r, o)) {
+        sink_.add(std::move(*problem));
+        return;
+    }
     if (type == "Patient") add_patient(r, o, label);
     else if (type == "Condition") add_condition(r, o, label);
     else if (type == "Encounter") add_encounter(r, o, label);
     else if (type == "Observation") add_observation(r, o, label);
     else if (type == "Coverage") add_coverage(r, o, label);
     else if (type == "MedicationRequest") add_medication_request(r, o, label);
+    else if (type == "Medication") add_medication(r, o, label);
+    else if (type == "ExplanationOfBenefit") add_claim(r, o, label);
     else warn(code::unsupported, o, label, "", "this resource type is not read");
 }
 
@@ -418,6 +642,7 @@ void PatientAssembler::add_patient(Element r, const Origin& o, std::string_view 
     std::string_view id;
     text(r, "id", id);
     patient_.id = std::string(id);
+    if (auto problem = patient_id_problem(id, o, label)) sink_.add(std::move(*problem));
 
     auto error = [&](const char* c, std::string_view element, std::string message) {
         sink_.add(make_diagnostic(c, Severity::error, o, label, element, std::move(message)));
@@ -429,7 +654,7 @@ void PatientAssembler::add_patient(Element r, const Origin& o, std::string_view 
     std::string_view s;
     if (!text(r, "birthDate", s)) {
         error(code::missing, "birthDate", "no birthDate: the patient cannot be evaluated (age is needed)");
-    } else if (auto d = fhir_date(s)) {
+    } else if (auto d = date_of_text(s)) {
         patient_.birth_date = *d;
         birth_ok_ = true;
     } else {
@@ -511,6 +736,7 @@ void PatientAssembler::add_condition(Element r, const Origin& o, std::string_vie
     Condition c;
     c.system = std::string(system_word(k->system));
     c.code = normalize_code(c.system, k->code);
+    c.also_coded = also_coded(cs, k);
 
     c.onset = date_field(r, "onsetDateTime", "onsetDateTime", o, label);
     c.abatement = date_field(r, "abatementDateTime", "abatementDateTime", o, label);
@@ -535,9 +761,28 @@ void PatientAssembler::add_condition(Element r, const Origin& o, std::string_vie
         c.status = c.abatement ? ConditionStatus::resolved : ConditionStatus::active;
     }
 
+    // SDOH: a condition coded with a social concept (any coding), or whose category is one,
+    // is a need while it is active and no longer one from its abatement.
+    int social = social_concept(c.system, c.code);
+    for (const auto& a : c.also_coded)
+        if (social < 0) social = social_concept(a.system, a.code);
+    each(r, "category", [&](Element cat, std::size_t) {
+        each(cat, "coding", [&](Element k2, std::size_t) {
+            std::string_view cc;
+            if (social < 0 && text(k2, "code", cc)) social = social_category(cc);
+        });
+    });
+    if (social >= 0) {
+        const bool need = c.status == ConditionStatus::active || c.status == ConditionStatus::recurrence ||
+                          c.status == ConditionStatus::relapse;
+        const Date since = c.onset ? *c.onset : c.recorded ? *c.recorded : Date{};
+        if (need) social_answers_.push_back(Answer{social, since, true});
+        else if (c.abatement) social_answers_.push_back(Answer{social, *c.abatement, false});
+    }
+
     std::string_view id;
     Element enc;
-    if (text(r, "id", id) && !id.empty()) condition_codes_[std::string(id)] = ConditionRef{c.code, c.system};
+    if (text(r, "id", id) && !id.empty()) condition_codes_[std::string(id)] = ConditionRef{c.code, c.system, c.also_coded};
     if (member(r, "encounter", enc)) expect(enc, "Encounter", label, "encounter", o);
     patient_.conditions.push_back(std::move(c));
 }
@@ -585,11 +830,11 @@ void PatientAssembler::add_encounter(Element r, const Origin& o, std::string_vie
     std::string_view start_text, end_text;
     if (member(r, "period", period)) {
         if (text(period, "start", start_text)) {
-            e.admit = fhir_datetime(start_text);
+            e.admit = datetime(start_text);
             if (!e.admit) warn(code::bad_date, o, label, "period.start", "not a valid dateTime: ignored");
         }
         if (text(period, "end", end_text)) {
-            e.discharge = fhir_datetime(end_text);
+            e.discharge = datetime(end_text);
             if (!e.discharge) warn(code::bad_date, o, label, "period.end", "not a valid dateTime: ignored");
         }
         if (e.admit && e.discharge && *e.discharge < *e.admit) {
@@ -633,9 +878,14 @@ void PatientAssembler::add_encounter(Element r, const Origin& o, std::string_vie
                     e.disposition = *d;
                     break;
                 }
+        }
+        Element dd;
+        if (member(hosp, "dischargeDisposition", dd)) {
+            std::string_view t;
+            if (!e.disposition && text(dd, "text", t)) e.disposition = disposition_text(t);
             if (!e.disposition)
                 warn(code::unknown_code, o, label, "hospitalization.dischargeDisposition",
-                     "no HL7 discharge-disposition or NUBC code the mapping knows: disposition unknown");
+                     "neither an HL7 discharge-disposition or NUBC code nor a text the mapping knows: disposition unknown");
         }
     }
 
@@ -648,6 +898,7 @@ void PatientAssembler::add_encounter(Element r, const Origin& o, std::string_vie
     if (const Coding* k = pick(reasons, {"icd10cm", "snomed", "icd9cm"})) {
         e.diagnosis_system = std::string(system_word(k->system));
         e.diagnosis = normalize_code(e.diagnosis_system, k->code);
+        e.diagnosis_also_coded = also_coded(reasons, k);
     } else if (!reasons.empty()) {
         warn(code::unknown_code, o, label, "reasonCode", "no coding in a supported system: not used as the diagnosis");
     }
@@ -683,7 +934,7 @@ void PatientAssembler::add_observation(Element r, const Origin& o, std::string_v
     if (status_in(r, {"entered-in-error", "cancelled", "registered"})) return;
     const auto cs = codings(r, "code");
     const Coding* k = pick(cs, {"loinc"});
-    if (!k) {
+    if (!k && !has(r, "category")) {
         if (cs.empty()) warn(code::missing, o, label, "code", "no code: the observation is skipped");
         else warn(code::unknown_code, o, label, "code.coding", "no LOINC coding: the observation is skipped");
         return;
@@ -699,9 +950,36 @@ void PatientAssembler::add_observation(Element r, const Origin& o, std::string_v
         warn(code::missing, o, label, "effective[x]", "no effective date: the observation is skipped");
         return;
     }
-    auto date = fhir_date(s);
+    auto date = date_of_text(s);
     if (!date) {
         warn(code::bad_date, o, label, date_key, "not a valid dateTime: the observation is skipped");
+        return;
+    }
+    if (!k) {
+        // Coded only by an SDOH category (Gravity): a yes/no value is the answer.
+        int item = -1;
+        each(r, "category", [&](Element cat, std::size_t) {
+            each(cat, "coding", [&](Element c, std::size_t) {
+                std::string_view cc;
+                if (item < 0 && text(c, "code", cc)) item = social_category(cc);
+            });
+        });
+        if (item < 0) {
+            if (cs.empty()) warn(code::missing, o, label, "code", "no code: the observation is skipped");
+            else warn(code::unknown_code, o, label, "code.coding", "no LOINC coding: the observation is skipped");
+            return;
+        }
+        Element b;
+        bool yes = false;
+        int answer = -1;
+        if (member(r, "valueBoolean", b) && b.get_bool().get(yes) == SUCCESS) answer = yes ? 1 : 0;
+        else answer = yes_no(first_code(r, "valueCodeableConcept"));
+        if (answer < 0) {
+            warn(code::unknown_code, o, label, "value[x]",
+                 "an SDOH observation without a yes/no value the mapping knows: left unknown");
+            return;
+        }
+        social_answers_.push_back(Answer{item, *date, answer == 1});
         return;
     }
 
@@ -709,13 +987,18 @@ void PatientAssembler::add_observation(Element r, const Origin& o, std::string_v
         const std::string_view answer = first_code(r, "valueCodeableConcept");
         const int yes = social_answer(k->code, answer);
         if (yes >= 0) social_answers_.push_back(Answer{item, *date, yes == 1});
-        else if (!answer.empty() && !is_declined(answer))
-            warn(code::unknown_code, o, label, "valueCodeableConcept", "an answer the mapping does not know: left unknown");
+        else if (is_declined(answer))
+            sink_.add(make_diagnostic(code::unknown_code, Severity::note, o, label, "valueCodeableConcept",
+                                      "the patient chose not to answer: left unknown"));
+        else
+            warn(code::unknown_code, o, label, "valueCodeableConcept",
+                 answer.empty() ? "no coded answer: left unknown" : "an answer the mapping does not know: left unknown");
         return;
     }
 
     Observation ob;
     ob.date = *date;
+    ob.also_coded = also_coded(cs, k);
     if (auto name = short_observation_name(k->code); !name.empty()) {
         ob.code = std::string(name);
         ob.system = "carecoord";
@@ -736,22 +1019,36 @@ void PatientAssembler::add_observation(Element r, const Origin& o, std::string_v
     patient_.observations.push_back(std::move(ob));
 }
 
-void PatientAssembler::add_coverage(Element r, const Origin& o, std::string_view label) {
-    if (status_in(r, {"cancelled", "draft", "entered-in-error"})) return;
-    Coverage c;
+bool PatientAssembler::map_coverage(Element r, Coverage& c, const Origin& o, std::string_view label,
+                                    std::string_view element) {
+    const std::string where = std::string(element) + (element.empty() ? "type" : ".type");
     const auto types = codings(r, "type");
-    bool known = false;
     for (const auto& k : types)
         if (auto p = payer_of(k.system, k.code)) {
             c.payer = *p;
-            known = true;
-            break;
+            return true;
         }
-    if (!known) {
-        if (types.empty()) warn(code::missing, o, label, "type", "no type: payer taken as other");
-        else warn(code::unknown_code, o, label, "type.coding",
-                  "no Source of Payment Typology, v3-ActCode or self-pay code the mapping knows: payer taken as other");
-    }
+    Element type;
+    std::string_view t;
+    if (member(r, "type", type) && text(type, "text", t))
+        if (auto p = payer_text(t)) {
+            c.payer = p->payer;
+            c.medicaid_dual = p->dual;
+            return true;
+        }
+    if (!has(r, "type"))
+        warn(code::missing, o, label, where, "no type: the payer cannot be classified (taken as other)");
+    else
+        warn(code::unknown_code, o, label, where,
+             "neither a Source of Payment Typology, v3-ActCode or self-pay code nor a type text the mapping knows: "
+             "the payer cannot be classified (taken as other)");
+    return false;
+}
+
+void PatientAssembler::add_coverage(Element r, const Origin& o, std::string_view label) {
+    if (status_in(r, {"cancelled", "draft", "entered-in-error"})) return;
+    Coverage c;
+    map_coverage(r, c, o, label, "");
     Element period;
     if (member(r, "period", period)) {
         c.start = date_field(period, "start", "period.start", o, label);
@@ -765,7 +1062,69 @@ void PatientAssembler::add_coverage(Element r, const Origin& o, std::string_view
         std::string_view value;
         if (c.plan.empty() && first_code(cl, "type") == "plan" && text(cl, "value", value)) c.plan = std::string(value);
     });
-    patient_.coverage.push_back(std::move(c));
+    std::string_view id;
+    if (text(r, "id", id) && !id.empty()) coverage_index_[std::string(id)] = patient_.coverage.size();
+    push_with_dual_medicaid(patient_.coverage, std::move(c));
+}
+
+// ExplanationOfBenefit: the coverage each claim was paid under (insurance[].coverage, a
+// contained Coverage "#id" or a separate one), dated by the claim. finish() turns the claims
+// into coverage periods.
+void PatientAssembler::add_claim(Element r, const Origin& o, std::string_view label) {
+    if (status_in(r, {"cancelled", "entered-in-error", "draft"})) return;
+    std::optional<Date> date;
+    Element period;
+    if (member(r, "billablePeriod", period)) date = date_field(period, "start", "billablePeriod.start", o, label);
+    if (!date) date = date_field(r, "created", "created", o, label);
+    if (!date) {
+        warn(code::missing, o, label, "billablePeriod", "no billablePeriod.start or created date: the claim's coverage is not read");
+        return;
+    }
+    std::size_t read = 0;
+    each(r, "insurance", [&](Element ins, std::size_t i) {
+        const std::string element = "insurance[" + std::to_string(i) + "].coverage";
+        Element cov;
+        std::string_view ref;
+        if (!member(ins, "coverage", cov) || !text(cov, "reference", ref)) {
+            warn(code::missing, o, label, element, "no coverage reference: not read");
+            return;
+        }
+        ClaimCoverage claim;
+        claim.date = *date;
+        claim.label = std::string(label);
+        claim.element = element;
+        claim.file = std::string(o.file);
+        claim.origin = o;
+        if (!ref.empty() && ref[0] == '#') {
+            bool found = false;
+            each(r, "contained", [&](Element c, std::size_t j) {
+                std::string_view cid;
+                if (found || string_member(c, "resourceType") != "Coverage" || !text(c, "id", cid) || cid != ref.substr(1))
+                    return;
+                found = true;
+                claim.contained_known =
+                    map_coverage(c, claim.coverage, o, label, "contained[" + std::to_string(j) + "]");
+                each(c, "class", [&](Element cl, std::size_t) {
+                    std::string_view value;
+                    if (claim.coverage.plan.empty() && first_code(cl, "type") == "plan" && text(cl, "value", value))
+                        claim.coverage.plan = std::string(value);
+                });
+            });
+            if (!found) {
+                warn(code::dangling, o, label, element, "refers to a contained Coverage that is not there: not read");
+                return;
+            }
+        } else {
+            claim.coverage_id = std::string(reference_id(ref, "Coverage"));
+            if (claim.coverage_id.empty()) {
+                warn(code::dangling, o, label, element, "not a reference to a Coverage: not read");
+                return;
+            }
+        }
+        ++read;
+        claims_.push_back(std::move(claim));
+    });
+    if (read == 0 && !has(r, "insurance")) warn(code::missing, o, label, "insurance", "no insurance: the claim's coverage is not read");
 }
 
 void PatientAssembler::add_medication_request(Element r, const Origin& o, std::string_view label) {
@@ -777,23 +1136,62 @@ void PatientAssembler::add_medication_request(Element r, const Origin& o, std::s
         row.status = MedicationStatus::unknown;
         warn(code::unknown_code, o, label, "status", "not a medicationrequest-status code: status unknown");
     }
-    if (!has(r, "medicationCodeableConcept")) {
+    Element medication_concept;  // the medication's CodeableConcept: in the request, or in a contained Medication
+    std::string element = "medicationCodeableConcept";
+    Element mref;
+    std::string_view ref;
+    if (member(r, "medicationCodeableConcept", medication_concept)) {
+    } else if (member(r, "medicationReference", mref) && text(mref, "reference", ref)) {
+        if (!ref.empty() && ref[0] == '#') {
+            bool found = false;
+            each(r, "contained", [&](Element c, std::size_t j) {
+                std::string_view cid;
+                if (found || string_member(c, "resourceType") != "Medication" || !text(c, "id", cid) || cid != ref.substr(1))
+                    return;
+                found = member(c, "code", medication_concept);
+                element = "contained[" + std::to_string(j) + "].code";
+                if (!found) {
+                    warn(code::missing, o, label, element, "the contained Medication has no code: the request is skipped");
+                    found = true;
+                    medication_concept = Element{};
+                    element.clear();
+                }
+            });
+            if (element.empty()) return;
+            if (!found) {
+                warn(code::dangling, o, label, "medicationReference",
+                     "refers to a contained Medication that is not there: the request is skipped");
+                return;
+            }
+        } else {
+            row.medication_ref = std::string(reference_id(ref, "Medication"));
+            if (row.medication_ref.empty()) {
+                warn(code::dangling, o, label, "medicationReference", "not a reference to a Medication: the request is skipped");
+                return;
+            }
+        }
+    } else {
         if (has(r, "medicationReference"))
-            warn(code::unsupported, o, label, "medicationReference",
-                 "Medication resources are not read: the request is skipped");
+            warn(code::missing, o, label, "medicationReference", "no reference: the request is skipped");
         else warn(code::missing, o, label, "medication[x]", "no medication: the request is skipped");
         return;
     }
-    const auto cs = codings(r, "medicationCodeableConcept");
-    const Coding* k = pick(cs, {"rxnorm", "ndc"});
-    if (!k) {
-        warn(code::unknown_code, o, label, "medicationCodeableConcept.coding",
-             "no RxNorm or NDC coding: the request is skipped");
-        return;
+    if (row.medication_ref.empty()) {
+        std::vector<Coding> cs;
+        each(medication_concept, "coding", [&](Element c, std::size_t) { cs.push_back(coding_of(c)); });
+        const Coding* k = pick(cs, {"rxnorm", "ndc"});
+        if (!k) {
+            warn(code::unknown_code, o, label, element + ".coding", "no RxNorm or NDC coding: the request is skipped");
+            return;
+        }
+        row.system = std::string(system_word(k->system));
+        row.code = std::string(k->code);
+        row.name = std::string(k->display);
+        row.also_coded = also_coded(cs, k);
     }
-    row.system = std::string(system_word(k->system));
-    row.code = std::string(k->code);
-    row.name = std::string(k->display);
+    row.label = std::string(label);
+    row.file = std::string(o.file);
+    row.origin = o;
     row.authored = date_field(r, "authoredOn", "authoredOn", o, label);
     Element enc;
     if (member(r, "encounter", enc)) expect(enc, "Encounter", label, "encounter", o);
@@ -801,6 +1199,36 @@ void PatientAssembler::add_medication_request(Element r, const Origin& o, std::s
         expect(rr, "Condition", label, "reasonReference[" + std::to_string(i) + "]", o);
     });
     med_rows_.push_back(std::move(row));
+}
+
+// A separate Medication resource: its code, for the requests that name it.
+void PatientAssembler::add_medication(Element r, const Origin& o, std::string_view label) {
+    std::string_view id;
+    if (!text(r, "id", id) || id.empty()) return;  // nothing can refer to it
+    const auto cs = codings(r, "code");
+    const Coding* k = pick(cs, {"rxnorm", "ndc"});
+    MedicationCode m;
+    m.label = std::string(label);
+    m.file = std::string(o.file);
+    m.origin = o;
+    // Without an RxNorm or NDC coding the code stays empty: finish() skips the requests that
+    // name it, with a warning at each.
+    if (k) {
+        m.system = std::string(system_word(k->system));
+        m.code = std::string(k->code);
+        m.name = std::string(k->display);
+        m.also_coded = also_coded(cs, k);
+    }
+    medication_codes_.try_emplace(std::string(id), std::move(m));
+}
+
+std::vector<std::string> PatientAssembler::wanted_medications() const {
+    std::vector<std::string> out;
+    for (const auto& row : med_rows_)
+        if (!row.medication_ref.empty() && !medication_codes_.count(row.medication_ref) &&
+            std::find(out.begin(), out.end(), row.medication_ref) == out.end())
+            out.push_back(row.medication_ref);
+    return out;
 }
 
 Result<FhirPatient> PatientAssembler::finish() {
@@ -816,12 +1244,91 @@ Result<FhirPatient> PatientAssembler::finish() {
             if (p.encounter < patient_.encounters.size()) {
                 patient_.encounters[p.encounter].diagnosis = it->second.code;
                 patient_.encounters[p.encounter].diagnosis_system = it->second.system;
+                patient_.encounters[p.encounter].diagnosis_also_coded = it->second.also_coded;
             }
         } else if (!encounter_index_.count(p.target)) {
             warn(code::dangling, p.origin, p.label, p.element, "refers to an Encounter that is not in the input");
         }
     }
     pending_.clear();
+
+    // Requests naming a separate Medication take its code.
+    std::vector<MedRow> resolved;
+    for (auto& row : med_rows_) {
+        if (!row.medication_ref.empty()) {
+            row.origin.file = row.file;
+            auto it = medication_codes_.find(row.medication_ref);
+            if (it == medication_codes_.end()) {
+                warn(code::dangling, row.origin, row.label, "medicationReference",
+                     "refers to a Medication that is not in the input: the request is skipped");
+                continue;
+            }
+            it->second.named = true;
+            if (it->second.code.empty()) {
+                warn(code::unknown_code, row.origin, row.label, "medicationReference",
+                     "the Medication it names has no RxNorm or NDC coding: the request is skipped");
+                continue;
+            }
+            row.system = it->second.system;
+            row.code = it->second.code;
+            row.name = it->second.name;
+            row.also_coded = it->second.also_coded;
+        }
+        resolved.push_back(std::move(row));
+    }
+    med_rows_ = std::move(resolved);
+    // A Medication of a Bundle that no request names says nothing about the patient.
+    std::vector<MedicationCode*> unnamed;
+    for (auto& [id, m] : medication_codes_)
+        if (!m.named) unnamed.push_back(&m);
+    std::sort(unnamed.begin(), unnamed.end(), [](const MedicationCode* a, const MedicationCode* b) {
+        return std::tie(a->file, a->origin.line, a->origin.entry) < std::tie(b->file, b->origin.line, b->origin.entry);
+    });
+    for (MedicationCode* m : unnamed) {
+        m->origin.file = m->file;
+        sink_.add(make_diagnostic(code::unsupported, Severity::note, m->origin, m->label, "",
+                                  "a Medication no MedicationRequest of the patient names: not read"));
+    }
+
+    // Coverage from claims: a claim under a separate Coverage widens that Coverage's period to
+    // the claim (the latest evidence wins); claims under contained Coverages of the same payer
+    // and plan make one coverage, in force from the earliest claim until claims_grace_months
+    // after the latest.
+    struct Span {
+        Coverage coverage;
+        Date first{}, last{};
+    };
+    std::vector<Span> spans;
+    for (auto& claim : claims_) {
+        claim.origin.file = claim.file;
+        if (!claim.coverage_id.empty()) {
+            auto it = coverage_index_.find(claim.coverage_id);
+            if (it == coverage_index_.end()) {
+                warn(code::dangling, claim.origin, claim.label, claim.element,
+                     "refers to a Coverage that is not in the input: not read");
+                continue;
+            }
+            Coverage& c = patient_.coverage[it->second];
+            if (c.start && claim.date < *c.start) c.start = claim.date;
+            if (c.end && claim.date > *c.end) c.end = time::add_months(claim.date, options_.claims_grace_months);
+            continue;
+        }
+        auto same = std::find_if(spans.begin(), spans.end(), [&](const Span& sp) {
+            return sp.coverage.payer == claim.coverage.payer && sp.coverage.plan == claim.coverage.plan &&
+                   sp.coverage.medicaid_dual == claim.coverage.medicaid_dual;
+        });
+        if (same == spans.end()) spans.push_back(Span{claim.coverage, claim.date, claim.date});
+        else {
+            same->first = std::min(same->first, claim.date);
+            same->last = std::max(same->last, claim.date);
+        }
+    }
+    claims_.clear();
+    for (auto& sp : spans) {
+        sp.coverage.start = sp.first;
+        sp.coverage.end = time::add_months(sp.last, options_.claims_grace_months);
+        push_with_dual_medicaid(patient_.coverage, std::move(sp.coverage));
+    }
 
     // Medication requests -> one medication per code: the status of the latest request,
     // started on the earliest.
@@ -838,6 +1345,7 @@ Result<FhirPatient> PatientAssembler::finish() {
         m.code = last.code;
         m.system = last.system;
         m.name = last.name;
+        m.also_coded = last.also_coded;
         m.status = last.status;
         for (std::size_t k = i; k < j; ++k)
             if (med_rows_[k].authored) {

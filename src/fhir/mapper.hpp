@@ -13,22 +13,28 @@
 
 #include "carecoord/fhir.hpp"
 
+namespace date {
+class time_zone;
+}
+
 namespace carecoord::fhir {
 
 using Element = simdjson::dom::element;
 
 // Diagnostic codes of FHIR input (docs/fhir.md).
 namespace code {
-inline constexpr const char* syntax = "E0701";         // not JSON, not an object, no resourceType
-inline constexpr const char* missing = "E0702";        // a required element is absent or of the wrong type
-inline constexpr const char* unknown_code = "E0703";   // a code or code system the mapping does not know
-inline constexpr const char* dangling = "E0704";       // a reference to a resource that is not in the input
-inline constexpr const char* bad_date = "E0705";       // a date or dateTime that cannot be read
-inline constexpr const char* no_patient = "E0706";     // a resource whose patient is not in the input
-inline constexpr const char* duplicate = "E0707";      // a second resource with the same type and id
-inline constexpr const char* limit = "E0708";          // over a limit (resource size, diagnostics)
-inline constexpr const char* io = "E0709";             // the input cannot be read
-inline constexpr const char* unsupported = "E0710";    // a resource type or element that is not read
+inline constexpr const char* syntax = "E0801";         // not JSON, not an object, no resourceType
+inline constexpr const char* missing = "E0802";        // a required element is absent or of the wrong type
+inline constexpr const char* unknown_code = "E0803";   // a code or code system the mapping does not know
+inline constexpr const char* dangling = "E0804";       // a reference to a resource that is not in the input
+inline constexpr const char* bad_date = "E0805";       // a date or dateTime that cannot be read
+inline constexpr const char* no_patient = "E0806";     // a resource whose patient is not in the input
+inline constexpr const char* duplicate = "E0807";      // a second resource with the same type and id
+inline constexpr const char* limit = "E0808";          // over a limit (resource size, diagnostics)
+inline constexpr const char* io = "E0809";             // the input cannot be read
+inline constexpr const char* unsupported = "E0810";    // a resource type or element that is not read
+inline constexpr const char* version = "E0811";        // a resource or Bundle that is not FHIR R4
+inline constexpr const char* time_zone = "E0812";      // FhirOptions::time_zone is not a known IANA zone
 }  // namespace code
 
 // Where a resource came from: an NDJSON file and line, or a Bundle entry.
@@ -43,6 +49,16 @@ std::string_view string_member(Element e, std::string_view key);
 
 // A FHIR id ([A-Za-z0-9-.]{1,64}). Only valid ids are named in diagnostics.
 bool is_fhir_id(std::string_view s);
+
+// The one validity rule for a Patient's id, in a Bundle and in a bulk export: an error
+// (E0802) naming `label`.id when the id is absent or not a FHIR id; nothing when it is valid.
+std::optional<Diagnostic> patient_id_problem(std::string_view id, const Origin& origin, std::string_view label);
+
+// An error (E0811) when `resource` is not FHIR R4 (4.0.x; R4B 4.3.x passes): meta.fhirVersion
+// names another version, or the resource has a shape R4 does not have (a plain-string
+// Condition.clinicalStatus or verificationStatus of STU3/DSTU2, STU3's `context` where R4 has
+// `encounter`, DSTU2's `patient` where R4 has `subject`, DSTU2's plain-string Encounter.class). Nothing when it reads as R4.
+std::optional<Diagnostic> version_problem(Element resource, const Origin& origin);
 
 // A resource type name (letters only, starting with a capital). Only such names are named
 // in diagnostics.
@@ -60,7 +76,12 @@ std::string_view reference_id(std::string_view reference, std::string_view type)
 // Empty when there is none.
 std::string_view patient_reference(Element resource);
 
-// The resource types the mapping reads (besides Patient).
+// The IANA zone FhirOptions::time_zone names: nullptr when the option is empty; an error
+// (E0812) when no such zone is in the system's time-zone database.
+Result<const date::time_zone*> care_setting_zone(const FhirOptions& options);
+
+// The resource types the mapping reads that belong to one patient (besides Patient;
+// Medication, which belongs to none, is read when a MedicationRequest names it).
 bool is_mapped_type(std::string_view type);
 
 // A Diagnostic for the export or a patient: file and line from the origin, the field path
@@ -94,6 +115,10 @@ public:
     // A diagnostic about this patient that the caller found (unreadable line, limit).
     void report(Diagnostic d) { sink_.add(std::move(d)); }
 
+    // The ids of the separate Medication resources the requests refer to that are not in yet
+    // (the bulk reader looks them up and adds them before finish()).
+    std::vector<std::string> wanted_medications() const;
+
     // Resolves references between the resources, merges medication requests, and returns
     // the patient with its warnings, or errors when there was no usable Patient resource.
     Result<FhirPatient> finish();
@@ -105,6 +130,15 @@ private:
     void add_observation(Element r, const Origin& o, std::string_view label);
     void add_coverage(Element r, const Origin& o, std::string_view label);
     void add_medication_request(Element r, const Origin& o, std::string_view label);
+    void add_medication(Element r, const Origin& o, std::string_view label);
+    void add_claim(Element r, const Origin& o, std::string_view label);
+    // Coverage.type (or a contained Coverage) -> c.payer; false when nothing maps (warned).
+    bool map_coverage(Element r, Coverage& c, const Origin& o, std::string_view label, std::string_view element);
+
+    // A dateTime as the care setting's clock reads it: with FhirOptions::time_zone, a time with
+    // an offset is converted to that zone; without it, the clock time as written.
+    std::optional<DateTime> datetime(std::string_view s) const;
+    std::optional<Date> date_of_text(std::string_view s) const;
 
     // The date in `parent[key]`: absent -> none; unreadable -> none and a warning at `element`.
     std::optional<Date> date_field(Element parent, std::string_view key, std::string_view element, const Origin& o,
@@ -118,6 +152,7 @@ private:
               std::string message);
 
     FhirOptions options_;
+    const date::time_zone* zone_ = nullptr;
     DiagnosticSink sink_;
     Patient patient_;
     bool have_patient_ = false;
@@ -128,7 +163,27 @@ private:
 
     struct ConditionRef {
         std::string code, system;
+        std::vector<AlsoCoded> also_coded;
     };
+    std::unordered_map<std::string, std::size_t> coverage_index_;     // Coverage id -> coverage[i]
+    // Coverage evidenced by a claim (ExplanationOfBenefit.insurance[].coverage).
+    struct ClaimCoverage {
+        std::string coverage_id;  // a separate Coverage resource, or empty
+        Coverage coverage;        // from a contained Coverage (coverage_id empty)
+        bool contained_known = false;
+        Date date{};              // the claim's billablePeriod.start, else created
+        std::string label, element, file;
+        Origin origin;
+    };
+    std::vector<ClaimCoverage> claims_;
+    struct MedicationCode {
+        std::string system, code, name;
+        std::vector<AlsoCoded> also_coded;
+        std::string label, file;
+        Origin origin;
+        bool named = false;  // a request of this patient names it
+    };
+    std::unordered_map<std::string, MedicationCode> medication_codes_;  // Medication id -> its code
     std::unordered_map<std::string, ConditionRef> condition_codes_;   // Condition id -> its code
     std::unordered_map<std::string, std::size_t> encounter_index_;    // Encounter id -> encounters[i]
     struct PendingRef {
@@ -149,6 +204,10 @@ private:
     std::vector<Answer> social_answers_;
     struct MedRow {
         std::string system, code, name;
+        std::vector<AlsoCoded> also_coded;
+        std::string medication_ref;  // a separate Medication, resolved in finish()
+        std::string label, file;
+        Origin origin;
         MedicationStatus status = MedicationStatus::active;
         std::optional<Date> authored;
     };

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "carecoord/version.hpp"
 #include "load/section_reader.hpp"
@@ -283,7 +284,13 @@ void Loader::collect_units(const std::string& file, const std::string& dir, cons
     if (const YamlNode* srcs = want_map(file, root.find("sources"), "sources"))
         for (const auto& [k, v] : srcs->entries) {
             source_ids_.insert(k.scalar);
-            if (v.is_mapping()) check_keys(file, v, {"title", "url", "note"}, "a source");
+            if (v.is_mapping()) {
+                check_keys(file, v, {"title", "url", "note"}, "a source");
+                const YamlNode* title = v.find("title");
+                const YamlNode* url = v.find("url");
+                plan_->sources.emplace(k.scalar, std::pair{title && title->is_scalar() ? title->scalar : k.scalar,
+                                                           url && url->is_scalar() ? url->scalar : std::string()});
+            }
             else diag(file, v, "E0303", "source '" + k.scalar + "' must be a mapping {title, url, note}");
         }
     const YamlNode* inc = want_seq(file, root.find("include"), "include");
@@ -297,7 +304,8 @@ void Loader::collect_units(const std::string& file, const std::string& dir, cons
             diag(file, item, "E0307", "includes are resolved relative to a file; a ruleset given as a string cannot include");
             continue;
         }
-        fs::path p = fs::path(dir) / item.scalar;
+        // Normalised, so that diagnostics name `common/clinical.yaml`, not `programs/../common/clinical.yaml`.
+        fs::path p = (fs::path(dir) / item.scalar).lexically_normal();
         std::error_code ec;
         auto canon = fs::weakly_canonical(p, ec).string();
         if (seen.count(canon)) continue;  // included already (diamond or cycle)
@@ -368,11 +376,16 @@ void Loader::declare_valuesets(const Unit& u) {
         }
         int set = plan_->valuesets.add_value_set(name.scalar, cat_names);
         const auto& info = plan_->valuesets.sets()[static_cast<std::size_t>(set)];
-        auto add_codes = [&](const YamlNode& systems, std::uint32_t slot, bool allow_meta) {
+        // Keys beside the code lists: a value set's own (kValueSet), a category's description and
+        // source (kCategory: the published category it follows, docs/value-sets.md), none in
+        // an exclude list.
+        enum Meta { kNone, kValueSet, kCategory };
+        auto add_codes = [&](const YamlNode& systems, std::uint32_t slot, Meta meta) {
             for (const auto& [sys, codes] : systems.entries) {
-                if (allow_meta && (sys.scalar == "description" || sys.scalar == "categories" || sys.scalar == "exclude" ||
-                                   sys.scalar == "source"))
+                if (meta == kValueSet && (sys.scalar == "description" || sys.scalar == "categories" ||
+                                          sys.scalar == "exclude" || sys.scalar == "source"))
                     continue;
+                if (meta == kCategory && (sys.scalar == "description" || sys.scalar == "source")) continue;
                 if (!valid_id(sys.scalar)) {
                     diag(u.file, sys, "E0310", "'" + sys.scalar + "' is not a code system name (lowercase, e.g. icd10cm, snomed)");
                     continue;
@@ -394,16 +407,20 @@ void Loader::declare_valuesets(const Unit& u) {
         if (cats) {
             std::size_t i = 0;
             for (const auto& [cn, cv] : cats->entries) {
-                if (!cv.is_mapping()) diag(u.file, cv, "E0303", "category '" + cn.scalar + "' must be a mapping of code systems to code lists");
-                else add_codes(cv, info.include_slots[i], false);
+                if (!cv.is_mapping()) {
+                    diag(u.file, cv, "E0303", "category '" + cn.scalar + "' must be a mapping of code systems to code lists");
+                } else {
+                    source_of(u.file, cv);
+                    add_codes(cv, info.include_slots[i], kCategory);
+                }
                 ++i;
             }
         } else {
-            add_codes(body, info.include_slots[0], true);
+            add_codes(body, info.include_slots[0], kValueSet);
         }
         if (const YamlNode* ex = body.find("exclude")) {
             if (!ex->is_mapping()) diag(u.file, *ex, "E0303", "exclude must be a mapping of code systems to code lists");
-            else add_codes(*ex, info.exclude_slot, false);
+            else add_codes(*ex, info.exclude_slot, kNone);
         }
         for (const auto& [k, v] : body.entries)
             if (cats && k.scalar != "categories" && k.scalar != "exclude" && k.scalar != "description" && k.scalar != "source")
@@ -593,7 +610,7 @@ rules::CompiledRule Loader::compile_rule(const std::string& file, const YamlNode
         std::string tier;
         if (want_text(file, rule.find("tier"), "tier", tier, true, rule)) {
             auto it = std::find(plan_->tier_order.begin(), plan_->tier_order.end(), tier);
-            if (it == plan_->tier_order.end()) diag(file, *rule.find("tier"), "E0309", "unknown tier '" + tier + "'", r.id);
+            if (it == plan_->tier_order.end()) diag(file, *rule.find("tier"), "E0309", "unknown tier '" + tier + "'" + util::did_you_mean(tier, plan_->tier_order, "tiers"), r.id);
             else r.tier = static_cast<int>(it - plan_->tier_order.begin());
         }
     }
@@ -627,7 +644,7 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
         std::string def;
         if (want_text(file, tiers->find("default"), "default", def, true, *tiers)) {
             auto it = std::find(plan_->tier_order.begin(), plan_->tier_order.end(), def);
-            if (it == plan_->tier_order.end()) diag(file, *tiers->find("default"), "E0309", "the default tier '" + def + "' is not in the order");
+            if (it == plan_->tier_order.end()) diag(file, *tiers->find("default"), "E0309", "the default tier '" + def + "' is not in the order" + util::did_you_mean(def, plan_->tier_order, "tiers"));
             else plan_->default_tier = static_cast<int>(it - plan_->tier_order.begin());
         }
         compiler_->declare_tier_names(plan_->tier_order);
@@ -742,11 +759,18 @@ std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode&
         plan_->effective_where = rules::SourceRef{file, eff->mark.line, eff->mark.column};
         const YamlNode* from = eff->find("from");
         if (!from || !from->is_scalar() || !time::parse_date(from->scalar))
-            diag(file, from ? *from : *eff, from ? "E0304" : "E0302", "effective.from must be a date (YYYY-MM-DD)");
+            diag(file, from ? *from : *eff, from ? "E0304" : "E0302",
+                 from && from->is_scalar() && from->scalar.size() == 10 && time::date_problem(from->scalar) != "is not a date (YYYY-MM-DD)"
+                     ? "effective.from: " + from->scalar + " " + time::date_problem(from->scalar)
+                     : "effective.from must be a date (YYYY-MM-DD)");
         else plan_->effective_from = *time::parse_date(from->scalar);
         const YamlNode* until = eff->find("until");
         if (until && !until->is_null()) {
-            if (!until->is_scalar() || !time::parse_date(until->scalar)) diag(file, *until, "E0304", "effective.until must be a date or null");
+            if (!until->is_scalar() || !time::parse_date(until->scalar))
+                diag(file, *until, "E0304",
+                     until->is_scalar() && until->scalar.size() == 10 && time::date_problem(until->scalar) != "is not a date (YYYY-MM-DD)"
+                         ? "effective.until: " + until->scalar + " " + time::date_problem(until->scalar)
+                         : "effective.until must be a date or null");
             else {
                 plan_->effective_until = *time::parse_date(until->scalar);
                 if (*plan_->effective_until < plan_->effective_from)
@@ -788,8 +812,82 @@ std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode&
 
 }  // namespace
 
+namespace {
+
+// A top-level key that is not a section (`parametres:`) holding a mapping: the names under it
+// are not declared, and every use of one is a consequence of the one misspelt key.
+struct MisplacedSection {
+    std::string file, key;
+    int line = 0, column = 0;
+    std::set<std::string, std::less<>> names;
+};
+
+void collect_misplaced(const std::string& file, const YamlNode& root, std::vector<MisplacedSection>& out) {
+    if (!root.is_mapping()) return;
+    for (const auto& [k, v] : root.entries) {
+        if (kRulesetKeys.count(k.scalar) || kLibraryKeys.count(k.scalar) || !v.is_mapping()) continue;
+        MisplacedSection m{fs::path(file).lexically_normal().string(), k.scalar, k.mark.line, k.mark.column, {}};
+        for (const auto& [name, body] : v.entries) m.names.insert(name.scalar);
+        if (!m.names.empty()) out.push_back(std::move(m));
+    }
+}
+
+// The quoted word after `prefix` at the start of a message ("unknown name 'x'..." -> x).
+std::optional<std::string> quoted_after(const std::string& message, std::string_view prefix) {
+    if (message.rfind(prefix, 0) != 0) return std::nullopt;
+    auto end = message.find('\'', prefix.size());
+    if (end == std::string::npos) return std::nullopt;
+    return message.substr(prefix.size(), end - prefix.size());
+}
+
+// One mistake, one error: file names normalised; a diagnostic repeated at the same place with
+// the same code (a library's mistake, found once per ruleset including it) kept once; and
+// the consequences of a misspelt section key (uses of the names it holds, a required key
+// reported missing next to a misspelling of it) turned into notes naming their cause.
+void settle_diagnostics(std::vector<Diagnostic>& ds, const std::vector<MisplacedSection>& misplaced) {
+    std::vector<Diagnostic> kept;
+    std::set<std::tuple<std::string, int, int, std::string>> seen;
+    for (auto& d : ds) {
+        if (!d.file.empty()) d.file = fs::path(d.file).lexically_normal().string();
+        if (d.line > 0 && !seen.emplace(d.file, d.line, d.column, d.code).second) continue;
+        kept.push_back(std::move(d));
+    }
+    auto place_of = [](const std::string& file, int line, int column) {
+        return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+    };
+    for (auto& d : kept) {
+        if (d.severity != Severity::error) continue;
+        if (d.code == "E0402") {
+            auto name = quoted_after(d.message, "unknown name '");
+            if (!name) continue;
+            for (const auto& m : misplaced)
+                if (m.names.count(*name)) {
+                    d.severity = Severity::note;
+                    d.message = "follow-on of the unknown key '" + m.key + "' at " + place_of(m.file, m.line, m.column) +
+                                ": " + d.message;
+                    break;
+                }
+        } else if (d.code == "E0302") {
+            auto key = quoted_after(d.message, "missing required key '");
+            if (!key) continue;
+            for (const auto& cause : kept)
+                if (cause.code == "E0301" && cause.file == d.file && cause.severity == Severity::error &&
+                    cause.message.find("did you mean '" + *key + "'") != std::string::npos) {
+                    d.severity = Severity::note;
+                    d.message = "follow-on of the unknown key at " + place_of(cause.file, cause.line, cause.column) + ": " +
+                                d.message;
+                    break;
+                }
+        }
+    }
+    ds = std::move(kept);
+}
+
+}  // namespace
+
 LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLimits& limits) {
     LoadOutput out;
+    std::vector<MisplacedSection> misplaced;
     YamlLimits yl{limits.max_file_bytes, limits.max_yaml_depth, 1000000, limits.max_string_length};
     ParseCache cache;
     for (const auto& src : sources) {
@@ -807,6 +905,7 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
         if (from_file) cache.emplace(canonical(src.name), ParsedFile{src.text, shared});
         const YamlNode& root = *shared;
         if (root.is_null()) continue;  // an empty file
+        collect_misplaced(src.name, root, misplaced);
         if (!root.is_mapping()) {
             Diagnostic d;
             d.code = "E0303";
@@ -876,6 +975,18 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
             }
             out.diagnostics.push_back(std::move(d));
         }
+    // Libraries are parsed once, into the cache; their misplaced sections count too.
+    for (const auto& [path, parsed] : cache)
+        if (parsed.tree) {
+            std::vector<MisplacedSection> found;
+            collect_misplaced(path, *parsed.tree, found);
+            for (auto& m : found) {
+                std::error_code ec;
+                m.file = fs::relative(m.file, fs::current_path(ec), ec).lexically_normal().string();
+                misplaced.push_back(std::move(m));
+            }
+        }
+    settle_diagnostics(out.diagnostics, misplaced);
     return out;
 }
 

@@ -10,6 +10,7 @@
 #include "carecoord/diagnostic.hpp"
 #include "load/yaml_tree.hpp"
 #include "rules/compiler.hpp"
+#include "util/suggest.hpp"
 
 namespace carecoord::load {
 
@@ -55,9 +56,9 @@ struct SectionReader {
         bool ok = true;
         for (const auto& [k, v] : map.entries)
             if (!allowed.count(k.scalar)) {
-                std::string list;
-                for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-                diag(k, "E0301", "unknown key '" + k.scalar + "' in " + std::string(what) + " (allowed: " + list + ")", rule);
+                const std::vector<std::string> names(allowed.begin(), allowed.end());
+                diag(k, "E0301", "unknown key '" + k.scalar + "' in " + std::string(what) +
+                                     util::did_you_mean(k.scalar, names, "allowed", names.size()), rule);
                 ok = false;
             }
         return ok;
@@ -68,7 +69,12 @@ struct SectionReader {
                           const std::string& rule = {}) const {
         const YamlNode* s = map.find("source");
         if (!s || !s->is_scalar()) return {};
-        if (!declared.count(s->scalar)) diag(*s, "E0309", "unknown source '" + s->scalar + "' (declare it under sources)", rule);
+        if (!declared.count(s->scalar)) {
+            const std::vector<std::string> names(declared.begin(), declared.end());
+            const auto close = util::closest_names(s->scalar, names);
+            diag(*s, "E0309", "unknown source '" + s->scalar + "' (" +
+                                  (close.empty() ? "declare it under sources" : "did you mean '" + close.front() + "'?") + ")", rule);
+        }
         return s->scalar;
     }
 

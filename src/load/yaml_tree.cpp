@@ -233,6 +233,113 @@ std::string_view line_text(std::string_view text, int line) {
     return text.substr(b, e == std::string_view::npos ? std::string_view::npos : e - b);
 }
 
+// What a light scan of the YAML text finds that yaml-cpp reports late or not at all: a flow
+// collection ('[' or '{') never closed (yaml-cpp reports the line after it), and a quoted
+// scalar still open at the end of the file (yaml-cpp takes the rest of the file as its text).
+// The scan knows comments, quotes, block scalars and flow brackets; nothing else of YAML.
+struct ScanFinding {
+    enum class Kind { none, unclosed_flow, unclosed_quote } kind = Kind::none;
+    char opener = 0;
+    int line = 0, column = 0;
+};
+
+ScanFinding scan_unclosed(std::string_view text) {
+    struct Open {
+        char c;
+        int line, column;
+    };
+    std::vector<Open> flows;
+    int line = 1;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        // One line: its indentation first.
+        const std::size_t line_start = i;
+        std::size_t indent = 0;
+        while (i < text.size() && text[i] == ' ') ++i, ++indent;
+        bool block_scalar = false;
+        char prev = '\n';  // the last character that is not a space, for where a quote may start
+        while (i < text.size() && text[i] != '\n') {
+            const char c = text[i];
+            const int column = static_cast<int>(i - line_start) + 1;
+            if (c == '#' && (i == line_start || text[i - 1] == ' ' || text[i - 1] == '\t')) {
+                while (i < text.size() && text[i] != '\n') ++i;
+                break;
+            }
+            const bool at_value_start = prev == '\n' || prev == ':' || prev == '-' || prev == '[' || prev == '{' ||
+                                        prev == ',' || prev == '?';
+            if ((c == '"' || c == '\'') && at_value_start) {
+                const int qline = line, qcolumn = column;
+                ++i;
+                bool closed = false;
+                while (i < text.size()) {
+                    if (text[i] == '\n') ++line;
+                    if (c == '"' && text[i] == '\\' && i + 1 < text.size()) {
+                        if (text[i + 1] == '\n') ++line;
+                        i += 2;
+                        continue;
+                    }
+                    if (text[i] == c) {
+                        if (c == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+                            i += 2;
+                            continue;
+                        }
+                        closed = true;
+                        ++i;
+                        break;
+                    }
+                    ++i;
+                }
+                if (!closed) return {ScanFinding::Kind::unclosed_quote, c, qline, qcolumn};
+                prev = c;
+                continue;
+            }
+            if (c == '[' || c == '{') {
+                if (at_value_start) flows.push_back({c, line, column});
+            } else if ((c == ']' || c == '}') && !flows.empty()) {
+                flows.pop_back();
+            } else if ((c == '|' || c == '>') && flows.empty() && (prev == ':' || prev == '-' || prev == '\n')) {
+                // A block scalar's indicator, then only modifiers, spaces or a comment.
+                std::size_t j = i + 1;
+                while (j < text.size() && (text[j] == '-' || text[j] == '+' || (text[j] >= '1' && text[j] <= '9'))) ++j;
+                while (j < text.size() && text[j] == ' ') ++j;
+                if (j >= text.size() || text[j] == '\n' || text[j] == '#') block_scalar = true;
+            }
+            if (c != ' ' && c != '\t') prev = c;
+            ++i;
+        }
+        if (i < text.size()) ++i, ++line;  // the line break
+        if (block_scalar) {
+            // Its lines: blank, or indented more than the line that opened it.
+            while (i < text.size()) {
+                std::size_t j = i, k = 0;
+                while (j < text.size() && text[j] == ' ') ++j, ++k;
+                const bool blank = j >= text.size() || text[j] == '\n' || text[j] == '\r';
+                if (!blank && k <= indent) break;
+                while (j < text.size() && text[j] != '\n') ++j;
+                i = j < text.size() ? j + 1 : j;
+                ++line;
+            }
+        }
+    }
+    if (!flows.empty()) return {ScanFinding::Kind::unclosed_flow, flows.back().c, flows.back().line, flows.back().column};
+    return {};
+}
+
+Diagnostic scan_diagnostic(const ScanFinding& f, std::string_view file) {
+    Diagnostic d;
+    d.code = "E0101";
+    d.file = std::string(file);
+    d.line = f.line;
+    d.column = f.column;
+    if (f.kind == ScanFinding::Kind::unclosed_quote)
+        d.message = std::string("YAML syntax error: the string opened here with ") + (f.opener == '"' ? "\"" : "'") +
+                    " is never closed";
+    else
+        d.message = std::string("YAML syntax error: the '") + f.opener + "' opened here is never closed by '" +
+                    (f.opener == '[' ? "]" : "}") + "'";
+    return d;
+}
+
 }  // namespace
 
 Result<YamlNode> parse_yaml(std::string_view text, std::string_view file, const YamlLimits& limits) {
@@ -250,6 +357,7 @@ Result<YamlNode> parse_yaml(std::string_view text, std::string_view file, const 
         YAML::Parser parser(in);
         if (!parser.HandleNextDocument(builder)) return YamlNode{};
         YamlNode root = builder.take_root();
+        if (auto f = scan_unclosed(text); f.kind == ScanFinding::Kind::unclosed_quote) return scan_diagnostic(f, file);
         if (!builder.diagnostics().empty()) return std::move(builder.diagnostics());
         TreeBuilder second(file, limits);
         if (parser.HandleNextDocument(second)) {
@@ -281,6 +389,13 @@ Result<YamlNode> parse_yaml(std::string_view text, std::string_view file, const 
             d.code = "E0103";
             d.message = "YAML aliases (*name) are not allowed; write the value out";
         } else {
+            // An unclosed bracket or quote is reported where it opened, not where yaml-cpp
+            // noticed (the line after, or the end of the file).
+            if (auto f = scan_unclosed(text.substr(0, std::min(text.size(), static_cast<std::size_t>(std::max(0, e.mark.pos)))));
+                f.kind != ScanFinding::Kind::none &&
+                (e.msg == YAML::ErrorMsg::END_OF_SEQ_FLOW || e.msg == YAML::ErrorMsg::END_OF_MAP_FLOW ||
+                 f.kind == ScanFinding::Kind::unclosed_quote))
+                return scan_diagnostic(f, file);
             d.code = "E0101";
             d.message = "YAML syntax error: " + e.msg;
         }

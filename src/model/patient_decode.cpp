@@ -264,13 +264,7 @@ std::size_t simdjson_depth(const PatientLimits& limits) { return limits.max_dept
 
 // Every field name of the schema: a key of the document may be named in a field path
 // only when it is one of these (anything else could be patient data).
-bool is_schema_word(std::string_view key) {
-    using namespace model::detail;
-    auto in = [&](const auto& names) { return std::find(names.begin(), names.end(), key) != names.end(); };
-    return in(kPatientFields) || in(kLanguageFields) || in(kCoverageFields) || in(kConditionFields) ||
-           in(kEncounterFields) || in(kCareTeamFields) || in(kMedicationFields) || in(kMedicationEventFields) ||
-           in(kObservationFields) || in(kSocialFields) || in(kLtcFields) || in(kCarePlanFields);
-}
+bool is_schema_word(std::string_view key) { return model::detail::is_schema_word(key); }
 
 // The loader reports a duplicate key with its position but without a field path (and it
 // has no tree to give). On that error path only, replay the YAML events to find the path

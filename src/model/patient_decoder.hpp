@@ -16,6 +16,7 @@
 // Messages name fields and schema words only, never a value from the document.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
@@ -23,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -30,8 +32,11 @@
 #include "carecoord/patient.hpp"
 #include "load/yaml_tree.hpp"
 #include "model/enums.hpp"
+#include "model/patient_schema.hpp"
 #include "time/calendar.hpp"
 #include "util/text.hpp"
+#include "util/suggest.hpp"
+#include "util/codes.hpp"
 
 namespace carecoord::model::detail {
 
@@ -51,17 +56,17 @@ inline std::string_view kind_phrase(NodeKind k) {
 
 // Error codes of patient documents (docs/patient-schema.md).
 namespace code {
-inline constexpr const char* syntax = "E0201";
-inline constexpr const char* unknown_field = "E0202";
-inline constexpr const char* wrong_type = "E0203";
-inline constexpr const char* bad_date = "E0204";
-inline constexpr const char* missing = "E0205";
-inline constexpr const char* duplicate = "E0206";
-inline constexpr const char* bad_enum = "E0207";
-inline constexpr const char* end_before_start = "E0208";
-inline constexpr const char* limit = "E0209";
-inline constexpr const char* too_large = "E0210";
-inline constexpr const char* bad_value = "E0211";
+inline constexpr const char* syntax = codes::patient_syntax;
+inline constexpr const char* unknown_field = codes::patient_unknown_field;
+inline constexpr const char* wrong_type = codes::patient_wrong_type;
+inline constexpr const char* bad_date = codes::patient_bad_date;
+inline constexpr const char* missing = codes::patient_missing;
+inline constexpr const char* duplicate = codes::patient_duplicate_key;
+inline constexpr const char* bad_enum = codes::patient_bad_enum;
+inline constexpr const char* end_before_start = codes::patient_end_before_start;
+inline constexpr const char* limit = codes::patient_limit;
+inline constexpr const char* too_large = codes::patient_too_large;
+inline constexpr const char* bad_value = codes::patient_bad_value;
 }  // namespace code
 
 // Codes of the text checks shared by every input format (util/text.hpp).
@@ -199,6 +204,19 @@ inline std::string ordinal(std::size_t n) {
     return std::to_string(n) + suffix;
 }
 
+// A key that could be a field name of the schema rather than data: a lowercase letter, then
+// lowercase letters, digits and '_', at most 32 characters and at most 2 digits (so that
+// codes, ids and dates, which carry more digits or capitals, are never echoed).
+inline bool looks_like_schema_word(std::string_view key) {
+    if (key.empty() || key.size() > 32 || key[0] < 'a' || key[0] > 'z') return false;
+    int digits = 0;
+    for (char c : key) {
+        if (c >= '0' && c <= '9') ++digits;
+        else if ((c < 'a' || c > 'z') && c != '_') return false;
+    }
+    return digits <= 2;
+}
+
 // Iterates an object's fields against its schema: unknown keys (E0202) and repeated keys
 // (E0206) are reported, every known field is handed to on_field(index, value) with the
 // path extended by its name. Returns the bit set of fields seen. The caller has checked
@@ -213,7 +231,19 @@ std::uint32_t for_fields(Ctx& cx, const N& node, const FieldNames<K>& names, F&&
         std::size_t idx = 0;
         while (idx < K && names[idx] != key) ++idx;
         if (idx == K) {
-            // The key itself is document text and is not echoed: the position says which.
+            // A key that looks like a schema word (a misspelt field name) is named, with the
+            // closest fields; any other key may hold data and is named by its position only.
+            if (looks_like_schema_word(key)) {
+                std::vector<std::string> allowed;
+                for (auto n : names) allowed.emplace_back(n);
+                const auto close = util::closest_names(key, allowed);
+                cx.error(code::unknown_field,
+                         "unknown field '" + std::string(key) + "'" +
+                             (close.empty() ? "" : " (did you mean '" + close.front() + "'?)") +
+                             "; allowed fields: " + join_names(names),
+                         key_mark);
+                return;
+            }
             cx.error(code::unknown_field,
                      "unknown field (the " + ordinal(key_no) + " key of this object); allowed fields: " +
                          join_names(names),
@@ -432,7 +462,12 @@ bool get_date(Ctx& cx, const N& v, Date& out) {
         out = *d;
         return true;
     }
-    cx.error(code::bad_date, "not a valid date (YYYY-MM-DD, years 1800-2999)", v.mark());
+    // A well-formed but impossible date says so; the text itself is patient data.
+    const std::string problem = time::date_problem(s, false);
+    cx.error(code::bad_date,
+             problem.rfind("is not a calendar date", 0) == 0 ? "not a calendar date (no such day or month)"
+                                                              : "not a valid date (YYYY-MM-DD, years 1800-2999)",
+             v.mark());
     return false;
 }
 
@@ -465,7 +500,11 @@ void opt_datetime(Ctx& cx, const N& v, std::optional<DateTime>& out) {
     }
     if (auto t = time::parse_datetime(s)) out = *t;
     else
-        cx.error(code::bad_date, "not a valid date or date-time (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS])", v.mark());
+        cx.error(code::bad_date,
+                 time::date_problem(s, false).rfind("is not a calendar date", 0) == 0
+                     ? "not a calendar date (no such day or month)"
+                     : "not a valid date or date-time (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS])",
+                 v.mark());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -514,210 +553,213 @@ void list_field(Ctx& cx, const N& v, std::vector<T>& out, F&& item) {
 }
 
 // ---------------------------------------------------------------------------------------
-// The schema. Field tables are the document's field names, in a fixed order; the switch
-// in each decoder follows that order.
-
-inline constexpr FieldNames<14> kPatientFields = {
-    "id", "birth_date", "sex", "deceased", "language", "coverage", "conditions",
-    "encounters", "care_team", "medications", "observations", "social", "ltc_placement", "care_plan"};
-inline constexpr FieldNames<3> kLanguageFields = {"preferred", "interpreter_needed", "english_proficiency"};
-inline constexpr FieldNames<6> kCoverageFields = {"payer", "plan", "snp", "medicaid_dual", "start", "end"};
-inline constexpr FieldNames<6> kConditionFields = {"code", "system", "onset", "recorded", "abatement", "status"};
-inline constexpr FieldNames<10> kEncounterFields = {"id",        "class",       "admit",     "discharge",
-                                                    "emergent",  "planned",     "disposition", "diagnosis",
-                                                    "diagnosis_system", "complexity"};
-inline constexpr FieldNames<2> kCareTeamFields = {"role", "specialty"};
-inline constexpr FieldNames<5> kMedicationFields = {"code", "system", "name", "status", "events"};
-inline constexpr FieldNames<2> kMedicationEventFields = {"type", "date"};
-inline constexpr FieldNames<4> kObservationFields = {"code", "system", "date", "value"};
-inline constexpr FieldNames<5> kSocialFields = {"housing_instability", "food_insecurity",
-                                                "transportation_insecurity", "social_support", "health_literacy"};
-inline constexpr FieldNames<4> kLtcFields = {"decision_open", "since", "expected_stay_days", "assessed"};
-inline constexpr FieldNames<6> kCarePlanFields = {"state", "enrolled", "last_comprehensive_assessment",
-                                                  "last_hra", "tier", "snp_enrolled"};
-
-// Longest accepted expected_stay_days: 100 years.
-inline constexpr std::int64_t kMaxExpectedStayDays = 36500;
+// The schema (model/patient_schema.hpp), turned into one decoder per record. Each record's
+// keys are an enum generated from its rows beside its names, so dispatch is by name: a
+// row inserted anywhere decodes into its own member.
 
 // Observation codes that are carecoord's own short names (system "carecoord").
 inline bool is_short_observation_code(std::string_view c) {
     return c == "phq9" || c == "bmi" || c == "hemoglobin" || c == "sodium";
 }
 
-template <class N, std::size_t K>
-void report_missing(Ctx& cx, const N& obj, std::uint32_t seen, const FieldNames<K>& names, std::string_view field) {
-    if (!(seen & bit_of(names, field))) cx.error_at(field, code::missing, "missing required field", obj.mark());
+// One field's columns as a type, handed to the code generated for it.
+template <Kind K, Absence A, class T, Settable S>
+struct Column {
+    static constexpr Kind kind = K;
+    static constexpr Absence absence = A;
+    static constexpr Settable settable = S;
+    using type = T;
+};
+
+template <class R> struct Schema;
+
+#define CARECOORD_KEY_X(R, ID, NAME, MEMBER, ...) MEMBER,
+#define CARECOORD_KEY_N(R, NAME, MEMBER, ...) MEMBER,
+#define CARECOORD_NAME_X(R, ID, NAME, ...) NAME,
+#define CARECOORD_NAME_N(R, NAME, ...) NAME,
+#define CARECOORD_VISIT_X(R, ID, NAME, MEMBER, KIND, TYPE, ABSENCE, ASOF, SET) \
+    CARECOORD_VISIT_N(R, NAME, MEMBER, KIND, TYPE, ABSENCE, ASOF, SET)
+#define CARECOORD_VISIT_N(R, NAME, MEMBER, KIND, TYPE, ABSENCE, ASOF, SET)                   \
+    case Key::MEMBER:                                                                         \
+        fn(Column<Kind::KIND, Absence::ABSENCE, TYPE, Settable::SET>{}, out.MEMBER);           \
+        return;
+#define CARECOORD_SCHEMA(R)                                                                   \
+    template <> struct Schema<R> {                                                            \
+        enum class Key : std::uint8_t { CARECOORD_FIELDS_##R(CARECOORD_KEY_X, CARECOORD_KEY_N) }; \
+        static constexpr std::string_view names_array[] = {                                    \
+            CARECOORD_FIELDS_##R(CARECOORD_NAME_X, CARECOORD_NAME_N)};                        \
+        static constexpr std::size_t size = std::size(names_array);                           \
+        static constexpr FieldNames<size> names = [] {                                        \
+            FieldNames<size> a{};                                                             \
+            for (std::size_t i = 0; i < size; ++i) a[i] = names_array[i];                     \
+            return a;                                                                         \
+        }();                                                                                  \
+        /* fn(Column<...>{}, member&) for the field `key` of `out`. */                        \
+        template <class T, class F>                                                           \
+        static void visit(Key key, T& out, F&& fn) {                                          \
+            switch (key) { CARECOORD_FIELDS_##R(CARECOORD_VISIT_X, CARECOORD_VISIT_N) }      \
+        }                                                                                     \
+    };
+
+#define CARECOORD_SCHEMA_OF(R, COLL) CARECOORD_SCHEMA(R)
+CARECOORD_RULE_RECORDS(CARECOORD_SCHEMA_OF)
+#undef CARECOORD_SCHEMA_OF
+
+#undef CARECOORD_SCHEMA
+#undef CARECOORD_VISIT_N
+#undef CARECOORD_VISIT_X
+#undef CARECOORD_NAME_N
+#undef CARECOORD_NAME_X
+#undef CARECOORD_KEY_N
+#undef CARECOORD_KEY_X
+
+// Whether `key` is the name of a field of any record: only such a key may be named in a
+// field path (anything else could be patient data).
+inline bool is_schema_word(std::string_view key) {
+    auto in = [&](const auto& names) { return std::find(names.begin(), names.end(), key) != names.end(); };
+#define CARECOORD_IN_RECORD(R, COLL) in(Schema<R>::names) ||
+    return CARECOORD_RULE_RECORDS(CARECOORD_IN_RECORD) false;
+#undef CARECOORD_IN_RECORD
 }
 
-template <class N>
-void decode_language(Ctx& cx, const N& obj, Language& out) {
-    for_fields(cx, obj, kLanguageFields, [&](std::size_t i, const N& v) {
-        switch (i) {
-            case 0: opt_text(cx, v, out.preferred); break;
-            case 1: opt_bool(cx, v, out.interpreter_needed); break;
-            case 2: opt_enum(cx, v, out.english_proficiency); break;
-        }
-    });
+template <class R>
+constexpr std::size_t key_index(typename Schema<R>::Key k) {
+    return static_cast<std::size_t>(k);
 }
 
-template <class N>
-bool decode_coverage(Ctx& cx, const N& obj, Coverage& out) {
-    load::Mark end_mark{};
-    std::uint32_t seen = for_fields(cx, obj, kCoverageFields, [&](std::size_t i, const N& v) {
-        switch (i) {
-            case 0: required_enum(cx, v, out.payer); break;
-            case 1: text_field(cx, v, out.plan); break;
-            case 2: enum_field(cx, v, out.snp); break;
-            case 3: enum_field(cx, v, out.medicaid_dual); break;
-            case 4: opt_date(cx, v, out.start); break;
-            case 5: opt_date(cx, v, out.end); end_mark = v.mark(); break;
-        }
-    });
-    report_missing(cx, obj, seen, kCoverageFields, "payer");
-    if (out.start && out.end && *out.end < *out.start)
-        cx.error_at("end", code::end_before_start, "coverage end is before its start", end_mark);
-    return true;
+// What the decoding of one record saw, for the rules between its fields: where each field
+// was (for the position of an error about it) and which fields were given (not null) and
+// decoded without an error.
+template <class R>
+struct RecordState {
+    using Key = typename Schema<R>::Key;
+    std::array<load::Mark, Schema<R>::size> marks{};
+    std::uint32_t given = 0;
+    std::uint32_t valid = 0;
+
+    load::Mark mark(Key k) const { return marks[key_index<R>(k)]; }
+    bool is_given(Key k) const { return (given >> key_index<R>(k)) & 1u; }
+    bool is_valid(Key k) const { return (valid >> key_index<R>(k)) & 1u; }
+    // For the builder, which sets fields of a record already checked: everything counts.
+    static RecordState all() {
+        RecordState s;
+        s.given = s.valid = ~std::uint32_t{0};
+        return s;
+    }
+};
+
+template <class R>
+void error_at(Ctx& cx, typename Schema<R>::Key k, const char* c, std::string message, load::Mark mark) {
+    cx.error_at(Schema<R>::names[key_index<R>(k)], c, std::move(message), mark);
 }
 
-template <class N>
-bool decode_condition(Ctx& cx, const N& obj, Condition& out) {
-    load::Mark abatement_mark{};
-    std::uint32_t seen = for_fields(cx, obj, kConditionFields, [&](std::size_t i, const N& v) {
-        switch (i) {
-            case 0: required_text(cx, v, out.code, TextRole::code); break;
-            case 1: system_field(cx, v, out.system); break;
-            case 2: opt_date(cx, v, out.onset); break;
-            case 3: opt_date(cx, v, out.recorded); break;
-            case 4: opt_date(cx, v, out.abatement); abatement_mark = v.mark(); break;
-            case 5: enum_field(cx, v, out.status); break;
-        }
-    });
-    report_missing(cx, obj, seen, kConditionFields, "code");
-    if (out.onset && out.abatement && *out.abatement < *out.onset)
-        cx.error_at("abatement", code::end_before_start, "abatement is before onset", abatement_mark);
-    return true;
+// The rules between fields of one record ("its meaning" beyond the rows), run after the
+// record is decoded and after the builder sets one of its fields.
+template <class R>
+void check_record(Ctx&, R&, const RecordState<R>&) {}
+
+inline constexpr const char* kControlCharMessage = "an id must not contain control characters (U+0000-U+001F, U+007F)";
+
+inline void check_record(Ctx& cx, Patient& p, const RecordState<Patient>& st) {
+    using K = Schema<Patient>::Key;
+    // Ids without control characters in every input format: a NUL cut a CSV row and
+    // truncated carecoord_result_patient_id (two ids collided).
+    if (util::has_control_char(p.id)) error_at<Patient>(cx, K::id, code::control_char, kControlCharMessage, st.mark(K::id));
+    if (st.is_valid(K::birth_date) && p.deceased && *p.deceased < p.birth_date)
+        error_at<Patient>(cx, K::deceased, code::end_before_start, "date of death is before birth_date",
+                          st.mark(K::deceased));
 }
 
-template <class N>
-bool decode_encounter(Ctx& cx, const N& obj, Encounter& out) {
-    load::Mark discharge_mark{};
-    std::uint32_t seen = for_fields(cx, obj, kEncounterFields, [&](std::size_t i, const N& v) {
-        switch (i) {
-            case 0: text_field(cx, v, out.id, TextRole::id); break;
-            case 1: required_enum(cx, v, out.encounter_class); break;
-            case 2: opt_datetime(cx, v, out.admit); break;
-            case 3: opt_datetime(cx, v, out.discharge); discharge_mark = v.mark(); break;
-            case 4: opt_bool(cx, v, out.emergent); break;
-            case 5: opt_bool(cx, v, out.planned); break;
-            case 6: opt_enum(cx, v, out.disposition); break;
-            case 7: text_field(cx, v, out.diagnosis, TextRole::code); break;
-            case 8: system_field(cx, v, out.diagnosis_system); break;
-            case 9: opt_enum(cx, v, out.complexity); break;
-        }
-    });
-    report_missing(cx, obj, seen, kEncounterFields, "class");
-    if (out.admit && out.discharge && *out.discharge < *out.admit)
-        cx.error_at("discharge", code::end_before_start, "discharge is before admit", discharge_mark);
-    return true;
+inline void check_record(Ctx& cx, Coverage& c, const RecordState<Coverage>& st) {
+    using K = Schema<Coverage>::Key;
+    if (c.start && c.end && *c.end < *c.start)
+        error_at<Coverage>(cx, K::end, code::end_before_start, "coverage end is before its start", st.mark(K::end));
 }
 
-template <class N>
-bool decode_care_team_member(Ctx& cx, const N& obj, CareTeamMember& out) {
-    std::uint32_t seen = for_fields(cx, obj, kCareTeamFields, [&](std::size_t i, const N& v) {
-        switch (i) {
-            case 0: required_enum(cx, v, out.role); break;
-            case 1: text_field(cx, v, out.specialty); break;
-        }
-    });
-    report_missing(cx, obj, seen, kCareTeamFields, "role");
-    return true;
+inline void check_record(Ctx& cx, Condition& c, const RecordState<Condition>& st) {
+    using K = Schema<Condition>::Key;
+    if (c.onset && c.abatement && *c.abatement < *c.onset)
+        error_at<Condition>(cx, K::abatement, code::end_before_start, "abatement is before onset",
+                            st.mark(K::abatement));
 }
 
-template <class N>
-bool decode_medication_event(Ctx& cx, const N& obj, MedicationEvent& out) {
-    std::uint32_t seen = for_fields(cx, obj, kMedicationEventFields, [&](std::size_t i, const N& v) {
-        switch (i) {
-            case 0: required_enum(cx, v, out.type); break;
-            case 1: required_date(cx, v, out.date); break;
-        }
-    });
-    report_missing(cx, obj, seen, kMedicationEventFields, "type");
-    report_missing(cx, obj, seen, kMedicationEventFields, "date");
-    return true;
+inline void check_record(Ctx& cx, Encounter& e, const RecordState<Encounter>& st) {
+    using K = Schema<Encounter>::Key;
+    if (util::has_control_char(e.id))
+        error_at<Encounter>(cx, K::id, code::control_char, kControlCharMessage, st.mark(K::id));
+    if (e.admit && e.discharge && *e.discharge < *e.admit)
+        error_at<Encounter>(cx, K::discharge, code::end_before_start, "discharge is before admit",
+                            st.mark(K::discharge));
 }
 
-template <class N>
-bool decode_medication(Ctx& cx, const N& obj, Medication& out) {
-    std::uint32_t seen = for_fields(cx, obj, kMedicationFields, [&](std::size_t i, const N& v) {
-        switch (i) {
-            case 0: required_text(cx, v, out.code, TextRole::code); break;
-            case 1: system_field(cx, v, out.system); break;
-            case 2: text_field(cx, v, out.name); break;
-            case 3: enum_field(cx, v, out.status); break;
-            case 4:
-                list_field(cx, v, out.events,
-                           [&](const N& it, MedicationEvent& e) { return decode_medication_event(cx, it, e); });
-                break;
-        }
-    });
-    report_missing(cx, obj, seen, kMedicationFields, "code");
-    return true;
+// An observation's system defaults by its code: the short names are carecoord's own.
+inline void check_record(Ctx&, Observation& o, const RecordState<Observation>& st) {
+    if (!st.is_given(Schema<Observation>::Key::system))
+        o.system = is_short_observation_code(o.code) ? "carecoord" : "loinc";
 }
 
-template <class N>
-bool decode_observation(Ctx& cx, const N& obj, Observation& out) {
-    bool system_given = false;
-    std::uint32_t seen = for_fields(cx, obj, kObservationFields, [&](std::size_t i, const N& v) {
-        switch (i) {
-            case 0: required_text(cx, v, out.code, TextRole::code); break;
-            case 1: system_given = system_field(cx, v, out.system); break;
-            case 2: required_date(cx, v, out.date); break;
-            case 3: opt_number(cx, v, out.value); break;
-        }
-    });
-    report_missing(cx, obj, seen, kObservationFields, "code");
-    report_missing(cx, obj, seen, kObservationFields, "date");
-    if (!system_given) out.system = is_short_observation_code(out.code) ? "carecoord" : "loinc";
-    return true;
+template <class N, class R>
+void decode_record(Ctx& cx, const N& obj, R& out);
+
+// One field's value, by its columns.
+template <class C, class N, class M>
+void decode_value(Ctx& cx, const N& v, M& out) {
+    constexpr Kind kind = C::kind;
+    constexpr bool required = C::absence == Absence::required;
+    if constexpr (kind == Kind::text || kind == Kind::code) {
+        constexpr TextRole role = kind == Kind::code ? TextRole::code : TextRole::plain;
+        if constexpr (std::is_same_v<M, std::optional<std::string>>) opt_text(cx, v, out);
+        else if constexpr (required) required_text(cx, v, out, role);
+        else text_field(cx, v, out, role);
+    } else if constexpr (kind == Kind::system) {
+        system_field(cx, v, out);
+    } else if constexpr (kind == Kind::date) {
+        if constexpr (required) required_date(cx, v, out);
+        else opt_date(cx, v, out);
+    } else if constexpr (kind == Kind::datetime) {
+        opt_datetime(cx, v, out);
+    } else if constexpr (kind == Kind::boolean) {
+        opt_bool(cx, v, out);
+    } else if constexpr (kind == Kind::enumeration) {
+        if constexpr (required) required_enum(cx, v, out);
+        else if constexpr (std::is_same_v<M, std::optional<typename C::type>>) opt_enum(cx, v, out);
+        else enum_field(cx, v, out);
+    } else if constexpr (kind == Kind::number) {
+        opt_number(cx, v, out);
+    } else if constexpr (kind == Kind::whole_number) {
+        opt_int(cx, v, out, C::type::lo, C::type::hi);
+    } else if constexpr (kind == Kind::list) {
+        list_field(cx, v, out, [&](const N& it, typename C::type& item) {
+            decode_record(cx, it, item);
+            return true;
+        });
+    } else {
+        static_assert(kind == Kind::object);
+        object_field(cx, v, [&](const N& o) { decode_record(cx, o, out); });
+    }
 }
 
-template <class N>
-void decode_social(Ctx& cx, const N& obj, Social& out) {
-    for_fields(cx, obj, kSocialFields, [&](std::size_t i, const N& v) {
-        switch (i) {
-            case 0: opt_bool(cx, v, out.housing_instability); break;
-            case 1: opt_bool(cx, v, out.food_insecurity); break;
-            case 2: opt_bool(cx, v, out.transportation_insecurity); break;
-            case 3: opt_enum(cx, v, out.social_support); break;
-            case 4: opt_enum(cx, v, out.health_literacy); break;
-        }
+template <class N, class R>
+void decode_record(Ctx& cx, const N& obj, R& out) {
+    using S = Schema<R>;
+    RecordState<R> st;
+    std::uint32_t seen = for_fields(cx, obj, S::names, [&](std::size_t i, const N& v) {
+        const std::uint32_t bit = std::uint32_t{1} << i;
+        st.marks[i] = v.mark();
+        if (v.kind() != NodeKind::null) st.given |= bit;
+        const std::size_t before = cx.diagnostics().size();
+        S::visit(static_cast<typename S::Key>(i), out,
+                 [&](auto column, auto& member) { decode_value<decltype(column)>(cx, v, member); });
+        if (cx.diagnostics().size() == before) st.valid |= bit;
     });
-}
-
-template <class N>
-void decode_ltc(Ctx& cx, const N& obj, LtcPlacement& out) {
-    for_fields(cx, obj, kLtcFields, [&](std::size_t i, const N& v) {
-        switch (i) {
-            case 0: opt_bool(cx, v, out.decision_open); break;
-            case 1: opt_date(cx, v, out.since); break;
-            case 2: opt_int(cx, v, out.expected_stay_days, 0, kMaxExpectedStayDays); break;
-            case 3: opt_date(cx, v, out.assessed); break;
-        }
-    });
-}
-
-template <class N>
-void decode_care_plan(Ctx& cx, const N& obj, CarePlan& out) {
-    for_fields(cx, obj, kCarePlanFields, [&](std::size_t i, const N& v) {
-        switch (i) {
-            case 0: opt_enum(cx, v, out.state); break;
-            case 1: opt_date(cx, v, out.enrolled); break;
-            case 2: opt_date(cx, v, out.last_comprehensive_assessment); break;
-            case 3: opt_date(cx, v, out.last_hra); break;
-            case 4: opt_text(cx, v, out.tier); break;
-            case 5: opt_date(cx, v, out.snp_enrolled); break;
-        }
-    });
+    for (std::size_t i = 0; i < S::size; ++i) {
+        if (seen & (std::uint32_t{1} << i)) continue;
+        S::visit(static_cast<typename S::Key>(i), out, [&](auto column, auto&) {
+            if constexpr (decltype(column)::absence == Absence::required)
+                cx.error_at(S::names[i], code::missing, "missing required field", obj.mark());
+        });
+    }
+    check_record(cx, out, st);
 }
 
 template <class N>
@@ -728,45 +770,7 @@ void decode_patient(Ctx& cx, const N& root, Patient& p) {
                  root.mark());
         return;
     }
-    bool have_birth = false;
-    load::Mark deceased_mark{};
-    std::uint32_t seen = for_fields(cx, root, kPatientFields, [&](std::size_t i, const N& v) {
-        switch (i) {
-            case 0: required_text(cx, v, p.id, TextRole::id); break;
-            case 1: have_birth = required_date(cx, v, p.birth_date); break;
-            case 2: enum_field(cx, v, p.sex); break;
-            case 3: opt_date(cx, v, p.deceased); deceased_mark = v.mark(); break;
-            case 4: object_field(cx, v, [&](const N& o) { decode_language(cx, o, p.language); }); break;
-            case 5:
-                list_field(cx, v, p.coverage, [&](const N& o, Coverage& c) { return decode_coverage(cx, o, c); });
-                break;
-            case 6:
-                list_field(cx, v, p.conditions, [&](const N& o, Condition& c) { return decode_condition(cx, o, c); });
-                break;
-            case 7:
-                list_field(cx, v, p.encounters, [&](const N& o, Encounter& e) { return decode_encounter(cx, o, e); });
-                break;
-            case 8:
-                list_field(cx, v, p.care_team,
-                           [&](const N& o, CareTeamMember& m) { return decode_care_team_member(cx, o, m); });
-                break;
-            case 9:
-                list_field(cx, v, p.medications,
-                           [&](const N& o, Medication& m) { return decode_medication(cx, o, m); });
-                break;
-            case 10:
-                list_field(cx, v, p.observations,
-                           [&](const N& o, Observation& ob) { return decode_observation(cx, o, ob); });
-                break;
-            case 11: object_field(cx, v, [&](const N& o) { decode_social(cx, o, p.social); }); break;
-            case 12: object_field(cx, v, [&](const N& o) { decode_ltc(cx, o, p.ltc_placement); }); break;
-            case 13: object_field(cx, v, [&](const N& o) { decode_care_plan(cx, o, p.care_plan); }); break;
-        }
-    });
-    report_missing(cx, root, seen, kPatientFields, "id");
-    report_missing(cx, root, seen, kPatientFields, "birth_date");
-    if (have_birth && p.deceased && *p.deceased < p.birth_date)
-        cx.error_at("deceased", code::end_before_start, "date of death is before birth_date", deceased_mark);
+    decode_record(cx, root, p);
 }
 
 }  // namespace carecoord::model::detail

@@ -168,6 +168,10 @@ std::string to_json(const Determination& d) {
         }
         w.end_object();
     }
+    // Added in 0.2 after every key that existed (docs/determination.md: new keys go last).
+    w.key("deceased");
+    if (d.deceased) w.value(time::format_date(*d.deceased));
+    else w.null();
     w.end_object();
     return out;
 }

@@ -22,6 +22,10 @@ public:
     void value(bool b) { comma(); out_ += b ? "true" : "false"; }
     void value(long long n) { comma(); out_ += std::to_string(n); }
     void null() { comma(); out_ += "null"; }
+    // A number that need not be an integer (shortest form that reads back the same).
+    void number(double d);
+    // A value that is already JSON text (a nested document written by another writer).
+    void raw(std::string_view json) { comma(); out_ += json; }
 
     static void escape(std::string_view s, std::string& out);
 

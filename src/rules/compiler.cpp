@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "rules/parser.hpp"
+#include "util/suggest.hpp"
 
 namespace carecoord::rules {
 
@@ -566,9 +567,17 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
         if (name == "tier") {
             if (ctx_ && !ctx_->allow_tier) error(e, "E0406", tier_unavailable(""));
             used_tier_ = true;
+        } else {
+            plan_.reads_previous_tier = true;
         }
         n.op = name == "tier" ? Op::tier : Op::previous_tier;
         n.type = make(TypeKind::string);
+        return node(std::move(n));
+    }
+    if (name == "tier_change_day") {
+        plan_.reads_previous_tier = true;
+        n.op = Op::tier_change_day;
+        n.type = make(TypeKind::date);
         return node(std::move(n));
     }
     // 6. Value sets.
@@ -580,8 +589,25 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
     }
     if (name == "social" || name == "language" || name == "ltc_placement" || name == "care_plan")
         error(e, "E0403", "'" + name + "' is a record: read one of its fields, e.g. " + name + ".<field>");
-    std::string hint;
-    if (!scope.elements.empty()) hint = " (the fields of " + std::string(coll_name(scope.elements.back())) + " are listed in docs/ruleset-language.md)";
+    // Everything a name could mean here: element fields in scope, facts, parameters, patient
+    // fields and collections, built-ins and value sets.
+    std::vector<std::string> in_scope;
+    for (Coll c : scope.elements)
+        for (const auto& f : field_table())
+            if (f.coll == c) in_scope.emplace_back(f.name);
+    for (const auto& [fact_name, decl] : facts_) in_scope.push_back(fact_name);
+    for (const auto& [param_name, decl] : params_) in_scope.push_back(param_name);
+    for (const auto& f : field_table())
+        if (f.coll == Coll::none && f.record.empty()) in_scope.emplace_back(f.name);
+    for (const char* w : {"coverage", "conditions", "encounters", "care_team", "medications", "observations", "social",
+                          "language", "ltc_placement", "care_plan", "as_of", "age", "tier", "previous_tier"})
+        in_scope.emplace_back(w);
+    if (ctx_ && ctx_->allow_anchor) in_scope.emplace_back("anchor");
+    if (ctx_ && ctx_->allow_event) in_scope.emplace_back("event");
+    for (const auto& vs : plan_.valuesets.sets()) in_scope.push_back(vs.name);
+    std::string hint = util::did_you_mean(name, in_scope, {}, 0);
+    if (hint.empty() && !scope.elements.empty())
+        hint = " (the fields of " + std::string(coll_name(scope.elements.back())) + " are listed in docs/ruleset-language.md)";
     error(e, "E0402", "unknown name '" + name + "'" + hint);
 }
 
@@ -601,7 +627,11 @@ std::int32_t Compiler::compile_member(const Expr& e, Scope& scope) {
                 n.type = f.type;
                 return node(std::move(n));
             }
-        error(e, "E0402", "the enclosing " + std::string(coll_name(c)) + " element has no field '" + e.text + "'");
+        std::vector<std::string> fields;
+        for (const auto& f : field_table())
+            if (f.coll == c) fields.emplace_back(f.name);
+        error(e, "E0402", "the enclosing " + std::string(coll_name(c)) + " element has no field '" + e.text + "'" +
+                              util::did_you_mean(e.text, fields, "fields"));
     }
     if ((base.kind == Expr::Kind::name && base.text == "event") ||
         (base.kind == Expr::Kind::member && base.text == "payload" && base.kids[0].kind == Expr::Kind::name &&
@@ -609,9 +639,11 @@ std::int32_t Compiler::compile_member(const Expr& e, Scope& scope) {
         return compile_event(e);
     if (base.kind == Expr::Kind::name) {
         bool record = false;
+        std::vector<std::string> fields;
         for (const auto& f : field_table()) {
             if (f.record != base.text) continue;
             record = true;
+            fields.emplace_back(f.name);
             if (f.name == e.text) {
                 Node n;
                 n.op = Op::patient_field;
@@ -620,7 +652,8 @@ std::int32_t Compiler::compile_member(const Expr& e, Scope& scope) {
                 return node(std::move(n));
             }
         }
-        if (record) error(e, "E0402", "'" + base.text + "' has no field '" + e.text + "'");
+        if (record)
+            error(e, "E0402", "'" + base.text + "' has no field '" + e.text + "'" + util::did_you_mean(e.text, fields, "fields"));
     }
     error(e, "E0403", "fields can be read only from social, language, ltc_placement, care_plan and outer");
 }
@@ -638,9 +671,11 @@ std::int32_t Compiler::compile_event(const Expr& e) {
         if (e.text == "time") { n.op = Op::event_time; n.type = make(TypeKind::datetime); return node(std::move(n)); }
         if (e.text == "type") { n.op = Op::event_type; n.type = make(TypeKind::string); return node(std::move(n)); }
         if (e.text == "payload") error(e, "E0403", "'event.payload' is a record: read one of its fields, e.g. event.payload.<field>");
-        error(e, "E0402", "'event' has no field '" + e.text + "' (time, type, payload.<field>)");
+        error(e, "E0402", "'event' has no field '" + e.text + "'" +
+                              util::did_you_mean(e.text, {"time", "type", "payload"}, "fields"));
     }
     std::string declared;
+    std::vector<std::string> payload_names;
     if (ctx_->event_payload)
         for (std::size_t i = 0; i < ctx_->event_payload->size(); ++i) {
             const auto& [name, type] = (*ctx_->event_payload)[i];
@@ -651,8 +686,12 @@ std::int32_t Compiler::compile_event(const Expr& e) {
                 return node(std::move(n));
             }
             declared += (declared.empty() ? "" : ", ") + name;
+            payload_names.push_back(name);
         }
-    error(e, "E0402", "the event has no payload field '" + e.text + "' (declared: " + (declared.empty() ? "none" : declared) + ")");
+    const auto close = util::closest_names(e.text, payload_names);
+    error(e, "E0402", "the event has no payload field '" + e.text + "' (" +
+                          (close.empty() ? "" : "did you mean '" + close.front() + "'? ") +
+                          "declared: " + (declared.empty() ? "none" : declared) + ")");
 }
 
 std::int32_t Compiler::enum_constant(const Node& enum_node, std::int32_t string_node, const Expr& at) {
@@ -666,7 +705,10 @@ std::int32_t Compiler::enum_constant(const Node& enum_node, std::int32_t string_
         }
     std::string allowed;
     for (auto d : domain) allowed += (allowed.empty() ? "" : ", ") + std::string(d);
-    error(at, "E0405", "'" + value + "' is not one of: " + allowed);
+    std::vector<std::string> words(domain.begin(), domain.end());
+    const auto close = util::closest_names(value, words);
+    error(at, "E0405", "'" + value + "' is not one of: " + allowed +
+                           (close.empty() ? "" : " (did you mean '" + close.front() + "'?)"));
 }
 
 std::int32_t Compiler::compile_compare(const Expr& e, std::int32_t a, std::int32_t b, CmpOp op) {
@@ -967,7 +1009,11 @@ std::int32_t Compiler::compile_call(const Expr& e, Scope& scope) {
         n.type = make(TypeKind::number);
         return node(std::move(n));
     }
-    error(e, "E0402", "unknown function '" + f + "'");
+    error(e, "E0402", "unknown function '" + f + "'" +
+                          util::did_you_mean(f, {"count", "exists", "count_distinct", "all", "any", "sum", "max", "min",
+                                                 "latest", "earliest", "category", "codes", "days_between",
+                                                 "hours_between", "years_between", "date", "abs"},
+                                             "functions", 0));
 }
 
 }  // namespace carecoord::rules

@@ -1,5 +1,6 @@
-// The patient fields that expressions can read: one table for the checker (names, types,
-// missing-data semantics) and the evaluator (field ids).
+// The patient fields that expressions can read, derived from model/patient_schema.hpp: one
+// table for the checker (names, types, missing-data semantics) and the evaluator (field ids).
+#include <array>
 #include <span>
 
 #include "model/enums.hpp"
@@ -9,78 +10,87 @@ namespace carecoord::rules {
 
 namespace {
 
-constexpr Type T(TypeKind k) { Type t; t.kind = k; return t; }
-constexpr Type E(EnumId e) { Type t; t.kind = TypeKind::enumeration; t.enum_id = e; return t; }
-constexpr Type L(Coll c) { Type t; t.kind = TypeKind::list; t.coll = c; return t; }
+template <class E> constexpr EnumId enum_id_of();
+template <> constexpr EnumId enum_id_of<Sex>() { return EnumId::sex; }
+template <> constexpr EnumId enum_id_of<EnglishProficiency>() { return EnumId::english_proficiency; }
+template <> constexpr EnumId enum_id_of<Payer>() { return EnumId::payer; }
+template <> constexpr EnumId enum_id_of<SnpType>() { return EnumId::snp; }
+template <> constexpr EnumId enum_id_of<MedicaidDual>() { return EnumId::medicaid_dual; }
+template <> constexpr EnumId enum_id_of<ConditionStatus>() { return EnumId::condition_status; }
+template <> constexpr EnumId enum_id_of<EncounterClass>() { return EnumId::encounter_class; }
+template <> constexpr EnumId enum_id_of<Disposition>() { return EnumId::disposition; }
+template <> constexpr EnumId enum_id_of<Complexity>() { return EnumId::complexity; }
+template <> constexpr EnumId enum_id_of<CareRole>() { return EnumId::care_role; }
+template <> constexpr EnumId enum_id_of<MedicationStatus>() { return EnumId::medication_status; }
+template <> constexpr EnumId enum_id_of<MedicationEventType>() { return EnumId::medication_event_type; }
+template <> constexpr EnumId enum_id_of<SocialSupport>() { return EnumId::social_support; }
+template <> constexpr EnumId enum_id_of<HealthLiteracy>() { return EnumId::health_literacy; }
+template <> constexpr EnumId enum_id_of<CarePlanState>() { return EnumId::care_plan_state; }
 
-using K = TypeKind;
-using C = Coll;
-using F = Field;
+// The collection a record's fields are read through (none: the patient's own fields).
+template <class R> constexpr Coll record_coll();
+#define CARECOORD_RECORD_COLL(R, COLL) \
+    template <> constexpr Coll record_coll<R>() { return Coll::COLL; }
+CARECOORD_RULE_RECORDS(CARECOORD_RECORD_COLL)
+#undef CARECOORD_RECORD_COLL
 
-// missing_bit numbering: each field whose absence means "unknown" has its own bit.
-const FieldInfo kFields[] = {
-    {F::id, C::none, "id", "id", "", T(K::string), -1},
-    {F::birth_date, C::none, "birth_date", "birth_date", "", T(K::date), -1},
-    {F::sex, C::none, "sex", "sex", "", E(EnumId::sex), -1},
-    {F::deceased, C::none, "deceased", "deceased", "", T(K::date), -1},
-    {F::lang_preferred, C::none, "language.preferred", "preferred", "language", T(K::string), 0},
-    {F::lang_interpreter, C::none, "language.interpreter_needed", "interpreter_needed", "language", T(K::boolean), 1},
-    {F::lang_proficiency, C::none, "language.english_proficiency", "english_proficiency", "language", E(EnumId::english_proficiency), 2},
-    {F::soc_housing, C::none, "social.housing_instability", "housing_instability", "social", T(K::boolean), 3},
-    {F::soc_food, C::none, "social.food_insecurity", "food_insecurity", "social", T(K::boolean), 4},
-    {F::soc_transport, C::none, "social.transportation_insecurity", "transportation_insecurity", "social", T(K::boolean), 5},
-    {F::soc_support, C::none, "social.social_support", "social_support", "social", E(EnumId::social_support), 6},
-    {F::soc_literacy, C::none, "social.health_literacy", "health_literacy", "social", E(EnumId::health_literacy), 7},
-    {F::ltc_open, C::none, "ltc_placement.decision_open", "decision_open", "ltc_placement", T(K::boolean), 8},
-    {F::ltc_since, C::none, "ltc_placement.since", "since", "ltc_placement", T(K::date), -1},
-    {F::ltc_stay_days, C::none, "ltc_placement.expected_stay_days", "expected_stay_days", "ltc_placement", T(K::number), 9},
-    {F::ltc_assessed, C::none, "ltc_placement.assessed", "assessed", "ltc_placement", T(K::date), -1},
-    {F::cp_state, C::none, "care_plan.state", "state", "care_plan", E(EnumId::care_plan_state), -1},
-    {F::cp_enrolled, C::none, "care_plan.enrolled", "enrolled", "care_plan", T(K::date), -1},
-    {F::cp_assessment, C::none, "care_plan.last_comprehensive_assessment", "last_comprehensive_assessment", "care_plan", T(K::date), -1},
-    {F::cp_hra, C::none, "care_plan.last_hra", "last_hra", "care_plan", T(K::date), -1},
-    {F::cp_snp_enrolled, C::none, "care_plan.snp_enrolled", "snp_enrolled", "care_plan", T(K::date), -1},
+// The rules type of a schema column.
+template <model::Kind K, class T>
+constexpr Type type_of() {
+    Type t;
+    switch (K) {
+        case model::Kind::text:
+        case model::Kind::system: t.kind = TypeKind::string; break;
+        case model::Kind::code: t.kind = TypeKind::code; break;
+        case model::Kind::date: t.kind = TypeKind::date; break;
+        case model::Kind::datetime: t.kind = TypeKind::datetime; break;
+        case model::Kind::boolean: t.kind = TypeKind::boolean; break;
+        case model::Kind::number:
+        case model::Kind::whole_number: t.kind = TypeKind::number; break;
+        case model::Kind::enumeration: t.kind = TypeKind::enumeration; break;
+        case model::Kind::list:
+        case model::Kind::object: t.kind = TypeKind::list; break;
+    }
+    if constexpr (K == model::Kind::enumeration) t.enum_id = enum_id_of<T>();
+    if constexpr (K == model::Kind::list) t.coll = record_coll<T>();
+    return t;
+}
 
-    {F::cov_payer, C::coverage, "coverage[].payer", "payer", "", E(EnumId::payer), -1},
-    {F::cov_plan, C::coverage, "coverage[].plan", "plan", "", T(K::string), -1},
-    {F::cov_snp, C::coverage, "coverage[].snp", "snp", "", E(EnumId::snp), -1},
-    {F::cov_dual, C::coverage, "coverage[].medicaid_dual", "medicaid_dual", "", E(EnumId::medicaid_dual), -1},
-    {F::cov_start, C::coverage, "coverage[].start", "start", "", T(K::date), 10},
-    {F::cov_end, C::coverage, "coverage[].end", "end", "", T(K::date), -1},
+// Marks a field whose absence means "unknown" until the numbering below gives it its
+// missing-data bit.
+constexpr int kNeedsBit = -2;
 
-    {F::cond_code, C::conditions, "conditions[].code", "code", "", T(K::code), -1},
-    {F::cond_status, C::conditions, "conditions[].status", "status", "", E(EnumId::condition_status), -1},
-    {F::cond_onset, C::conditions, "conditions[].onset", "onset", "", T(K::date), 11},
-    {F::cond_recorded, C::conditions, "conditions[].recorded", "recorded", "", T(K::date), 12},
-    {F::cond_abatement, C::conditions, "conditions[].abatement", "abatement", "", T(K::date), -1},
+#define CARECOORD_FIELD_ROW_X(R, ID, NAME, MEMBER, KIND, TYPE, ABSENCE, ASOF, SET)                     \
+    FieldInfo{Field::ID, record_coll<R>(), CARECOORD_PREFIX_##R NAME, NAME, CARECOORD_OBJECT_##R,     \
+              type_of<model::Kind::KIND, TYPE>(),                                                     \
+              model::Absence::ABSENCE == model::Absence::unknown ? kNeedsBit : -1},
+#define CARECOORD_FIELD_ROW_N(...)
+#define CARECOORD_FIELD_ROWS(R, COLL) CARECOORD_FIELDS_##R(CARECOORD_FIELD_ROW_X, CARECOORD_FIELD_ROW_N)
 
-    {F::enc_id, C::encounters, "encounters[].id", "id", "", T(K::string), -1},
-    {F::enc_class, C::encounters, "encounters[].class", "class", "", E(EnumId::encounter_class), -1},
-    {F::enc_admit, C::encounters, "encounters[].admit", "admit", "", T(K::datetime), 13},
-    {F::enc_discharge, C::encounters, "encounters[].discharge", "discharge", "", T(K::datetime), -1},
-    {F::enc_emergent, C::encounters, "encounters[].emergent", "emergent", "", T(K::boolean), 14},
-    {F::enc_planned, C::encounters, "encounters[].planned", "planned", "", T(K::boolean), 15},
-    {F::enc_disposition, C::encounters, "encounters[].disposition", "disposition", "", E(EnumId::disposition), 16},
-    {F::enc_complexity, C::encounters, "encounters[].complexity", "complexity", "", E(EnumId::complexity), 17},
-    {F::enc_diagnosis, C::encounters, "encounters[].diagnosis", "diagnosis", "", T(K::code), -1},
+// Each field whose absence means "unknown" has its own bit, numbered in table order.
+constexpr auto kFields = [] {
+    std::array rows{CARECOORD_RULE_RECORDS(CARECOORD_FIELD_ROWS)};
+    int bit = 0;
+    for (auto& f : rows)
+        if (f.missing_bit == kNeedsBit) f.missing_bit = bit++;
+    return rows;
+}();
 
-    {F::team_role, C::care_team, "care_team[].role", "role", "", E(EnumId::care_role), -1},
-    {F::team_specialty, C::care_team, "care_team[].specialty", "specialty", "", T(K::string), -1},
+#undef CARECOORD_FIELD_ROWS
+#undef CARECOORD_FIELD_ROW_N
+#undef CARECOORD_FIELD_ROW_X
 
-    {F::med_code, C::medications, "medications[].code", "code", "", T(K::code), -1},
-    {F::med_name, C::medications, "medications[].name", "name", "", T(K::string), -1},
-    {F::med_status, C::medications, "medications[].status", "status", "", E(EnumId::medication_status), -1},
-    {F::med_events, C::medications, "medications[].events", "events", "", L(C::med_events), -1},
-
-    {F::ev_type, C::med_events, "medications[].events[].type", "type", "", E(EnumId::medication_event_type), -1},
-    {F::ev_date, C::med_events, "medications[].events[].date", "date", "", T(K::date), -1},
-
-    {F::obs_code, C::observations, "observations[].code", "code", "", T(K::code), -1},
-    {F::obs_date, C::observations, "observations[].date", "date", "", T(K::date), -1},
-    {F::obs_value, C::observations, "observations[].value", "value", "", T(K::number), 18},
-};
-
-static_assert(std::size(kFields) == static_cast<std::size_t>(Field::count));
+static_assert(kFields.size() == static_cast<std::size_t>(Field::count));
+static_assert([] {
+    for (std::size_t i = 0; i < kFields.size(); ++i)
+        if (static_cast<std::size_t>(kFields[i].field) != i) return false;
+    return true;
+}(), "field_table() is indexed by Field");
+static_assert([] {
+    int bits = 0;
+    for (const auto& f : kFields) bits += f.missing_bit >= 0;
+    return bits <= 64;
+}(), "missing-data bits are a 64-bit mask");
 
 }  // namespace
 

@@ -117,7 +117,7 @@ private:
                 t.ival = dt->time_since_epoch().count();
             } else {
                 auto d = time::parse_date(t.text);
-                if (!d) return error(t, "not a valid date (YYYY-MM-DD)");
+                if (!d) return error(t, std::string(t.text) + " " + time::date_problem(t.text));
                 t.kind = Tok::date;
                 t.ival = d->time_since_epoch().count();
             }

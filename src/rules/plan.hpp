@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "carecoord/patient.hpp"
+#include "model/patient_schema.hpp"
 #include "rules/ast.hpp"
 #include "rules/valueset.hpp"
 #include "time/calendar.hpp"
@@ -49,30 +51,15 @@ struct Type {
 std::string type_name(const Type& t);
 std::span<const std::string_view> enum_domain(EnumId id);
 
-// Every patient field an expression can read. Patient-level fields have coll == none.
-enum class Field : std::uint8_t {
-    // patient level
-    id, birth_date, sex, deceased, lang_preferred, lang_interpreter, lang_proficiency,
-    soc_housing, soc_food, soc_transport, soc_support, soc_literacy,
-    ltc_open, ltc_since, ltc_stay_days, ltc_assessed,
-    cp_state, cp_enrolled, cp_assessment, cp_hra, cp_snp_enrolled,
-    // coverage
-    cov_payer, cov_plan, cov_snp, cov_dual, cov_start, cov_end,
-    // conditions
-    cond_code, cond_status, cond_onset, cond_recorded, cond_abatement,
-    // encounters
-    enc_id, enc_class, enc_admit, enc_discharge, enc_emergent, enc_planned, enc_disposition,
-    enc_complexity, enc_diagnosis,
-    // care team
-    team_role, team_specialty,
-    // medications
-    med_code, med_name, med_status, med_events,
-    // medication events
-    ev_type, ev_date,
-    // observations
-    obs_code, obs_date, obs_value,
-    count
-};
+// Every patient field an expression can read: the X rows of model/patient_schema.hpp, in
+// the order of CARECOORD_RULE_RECORDS. Patient-level fields have coll == none.
+#define CARECOORD_FIELD_ID_X(R, ID, ...) ID,
+#define CARECOORD_FIELD_ID_N(...)
+#define CARECOORD_FIELD_IDS(R, COLL) CARECOORD_FIELDS_##R(CARECOORD_FIELD_ID_X, CARECOORD_FIELD_ID_N)
+enum class Field : std::uint8_t { CARECOORD_RULE_RECORDS(CARECOORD_FIELD_IDS) count };
+#undef CARECOORD_FIELD_IDS
+#undef CARECOORD_FIELD_ID_N
+#undef CARECOORD_FIELD_ID_X
 
 struct FieldInfo {
     Field field;
@@ -115,7 +102,7 @@ struct Value {
 
 enum class Op : std::uint8_t {
     constant, fact, patient_field, elem_field, collection, nested_events,
-    as_of, age, tier, previous_tier, anchor,
+    as_of, age, tier, previous_tier, tier_change_day, anchor,
     event_time, event_type, event_payload,  // workflow: the event being applied (extra = payload slot)
     not_, neg, and_, or_, cond,
     cmp,          // aux = CmpOp, aux2 = TypeKind of operands (date vs datetime mixing: aux3)
@@ -244,6 +231,9 @@ struct Plan {
     time::Calendar calendar;
 
     bool has_tiers = false;
+    // Some expression reads previous_tier or tier_change_day: the engine then works out the
+    // previous tier when the document records none (an extra tier evaluation).
+    bool reads_previous_tier = false;
     SourceRef tiers_where;  // the `tiers` mapping
     std::vector<std::string> tier_order;  // lowest first
     int default_tier = 0;
@@ -258,6 +248,10 @@ struct Plan {
     // The `workflow` section (src/workflow), when the ruleset has one. Its expressions are
     // nodes of this plan.
     std::shared_ptr<const workflow::Workflow> workflow;
+
+    // The citations declared under `sources:` (the ruleset's and its libraries'): id ->
+    // (title, url), for explanations that cite by title.
+    std::map<std::string, std::pair<std::string, std::string>, std::less<>> sources;
 
     // A ruleset that only holds a care-plan workflow answers events, not evaluations.
     bool workflow_only() const {

@@ -154,6 +154,7 @@ public:
         p.str("id", id_);
         age_ = draw_age();
         Date birth = time::add_years(as_of_, -age_) - days{rng_.range(1, 364)};
+        birth_ = birth;
         p.date("birth_date", birth);
         static constexpr std::array<std::string_view, 4> sexes{"female", "male", "other", "unknown"};
         std::size_t sex = rng_.weighted(std::array<double, 4>{52, 46, 1, 1});
@@ -182,7 +183,8 @@ private:
         auto b = bands[rng_.weighted(std::array<double, 7>{8, 22, 30, 22, 13, 4.8, 0.2})];
         return rng_.range(b[0], b[1]);
     }
-    Date days_ago(int lo, int hi) { return as_of_ - days{rng_.range(lo, hi)}; }
+    // Never before birth: a record dated before birth_date is an error (E0213, E0214).
+    Date days_ago(int lo, int hi) { return std::max(as_of_ - days{rng_.range(lo, hi)}, birth_); }
     DateTime at_hour(Date d) { return DateTime{d} + minutes{rng_.range(0, 23) * 60 + rng_.range(0, 3) * 15}; }
 
     std::optional<std::string> language() {
@@ -278,6 +280,7 @@ private:
         Obj c;
         c.str("code", code);
         if (!system.empty()) c.str("system", system);
+        onset = std::max(onset, birth_);
         c.date("onset", onset);
         if (!rng_.chance(0.05)) c.date("recorded", onset + days{rng_.range(0, 60)});
         if (!active) {
@@ -334,7 +337,7 @@ private:
 
     // A hospital stay ending `back` days ago (or still going), with any post-acute stay after it.
     void hospital_stay(std::vector<std::string>& out, int back) {
-        Date admit_day = as_of_ - days{back};
+        Date admit_day = std::max(as_of_ - days{back}, birth_);
         int los = rng_.range(1, 9);
         DateTime admit = at_hour(admit_day);
         std::optional<DateTime> discharge;
@@ -513,6 +516,7 @@ private:
     Date as_of_;
     std::string id_;
     int age_ = 0;
+    Date birth_{};
     std::optional<Date> deceased_;
     Burden b_;
     bool lep_ = false, snp_ = false, long_stay_ = false;

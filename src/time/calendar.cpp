@@ -150,6 +150,28 @@ std::optional<Date> parse_date(std::string_view text) {
     return from_civil(ymd);
 }
 
+std::string date_problem(std::string_view text, bool detail) {
+    static const char* const kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
+                                          "July",    "August",   "September", "October", "November", "December"};
+    int y = 0, m = 0, d = 0;
+    if (text.size() < 10 || text[4] != '-' || text[7] != '-' || !read_digits(text, 0, 4, y) ||
+        !read_digits(text, 5, 2, m) || !read_digits(text, 8, 2, d))
+        return "is not a date (YYYY-MM-DD)";
+    if (y < 1800 || y > 2999) return "is outside the years 1800-2999";
+    if (!detail) {
+        if (!date::year_month_day{date::year{y}, date::month{static_cast<unsigned>(m)}, date::day{static_cast<unsigned>(d)}}.ok())
+            return "is not a calendar date (no such day or month)";
+        return "is not a date (YYYY-MM-DD)";
+    }
+    if (m < 1 || m > 12) return "is not a calendar date (there is no month " + std::to_string(m) + ")";
+    const date::year_month_day_last last{date::year{y}, date::month_day_last{date::month{static_cast<unsigned>(m)}}};
+    const auto days = static_cast<int>(static_cast<unsigned>(last.day()));
+    if (d < 1 || d > days)
+        return "is not a calendar date (" + std::string(kMonths[m - 1]) + " " + std::to_string(y) + " has " +
+               std::to_string(days) + " days)";
+    return "is not a date (YYYY-MM-DD)";
+}
+
 std::optional<DateTime> parse_datetime(std::string_view text) {
     if (text.size() < 10) return std::nullopt;
     const auto day = parse_date(text.substr(0, 10));

@@ -21,6 +21,14 @@ std::optional<Date> parse_date(std::string_view text);
 // Rejects impossible dates and times (2025-02-30, 24:01).
 std::optional<DateTime> parse_datetime(std::string_view text);
 
+// Why a text that parse_date (or, for the first 10 characters, parse_datetime) refused is not
+// a date, for a diagnostic, without quoting the text: "is not a calendar date (February 2026
+// has 28 days)", "is not a calendar date (there is no month 13)", "is outside the years
+// 1800-2999", or "is not a date (YYYY-MM-DD)" when it does not have the shape of one.
+// `detail` false leaves out the month, year and day count, which would disclose the date: for
+// patient documents ("is not a calendar date (no such day or month)").
+std::string date_problem(std::string_view text, bool detail = true);
+
 std::string format_date(Date d);          // "2025-08-29"
 std::string format_datetime(DateTime t);  // "2025-08-29T15:00"
 

@@ -7,6 +7,7 @@
 #include "engine/engine_state.hpp"
 #include "engine/evaluator.hpp"
 #include "time/calendar.hpp"
+#include "util/diagnostics.hpp"
 #include "workflow/workflow.hpp"
 
 namespace carecoord {
@@ -31,10 +32,8 @@ auto guarded(const char* what, F&& f) -> decltype(f()) {
         return f();
     } catch (const engine::BudgetExceeded&) {
         return error("E0504", engine::budget_message(RulesetLimits{}.max_evaluation_steps));
-    } catch (const std::bad_alloc&) {
-        return error("E0001", std::string("out of memory while ") + what);
-    } catch (const std::exception& e) {
-        return error("E0002", std::string("internal error while ") + what + ": " + e.what());
+    } catch (...) {
+        return util::exception_diagnostic(what);
     }
 }
 
@@ -78,8 +77,22 @@ Result<std::vector<Value>> payload_values(const workflow::EventDef& def, const C
             case TypeKind::number: if (auto* x = std::get_if<double>(&value)) { v = Value::number(*x); ok = true; } break;
             case TypeKind::string: if (auto* x = std::get_if<std::string>(&value)) { v.s = *x; ok = true; } break;
             case TypeKind::boolean: if (auto* x = std::get_if<bool>(&value)) { v = Value::boolean(*x); ok = true; } break;
-            case TypeKind::date: if (auto* x = std::get_if<Date>(&value)) { v = Value::integer(days_of(*x)); ok = true; } break;
-            case TypeKind::datetime: if (auto* x = std::get_if<DateTime>(&value)) { v = Value::integer(minutes_of(*x)); ok = true; } break;
+            // A date or datetime may also come as its text (an event log read from JSON or YAML,
+            // a binding): the declaration says how to read it.
+            case TypeKind::date:
+                if (auto* x = std::get_if<Date>(&value)) { v = Value::integer(days_of(*x)); ok = true; }
+                else if (auto* t = std::get_if<std::string>(&value); t && time::parse_date(*t)) {
+                    v = Value::integer(days_of(*time::parse_date(*t)));
+                    ok = true;
+                }
+                break;
+            case TypeKind::datetime:
+                if (auto* x = std::get_if<DateTime>(&value)) { v = Value::integer(minutes_of(*x)); ok = true; }
+                else if (auto* t = std::get_if<std::string>(&value); t && time::parse_datetime(*t)) {
+                    v = Value::integer(minutes_of(*time::parse_datetime(*t)));
+                    ok = true;
+                }
+                break;
             default: break;
         }
         if (!ok)

@@ -515,6 +515,111 @@ bool run_bulk_path(long n, const char* mode) {
     if (ok) EXPECT(got == 2, "bulk: %zu patients read, 2 in the export (N=%ld, %s)", got, n, mode);
     carecoord_fhir_bulk_free(reader);
     return ok;
+// The 0.2.0 entry points on the same terms: a workflow with one task, an event, start,
+// apply, the record's JSON read back, the events allowed, an explanation and a batch of
+// documents. Returns true when it ran to the end.
+const char* kWorkflow =
+    "schema_version: 1\nruleset: alloc_flow\nversion: 1.0.0\neffective: {from: 2020-01-01, until: null}\n"
+    "description: Allocation-failure test workflow.\n"
+    "workflow:\n  description: One task.\n  initial: open\n"
+    "  states:\n    open: {description: Open}\n    closed: {description: Closed, final: true}\n"
+    "  events:\n    seen:\n      description: Seen\n      payload: {note: string}\n    done: {description: Done}\n"
+    "  transitions:\n    - from: open\n      on: seen\n      to: open\n      actions:\n"
+    "        - task: {id: call, due: 3 days after date(event), action: Call the patient, reason: \"Seen {date(event)}\"}\n"
+    "    - {from: open, on: done, to: closed}\n";
+
+bool run_care_plan_path(long n, const char* mode) {
+    carecoord_engine* engine = nullptr;
+    carecoord_patient* patient = nullptr;
+    carecoord_event* event = nullptr;
+    carecoord_care_plan *start = nullptr, *next = nullptr, *restored = nullptr;
+    carecoord_strings* allowed = nullptr;
+    carecoord_explanation* ex = nullptr;
+    carecoord_batch* batch = nullptr;
+    carecoord_engine_options* options = nullptr;
+    bool completed = false;
+    auto out_null = [&](carecoord_status st, const void* out, const char* what) {
+        EXPECT(st == CARECOORD_OK || out == nullptr, "%s: *out set on failure (N=%ld)", what, n);
+        return st;
+    };
+    if (step("carecoord_engine_options_new", n, mode,
+             [&](carecoord_error** err) {
+                 return out_null(carecoord_engine_options_new(&options, err), options, "options_new");
+             }) &&
+        step("carecoord_engine_options_set_limit", n, mode,
+             [&](carecoord_error** err) {
+                 return carecoord_engine_options_set_limit(options, "patient.max_list_length", 100, err);
+             }) &&
+        step("carecoord_engine_load_string_v2", n, mode,
+             [&](carecoord_error** err) {
+                 return out_null(carecoord_engine_load_string_v2(&engine, kWorkflow, std::strlen(kWorkflow), "flow.yaml",
+                                                                 options, err),
+                                 engine, "load_string_v2");
+             }) &&
+        step("carecoord_patient_parse", n, mode,
+             [&](carecoord_error** err) {
+                 return out_null(carecoord_patient_parse(&patient, g_patient.data(), g_patient.size(),
+                                                         CARECOORD_FORMAT_JSON, err),
+                                 patient, "patient_parse");
+             }) &&
+        step("carecoord_event_new", n, mode,
+             [&](carecoord_error** err) {
+                 return out_null(carecoord_event_new(&event, "seen", "2026-05-02T10:00", err), event, "event_new");
+             }) &&
+        step("carecoord_event_set_string", n, mode,
+             [&](carecoord_error** err) { return carecoord_event_set_string(event, "note", "first visit", err); }) &&
+        step("carecoord_care_plan_start", n, mode,
+             [&](carecoord_error** err) {
+                 return out_null(carecoord_care_plan_start(&start, engine, "alloc_flow", "2026-05-01", err), start,
+                                 "care_plan_start");
+             }) &&
+        step("carecoord_care_plan_apply", n, mode,
+             [&](carecoord_error** err) {
+                 return out_null(carecoord_care_plan_apply(&next, engine, patient, start, event, err), next,
+                                 "care_plan_apply");
+             }) &&
+        step("carecoord_care_plan_from_json", n, mode,
+             [&](carecoord_error** err) {
+                 const char* json = carecoord_care_plan_json(next);
+                 return out_null(carecoord_care_plan_from_json(&restored, "alloc_flow", json, std::strlen(json), err),
+                                 restored, "care_plan_from_json");
+             }) &&
+        step("carecoord_allowed_events", n, mode,
+             [&](carecoord_error** err) {
+                 return out_null(carecoord_allowed_events(&allowed, engine, "alloc_flow", "open", "2026-05-02", err),
+                                 allowed, "allowed_events");
+             }) &&
+        step("carecoord_explain", n, mode,
+             [&](carecoord_error** err) {
+                 return out_null(carecoord_explain(&ex, engine, patient, "2026-05-02", err), ex, "explain");
+             }) &&
+        step("carecoord_evaluate_documents", n, mode, [&](carecoord_error** err) {
+            carecoord_document doc = {g_patient.data(), g_patient.size()};
+            return out_null(carecoord_evaluate_documents(&batch, engine, &doc, 1, CARECOORD_FORMAT_JSON, "2026-05-02", err),
+                            batch, "evaluate_documents");
+        })) {
+        // 3 days after Saturday 2026-05-02 (calendar days): Tuesday 2026-05-05.
+        EXPECT(carecoord_care_plan_task_count(restored) == 1 &&
+                   std::strcmp(carecoord_care_plan_task_due(restored, 0), "2026-05-05") == 0,
+               "the restored record's task (N=%ld, %s)", n, mode);
+        EXPECT(std::strcmp(carecoord_care_plan_json(restored), carecoord_care_plan_json(next)) == 0,
+               "the record does not read back the same (N=%ld, %s)", n, mode);
+        EXPECT(carecoord_strings_count(allowed) == 2, "allowed events (N=%ld, %s)", n, mode);
+        EXPECT(std::strlen(carecoord_explanation_text(ex)) > 0 && carecoord_batch_count(batch) == 1,
+               "explanation or batch empty (N=%ld, %s)", n, mode);
+        completed = true;
+    }
+    carecoord_batch_free(batch);
+    carecoord_explanation_free(ex);
+    carecoord_strings_free(allowed);
+    carecoord_care_plan_free(restored);
+    carecoord_care_plan_free(next);
+    carecoord_care_plan_free(start);
+    carecoord_event_free(event);
+    carecoord_patient_free(patient);
+    carecoord_engine_free(engine);
+    carecoord_engine_options_free(options);
+    return completed;
 }
 
 std::string read_text(const std::string& path) {
@@ -580,6 +685,7 @@ int main(int argc, char** argv) {
         {"evaluate_batch", run_batch_path, 20},
         {"parse a FHIR Bundle", run_bundle_path, 20},
         {"read a FHIR bulk export (open, next, diagnostics)", run_bulk_path, 20},
+        {"care plan, events, explanation, options, document batch (0.2.0)", run_care_plan_path, 100},
     };
     for (const auto& p : paths) {
         // A first run without failures: the allocations that live as long as the process (the

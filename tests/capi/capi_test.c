@@ -112,6 +112,7 @@ static void test_null_handles_in_getters(void) {
     CHECK(carecoord_result_trigger_reason(NULL, 0) == NULL);
     CHECK(carecoord_result_missing_count(NULL) == 0);
     CHECK(carecoord_result_missing(NULL, 0) == NULL);
+    CHECK(carecoord_result_deceased(NULL) == NULL);
     CHECK(carecoord_engine_ruleset_count(NULL) == 0);
     CHECK(carecoord_engine_ruleset_id(NULL, 0) == NULL);
     CHECK(carecoord_engine_ruleset_version(NULL, 0) == NULL);
@@ -219,7 +220,25 @@ static void test_engine_from_string(void) {
     CHECK_STR(carecoord_result_tier_rule_reason(result, 0), "Food insecurity");
     CHECK(carecoord_result_tier_rule_id(result, 1) == NULL);
     CHECK(carecoord_result_missing_count(result) == 0);
+    CHECK(carecoord_result_deceased(result) == NULL);
     carecoord_result_free(result);
+
+    /* died the day before as_of: the lowest tier, no rule, the date of death shown */
+    CHECK(carecoord_patient_set_deceased(patient, "2026-11-26", &err) == CARECOORD_OK);
+    CHECK(carecoord_evaluate(&result, engine, patient, "2026-11-27", &err) == CARECOORD_OK);
+    CHECK_STR(carecoord_result_deceased(result), "2026-11-26");
+    CHECK_STR(carecoord_result_tier(result), "routine");
+    CHECK(carecoord_result_tier_rule_count(result) == 0);
+    CHECK(strstr(carecoord_result_json(result), "\"deceased\":\"2026-11-26\"") != NULL);
+    carecoord_result_free(result);
+    /* a death the day after as_of is not known yet */
+    CHECK(carecoord_patient_set_deceased(patient, "2026-11-28", &err) == CARECOORD_OK);
+    CHECK(carecoord_evaluate(&result, engine, patient, "2026-11-27", &err) == CARECOORD_OK);
+    CHECK(carecoord_result_deceased(result) == NULL);
+    CHECK_STR(carecoord_result_tier(result), "case_management");
+    CHECK(strstr(carecoord_result_json(result), "\"deceased\":null") != NULL);
+    carecoord_result_free(result);
+    CHECK(carecoord_patient_set_deceased(patient, NULL, &err) == CARECOORD_OK);
 
     /* before the ruleset's effective date nothing is in force */
     CHECK(carecoord_evaluate(&result, engine, patient, "2019-12-31", &err) == CARECOORD_ERR_EVALUATION);

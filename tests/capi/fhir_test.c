@@ -110,7 +110,7 @@ static char* bundle_of(const char* id) {
 static void check_warning_list(const carecoord_error* w) {
     for (; w; w = carecoord_error_next(w)) {
         CHECK(carecoord_error_status(w) == CARECOORD_OK);
-        CHECK(strncmp(carecoord_error_code(w), "E07", 3) == 0);
+        CHECK(strncmp(carecoord_error_code(w), "E08", 3) == 0);
         CHECK(strcmp(carecoord_error_severity(w), "warning") == 0 || strcmp(carecoord_error_severity(w), "note") == 0);
         CHECK(carecoord_error_message(w)[0] != '\0');
     }
@@ -257,7 +257,7 @@ static void test_bundle_warnings_and_errors(void) {
     for (; w; w = carecoord_error_next(w)) {
         if (strncmp(carecoord_error_field_path(w), "Condition/cond-1", 16) == 0) {
             ++found;
-            CHECK_STR(carecoord_error_code(w), "E0703");
+            CHECK_STR(carecoord_error_code(w), "E0803");
             CHECK(strstr(carecoord_error_message(w), "SECRET42") == NULL);
             CHECK(strstr(carecoord_error_string(w), "SECRET42") == NULL);
         }
@@ -283,13 +283,38 @@ static void test_bundle_warnings_and_errors(void) {
           CARECOORD_ERR_PATIENT);
     CHECK(p == NULL);
     CHECK(carecoord_error_status(err) == CARECOORD_ERR_PATIENT);
-    CHECK(strncmp(carecoord_error_code(err), "E07", 3) == 0);
+    CHECK(strncmp(carecoord_error_code(err), "E08", 3) == 0);
     carecoord_error_free(err);
     CHECK(carecoord_patient_parse(&p, "{not json", 9, CARECOORD_FORMAT_FHIR_BUNDLE, &err) == CARECOORD_ERR_PATIENT);
     CHECK(p == NULL && err != NULL);
     carecoord_error_free(err);
     CHECK(carecoord_patient_parse(&p, NULL, 0, CARECOORD_FORMAT_FHIR_BUNDLE, &err) == CARECOORD_ERR_PATIENT);
     carecoord_error_free(err);
+    /* Issue 13: an entry without a resource, and a null entry, crashed the process. Now: the
+       entry is skipped with a warning E0801 (entry[0].resource); without a Patient, E0806. */
+    {
+        static const char empty_entry[] = "{\"resourceType\":\"Bundle\",\"entry\":[{}]}";
+        static const char null_entry[] = "{\"resourceType\":\"Bundle\",\"entry\":[null,{\"resource\":"
+                                         "{\"resourceType\":\"Patient\",\"id\":\"n\",\"birthDate\":\"1950-01-01\"}}]}";
+        const carecoord_error* w;
+        CHECK(carecoord_patient_parse(&p, empty_entry, sizeof empty_entry - 1, CARECOORD_FORMAT_FHIR_BUNDLE, &err) ==
+              CARECOORD_ERR_PATIENT);
+        CHECK(p == NULL);
+        CHECK_STR(carecoord_error_code(err), "E0806");
+        carecoord_error_free(err);
+        err = NULL;
+        CHECK(carecoord_patient_parse(&p, null_entry, sizeof null_entry - 1, CARECOORD_FORMAT_FHIR_BUNDLE, &err) ==
+              CARECOORD_OK); /* warnings are on the patient */
+        CHECK(p != NULL);
+        w = carecoord_patient_warnings(p);
+        CHECK(w != NULL);
+        if (w) {
+            CHECK_STR(carecoord_error_code(w), "E0801");
+            CHECK_STR(carecoord_error_field_path(w), "entry[0].resource");
+            CHECK(carecoord_error_next(w) == NULL);
+        }
+        carecoord_patient_free(p);
+    }
     CHECK(carecoord_patient_parse(&p, bundle, sizeof bundle - 1, 3, &err) == CARECOORD_ERR_ARGUMENT);
     CHECK_STR(carecoord_error_field_path(err), "format");
     carecoord_error_free(err);
@@ -319,7 +344,7 @@ static void test_null_arguments(void) {
     carecoord_error_free(err);
     CHECK(carecoord_fhir_bulk_open(&reader, "/nonexistent/carecoord-export", &err) == CARECOORD_ERR_PATIENT);
     CHECK(reader == NULL);
-    CHECK_STR(carecoord_error_code(err), "E0709");
+    CHECK_STR(carecoord_error_code(err), "E0809");
     carecoord_error_free(err);
     CHECK(carecoord_fhir_bulk_open(&reader, "/nonexistent/carecoord-export", NULL) == CARECOORD_ERR_PATIENT);
 
@@ -360,7 +385,7 @@ static void test_bulk_fixture(void) {
     CHECK(carecoord_fhir_bulk_patient_count(reader) == 3);
     w = carecoord_fhir_bulk_export_diagnostics(reader);
     CHECK(w != NULL && carecoord_error_next(w) == NULL);
-    CHECK_STR(carecoord_error_code(w), "E0706");
+    CHECK_STR(carecoord_error_code(w), "E0806");
     CHECK_STR(carecoord_error_severity(w), "warning");
     CHECK(ends_with(carecoord_error_file(w), "Condition.ndjson") && carecoord_error_line(w) == 3);
     CHECK(strncmp(carecoord_error_field_path(w), "Condition/cond-3.", 17) == 0);
@@ -370,7 +395,7 @@ static void test_bulk_fixture(void) {
     CHECK(err == NULL);
     w = carecoord_patient_warnings(p);
     CHECK(w != NULL && carecoord_error_next(w) == NULL);
-    CHECK_STR(carecoord_error_code(w), "E0703");
+    CHECK_STR(carecoord_error_code(w), "E0803");
     CHECK(strncmp(carecoord_error_field_path(w), "Condition/cond-1.", 17) == 0);
     CHECK(ends_with(carecoord_error_file(w), "Condition.ndjson") && carecoord_error_line(w) == 1);
     CHECK(strstr(carecoord_error_string(w), "SECRET42") == NULL);
@@ -379,7 +404,7 @@ static void test_bulk_fixture(void) {
     /* fx-2: no birthDate; the reader goes on */
     CHECK(carecoord_fhir_bulk_next(reader, &p, &err) == CARECOORD_ERR_PATIENT);
     CHECK(p == NULL);
-    CHECK_STR(carecoord_error_code(err), "E0702");
+    CHECK_STR(carecoord_error_code(err), "E0802");
     CHECK(strncmp(carecoord_error_field_path(err), "Patient/fx-2.", 13) == 0);
     carecoord_error_free(err);
 

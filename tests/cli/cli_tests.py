@@ -5,6 +5,8 @@ tests/cli/data and the rulesets (the comments say how), never copied from the to
 
 Usage: cli_tests.py CARECOORD POPGEN SOURCE_DIR TEST_NAME
 """
+import csv
+import io
 import json
 import os
 import re
@@ -39,7 +41,7 @@ def expect_rc(rc, want, what, out="", err=""):
 # ---- help and usage -------------------------------------------------------------------
 
 def test_help():
-    for cmd in ["check", "test", "eval", "explain", "diff"]:
+    for cmd in ["check", "test", "eval", "explain", "diff", "plan"]:
         rc, out, err = run(cmd, "--help")
         expect_rc(rc, 0, f"{cmd} --help", out, err)
         contains(out, "Usage: carecoord " + cmd, f"{cmd} --help")
@@ -193,7 +195,13 @@ def test_eval_mixed_batch():
     with open(os.path.join(SOURCE, DATA, "population", "mixed.ndjson")) as f:
         rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv", stdin=f.read())
     expect_rc(rc, 1, "eval mixed csv", out, err)
-    check(out.splitlines()[1:] == ["m1,2026-11-27,care_coordination,,,", "m3,2026-11-27,routine,,,"], "eval csv:\n" + out)
+    # One row per input record (docs/cli.md, CSV columns): the bad record is a row with its
+    # source and an error, and nothing else.
+    rows = list(csv.DictReader(io.StringIO(out)))
+    check([(r["patient_id"], r["tier"]) for r in rows] == [("m1", "care_coordination"), ("", ""), ("m3", "routine")],
+          "eval csv:\n" + out)
+    check(len(rows) == 3 and rows[1]["source"] == "<stdin>:2" and "error[E0204]: birth_date:" in rows[1]["error"]
+          and rows[0]["error"] == "" and rows[2]["error"] == "", "eval csv error row:\n" + out)
     contains(err, "<stdin>:2: error[E0204]", "eval mixed csv")
 
 
@@ -466,6 +474,180 @@ def test_versions():
     check(err.count("E0315") == 1, f"one gap only (v2 to v3 is contiguous):\n{err}")
     rc, out, err = run("check", "--no-analysis", f"{DATA}/versions/gap")
     contains(err, "warning[E0315]", "a gap is reported with --no-analysis too")
+# ---- the deceased ---------------------------------------------------------------------
+
+DECEASED_BATCH = "\n".join(json.dumps(d) for d in [
+    # 4 chronic categories and food insecurity: case management with hchn_priority when alive
+    {"id": "dead-before", "birth_date": "1941-04-04", "deceased": "2026-11-26", "social": {"food_insecurity": True},
+     "coverage": [{"payer": "medicare_ffs", "plan": "original_medicare", "start": "2010-01-01"}],
+     "conditions": [{"code": c, "onset": "2010-01-01"} for c in ["E11.9", "I50.22", "J44.9", "I10"]]},
+    {"id": "dead-after", "birth_date": "1941-04-04", "deceased": "2026-11-28", "social": {"food_insecurity": True},
+     "coverage": [{"payer": "medicare_ffs", "plan": "original_medicare", "start": "2010-01-01"}],
+     "conditions": [{"code": c, "onset": "2010-01-01"} for c in ["E11.9", "I50.22", "J44.9", "I10"]]},
+]) + "\n"
+
+
+def test_eval_deceased():
+    # CSV: the deceased column holds the date of death when it is on or before as_of.
+    # dead-before: routine, no flag, no program, no trigger. dead-after (death not known yet):
+    # case management (4 categories, food insecurity), hchn_priority; programs eligible: CCM
+    # (2+), complex CCM (2+ and case management), PCM (1+): in ruleset order.
+    rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv", stdin=DECEASED_BATCH)
+    expect_rc(rc, 0, "eval deceased csv", out, err)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    check(len(rows) == 2 and all(r["error"] == "" for r in rows), "csv rows:\n" + out)
+    dead, alive = rows
+    check((dead["patient_id"], dead["tier"], dead["flags"], dead["deceased"]) == ("dead-before", "routine", "", "2026-11-26"),
+          "csv deceased row:\n" + out)
+    check(all(v == "not_eligible" for k, v in dead.items() if k.startswith("program_")), "deceased: every program not eligible:\n" + out)
+    check(all(v == "" for k, v in dead.items() if k.startswith("trigger_")), "deceased: no trigger:\n" + out)
+    check((alive["tier"], alive["flags"], alive["deceased"]) == ("case_management", "hchn_priority", ""), "csv alive row:\n" + out)
+    check([alive["program_" + p] for p in ("ccm", "complex_ccm", "pcm")] == ["eligible"] * 3, "csv alive programs:\n" + out)
+    # NDJSON through the population summary: the deceased counted apart.
+    rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "ndjson", stdin=DECEASED_BATCH)
+    expect_rc(rc, 0, "eval deceased ndjson", out, err)
+    dets = [json.loads(x) for x in out.splitlines()]
+    check([d["deceased"] for d in dets] == ["2026-11-26", None], f"deceased in JSON: {out}")
+    summary = subprocess.run(["bash", os.path.join(SOURCE, "scripts", "population-summary.sh")], input=out,
+                             capture_output=True, text=True)
+    check(summary.returncode == 0, "population-summary.sh failed: " + summary.stderr)
+    contains(summary.stdout, "patients: 2\n", "population summary")
+    contains(summary.stdout, "deceased at the as-of date: 1 ", "population summary")
+    contains(summary.stdout, "living: 1\n", "population summary")
+    check(re.search(r"case_management +1\n", summary.stdout) is not None and
+          re.search(r"^ +routine ", summary.stdout, re.M) is None,
+          "population summary: the living patient is case management, the deceased is not in the tiers:\n" + summary.stdout)
+    # explain says so, and offers no boundary to a higher tier.
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        f.write(DECEASED_BATCH.splitlines()[0])
+        one = f.name
+    try:
+        rc, out, err = run("explain", "--rules", "rulesets", "--as-of", AS_OF, one)
+        expect_rc(rc, 0, "explain deceased", out, err)
+        contains(out, "Tier: routine\n  deceased 2026-11-26: off every worklist", "explain deceased")
+        contains(out, "Nearest boundary: none", "explain deceased")
+    finally:
+        os.remove(one)
+    # diff between the day before and the day after dead-after's death: one more deceased.
+    with tempfile.NamedTemporaryFile("w", suffix=".ndjson", delete=False) as f:
+        f.write(DECEASED_BATCH)
+        path = f.name
+    try:
+        rc, out, err = run("diff", "--from", "rulesets", "--to", "rulesets", "--from-as-of", "2026-11-27",
+                           "--to-as-of", "2026-11-28", "--format", "json", path)
+        expect_rc(rc, 0, "diff deceased", out, err)
+        r = json.loads(out)
+        check(r["deceased_from"] == 1 and r["deceased_to"] == 2, f"diff deceased counts: {out[:400]}")
+        rc, out, err = run("diff", "--from", "rulesets", "--to", "rulesets", "--from-as-of", "2026-11-27",
+                           "--to-as-of", "2026-11-28", path)
+        contains(out, "deceased at the as-of date (lowest tier, no program), counted in the matrix: from 1, to 2", "diff text")
+    finally:
+        os.remove(path)
+# ---- explain --format json and plan ------------------------------------------------------
+
+def test_explain_json():
+    path = "examples/patients/recent_hf_discharge_ffs.yaml"
+    rc, out, err = run("explain", "--rules", "rulesets", "--as-of", AS_OF, "--format", "json", path)
+    expect_rc(rc, 0, "explain --format json", out, err)
+    ex = json.loads(out)
+    check(list(ex) == ["determination", "rules", "nearest"], f"explain JSON keys: {list(ex)}")
+    det = ex["determination"]
+    # The determination of `eval`, with the facts explain adds.
+    rc, ev, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "ndjson", path)
+    facts = det.pop("facts", None)
+    check(isinstance(facts, dict) and facts, "explain JSON has the facts")
+    check(det == json.loads(ev), "explain JSON's determination is eval's")
+    kinds = {r["kind"] for r in ex["rules"]}
+    check({"tier", "flag"} <= kinds, f"explain JSON rule kinds: {kinds}")
+    check(all(r["result"] in ("true", "false", "unknown") for r in ex["rules"]), "rule results")
+    rc, out, err = run("explain", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv", path)
+    expect_rc(rc, 2, "explain --format csv", out, err)
+
+
+PLAN_PATIENT = "tests/data/care-plan/memorial-day-patient.json"
+PLAN_LOG = "tests/data/care-plan/memorial-day-events.yaml"
+
+
+def test_plan():
+    # A new plan is identified; identified allows, in the workflow's declaration order of
+    # events: enrolled, assessment_completed, declined, died.
+    rc, out, err = run("plan", "start", "--rules", "rulesets", "--on", "2026-05-01")
+    expect_rc(rc, 0, "plan start", out, err)
+    contains(out, "Care plan (workflow care_plan): identified", "plan start")
+    contains(out, "Allowed events: enrolled, assessment_completed, declined, died", "plan start")
+    rc, out, err = run("plan", "allowed", "--rules", "rulesets", "--state", "in_transition", "--on", "2026-05-22")
+    expect_rc(rc, 0, "plan allowed", out, err)
+    check(out.split() == ["assessment_completed", "admitted", "discharged", "condition_changed", "medication_failed",
+                          "phq9_recorded", "tier_changed", "declined", "died"], "plan allowed in_transition:\n" + out)
+    rc, out, err = run("plan", "allowed", "--rules", "rulesets", "--state", "nirvana", "--on", "2026-05-22")
+    expect_rc(rc, 1, "plan allowed of an unknown state", out, err)
+    contains(err, "error[E0717]", "plan allowed of an unknown state")
+    # The shared scenario (the log's comments work the dates): in_transition, the call due
+    # Monday 15:00 (72 clock hours), the contact Wednesday (Memorial Day skipped).
+    rc, out, err = run("plan", "replay", "--rules", "rulesets", "--patient", PLAN_PATIENT, PLAN_LOG)
+    expect_rc(rc, 0, "plan replay", out, err)
+    contains(out, "Care plan (workflow care_plan): in_transition", "plan replay")
+    contains(out, "5 events applied, the last at 2026-05-22T15:00", "plan replay")
+    for task, due in [("initial_assessment@2026-05-01T09:00", "2026-05-15"),
+                      ("post_discharge_call@2026-05-22T15:00", "2026-05-25 15:00"),
+                      ("tcm_interactive_contact@2026-05-22T15:00", "2026-05-27")]:
+        check(re.search(re.escape(task) + r"\s+due " + re.escape(due) + r"\s", out) is not None,
+              f"plan replay: {task} due {due}\n{out}")
+    # JSON log, JSON output: the same record.
+    rc, out, err = run("plan", "replay", "--rules", "rulesets", "--patient", PLAN_PATIENT, "--format", "json",
+                       "tests/data/care-plan/memorial-day-events.json")
+    expect_rc(rc, 0, "plan replay --format json", out, err)
+    rec = json.loads(out)
+    check(rec["state"] == "in_transition" and rec["last_event"] == "2026-05-22T15:00", "plan replay JSON state")
+    check([(t["id"], t["due"], t["due_time"]) for t in rec["tasks"]] == [
+        ("initial_assessment@2026-05-01T09:00", "2026-05-15", None),
+        ("post_discharge_call@2026-05-22T15:00", "2026-05-25", "2026-05-25T15:00"),
+        ("tcm_interactive_contact@2026-05-22T15:00", "2026-05-27", None)], "plan replay JSON tasks:\n" + out)
+    # apply: each step in log order.
+    rc, out, err = run("plan", "apply", "--rules", "rulesets", "--patient", PLAN_PATIENT, PLAN_LOG)
+    expect_rc(rc, 0, "plan apply", out, err)
+    contains(out, "1. enrolled@2026-05-01T09:00: identified -> identified", "plan apply")
+    contains(out, "4. services_started@2026-05-11T09:00: planned -> active", "plan apply")
+    contains(out, "5. discharged@2026-05-22T15:00: active -> in_transition", "plan apply")
+    rc, out, err = run("plan", "apply", "--rules", "rulesets", "--patient", PLAN_PATIENT, "--format", "json", PLAN_LOG)
+    steps = [json.loads(l) for l in out.splitlines()]
+    check(len(steps) == 5 and steps[4]["created"] == ["post_discharge_call@2026-05-22T15:00",
+                                                     "tcm_interactive_contact@2026-05-22T15:00"], "plan apply JSON:\n" + out)
+    # The third event (line 4 of the file) is earlier than the second.
+    rc, out, err = run("plan", "apply", "--rules", "rulesets", "--patient", PLAN_PATIENT, f"{DATA}/plan/out-of-order.yaml")
+    expect_rc(rc, 1, "plan apply out of order", out, err)
+    contains(err, f"{DATA}/plan/out-of-order.yaml:4:3: error[E0712]: event 3 (plan_agreed)", "plan apply out of order")
+    check("2026-05-04" not in err, "plan apply: the event's time in a message")
+    # A malformed log: every problem, with line and column and the field path.
+    rc, out, err = run("plan", "replay", "--rules", "rulesets", "--patient", PLAN_PATIENT, f"{DATA}/plan/malformed.json")
+    expect_rc(rc, 1, "plan replay of a malformed log", out, err)
+    # Line 4: the value of "time" starts at column 44; line 5: the key "by" at column 55.
+    contains(err, f"{DATA}/plan/malformed.json:4:44: error[E0718]: events[1].time: must be a date-time", "malformed log")
+    contains(err, f"{DATA}/plan/malformed.json:5:55: error[E0719]: events[2].by: unknown key", "malformed log")
+    check("2026-05-32" not in err and "nurse" not in err, "malformed log: a value in a message")
+    for args in (["plan"], ["plan", "frobnicate"], ["plan", "replay", "--rules", "rulesets", PLAN_LOG],
+                 ["plan", "start", "--rules", "rulesets"], ["plan", "allowed", "--rules", "rulesets", "--on", "2026-05-01"]):
+        rc, out, err = run(*args)
+        expect_rc(rc, 2, " ".join(args), out, err)
+
+
+def test_plan_cases():
+    # A workflow case expecting the TCM contact on Memorial Day fails, side by side (the
+    # workflow needs the default rulesets loaded beside it).
+    rc, out, err = run("test", "rulesets", f"{DATA}/plan/failing")
+    expect_rc(rc, 1, "test plan/failing", out, err)
+    contains(out, "FAIL " + f"{DATA}/plan/failing/tests.yaml:5: the TCM contact expected on the holiday", "test plan/failing")
+    row = [l for l in out.splitlines()
+           if l.split() == ["care_plan.tasks.tcm_interactive_contact@2026-05-22T15:00.due", "2026-05-25", "2026-05-27"]]
+    check(len(row) == 1, "workflow mismatch row missing:\n" + out)
+    failed = re.search(r"(\d+) passed, (\d+) failed", out)
+    # The default rulesets' cases pass, the six workflow cases among them.
+    rc, out2, err = run("test", "rulesets")
+    expect_rc(rc, 0, "test rulesets", out2, err)
+    passed = re.search(r"(\d+) passed, 0 failed", out2)
+    check(failed is not None and passed is not None and failed.group(1) == passed.group(1) and failed.group(2) == "1",
+          "test counts:\n" + out + out2)
 
 
 TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}

@@ -4,8 +4,10 @@
 # discharged home with home health on Tuesday 2026-11-24 at 13:15 (Medicare FFS), so the
 # rules give: TCM eligible (a community discharge within 30 days); the call due 72 clock
 # hours later, 2026-11-27T13:15; the TCM contact 2 business days later with Thanksgiving
-# (Thursday 26) skipped, Friday 2026-11-27. The output is kept in OUT for the comparison
-# of the four examples.
+# (Thursday 26) skipped, Friday 2026-11-27. The care plan replays enrolment (Monday
+# 2026-11-02 09:00: the initial assessment 14 days later, 2026-11-16) to an active plan, then
+# that discharge: in_transition, with the call and the contact on the same dates as the
+# triggers. The output is kept in OUT for the comparison of the four examples.
 # Usage: run_example.sh EXPECTED OUT COMMAND [ARGS...]
 set -eu
 expected=$1 out=$2

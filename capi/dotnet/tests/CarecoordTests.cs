@@ -43,7 +43,7 @@ internal static class CarecoordTests
         var source = args[0];
         var asOf = new DateTime(2026, 11, 27);
 
-        Check(Library.Version == "0.1.0", "library version");
+        Check(Library.Version == "0.2.0", "library version");
         Check(Library.SchemaVersionMin <= 1 && Library.SchemaVersionMax >= 1, "schema version range holds 1");
 
         Determination kept;
@@ -82,6 +82,26 @@ internal static class CarecoordTests
                       "TCM contact 2 business days later, Thanksgiving skipped");
                 Check(d.Json.StartsWith("{\"patient_id\":\"cs-4cc\",\"as_of\":\"2026-11-27\""), "JSON");
                 kept = d;
+
+                // The same determination as a FHIR transaction Bundle (docs/fhir-output.md):
+                // the call due 72 hours after 11-25 15:00 at the care setting's offset, the TCM
+                // contact on Monday 11-30 (Thanksgiving 11-26 skipped), every Task based on the
+                // care plan.
+                var fhir = engine.EvaluateFhir(p, asOf, "cp-9", "-05:00");
+                Check(fhir.StartsWith("{\"resourceType\":\"Bundle\",\"type\":\"transaction\""), "FHIR Bundle");
+                Check(fhir.Contains("\"period\":{\"start\":\"2026-11-25\",\"end\":\"2026-11-28T15:00:00-05:00\"}"),
+                      "FHIR: call due 72 hours later, with the offset");
+                Check(fhir.Contains("\"period\":{\"start\":\"2026-11-25\",\"end\":\"2026-11-30\"}"),
+                      "FHIR: TCM contact due 2026-11-30");
+                Check(fhir.Contains("\"value\":\"cs-4cc/tcm_interactive_contact@2026-11-25\""), "FHIR: Task identifier");
+                Check(fhir.Contains("\"basedOn\":[{\"reference\":\"CarePlan/cp-9\"}]"), "FHIR: basedOn the care plan");
+                Check(fhir.Contains("\"resourceType\":\"Provenance\""), "FHIR: Provenance");
+                Check(fhir == engine.EvaluateFhir(p, asOf, "cp-9", "-05:00"), "FHIR: the same bytes twice");
+                var refused = Expect<CarecoordArgumentException>(() => engine.EvaluateFhir(p, asOf, null, "+15:00"),
+                                                             "FHIR: offset beyond +14:00 refused");
+                Check(refused != null && refused.Code == "E1003" && refused.FieldPath == "utc_offset", "FHIR: E1003 at utc_offset");
+                refused = Expect<CarecoordArgumentException>(() => engine.EvaluateFhir(p, asOf, "cp 9"), "FHIR: bad care plan id");
+                Check(refused != null && refused.Code == "E1002" && refused.FieldPath == "care_plan_id", "FHIR: E1002 at care_plan_id");
 
                 var e = Expect<PatientException>(() => p.SetSex("F"), "bad sex refused");
                 Check(e != null && e.Code == "E0207" && e.FieldPath == "sex", "bad sex: E0207 at sex");
@@ -142,6 +162,15 @@ internal static class CarecoordTests
         var mini = Engine.FromString(Mini);
         var ok = mini.Evaluate("{\"id\": \"p\", \"birth_date\": \"1950-01-01\", \"social\": {\"food_insecurity\": true}}", asOf);
         Check(ok.Tier == "case_management", "engine from string");
+        Check(ok.Deceased == null, "alive: Deceased is null");
+        // Died the day before as_of: the lowest tier, no rule, the date of death shown.
+        var dead = mini.Evaluate("{\"id\": \"p\", \"birth_date\": \"1950-01-01\", \"deceased\": \"2026-11-26\", " +
+                                 "\"social\": {\"food_insecurity\": true}}", asOf);
+        Check(dead.Deceased == new DateTime(2026, 11, 26) && dead.Tier == "routine" && dead.TierRules.Count == 0,
+              "deceased: Deceased set, tier routine");
+        var diesLater = mini.Evaluate("{\"id\": \"p\", \"birth_date\": \"1950-01-01\", \"deceased\": \"2026-11-28\", " +
+                                      "\"social\": {\"food_insecurity\": true}}", asOf);
+        Check(diesLater.Deceased == null && diesLater.Tier == "case_management", "a death after as_of is not known yet");
         mini.Dispose();
         mini.Dispose();  // idempotent
         Expect<ObjectDisposedException>(() => mini.Evaluate("{}", asOf), "disposed engine");

@@ -56,7 +56,7 @@ internal static class FhirTests
                     {
                         ++seen;
                         foreach (var w in p.Warnings)
-                            Check(w.Code.StartsWith("E07") && w.FieldPath.Contains("/") && w.File.Length > 0 &&
+                            Check(w.Code.StartsWith("E08") && w.FieldPath.Contains("/") && w.File.Length > 0 &&
                                   (w.Severity == "warning" || w.Severity == "note"), "warning names resource and file");
                         var d = engine.Evaluate(p, asOf);
                         jsons[d.PatientId] = d.Json;
@@ -89,9 +89,9 @@ internal static class FhirTests
         using (var p = Patient.FromFhirBundle(small))
         {
             var w = p.Warnings;
-            Check(w.Count == 1 && w[0].Code == "E0703" && w[0].Severity == "warning" &&
+            Check(w.Count == 1 && w[0].Code == "E0803" && w[0].Severity == "warning" &&
                   w[0].FieldPath.StartsWith("Condition/cond-1.") && !w[0].ToString().Contains("SECRET42"),
-                  "Bundle warning: E0703 at Condition/cond-1, no value");
+                  "Bundle warning: E0803 at Condition/cond-1, no value");
         }
         using (var p = Patient.FromJson("{\"id\": \"j\", \"birth_date\": \"1950-01-01\"}"))
             Check(p.Warnings.Count == 0, "no warnings outside FHIR");
@@ -103,7 +103,24 @@ internal static class FhirTests
         }
         catch (PatientException e)
         {
-            Check(e.Code.StartsWith("E07"), "Bundle without a Patient: E07xx");
+            Check(e.Code.StartsWith("E08"), "Bundle without a Patient: E08xx");
+        }
+        // Issue 13: an entry without a resource, and a null entry, crashed the process.
+        try
+        {
+            Patient.FromFhirBundle("{\"resourceType\":\"Bundle\",\"entry\":[{}]}");
+            Check(false, "Bundle of an empty entry refused");
+        }
+        catch (PatientException e)
+        {
+            Check(e.Code == "E0806", "Bundle of an empty entry: E0806 (no Patient), no crash");
+        }
+        using (var p = Patient.FromFhirBundle("{\"resourceType\":\"Bundle\",\"entry\":[null,{\"resource\":" +
+                                              "{\"resourceType\":\"Patient\",\"id\":\"n\",\"birthDate\":\"1950-01-01\"}}]}"))
+        {
+            var w = p.Warnings;
+            Check(w.Count == 1 && w[0].Code == "E0801" && w[0].FieldPath == "entry[0].resource",
+                  "null entry: warning E0801 at entry[0].resource");
         }
         try
         {
@@ -112,17 +129,17 @@ internal static class FhirTests
         }
         catch (PatientException e)
         {
-            Check(e.Code == "E0709", "missing export: E0709");
+            Check(e.Code == "E0809", "missing export: E0809");
         }
         // tests/fhir/bulk-warnings (its README): fx-1 with a warning, fx-2 not mappable, fx-3 clean.
         using (var reader = FhirBulkReader.Open(Path.Combine(source, "tests/fhir/bulk-warnings")))
         {
             var patients = reader.ToList();
-            Check(patients.Count == 2 && patients[0].Warnings.Count == 1 && patients[0].Warnings[0].Code == "E0703" &&
+            Check(patients.Count == 2 && patients[0].Warnings.Count == 1 && patients[0].Warnings[0].Code == "E0803" &&
                   patients[0].Warnings[0].Line == 1 && patients[1].Warnings.Count == 0, "fixture: warnings");
-            Check(reader.Errors.Count == 1 && reader.Errors[0].Code == "E0702" &&
+            Check(reader.Errors.Count == 1 && reader.Errors[0].Code == "E0802" &&
                   reader.Errors[0].FieldPath.StartsWith("Patient/fx-2."), "fixture: fx-2 skipped, in Errors");
-            Check(reader.ExportDiagnostics.Count == 1 && reader.ExportDiagnostics[0].Code == "E0706",
+            Check(reader.ExportDiagnostics.Count == 1 && reader.ExportDiagnostics[0].Code == "E0806",
                   "fixture: export diagnostic");
             foreach (var p in patients) p.Dispose();
         }
@@ -136,7 +153,7 @@ internal static class FhirTests
             }
             catch (PatientException e)
             {
-                Check(e.Code == "E0702", "strict: fx-2 throws E0702");
+                Check(e.Code == "E0802", "strict: fx-2 throws E0802");
             }
             Check(reader.Next() != null && reader.Next() == null, "strict: fx-3, then the end");
         }

@@ -17,7 +17,7 @@ import tarfile
 import zipfile
 
 NAME = "carecoord"
-VERSION = "0.1.0"
+VERSION = "0.2.0"
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PURE_TAG = "py3-none-any"
 
@@ -32,6 +32,12 @@ Summary: Care-coordination rules engine: Python bindings over libcarecoord (ctyp
 Requires-Python: >=3.8
 Classifier: Programming Language :: Python :: 3
 Classifier: Typing :: Typed
+Provides-Extra: cds-hooks
+Requires-Dist: starlette==1.10.0; extra == "cds-hooks"
+Requires-Dist: uvicorn==0.54.0; extra == "cds-hooks"
+Requires-Dist: PyJWT==2.15.1; extra == "cds-hooks"
+Requires-Dist: cryptography==48.0.0; extra == "cds-hooks"
+Requires-Dist: httpx==0.28.1; extra == "cds-hooks"
 """
 
 
@@ -53,7 +59,8 @@ def _package_files():
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         for f in sorted(filenames):
-            if f.endswith((".py", ".typed")) or _is_library(f):
+            # .yaml/.yml: the default rulesets that `make wheel` stages in carecoord/rulesets.
+            if f.endswith((".py", ".typed", ".yaml", ".yml")) or _is_library(f):
                 full = os.path.join(dirpath, f)
                 yield full, os.path.relpath(full, HERE).replace(os.sep, "/")
 

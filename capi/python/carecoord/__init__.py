@@ -26,7 +26,10 @@ import os
 import threading
 import contextlib
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
+
+if TYPE_CHECKING:  # pandas is optional: only Batch.to_pandas() imports it
+    import pandas
 
 from . import _native as _n
 from ._native import lib as _lib
@@ -35,9 +38,12 @@ __all__ = [
     "__version__", "library_version", "schema_versions",
     "Engine", "Patient", "Determination", "Program", "Trigger", "TierRule", "RulesetInfo",
     "Diagnostic", "BatchError", "DateLike", "DateTimeLike", "CarecoordError", "ArgumentError", "RulesetError", "PatientError", "EvaluationError",
+    "EngineOptions", "Batch", "default_rulesets",
+    "CarePlanEvent", "CarePlanTask", "CarePlanRecord", "EventOutcome", "EventInput", "PayloadValue",
+    "Explanation", "RuleExplanation", "ConditionExplanation", "Boundary",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def library_version() -> str:
@@ -48,6 +54,21 @@ def library_version() -> str:
 def schema_versions() -> Tuple[int, int]:
     """The lowest and highest ruleset ``schema_version`` the library accepts."""
     return _lib.carecoord_schema_version_min(), _lib.carecoord_schema_version_max()
+
+
+def default_rulesets() -> str:
+    """The directory of the default rulesets (intensity, programs, triggers, workflow), so
+    that ``Engine.load(carecoord.default_rulesets())`` works after a plain ``pip install``:
+    the wheel ships them inside the package (``carecoord/rulesets``). In a source checkout
+    (``PYTHONPATH=capi/python``) it is the repository's ``rulesets/``. Raises
+    FileNotFoundError when neither is there."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for candidate in (os.path.join(here, "rulesets"),
+                      os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(here))), "rulesets")):
+        if os.path.isfile(os.path.join(candidate, "workflow", "care-plan.yaml")):
+            return candidate
+    raise FileNotFoundError("carecoord: the default rulesets are not installed with this package "
+                            "(build the wheel with `make wheel`, or pass a rulesets path)")
 
 
 # ---- errors ------------------------------------------------------------------------
@@ -274,19 +295,6 @@ DateLike = Union[datetime.date, str]
 DateTimeLike = Union[datetime.datetime, datetime.date, str]
 
 
-def _one_line(document: bytes) -> bytes:
-    """A JSON document on one line. In valid JSON a raw line break can only be whitespace,
-    so it becomes a space; in an invalid document it becomes a control character, so that
-    the document stays invalid (a raw line break inside a string must not turn into a valid
-    space) and the library reports it."""
-    try:
-        _json.loads(document)
-        fill = b" "
-    except ValueError:
-        fill = b"\x01"
-    return document.replace(b"\r", fill).replace(b"\n", fill)
-
-
 def _as_of_text(value: DateLike) -> str:
     if isinstance(value, datetime.datetime):
         raise TypeError("as_of must be a datetime.date (a day), not a datetime")
@@ -434,7 +442,7 @@ class FhirBulkReader(_Handle):
     A patient that cannot be mapped (no birthDate, an unreadable Patient resource) is
     skipped and its :class:`PatientError` kept in :attr:`errors`; with ``strict=True`` it is
     raised instead (iterating again goes on with the next patient). Raises
-    :class:`PatientError` at once when the export cannot be read (E0709)."""
+    :class:`PatientError` at once when the export cannot be read (E0809)."""
 
     _free = _lib.carecoord_fhir_bulk_free
 
@@ -548,6 +556,9 @@ class Determination:
     triggers: List[Trigger]
     missing: List[str]
     json: str
+    # The date of death when the patient died on or before as_of (then the tier is the
+    # lowest, with no flag, program or trigger); None for a living patient.
+    deceased: Optional[datetime.date] = None
 
     def program(self, id: str) -> Optional[Program]:
         return next((p for p in self.programs if p.id == id), None)
@@ -565,6 +576,18 @@ class Determination:
         # reading each field through its own accessor costs a ctypes call (a microsecond or
         # more) per field, 140 of them for a typical patient (bench/bindings/overhead.py).
         return cls._from_json(_n.text(_lib.carecoord_result_json(r)))
+
+    @classmethod
+    def from_json(cls, text: Union[str, bytes]) -> "Determination":
+        """A Determination from its JSON form (what :attr:`json` holds, a line of
+        ``carecoord eval --format ndjson``, or a line of :meth:`Engine.evaluate_ndjson`).
+        Raises ValueError for text that is not a determination."""
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        try:
+            return cls._from_json(text)
+        except (KeyError, TypeError, AttributeError) as e:
+            raise ValueError(f"not a carecoord determination: missing or malformed field {e}") from None
 
     @classmethod
     def _from_json(cls, text: str) -> "Determination":
@@ -586,6 +609,318 @@ class Determination:
                               action=t["action"], reason=t["reason"]) for t in d["triggers"]],
             missing=list(d["missing"]),
             json=text,
+            deceased=date(d["deceased"]) if d["deceased"] else None,
+        )
+
+
+# ---- batches --------------------------------------------------------------------------
+
+
+class Batch(Tuple[Union[Determination, BatchError], ...]):
+    """The result of :meth:`Engine.evaluate_batch`: an immutable sequence with, per document
+    and in order, a :class:`Determination` or a :class:`BatchError`."""
+
+    __slots__ = ()
+
+    @property
+    def errors(self) -> List[BatchError]:
+        return [x for x in self if isinstance(x, BatchError)]
+
+    #: The fixed columns of :meth:`to_pandas`, in order (docs/c-api.md#python).
+    COLUMNS = ("position", "patient_id", "as_of", "tier", "tier_by_default", "tier_rules", "flags", "missing",
+               "error_status", "error_code", "error_field_path")
+
+    def to_pandas(self) -> "pandas.DataFrame":
+        """One row per document, flat columns for data teams:
+
+        - ``position`` (1-based, as in :attr:`BatchError.line`), ``patient_id``, ``as_of``
+          (datetime.date), ``tier``, ``tier_by_default`` (bool);
+        - ``tier_rules``, ``flags``, ``missing``: the ids joined with ";" ("" when none);
+        - ``error_status``, ``error_code``, ``error_field_path``: the failure of a document
+          that could not be evaluated (its other columns are None), None otherwise;
+        - ``program.<id>``: "eligible", "not_eligible" or "unknown", one column per program
+          of the batch, in the order first seen;
+        - ``trigger.<id>.due`` (datetime.date) and ``trigger.<id>.status`` ("open",
+          "overdue"), one pair per trigger due anywhere in the batch; None where not due.
+        """
+        try:
+            import pandas  # noqa: F811 (the run-time import of the optional dependency)
+        except ImportError as e:
+            raise ImportError("Batch.to_pandas() needs pandas (pip install pandas)") from e
+        programs: List[str] = []
+        triggers: List[str] = []
+        for x in self:
+            if isinstance(x, Determination):
+                programs += [p.id for p in x.programs if p.id not in programs]
+                triggers += [t.id for t in x.triggers if t.id not in triggers]
+        columns = list(self.COLUMNS) + [f"program.{p}" for p in programs]
+        for t in triggers:
+            columns += [f"trigger.{t}.due", f"trigger.{t}.status"]
+        rows = []
+        for i, x in enumerate(self, start=1):
+            row: Dict[str, Any] = dict.fromkeys(columns)
+            row["position"] = i
+            if isinstance(x, BatchError):
+                first = x.diagnostics[0] if x.diagnostics else None
+                row["error_status"] = x.status
+                row["error_code"] = first.code if first else ""
+                row["error_field_path"] = first.field_path if first else ""
+            else:
+                row.update(patient_id=x.patient_id, as_of=x.as_of, tier=x.tier, tier_by_default=x.tier_by_default,
+                           tier_rules=";".join(r.id for r in x.tier_rules), flags=";".join(x.flags),
+                           missing=";".join(x.missing))
+                for p in x.programs:
+                    row[f"program.{p.id}"] = p.status
+                for t in x.triggers:
+                    row[f"trigger.{t.id}.due"] = t.due
+                    row[f"trigger.{t.id}.status"] = t.status
+            rows.append(row)
+        return pandas.DataFrame(rows, columns=columns)
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Options of :meth:`Engine.load` and :meth:`Engine.from_string`: the input limits of
+    docs/reliability.md by name (``{"ruleset.max_file_bytes": 1 << 20,
+    "patient.max_list_length": 500}``; names and defaults in docs/c-api.md) and
+    ``ignore_effective`` (every ruleset in force at any date, as ``carecoord diff
+    --ignore-effective``). The patient limits also apply to the documents of the engine's
+    batches."""
+
+    limits: Mapping[str, int] = field(default_factory=dict)
+    ignore_effective: bool = False
+
+    def _handle(self) -> ctypes.c_void_p:
+        h = _create(_lib.carecoord_engine_options_new)
+        try:
+            for name, value in self.limits.items():
+                if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                    raise ArgumentError("argument", [Diagnostic(code="E0902", message=f"limit {name} must be an integer of at least 1",
+                                                                field_path="value")])
+                _call(_lib.carecoord_engine_options_set_limit, h, name.encode("utf-8"), value)
+            _call(_lib.carecoord_engine_options_set_ignore_effective, h, 1 if self.ignore_effective else 0)
+        except BaseException:
+            _lib.carecoord_engine_options_free(h)
+            raise
+        return h
+
+
+# ---- care plans ---------------------------------------------------------------------------
+
+#: A payload value: a number, a boolean, a string, or a date or date-time (sent as its text;
+#: the workflow's declaration says how it is read).
+PayloadValue = Union[str, float, int, bool, datetime.date, datetime.datetime]
+
+
+def _datetime_text(value: DateTimeLike) -> str:
+    text = _date_text(value)
+    assert text is not None
+    return text
+
+
+@dataclass(frozen=True)
+class CarePlanEvent:
+    """One event of a care plan: its type ("discharged"), its wall-clock time, and the
+    payload fields the workflow declares for it (``{"encounter": "e1"}``)."""
+
+    type: str
+    time: datetime.datetime
+    payload: Mapping[str, PayloadValue] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "CarePlanEvent":
+        """An event as the event logs write it: ``{"type": ..., "time": "2026-05-22T15:00",
+        "payload": {...}}`` (time also as a datetime)."""
+        unknown = set(d) - {"type", "time", "payload"}
+        if unknown:
+            raise ValueError(f"unknown key in a care-plan event: {sorted(unknown)[0]} (type, time, payload)")
+        if "type" not in d or "time" not in d:
+            raise ValueError("a care-plan event needs type and time")
+        t = d["time"]
+        if isinstance(t, str):
+            t = datetime.datetime.fromisoformat(t)
+        elif isinstance(t, datetime.date) and not isinstance(t, datetime.datetime):
+            t = datetime.datetime(t.year, t.month, t.day)
+        return cls(type=d["type"], time=t, payload=dict(d.get("payload") or {}))
+
+    def _handle(self) -> ctypes.c_void_p:
+        h = _create(_lib.carecoord_event_new, _n.opt_bytes(self.type), _n.opt_bytes(_datetime_text(self.time)))
+        try:
+            for name, value in self.payload.items():
+                key = name.encode("utf-8")
+                if isinstance(value, bool):
+                    _call(_lib.carecoord_event_set_bool, h, key, 1 if value else 0)
+                elif isinstance(value, (int, float)):
+                    _call(_lib.carecoord_event_set_number, h, key, float(value))
+                elif isinstance(value, (str, datetime.date)):
+                    _call(_lib.carecoord_event_set_string, h, key, _datetime_text(value).encode("utf-8"))
+                else:
+                    raise TypeError(f"payload field {name} must be a number, boolean, string, date or datetime")
+        except BaseException:
+            _lib.carecoord_event_free(h)
+            raise
+        return h
+
+
+#: An event as a CarePlanEvent or as a dict ({"type", "time", "payload"}).
+EventInput = Union[CarePlanEvent, Mapping[str, Any]]
+
+
+def _event(e: EventInput) -> CarePlanEvent:
+    return e if isinstance(e, CarePlanEvent) else CarePlanEvent.from_dict(e)
+
+
+@dataclass(frozen=True)
+class CarePlanTask:
+    """A task a care-plan event created: ``id`` is stable ("post_discharge_call@2026-05-22T15:00");
+    ``due_time`` is set when the due rule counts hours (72 hours after discharge)."""
+
+    id: str
+    task: str
+    event: str
+    event_time: datetime.datetime
+    due: datetime.date
+    due_time: Optional[datetime.datetime]
+    action: str
+    reason: str
+    source: str
+
+
+@dataclass(frozen=True)
+class CarePlanRecord:
+    """The workflow state of one patient's care plan: the state, every task created so far
+    (in creation order), the keys of the events applied and the time of the latest. A value:
+    keep it anywhere (:meth:`to_json` / :meth:`from_json`) and pass it back to
+    :meth:`Engine.apply_event`."""
+
+    workflow: str
+    state: str
+    tasks: Tuple[CarePlanTask, ...]
+    applied: Tuple[str, ...]
+    last_event: Optional[datetime.datetime]
+
+    def to_json(self) -> str:
+        """The record as the C library writes it (carecoord_care_plan_json), without the workflow."""
+        dt = lambda t: t.strftime("%Y-%m-%dT%H:%M") if t else None  # noqa: E731
+        return _json.dumps({
+            "state": self.state, "last_event": dt(self.last_event), "applied": list(self.applied),
+            "tasks": [{"id": t.id, "task": t.task, "event": t.event, "event_time": dt(t.event_time),
+                       "due": t.due.isoformat(), "due_time": dt(t.due_time), "action": t.action,
+                       "reason": t.reason, "source": t.source} for t in self.tasks],
+        }, separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: Union[str, bytes], workflow: str = "care_plan") -> "CarePlanRecord":
+        """A record from :meth:`to_json` (checked by the library: :class:`ArgumentError` with
+        E0720/E0721 and the field path)."""
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        h = _create(_lib.carecoord_care_plan_from_json, workflow.encode("utf-8"), data, len(data))
+        try:
+            return cls._from_handle(h)
+        finally:
+            _lib.carecoord_care_plan_free(h)
+
+    def _handle(self) -> ctypes.c_void_p:
+        data = self.to_json().encode("utf-8")
+        return _create(_lib.carecoord_care_plan_from_json, self.workflow.encode("utf-8"), data, len(data))
+
+    @classmethod
+    def _from_handle(cls, h: ctypes.c_void_p) -> "CarePlanRecord":
+        t = lambda f, i: _n.text(f(h, i))  # noqa: E731
+        dt = lambda s: datetime.datetime.fromisoformat(s) if s else None  # noqa: E731
+        tasks = tuple(CarePlanTask(
+            id=t(_lib.carecoord_care_plan_task_id, i), task=t(_lib.carecoord_care_plan_task_name, i),
+            event=t(_lib.carecoord_care_plan_task_event, i),
+            event_time=datetime.datetime.fromisoformat(t(_lib.carecoord_care_plan_task_event_time, i)),
+            due=datetime.date.fromisoformat(t(_lib.carecoord_care_plan_task_due, i)),
+            due_time=dt(t(_lib.carecoord_care_plan_task_due_time, i)),
+            action=t(_lib.carecoord_care_plan_task_action, i), reason=t(_lib.carecoord_care_plan_task_reason, i),
+            source=t(_lib.carecoord_care_plan_task_source, i),
+        ) for i in range(_lib.carecoord_care_plan_task_count(h)))
+        return cls(
+            workflow=_n.text(_lib.carecoord_care_plan_workflow(h)),
+            state=_n.text(_lib.carecoord_care_plan_state(h)),
+            tasks=tasks,
+            applied=tuple(t(_lib.carecoord_care_plan_applied, i) for i in range(_lib.carecoord_care_plan_applied_count(h))),
+            last_event=dt(_n.text(_lib.carecoord_care_plan_last_event(h))),
+        )
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    """What :meth:`Engine.apply_event` did: the new record, the state before, whether a
+    transition was taken, whether the event had been applied before (then nothing changed),
+    the tasks it created and the patient fields a guard needed and did not have."""
+
+    record: CarePlanRecord
+    previous_state: str
+    transitioned: bool
+    duplicate: bool
+    created: Tuple[CarePlanTask, ...]
+    missing: Tuple[str, ...]
+
+
+# ---- explanations ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConditionExplanation:
+    """One condition of a rule: its text, "true"/"false"/"unknown", and for a comparison the
+    two sides as evaluated, the operator and how far a failing numeric one is from passing."""
+
+    text: str
+    result: str
+    left: str = ""
+    op: str = ""
+    right: str = ""
+    gap: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class RuleExplanation:
+    kind: str  # "tier", "flag" or "program"
+    id: str
+    target: str
+    result: str
+    conditions: Tuple[ConditionExplanation, ...]
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """The smallest change that would make a rule of a higher tier match."""
+
+    tier: str
+    rule: str
+    condition: str
+    now: str
+    needs: str
+    gap: Optional[float]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a determination came out as it did. ``text`` is what ``carecoord explain`` prints;
+    ``json`` its structured form (docs/c-api.md#explanations), parsed into the other fields."""
+
+    text: str
+    json: str
+    determination: Determination
+    rules: Tuple[RuleExplanation, ...]
+    nearest: Tuple[Boundary, ...]
+    facts: Mapping[str, str]
+
+    @classmethod
+    def _from(cls, text: str, json_text: str) -> "Explanation":
+        d = _json.loads(json_text)
+        det = d["determination"]
+        return cls(
+            text=text, json=json_text,
+            determination=Determination._from_json(_json.dumps(det, separators=(",", ":"), ensure_ascii=False)),
+            rules=tuple(RuleExplanation(kind=r["kind"], id=r["id"], target=r["target"], result=r["result"],
+                                        conditions=tuple(ConditionExplanation(**c) for c in r["conditions"]))
+                        for r in d["rules"]),
+            nearest=tuple(Boundary(**b) for b in d["nearest"]),
+            facts=dict(det.get("facts", {})),
         )
 
 
@@ -606,16 +941,26 @@ class Engine(_Handle):
     _free = _lib.carecoord_engine_free
 
     @classmethod
-    def load(cls, path: Union[str, os.PathLike]) -> "Engine":
-        """Every ruleset in a file or directory. Raises :class:`RulesetError` with every
-        diagnostic (file, line, column) when a ruleset is invalid."""
-        return cls(_create(_lib.carecoord_engine_load_path, os.fsencode(path)))
+    def load(cls, path: Union[str, os.PathLike], options: Optional[EngineOptions] = None) -> "Engine":
+        """Every ruleset in a file or directory (:func:`default_rulesets` for the shipped
+        ones). Raises :class:`RulesetError` with every diagnostic (file, line, column) when a
+        ruleset is invalid."""
+        opts = options._handle() if options is not None else None
+        try:
+            return cls(_create(_lib.carecoord_engine_load_path_v2, os.fsencode(path), opts))
+        finally:
+            _lib.carecoord_engine_options_free(opts)
 
     @classmethod
-    def from_string(cls, text: Union[str, bytes], name: str = "<string>") -> "Engine":
+    def from_string(cls, text: Union[str, bytes], name: str = "<string>",
+                    options: Optional[EngineOptions] = None) -> "Engine":
         """One ruleset from YAML text; ``name`` is the file name diagnostics report."""
         data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
-        return cls(_create(_lib.carecoord_engine_load_string, data, len(data), name.encode("utf-8")))
+        opts = options._handle() if options is not None else None
+        try:
+            return cls(_create(_lib.carecoord_engine_load_string_v2, data, len(data), name.encode("utf-8"), opts))
+        finally:
+            _lib.carecoord_engine_options_free(opts)
 
     @property
     def rulesets(self) -> List[RulesetInfo]:
@@ -641,24 +986,41 @@ class Engine(_Handle):
         finally:
             _lib.carecoord_batch_free(out)
 
-    def evaluate_batch(self, documents: Sequence[Union[str, bytes, None]],
-                       as_of: DateLike) -> List[Union[str, BatchError]]:
-        """Evaluates JSON patient documents with one call into the library. Returns, per
-        document and in order, the determination JSON (byte for byte what
+    def evaluate_batch_json(self, documents: Sequence[Union[Mapping[str, Any], str, bytes, None]],
+                            as_of: DateLike) -> List[Union[str, BatchError]]:
+        """Evaluates patient documents (dicts, or JSON text) with one call into the library
+        (``carecoord_evaluate_documents``: each document passed as it is, no framing).
+        Returns, per document and in order, the determination JSON (byte for byte what
         ``carecoord eval --format ndjson`` writes) or a :class:`BatchError`; a bad document
-        never raises. ``None`` is an empty document (an error). A document may span lines
-        (pretty-printed JSON): it is put on one line before the call."""
+        never raises. ``None`` is an empty document (an error)."""
         parts = []
         for d in documents:
-            b = b"" if d is None else (d.encode("utf-8") if isinstance(d, str) else bytes(d))
-            if b"\n" in b or b"\r" in b:
-                b = _one_line(b)
-            parts.append(b)
+            if d is None:
+                parts.append(b"")
+            elif isinstance(d, Mapping):
+                parts.append(_json.dumps(d, default=_date_text).encode("utf-8"))
+            else:
+                parts.append(d.encode("utf-8") if isinstance(d, str) else bytes(d))
         if not parts:
             return []
-        lines = self.evaluate_ndjson(b"\n".join(parts) + b"\n", as_of).decode("utf-8").split("\n")
+        docs = (_n.Document * len(parts))(*[_n.Document(p, len(p)) for p in parts])
+        out = _create(_lib.carecoord_evaluate_documents, self._handle(), docs, len(parts), _n.FORMAT_JSON,
+                      _as_of_text(as_of).encode("ascii"))
+        try:
+            n = ctypes.c_size_t()
+            ptr = _lib.carecoord_batch_output(out, ctypes.byref(n))
+            lines = ctypes.string_at(ptr, n.value).decode("utf-8").split("\n")
+        finally:
+            _lib.carecoord_batch_free(out)
         lines.pop()  # after the final newline
         return [BatchError._from_json(x) if x.startswith('{"error":') else x for x in lines]
+
+    def evaluate_batch(self, documents: Sequence[Union[Mapping[str, Any], str, bytes, None]],
+                       as_of: DateLike) -> Batch:
+        """As :meth:`evaluate_batch_json`, with a :class:`Determination` per document that
+        was evaluated: a :class:`Batch` (a tuple; :meth:`Batch.to_pandas` for a DataFrame)."""
+        return Batch(x if isinstance(x, BatchError) else Determination._from_json(x)
+                     for x in self.evaluate_batch_json(documents, as_of))
 
     def evaluate(self, patient: PatientInput, as_of: DateLike) -> Determination:
         """Evaluates a patient (a :class:`Patient`, a document as a dict, or JSON text) with
@@ -692,3 +1054,149 @@ class Engine(_Handle):
         finally:
             if owned is not None:
                 owned.close()
+
+    def evaluate_fhir(self, patient: PatientInput, as_of: DateLike, *, care_plan_id: Optional[str] = None,
+                      utc_offset: Optional[str] = None,
+                      recorded: Optional[str] = None) -> Tuple[Determination, str]:
+        """Evaluates like :meth:`evaluate` and also renders the determination as a FHIR R4
+        transaction Bundle (docs/fhir-output.md): byte for byte what
+        ``carecoord eval --format fhir`` writes. ``care_plan_id`` sets Task.basedOn,
+        ``utc_offset`` ("Z", "+HH:MM", "-HH:MM") the offset of due times counted in hours,
+        ``recorded`` Provenance.recorded (a FHIR instant). Returns (determination, bundle
+        JSON text). A malformed option raises :class:`ArgumentError` (E1002-E1004), a patient
+        id that is not a FHIR id :class:`PatientError` (E1001)."""
+        owned = None
+        if isinstance(patient, Patient):
+            p = patient
+        elif isinstance(patient, (str, bytes)):
+            p = owned = Patient.from_json(patient)
+        elif isinstance(patient, Mapping):
+            p = owned = Patient.from_dict(patient)
+        else:
+            raise TypeError("patient must be a Patient, a dict or a JSON string")
+        if isinstance(as_of, datetime.datetime):
+            raise TypeError("as_of must be a datetime.date (a day), not a datetime")
+        try:
+            out = ctypes.c_void_p()
+            err = ctypes.c_void_p()
+            _check(_lib.carecoord_evaluate(ctypes.byref(out), self._handle(), p._handle(),
+                                           _n.opt_bytes(_as_of_text(as_of)), ctypes.byref(err)), err)
+            try:
+                bundle = ctypes.c_void_p()
+                _check(_lib.carecoord_result_fhir(ctypes.byref(bundle), out, _n.opt_bytes(care_plan_id),
+                                                  _n.opt_bytes(utc_offset), _n.opt_bytes(recorded),
+                                                  ctypes.byref(err)), err)
+                try:
+                    text = ctypes.string_at(bundle).decode("utf-8")
+                finally:
+                    _lib.carecoord_string_free(bundle)
+                return Determination._from_result(out), text
+            finally:
+                _lib.carecoord_result_free(out)
+        finally:
+            if owned is not None:
+                owned.close()
+    # ---- care plans (docs/c-api.md#care-plans) -------------------------------------------
+
+    def start_care_plan(self, on: DateLike, workflow: str = "care_plan") -> CarePlanRecord:
+        """The initial record of ``workflow`` in the version in force ``on``."""
+        h = _create(_lib.carecoord_care_plan_start, self._handle(), workflow.encode("utf-8"),
+                    _as_of_text(on).encode("ascii"))
+        try:
+            return CarePlanRecord._from_handle(h)
+        finally:
+            _lib.carecoord_care_plan_free(h)
+
+    def apply_event(self, patient: PatientInput, record: CarePlanRecord, event: EventInput) -> EventOutcome:
+        """Applies one event (a :class:`CarePlanEvent` or a dict) to ``record`` for
+        ``patient``. ``record`` is not changed; an event applied before is recognized
+        (``duplicate``) and creates nothing. Raises :class:`EvaluationError` with the
+        workflow's code (E0710 not allowed in this state, E0711 unknown event, E0712 earlier
+        than the last event, E0713 payload, ...)."""
+        ev = _event(event)
+        with self._patient(patient) as p:
+            rh = record._handle()
+            eh = None
+            out = None
+            try:
+                eh = ev._handle()
+                out = _create(_lib.carecoord_care_plan_apply, self._handle(), p._handle(), rh, eh)
+                new = CarePlanRecord._from_handle(out)
+                created = _lib.carecoord_care_plan_created_count(out)
+                return EventOutcome(
+                    record=new,
+                    previous_state=_n.text(_lib.carecoord_care_plan_previous_state(out)),
+                    transitioned=bool(_lib.carecoord_care_plan_transitioned(out)),
+                    duplicate=bool(_lib.carecoord_care_plan_duplicate(out)),
+                    created=new.tasks[len(new.tasks) - created:] if created else (),
+                    missing=tuple(_n.text(_lib.carecoord_care_plan_missing(out, i))
+                                  for i in range(_lib.carecoord_care_plan_missing_count(out))),
+                )
+            finally:
+                _lib.carecoord_care_plan_free(out)
+                _lib.carecoord_event_free(eh)
+                _lib.carecoord_care_plan_free(rh)
+
+    def replay_events(self, patient: PatientInput, events: Sequence[EventInput],
+                      workflow: str = "care_plan") -> CarePlanRecord:
+        """Replays an event log from the initial state (in time order; equal times keep
+        their order); events already applied are skipped, so a log replayed twice over
+        gives the same record."""
+        evs = [_event(e) for e in events]
+        with self._patient(patient) as p:
+            handles: List[ctypes.c_void_p] = []
+            out = None
+            try:
+                for e in evs:
+                    handles.append(e._handle())
+                array = (ctypes.c_void_p * max(len(handles), 1))(*[h.value for h in handles])
+                out = _create(_lib.carecoord_care_plan_replay, self._handle(), p._handle(), workflow.encode("utf-8"),
+                              array, len(handles))
+                return CarePlanRecord._from_handle(out)
+            finally:
+                _lib.carecoord_care_plan_free(out)
+                for h in handles:
+                    _lib.carecoord_event_free(h)
+
+    def allowed_events(self, state: str, on: DateLike, workflow: str = "care_plan") -> List[str]:
+        """The events allowed in ``state`` (declaration order) in the workflow in force ``on``."""
+        h = _create(_lib.carecoord_allowed_events, self._handle(), workflow.encode("utf-8"), state.encode("utf-8"),
+                    _as_of_text(on).encode("ascii"))
+        try:
+            return [_n.text(_lib.carecoord_strings_get(h, i)) for i in range(_lib.carecoord_strings_count(h))]
+        finally:
+            _lib.carecoord_strings_free(h)
+
+    def explain(self, patient: PatientInput, as_of: DateLike) -> Explanation:
+        """Why the determination at ``as_of`` is what it is: :attr:`Explanation.text` (what
+        ``carecoord explain`` prints) and the structured form."""
+        with self._patient(patient) as p:
+            h = _create(_lib.carecoord_explain, self._handle(), p._handle(), _as_of_text(as_of).encode("ascii"))
+            try:
+                return Explanation._from(_n.text(_lib.carecoord_explanation_text(h)),
+                                         _n.text(_lib.carecoord_explanation_json(h)))
+            finally:
+                _lib.carecoord_explanation_free(h)
+
+    def _patient(self, patient: PatientInput) -> "_Borrowed":
+        if isinstance(patient, Patient):
+            return _Borrowed(patient, owned=False)
+        if isinstance(patient, (str, bytes)):
+            return _Borrowed(Patient.from_json(patient), owned=True)
+        if isinstance(patient, Mapping):
+            return _Borrowed(Patient.from_dict(patient), owned=True)
+        raise TypeError("patient must be a Patient, a dict or a JSON string")
+
+
+class _Borrowed:
+    """A patient for the length of one call: closed afterwards when the call decoded it."""
+
+    def __init__(self, patient: Patient, owned: bool):
+        self.patient, self.owned = patient, owned
+
+    def __enter__(self) -> Patient:
+        return self.patient
+
+    def __exit__(self, *exc) -> None:
+        if self.owned:
+            self.patient.close()

@@ -117,7 +117,7 @@ _fn("carecoord_fhir_bulk_free", None, c_void_p)
 _fn("carecoord_evaluate", c_int, _OUT, c_void_p, c_void_p, c_char_p, _ERR_OUT)
 _fn("carecoord_evaluate_ymd", c_int, _OUT, c_void_p, c_void_p, c_int, c_int, c_int, _ERR_OUT)
 _fn("carecoord_result_free", None, c_void_p)
-for _name in ("json", "patient_id", "as_of", "tier"):
+for _name in ("json", "patient_id", "as_of", "tier", "deceased"):
     _fn(f"carecoord_result_{_name}", c_char_p, c_void_p)
 _fn("carecoord_result_tier_by_default", c_int, c_void_p)
 for _name in ("tier_rule", "flag", "program", "trigger", "missing"):
@@ -135,6 +135,59 @@ _fn("carecoord_batch_error_count", c_size_t, c_void_p)
 # The output is read with ctypes.string_at(pointer, length): one copy, no NUL scan.
 _fn("carecoord_batch_output", c_void_p, c_void_p, ctypes.POINTER(c_size_t))
 _fn("carecoord_result_program_missing", c_char_p, c_void_p, c_size_t, c_size_t)
+# FHIR output: an owned string (c_void_p, not c_char_p, so that ctypes keeps the pointer to
+# free it).
+_fn("carecoord_result_fhir", c_int, _OUT, c_void_p, c_char_p, c_char_p, c_char_p, _ERR_OUT)
+_fn("carecoord_string_free", None, c_void_p)
+
+# 0.2.0: engine options, batches of documents, care plans, explanations.
+_fn("carecoord_engine_options_new", c_int, _OUT, _ERR_OUT)
+_fn("carecoord_engine_options_free", None, c_void_p)
+_fn("carecoord_engine_options_set_limit", c_int, c_void_p, c_char_p, c_size_t, _ERR_OUT)
+_fn("carecoord_engine_options_limit", c_size_t, c_void_p, c_char_p)
+_fn("carecoord_engine_options_set_ignore_effective", c_int, c_void_p, c_int, _ERR_OUT)
+_fn("carecoord_engine_load_path_v2", c_int, _OUT, c_char_p, c_void_p, _ERR_OUT)
+_fn("carecoord_engine_load_string_v2", c_int, _OUT, c_char_p, c_size_t, c_char_p, c_void_p, _ERR_OUT)
+_fn("carecoord_patient_parse_v2", c_int, _OUT, c_char_p, c_size_t, c_int, c_void_p, _ERR_OUT)
+
+
+class Document(ctypes.Structure):
+    """carecoord_document: one document of carecoord_evaluate_documents()."""
+
+    _fields_ = [("data", c_char_p), ("len", c_size_t)]
+
+
+_fn("carecoord_evaluate_documents", c_int, _OUT, c_void_p, ctypes.POINTER(Document), c_size_t, c_int, c_char_p,
+    _ERR_OUT)
+
+_fn("carecoord_event_new", c_int, _OUT, c_char_p, c_char_p, _ERR_OUT)
+_fn("carecoord_event_free", None, c_void_p)
+_fn("carecoord_event_set_string", c_int, c_void_p, c_char_p, c_char_p, _ERR_OUT)
+_fn("carecoord_event_set_number", c_int, c_void_p, c_char_p, c_double, _ERR_OUT)
+_fn("carecoord_event_set_bool", c_int, c_void_p, c_char_p, c_int, _ERR_OUT)
+_fn("carecoord_care_plan_start", c_int, _OUT, c_void_p, c_char_p, c_char_p, _ERR_OUT)
+_fn("carecoord_care_plan_apply", c_int, _OUT, c_void_p, c_void_p, c_void_p, c_void_p, _ERR_OUT)
+_fn("carecoord_care_plan_replay", c_int, _OUT, c_void_p, c_void_p, c_char_p, ctypes.POINTER(c_void_p), c_size_t,
+    _ERR_OUT)
+_fn("carecoord_care_plan_from_json", c_int, _OUT, c_char_p, c_char_p, c_size_t, _ERR_OUT)
+_fn("carecoord_care_plan_free", None, c_void_p)
+for _name in ("workflow", "state", "last_event", "json", "previous_state"):
+    _fn(f"carecoord_care_plan_{_name}", c_char_p, c_void_p)
+for _name in ("transitioned", "duplicate"):
+    _fn(f"carecoord_care_plan_{_name}", c_int, c_void_p)
+for _name in ("applied_count", "task_count", "created_count", "missing_count"):
+    _fn(f"carecoord_care_plan_{_name}", c_size_t, c_void_p)
+for _name in ("applied", "missing", "task_id", "task_name", "task_event", "task_event_time", "task_due",
+              "task_due_time", "task_action", "task_reason", "task_source"):
+    _fn(f"carecoord_care_plan_{_name}", c_char_p, c_void_p, c_size_t)
+_fn("carecoord_allowed_events", c_int, _OUT, c_void_p, c_char_p, c_char_p, c_char_p, _ERR_OUT)
+_fn("carecoord_strings_count", c_size_t, c_void_p)
+_fn("carecoord_strings_get", c_char_p, c_void_p, c_size_t)
+_fn("carecoord_strings_free", None, c_void_p)
+_fn("carecoord_explain", c_int, _OUT, c_void_p, c_void_p, c_char_p, _ERR_OUT)
+_fn("carecoord_explanation_free", None, c_void_p)
+_fn("carecoord_explanation_text", c_char_p, c_void_p)
+_fn("carecoord_explanation_json", c_char_p, c_void_p)
 
 
 def text(value: Optional[bytes]) -> str:

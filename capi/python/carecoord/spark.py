@@ -9,7 +9,7 @@ Example::
 
 ``evaluate`` runs with ``mapInArrow``: each Arrow batch of documents (at most
 ``spark.sql.execution.arrow.maxRecordsPerBatch`` rows, 10,000 by default) is evaluated with
-one call into libcarecoord (``carecoord_evaluate_batch``), by an engine loaded once per
+one call into libcarecoord (``carecoord_evaluate_documents``), by an engine loaded once per
 Python worker process and kept for every later batch and task of that worker (a module
 cache keyed by the rulesets' content or path). A document that cannot be read or
 evaluated gives a row whose ``error`` column is set; it never fails the job.
@@ -51,6 +51,7 @@ SCHEMA = ", ".join([
     "triggers array<struct<id: string, status: string, anchor: date, due: date, due_time: string, action: string>>",
     "rulesets array<struct<id: string, version: string, sha256: string>>",
     "missing array<string>",
+    "deceased date",
     "determination string",
     "error struct<status: string, code: string, message: string, field_path: string, diagnostics: array<string>>",
 ])
@@ -180,7 +181,7 @@ def evaluate_documents(engine: Engine, documents: Sequence[Optional[str]], as_of
     dets: List[Optional[str]] = []
     errors: List[Optional[Dict[str, Any]]] = []
     ids: List[Optional[str]] = []
-    for doc, out in zip(documents, engine.evaluate_batch(documents, as_of=as_of)):
+    for doc, out in zip(documents, engine.evaluate_batch_json(documents, as_of=as_of)):
         if isinstance(out, BatchError):
             dets.append(None)
             errors.append(_error(out))
@@ -206,7 +207,7 @@ _DETERMINATION_TYPE = (
     "tier: struct<id: string, by_default: boolean>, flags: array<struct<id: string>>, "
     "programs: array<struct<id: string, status: string, reason: string, missing: array<string>>>, "
     "triggers: array<struct<id: string, status: string, anchor: date, due: date, due_time: string, action: string>>, "
-    "missing: array<string>>"
+    "missing: array<string>, deceased: date>"
 )
 
 # The typed columns of SCHEMA as Spark SQL over the parsed determination (internal column
@@ -224,6 +225,7 @@ _TYPED_COLUMNS = [
     ("triggers", f"{_D}.triggers"),
     ("rulesets", f"{_D}.rulesets"),
     ("missing", f"{_D}.missing"),
+    ("deceased", f"{_D}.deceased"),
 ]
 
 

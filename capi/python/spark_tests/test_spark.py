@@ -116,6 +116,9 @@ def test_typed_columns_agree_with_the_determination(result, population):
         assert [(x["id"], x["version"], x["sha256"]) for x in r["rulesets"]] == \
             [(x["id"], x["version"], x["sha256"]) for x in d["rulesets"]]
         assert r["missing"] == d["missing"]
+        assert (r["deceased"].isoformat() if r["deceased"] else None) == d["deceased"]
+        if d["deceased"]:  # off every worklist (docs/determination.md#the-deceased)
+            assert r["tier"] == "routine" and r["flags"] == [] and r["triggers"] == []
     # the generated population reaches every tier of the default rulesets
     assert tiers == {"routine", "care_coordination", "case_management"}
 

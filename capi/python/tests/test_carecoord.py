@@ -72,6 +72,18 @@ def test_rulesets_listed(engine):
     assert ("programs", "1.0.0") in infos and ("triggers", "1.0.0") in infos
 
 
+def test_deceased_shown_and_off_every_worklist(engine):
+    # Died the day before as_of: the lowest tier, no flag, no program, no trigger.
+    dead = engine.evaluate(dict(FOUR_CONDITIONS, deceased="2026-11-26"), as_of=AS_OF)
+    assert dead.deceased == datetime.date(2026, 11, 26)
+    assert dead.tier == "routine" and dead.tier_rules == [] and dead.flags == [] and dead.triggers == []
+    assert all(p.status == "not_eligible" for p in dead.programs)
+    assert dead.to_dict()["deceased"] == "2026-11-26"
+    # A death the day after as_of is not known yet.
+    alive = engine.evaluate(dict(FOUR_CONDITIONS, deceased="2026-11-28"), as_of=AS_OF)
+    assert alive.deceased is None and alive.tier == "case_management"
+
+
 def test_four_chronic_conditions_on_medicare(engine):
     det = engine.evaluate(FOUR_CONDITIONS, as_of=AS_OF)
     assert isinstance(det, carecoord.Determination)
@@ -325,22 +337,36 @@ def test_pip_install_finds_the_library_in_the_package(tmp_path):
     assert out[2] == carecoord.library_version()
 
 
-# ---- batches (carecoord_evaluate_batch) ----------------------------------------------
+# ---- batches (carecoord_evaluate_documents) --------------------------------------------
 
 
 def test_evaluate_batch_matches_single_evaluations(engine):
     docs = [p.read_text() for p in EXAMPLES if p.suffix == ".json"] + [json.dumps(FOUR_CONDITIONS, indent=2)]
-    out = engine.evaluate_batch(docs, as_of=AS_OF)
+    out = engine.evaluate_batch_json(docs, as_of=AS_OF)
     assert len(out) == len(docs)
     for doc, line in zip(docs, out):
         assert line == engine.evaluate(doc, as_of=AS_OF).json  # a pretty-printed document too
+    dets = engine.evaluate_batch(docs + [FOUR_CONDITIONS], as_of=AS_OF)  # a dict too
+    assert isinstance(dets, carecoord.Batch) and isinstance(dets, tuple)
+    assert all(isinstance(d, carecoord.Determination) for d in dets)
+    assert dets[-1] == engine.evaluate(FOUR_CONDITIONS, as_of=AS_OF)
+    assert dets[-1] == carecoord.Determination.from_json(dets[-1].json)
+    assert carecoord.Determination.from_json(dets[-1].json.encode()) == dets[-1]
+
+
+def test_determination_from_json_refuses_other_json():
+    with pytest.raises(ValueError):
+        carecoord.Determination.from_json('{"patient_id": "x"}')
+    with pytest.raises(ValueError):
+        carecoord.Determination.from_json("not json")
 
 
 def test_evaluate_batch_bad_documents_are_errors_in_place(engine):
     good = json.dumps(FOUR_CONDITIONS)
     bad_date = json.dumps({"id": "x", "birth_date": "1950-02-30"})
-    out = engine.evaluate_batch([good, bad_date, None, "{not json", good], as_of="2026-11-27")
-    assert [isinstance(x, str) for x in out] == [True, False, False, False, True]
+    out = engine.evaluate_batch([good, bad_date, None, "{not json", FOUR_CONDITIONS], as_of="2026-11-27")
+    assert [isinstance(x, carecoord.Determination) for x in out] == [True, False, False, False, True]
+    assert len(out.errors) == 3
     err = out[1]
     assert isinstance(err, carecoord.BatchError)
     assert (err.line, err.status) == (2, "patient")
@@ -353,7 +379,7 @@ def test_evaluate_batch_bad_documents_are_errors_in_place(engine):
 def test_evaluate_batch_line_breaks(engine):
     pretty = json.dumps(FOUR_CONDITIONS, indent=2).replace("\n", "\r\n")
     raw_break_in_string = '{"id": "a\nb", "birth_date": "1950-01-01"}'  # invalid JSON: a raw control character
-    ok, bad = engine.evaluate_batch([pretty, raw_break_in_string], as_of=AS_OF)
+    ok, bad = engine.evaluate_batch_json([pretty, raw_break_in_string], as_of=AS_OF)
     assert ok == engine.evaluate(FOUR_CONDITIONS, as_of=AS_OF).json
     assert isinstance(bad, carecoord.BatchError) and bad.diagnostics[0].code == "E0201"
     with pytest.raises(carecoord.PatientError):  # as a single document would be
@@ -365,6 +391,53 @@ def test_evaluate_batch_evaluation_error_and_arguments():
         (err,) = mini.evaluate_batch([json.dumps({"id": "x", "birth_date": "1950-01-01"})], as_of="2019-06-01")
         assert err.status == "evaluation"
         assert isinstance(err.exception(), carecoord.EvaluationError)
-        assert mini.evaluate_batch([], as_of=AS_OF) == []
+        assert mini.evaluate_batch([], as_of=AS_OF) == ()
         with pytest.raises(carecoord.ArgumentError):
             mini.evaluate_batch(["{}"], as_of="2026-02-30")
+
+
+def test_batch_to_pandas_flat_columns(engine):
+    pandas = pytest.importorskip("pandas")
+    batch = engine.evaluate_batch([FOUR_CONDITIONS, {"id": "x", "birth_date": "1950-02-30"}], as_of=AS_OF)
+    df = batch.to_pandas()
+    assert isinstance(df, pandas.DataFrame)
+    assert list(df.columns[:11]) == list(carecoord.Batch.COLUMNS)
+    assert len(df) == 2
+    first, second = df.iloc[0], df.iloc[1]
+    det = batch[0]
+    assert first["position"] == 1 and first["patient_id"] == "py-4cc" and first["as_of"] == AS_OF
+    assert first["tier"] == det.tier and first["flags"] == ";".join(det.flags)
+    assert first["error_status"] is None
+    for p in det.programs:
+        assert first[f"program.{p.id}"] == p.status
+    # Discharged Wednesday 2026-11-25 15:00: the call 72 hours later, Saturday 11-28 (as_of 11-27: open).
+    assert first["trigger.post_discharge_call.due"] == datetime.date(2026, 11, 28)
+    assert first["trigger.post_discharge_call.status"] == "open"
+    assert second["position"] == 2 and second["patient_id"] is None
+    assert (second["error_status"], second["error_code"], second["error_field_path"]) == ("patient", "E0204", "birth_date")
+
+
+def test_engine_options():
+    with pytest.raises(carecoord.RulesetError):  # the rulesets are larger than 100 bytes
+        carecoord.Engine.load(RULESETS, carecoord.EngineOptions(limits={"ruleset.max_file_bytes": 100}))
+    with pytest.raises(carecoord.ArgumentError) as e:
+        carecoord.Engine.load(RULESETS, carecoord.EngineOptions(limits={"no.such": 3}))
+    assert e.value.field_path == "name"
+    doc = '{"id": "p1", "birth_date": "1950-01-01"}'  # 40 bytes
+    with carecoord.Engine.from_string(MINI, options=carecoord.EngineOptions(limits={"patient.max_document_bytes": 40})) as ok:
+        assert isinstance(ok.evaluate_batch([doc], as_of=AS_OF)[0], carecoord.Determination)
+    with carecoord.Engine.from_string(MINI, options=carecoord.EngineOptions(limits={"patient.max_document_bytes": 39})) as small:
+        assert isinstance(small.evaluate_batch([doc], as_of=AS_OF)[0], carecoord.BatchError)
+    later = MINI.replace("effective: {from: 2020-01-01, until: null}", "effective: {from: 2030-01-01, until: null}")
+    with carecoord.Engine.from_string(later) as e2:
+        with pytest.raises(carecoord.EvaluationError):
+            e2.evaluate(doc, as_of=AS_OF)
+    with carecoord.Engine.from_string(later, options=carecoord.EngineOptions(ignore_effective=True)) as e3:
+        assert e3.evaluate(doc, as_of=AS_OF).tier == "routine"
+
+
+def test_default_rulesets_load():
+    path = carecoord.default_rulesets()
+    assert os.path.isfile(os.path.join(path, "workflow", "care-plan.yaml"))
+    with carecoord.Engine.load(path) as e:
+        assert {"intensity", "programs", "triggers", "care_plan"} <= {r.id for r in e.rulesets}

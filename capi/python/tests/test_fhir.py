@@ -79,7 +79,7 @@ def test_bulk_reads_every_patient(engine):
     assert ids == [p["id"] for p in PATIENTS]  # the order of the Patient file
     for p in patients:
         for w in p.warnings:
-            assert w.code.startswith("E07") and w.severity in ("warning", "note")
+            assert w.code.startswith("E08") and w.severity in ("warning", "note")
             assert "/" in w.field_path and w.file  # the resource and element, the export file
         p.close()
 
@@ -125,10 +125,10 @@ def test_bundle_warnings_name_resource_and_element():
         warnings = p.warnings
     assert len(warnings) == 1
     w = warnings[0]
-    assert w.code == "E0703" and w.severity == "warning"
+    assert w.code == "E0803" and w.severity == "warning"
     assert w.field_path.startswith("Condition/cond-1.")
     assert "SECRET42" not in str(w)
-    assert "warning[E0703]" in str(w)
+    assert "warning[E0803]" in str(w)
     with carecoord.Patient.from_json('{"id": "j", "birth_date": "1950-01-01"}') as p:
         assert p.warnings == []
 
@@ -136,12 +136,20 @@ def test_bundle_warnings_name_resource_and_element():
 def test_errors():
     with pytest.raises(carecoord.PatientError) as e:
         carecoord.Patient.from_fhir_bundle({"resourceType": "Bundle", "type": "collection", "entry": []})
-    assert e.value.code.startswith("E07")
+    assert e.value.code.startswith("E08")
     with pytest.raises(carecoord.PatientError):
         carecoord.Patient.from_fhir_bundle("{not json")
+    # Issue 13: an entry without a resource, or a null entry, crashed the process.
+    with pytest.raises(carecoord.PatientError) as e:
+        carecoord.Patient.from_fhir_bundle('{"resourceType":"Bundle","entry":[{}]}')
+    assert e.value.code == "E0806"
+    with carecoord.Patient.from_fhir_bundle(
+            '{"resourceType":"Bundle","entry":[null,{"resource":'
+            '{"resourceType":"Patient","id":"n","birthDate":"1950-01-01"}}]}') as p:
+        assert [(w.code, w.field_path) for w in p.warnings] == [("E0801", "entry[0].resource")]
     with pytest.raises(carecoord.PatientError) as e:
         carecoord.read_fhir_bulk(EXPORT / "no-such-directory")
-    assert e.value.code == "E0709"
+    assert e.value.code == "E0809"
     reader = carecoord.read_fhir_bulk(EXPORT)
     reader.close()
     with pytest.raises(ValueError):
@@ -155,16 +163,16 @@ def test_bulk_warnings_and_unmapped_patients(engine):
     reader = carecoord.read_fhir_bulk(FIXTURE)
     assert reader.patient_count == 3
     [export] = reader.export_diagnostics
-    assert export.code == "E0706" and export.line == 3 and export.file.endswith("Condition.ndjson")
+    assert export.code == "E0806" and export.line == 3 and export.file.endswith("Condition.ndjson")
     assert export.field_path.startswith("Condition/cond-3.")
     patients = list(reader)
     assert [engine.evaluate(p, AS_OF).patient_id for p in patients] == ["fx-1", "fx-3"]
     [w] = patients[0].warnings
-    assert w.code == "E0703" and w.severity == "warning" and w.line == 1
+    assert w.code == "E0803" and w.severity == "warning" and w.line == 1
     assert w.field_path.startswith("Condition/cond-1.") and "SECRET42" not in str(w)
     assert patients[1].warnings == []
     [skipped] = reader.errors
-    assert skipped.code == "E0702" and skipped.field_path.startswith("Patient/fx-2.")
+    assert skipped.code == "E0802" and skipped.field_path.startswith("Patient/fx-2.")
     reader.close()
 
 
@@ -173,7 +181,7 @@ def test_bulk_strict_raises_and_goes_on():
         first = next(reader)
         with pytest.raises(carecoord.PatientError) as e:
             next(reader)
-        assert e.value.code == "E0702"
+        assert e.value.code == "E0802"
         third = next(reader)
         with pytest.raises(StopIteration):
             next(reader)

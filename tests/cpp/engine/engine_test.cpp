@@ -727,3 +727,32 @@ facts:
     p.conditions[4].status = ConditionStatus::resolved;
     CHECK(evaluate_ok(*e, p, D("2026-05-25")).tier.tier == "care_coordination");
 }
+
+TEST_CASE("rulesets_in_force: the versions in force at a date, the tier-defining one first, with their tiers") {
+    TempDir dir;
+    dir.write("x1.yaml", versioned("x", "1.0.0", "2025-01-01", "2025-12-31", "tiers: {order: [low, high], default: low}\n"));
+    dir.write("x2.yaml", versioned("x", "2.0.0", "2026-01-01", "null", "tiers: {order: [low, mid, high], default: low}\n"));
+    dir.write("a.yaml", versioned("a", "1.0.0", "2000-01-01", "null"));
+    auto e = Engine::load_directory(dir.path().string());
+    INFO(all_messages(e.diagnostics()));
+    REQUIRE(e.ok());
+    auto ids = [&](const char* as_of) {
+        std::vector<std::string> out;
+        for (const auto& r : e->rulesets_in_force(D(as_of))) out.push_back(r.id + " " + r.version);
+        return out;
+    };
+    CHECK(ids("2024-12-31") == std::vector<std::string>{"a 1.0.0"});
+    CHECK(ids("2025-01-01") == std::vector<std::string>{"x 1.0.0", "a 1.0.0"});  // tiers first, not by name
+    CHECK(ids("2025-12-31") == std::vector<std::string>{"x 1.0.0", "a 1.0.0"});
+    CHECK(ids("2026-01-01") == std::vector<std::string>{"x 2.0.0", "a 1.0.0"});
+    auto in_force = e->rulesets_in_force(D("2026-01-01"));
+    CHECK(in_force[0].tiers == std::vector<std::string>{"low", "mid", "high"});
+    CHECK(in_force[1].tiers.empty());
+    // rulesets(): every version, the versions of one id together and by date.
+    auto all = e->rulesets();
+    REQUIRE(all.size() == 3);
+    CHECK(all[0].id == "a");
+    CHECK(all[1].version == "1.0.0");
+    CHECK(all[1].tiers == std::vector<std::string>{"low", "high"});
+    CHECK(all[2].version == "2.0.0");
+}

@@ -384,7 +384,13 @@ TEST_CASE("the as-of date is a horizon: an abatement after it leaves the conditi
     p.deceased = D("2026-11-30");
     CHECK(truth("exists(care_plan.enrolled)", p) == F);
     CHECK(truth("exists(deceased)", p) == F);
-    CHECK(truth("exists(deceased)", p, D("2026-11-30")) == T);
+    // On the day of death the field exists; the engine then takes the patient off every
+    // worklist (the probe program is not eligible) and the determination carries the date.
+    Engine e = load_ok(ruleset("programs:\n  - id: probe\n    when: 'exists(deceased)'\n"));
+    Determination dead = evaluate_ok(e, p, D("2026-11-30"));
+    REQUIRE(dead.deceased.has_value());
+    CHECK(*dead.deceased == D("2026-11-30"));
+    CHECK(dead.programs.at(0).status == Eligibility::not_eligible);
 }
 
 TEST_CASE("missing data: an absent social field makes a program unknown and lists the field") {

@@ -170,7 +170,7 @@ TEST_CASE("fhir bulk: the mapping of one patient's resources") {
 TEST_CASE("fhir bulk: determinations checked by hand") {
     auto all = load_export();
 
-    SUBCASE("79a66c97 (died 1994-11-11): 6 chronic categories, case management, no triggers") {
+    SUBCASE("79a66c97 (died 1994-11-11): 6 chronic categories, but deceased: routine, no flag, no trigger") {
         // Conditions with clinicalStatus active (no abatement), by chronic category:
         //   diabetes: 44054006 DM type 2, 127013003 kidney disorder due to DM,
         //             90781000119102 microalbuminuria due to DM2, 157141000119108 proteinuria due to DM2
@@ -182,16 +182,19 @@ TEST_CASE("fhir bulk: determinations checked by hand") {
         // Not chronic categories: 40055000 chronic sinusitis, 80394007 hyperglycemia, 271737000
         // anemia, 237602007 metabolic syndrome, 15777000 prediabetes, 161665007 history of renal
         // transplant, social findings. -> 6 categories >= 4: cm_chronic_conditions; >= 3: hchn.
-        // No encounter after 1994: no hospitalization in the last 12 months. Dead since
-        // 1994-11-11: no trigger at all.
+        // No encounter after 1994: no hospitalization in the last 12 months. Alive, this would
+        // be case management with hchn_priority; dead since 1994-11-11 the patient is off every
+        // worklist (docs/determination.md#the-deceased): routine, no flag, no program, no trigger.
         const auto d = evaluate(all.at("79a66c97-6131-3213-f3c9-4606946ab056").patient, "2026-11-27");
         CHECK(fact(d, "chronic_count") == "6");
         CHECK(fact(d, "hospitalizations_12m") == "0");
         CHECK(fact(d, "alive") == "false");
-        CHECK(d.tier.tier == "case_management");
-        CHECK(matched(d, "cm_chronic_conditions"));
-        CHECK_FALSE(matched(d, "cm_hospitalizations"));
-        CHECK(flagged(d, "hchn_priority"));
+        REQUIRE(d.deceased.has_value());
+        CHECK(*d.deceased == D("1994-11-11"));
+        CHECK(d.tier.tier == "routine");
+        CHECK(d.tier.matched.empty());
+        CHECK(d.flags.empty());
+        for (const auto& p : d.programs) CHECK(p.status == Eligibility::not_eligible);
         CHECK(d.triggers.empty());
     }
 
@@ -224,15 +227,18 @@ TEST_CASE("fhir bulk: determinations checked by hand") {
         CHECK_FALSE(matched(d, "cm_substance_use"));
     }
 
-    SUBCASE("129c6ac7 (died 1989-05-09): cancer, ischemic heart disease, obesity") {
+    SUBCASE("129c6ac7 (died 1989-05-09): cancer, ischemic heart disease, obesity, but deceased") {
         // Active: 254637007 NSCLC, 424132000 NSCLC stage 1, 254837009 breast cancer (cancer);
-        // 414545008 (ischemic_heart_disease); 162864005 (obesity): 3 categories -> care
-        // coordination and hchn_priority; 399261000 history of CABG, 15777000 prediabetes,
-        // 91302008 sepsis (still active in the record), 271737000 anemia do not count.
+        // 414545008 and 399261000 history of CABG (ischemic_heart_disease); 162864005 (obesity):
+        // 3 categories, care coordination and hchn_priority were the patient alive; 15777000
+        // prediabetes, 91302008 sepsis (still active in the record), 271737000 anemia do not
+        // count. Dead since 1989-05-09: routine, no flag.
         const auto d = evaluate(all.at("129c6ac7-8d06-89de-ad63-0204a93e76c3").patient, "2026-11-27");
         CHECK(fact(d, "chronic_count") == "3");
-        CHECK(d.tier.tier == "care_coordination");
-        CHECK(flagged(d, "hchn_priority"));
+        REQUIRE(d.deceased.has_value());
+        CHECK(*d.deceased == D("1989-05-09"));
+        CHECK(d.tier.tier == "routine");
+        CHECK_FALSE(flagged(d, "hchn_priority"));
         CHECK(d.triggers.empty());
     }
 }
@@ -340,16 +346,16 @@ TEST_CASE("fhir bundle: a patient who died after the discharge gets no follow-up
 }
 
 TEST_CASE("fhir bundle: what is not a one-patient Bundle is an error, never a crash") {
-    CHECK(read_fhir_bundle("{").diagnostics().at(0).code == "E0701");
-    CHECK(read_fhir_bundle(R"({"resourceType":"Observation"})").diagnostics().at(0).code == "E0701");
-    CHECK(read_fhir_bundle(R"({"resourceType":"Bundle","entry":[]})").diagnostics().at(0).code == "E0706");
+    CHECK(read_fhir_bundle("{").diagnostics().at(0).code == "E0801");
+    CHECK(read_fhir_bundle(R"({"resourceType":"Observation"})").diagnostics().at(0).code == "E0801");
+    CHECK(read_fhir_bundle(R"({"resourceType":"Bundle","entry":[]})").diagnostics().at(0).code == "E0806");
     auto two = read_fhir_bundle(R"({"resourceType":"Bundle","entry":[
         {"resource":{"resourceType":"Patient","id":"a","birthDate":"1950-01-01"}},
         {"resource":{"resourceType":"Patient","id":"b","birthDate":"1950-01-01"}}]})");
-    CHECK(two.diagnostics().at(0).code == "E0707");
+    CHECK(two.diagnostics().at(0).code == "E0807");
     auto no_birth = read_fhir_bundle(R"({"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient","id":"a"}}]})");
     REQUIRE_FALSE(no_birth.ok());
-    CHECK(has_diag(no_birth.diagnostics(), "E0702", "Patient/a.birthDate"));
+    CHECK(has_diag(no_birth.diagnostics(), "E0802", "Patient/a.birthDate"));
 }
 
 TEST_CASE("fhir bulk: malformed resources and dangling references are reported by resource id and field") {
@@ -386,13 +392,13 @@ TEST_CASE("fhir bulk: malformed resources and dangling references are reported b
     };
     // Not JSON, a truncated line: errors naming the file and line.
     REQUIRE(find("Patient.ndjson", 3) != ex.end());
-    CHECK(find("Patient.ndjson", 3)->code == "E0701");
+    CHECK(find("Patient.ndjson", 3)->code == "E0801");
     REQUIRE(find("Condition.ndjson", 7) != ex.end());
-    CHECK(find("Condition.ndjson", 7)->code == "E0701");
+    CHECK(find("Condition.ndjson", 7)->code == "E0801");
     // A resource whose patient is not in the export, one without a subject.
-    CHECK(has_diag(ex, "E0706", "Condition/c-orphan.subject"));
-    CHECK(has_diag(ex, "E0702", "Condition/c-nosubject.subject"));
-    CHECK(has_diag(ex, "E0710", "Practitioner"));
+    CHECK(has_diag(ex, "E0806", "Condition/c-orphan.subject"));
+    CHECK(has_diag(ex, "E0802", "Condition/c-nosubject.subject"));
+    CHECK(has_diag(ex, "E0810", "Practitioner"));
 
     std::map<std::string, Result<FhirPatient>> got;
     std::vector<std::string> order;
@@ -403,20 +409,20 @@ TEST_CASE("fhir bulk: malformed resources and dangling references are reported b
     }
     // The reader goes on past the patients it cannot map.
     CHECK(order == std::vector<std::string>{"good", "Patient/nobirth.birthDate", "Patient/baddate.birthDate"});
-    CHECK(got.at("Patient/nobirth.birthDate").diagnostics().at(0).code == "E0702");
-    CHECK(got.at("Patient/baddate.birthDate").diagnostics().at(0).code == "E0705");
+    CHECK(got.at("Patient/nobirth.birthDate").diagnostics().at(0).code == "E0802");
+    CHECK(got.at("Patient/baddate.birthDate").diagnostics().at(0).code == "E0805");
 
     const FhirPatient& good = *got.at("good");
     const auto& ds = good.diagnostics;
-    CHECK(has_diag(ds, "E0704", "Condition/c-ok.encounter"));              // Encounter/e-missing
-    CHECK(has_diag(ds, "E0703", "Condition/c-icd9x.code.coding"));         // unknown code system
-    CHECK(has_diag(ds, "E0702", "Condition/c-nocode.code"));
-    CHECK(has_diag(ds, "E0703", "Condition/c-status.clinicalStatus"));
-    CHECK(has_diag(ds, "E0705", "Encounter/e1.period.start"));
-    CHECK(has_diag(ds, "E0704", "Encounter/e1.diagnosis[0].condition"));   // Condition/c-gone
-    CHECK(has_diag(ds, "E0703", "Encounter/e2.class.code"));
-    CHECK(has_diag(ds, "E0703", "Encounter/e3.hospitalization.dischargeDisposition"));
-    CHECK(has_diag(ds, "E0705", "Observation/o1.effectiveDateTime"));
+    CHECK(has_diag(ds, "E0804", "Condition/c-ok.encounter"));              // Encounter/e-missing
+    CHECK(has_diag(ds, "E0803", "Condition/c-icd9x.code.coding"));         // unknown code system
+    CHECK(has_diag(ds, "E0802", "Condition/c-nocode.code"));
+    CHECK(has_diag(ds, "E0803", "Condition/c-status.clinicalStatus"));
+    CHECK(has_diag(ds, "E0805", "Encounter/e1.period.start"));
+    CHECK(has_diag(ds, "E0804", "Encounter/e1.diagnosis[0].condition"));   // Condition/c-gone
+    CHECK(has_diag(ds, "E0803", "Encounter/e2.class.code"));
+    CHECK(has_diag(ds, "E0803", "Encounter/e3.hospitalization.dischargeDisposition"));
+    CHECK(has_diag(ds, "E0805", "Observation/o1.effectiveDateTime"));
     for (const auto& d : ds) {
         CHECK(d.severity == Severity::warning);
         CHECK(fs::path(d.file).extension() == ".ndjson");
@@ -463,7 +469,7 @@ TEST_CASE("fhir bulk: an export grouped by patient is indexed with one entry per
 TEST_CASE("fhir bulk: a missing directory is an error") {
     auto r = FhirBulkReader::open("/nonexistent/carecoord-fhir");
     REQUIRE_FALSE(r.ok());
-    CHECK(r.diagnostics().at(0).code == "E0709");
+    CHECK(r.diagnostics().at(0).code == "E0809");
 }
 
 TEST_CASE("fhir bundle: fullUrl references, and dates in the wrong order") {
@@ -484,16 +490,16 @@ TEST_CASE("fhir bundle: fullUrl references, and dates in the wrong order") {
     // cov1 (by fullUrl) ends before it starts: skipped; cov2 (by id): SOPT 111 Medicare HMO.
     REQUIRE(p.coverage.size() == 1);
     CHECK(p.coverage[0].payer == Payer::medicare_advantage);
-    CHECK(has_diag(r->diagnostics, "E0705", "Coverage/cov1.period.end"));
+    CHECK(has_diag(r->diagnostics, "E0805", "Coverage/cov1.period.end"));
     // The onset after the abatement is dropped; the condition is resolved (abated, no status).
     REQUIRE(p.conditions.size() == 1);
     CHECK_FALSE(p.conditions[0].onset);
     CHECK(p.conditions[0].status == ConditionStatus::resolved);
-    CHECK(has_diag(r->diagnostics, "E0705", "Condition/cond1.onsetDateTime"));
-    CHECK(has_diag(r->diagnostics, "E0706", "Condition/cond2.subject"));
+    CHECK(has_diag(r->diagnostics, "E0805", "Condition/cond1.onsetDateTime"));
+    CHECK(has_diag(r->diagnostics, "E0806", "Condition/cond2.subject"));
     // A death before birth is reported, and kept.
     CHECK(p.deceased);
-    CHECK(has_diag(r->diagnostics, "E0705", "Patient/local-7.deceasedDateTime"));
+    CHECK(has_diag(r->diagnostics, "E0805", "Patient/local-7.deceasedDateTime"));
 }
 
 TEST_CASE("fhir bundle: an id with a control character is refused, as in every input format (E0215)") {

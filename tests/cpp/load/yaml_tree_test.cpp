@@ -111,7 +111,16 @@ TEST_CASE("more than one document is rejected, at the second; one explicit docum
 TEST_CASE("YAML syntax errors are E0101, at the offending character") {
     expect_at("a: [1, 2]]\n", "E0101", 1, 10);  // the second ']'
     expect_at("a: b: c\n", "E0101", 1, 5);      // the second ':'
-    expect_at("a: [1, 2\n", "E0101", 2, 1);     // the input ends inside the sequence
+    // An unclosed bracket is reported where it opens (issue 19), not where the input ends.
+    auto d = expect_at("a: [1, 2\n", "E0101", 1, 4);
+    CHECK(d.message == "YAML syntax error: the '[' opened here is never closed by ']'");
+    expect_at("a: 1\nb: {c: [1, 2]\nd: 3\n", "E0101", 2, 4);  // the '{' of line 2; its '[' is closed
+    // A quoted string still open at the end of the file: where its quote is.
+    d = expect_at("a: 1\nb: \"open\n", "E0101", 2, 4);
+    CHECK(d.message == "YAML syntax error: the string opened here with \" is never closed");
+    expect_at("a: 1\nb: 'it''s\n", "E0101", 2, 4);  // '' is an escaped quote, not the end
+    // Quotes inside plain scalars, comments and block scalars are not string openers.
+    parse_ok("a: it's fine # don't\nb: |\n  \"quoted\n  [bracket\nc: 2\n");
 }
 
 TEST_CASE("the nesting depth limit: 64 levels pass, 65 do not") {

@@ -190,7 +190,10 @@ TEST_CASE("syntax errors name the problem at its offset") {
     check("f(a,", 4, "ends where a value was expected");
     check("f(a b)", 4, "')'");
     check("[1, 2", 5, "']'");
-    check("2025-02-30", 0, "not a valid date");
+    check("2025-02-30", 0, "2025-02-30 is not a calendar date (February 2025 has 28 days)");
+    check("2024-02-30", 0, "2024-02-30 is not a calendar date (February 2024 has 29 days)");
+    check("2025-13-01", 0, "2025-13-01 is not a calendar date (there is no month 13)");
+    check("2025-04-31", 0, "2025-04-31 is not a calendar date (April 2025 has 30 days)");
     check("2025-06-01T24:30", 0, "not a valid datetime");
     check("3days", 0, "space");
     check("a.", 2, "field name");
