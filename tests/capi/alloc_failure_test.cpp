@@ -515,6 +515,8 @@ bool run_bulk_path(long n, const char* mode) {
     if (ok) EXPECT(got == 2, "bulk: %zu patients read, 2 in the export (N=%ld, %s)", got, n, mode);
     carecoord_fhir_bulk_free(reader);
     return ok;
+}
+
 // The 0.2.0 entry points on the same terms: a workflow with one task, an event, start,
 // apply, the record's JSON read back, the events allowed, an explanation and a batch of
 // documents. Returns true when it ran to the end.
