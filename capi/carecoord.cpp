@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <new>
 #include <string>
 #include <string_view>
@@ -23,6 +24,7 @@
 #include "model/patient_builder.hpp"
 #include "output/json_writer.hpp"
 #include "time/calendar.hpp"
+#include "util/text.hpp"
 #include "util/codes.hpp"
 
 // One version, three places: carecoord.h, carecoord/version.hpp (which define the same
@@ -89,6 +91,9 @@ struct carecoord_fhir_bulk {
     carecoord::FhirBulkReader reader;
     std::unique_ptr<carecoord_error> export_diagnostics;
     bool ended = false;
+    // The patient read but not yet handed out: kept when handing it out ran out of memory,
+    // so that the call made again returns it instead of skipping it.
+    std::optional<carecoord::Result<carecoord::FhirPatient>> pending;
 };
 
 struct carecoord_batch {
@@ -361,10 +366,11 @@ std::unique_ptr<carecoord_error> diagnostic_list(const std::vector<Diagnostic>& 
     return std::unique_ptr<carecoord_error>(make_error(CARECOORD_OK, diagnostics));
 }
 
+// Leaves `read` untouched when it throws (the warnings are built before the patient moves).
 std::unique_ptr<carecoord_patient> fhir_patient(carecoord::FhirPatient&& read) {
     auto p = std::make_unique<carecoord_patient>();
-    p->patient = std::move(read.patient);
     p->warnings = diagnostic_list(read.diagnostics);
+    p->patient = std::move(read.patient);
     return p;
 }
 
@@ -816,7 +822,7 @@ carecoord_status carecoord_fhir_bulk_open(carecoord_fhir_bulk** out, const char*
         need(directory, "directory");
         auto reader = unwrap<carecoord::FhirBulkReader>(carecoord::FhirBulkReader::open(directory),
                                                         CARECOORD_ERR_PATIENT);
-        auto r = std::unique_ptr<carecoord_fhir_bulk>(new carecoord_fhir_bulk{std::move(reader), nullptr, false});
+        auto r = std::unique_ptr<carecoord_fhir_bulk>(new carecoord_fhir_bulk{std::move(reader), nullptr, false, std::nullopt});
         r->export_diagnostics = diagnostic_list(r->reader.export_diagnostics());
         hand_out(out, std::move(r));
     });
@@ -830,12 +836,28 @@ carecoord_status carecoord_fhir_bulk_next(carecoord_fhir_bulk* reader, carecoord
         *out = nullptr;
         need(reader, "reader");
         if (reader->ended) return;
-        auto next = reader->reader.next();
-        if (!next) {
-            reader->ended = true;
+        // Out of memory anywhere below leaves the patient where a call made again finds it:
+        // the C++ reader moves on only once it has returned the patient, and it stays in
+        // `pending` until its patient or error object has been built.
+        if (!reader->pending) {
+            auto next = reader->reader.next();
+            if (!next) {
+                reader->ended = true;
+                return;
+            }
+            reader->pending.emplace(std::move(*next));
+        }
+        carecoord::Result<carecoord::FhirPatient>& r = *reader->pending;
+        if (!r.ok()) {
+            const carecoord_status st = failure_status(r.diagnostics(), CARECOORD_ERR_PATIENT);
+            std::unique_ptr<carecoord_error> e(err ? make_error(st, r.diagnostics()) : nullptr);
+            reader->pending.reset();
+            found = st;
+            if (err) *err = e.release();
             return;
         }
-        auto p = fhir_patient(unwrap<carecoord::FhirPatient>(std::move(*next), CARECOORD_ERR_PATIENT));
+        auto p = fhir_patient(std::move(r.value()));
+        reader->pending.reset();
         found = p->warnings ? CARECOORD_OK_WITH_WARNINGS : CARECOORD_OK;
         hand_out(out, std::move(p));
     });

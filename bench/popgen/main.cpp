@@ -1,6 +1,8 @@
 // popgen: writes a synthetic population of patient documents as NDJSON (one JSON patient per
 // line). Deterministic from the seed and the as-of date; see src/testing/popgen.hpp for the mix.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -62,8 +64,20 @@ int main(int argc, char** argv) {
     for (unsigned long long i = 0; i < count; ++i) {
         std::string line = carecoord::testing::generate_patient_json(o, static_cast<std::size_t>(i));
         line += '\n';
-        std::fwrite(line.data(), 1, line.size(), out);
+        if (std::fwrite(line.data(), 1, line.size(), out) != line.size()) break;  // reported below
     }
-    if (out != stdout && std::fclose(out) != 0) return usage("cannot write " + output);
+    // Every write is checked, stdout too (`popgen > /dev/full` must not exit 0).
+    errno = 0;
+    bool ok = std::fflush(out) == 0 && !std::ferror(out);
+    int why = errno;
+    if (std::fclose(out) != 0 && ok) {
+        ok = false;
+        why = errno;
+    }
+    if (!ok) {
+        std::fprintf(stderr, "popgen: cannot write %s%s%s\n", output.empty() ? "standard output" : output.c_str(),
+                     why ? ": " : "", why ? std::strerror(why) : "");
+        return 2;
+    }
     return 0;
 }

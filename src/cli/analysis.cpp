@@ -271,6 +271,24 @@ std::vector<Diagnostic> analyze_valuesets(const Engine& engine) {
     return out;
 }
 
+std::vector<Diagnostic> analyze_versions(const Engine& engine) {
+    std::vector<Diagnostic> out;
+    for (const auto& [id, versions] : engine.state().by_id)  // each sorted by effective.from
+        for (std::size_t i = 1; i < versions.size(); ++i) {
+            const Plan& a = *versions[i - 1];
+            const Plan& b = *versions[i];
+            if (!a.effective_until) continue;  // open-ended: overlaps (E0308), no gap
+            const Date first_gap_day = *a.effective_until + std::chrono::days{1};
+            if (first_gap_day >= b.effective_from) continue;
+            out.push_back(finding("E0315", b.file, b.effective_where.line, b.effective_where.column,
+                                  "no version of ruleset '" + id + "' is in force from " + time::format_date(first_gap_day) +
+                                      " to " + time::format_date(b.effective_from - std::chrono::days{1}) + " (after version " +
+                                      a.version + ", before version " + b.version +
+                                      "): a determination at those dates has nothing from this ruleset"));
+        }
+    return out;
+}
+
 std::vector<Diagnostic> coverage_findings(const Engine& engine, Date as_of, const PopulationCoverage& c, bool strict_default) {
     std::vector<Diagnostic> out;
     auto plans = engine.state().in_force(as_of);

@@ -28,6 +28,10 @@ std::vector<Diagnostic> analyze_rules(const Engine& engine);
 // W0706-W0707, over the value sets of every loaded ruleset file and the libraries it includes.
 std::vector<Diagnostic> analyze_valuesets(const Engine& engine);
 
+// Gaps between the versions of a ruleset (E0315, a warning): dates at which no version is in
+// force. Overlaps are load errors (E0308).
+std::vector<Diagnostic> analyze_versions(const Engine& engine);
+
 // What evaluating a population showed about the tier rules in force.
 struct PopulationCoverage {
     std::size_t patients = 0;

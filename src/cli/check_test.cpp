@@ -1,4 +1,6 @@
 // carecoord check and carecoord test.
+#include <cerrno>
+#include <cstring>
 #include <algorithm>
 #include <cstdio>
 #include <optional>
@@ -17,6 +19,21 @@ namespace carecoord::cli {
 int usage_error(const std::string& command, const std::string& message) {
     std::fprintf(stderr, "carecoord %s: %s (see carecoord %s --help)\n", command.c_str(), message.c_str(), command.c_str());
     return 2;
+}
+
+bool close_output(std::FILE* f, const std::string& name) {
+    // A write error is sticky (ferror); fflush reports what the buffer still held.
+    errno = 0;
+    bool ok = std::fflush(f) == 0 && !std::ferror(f);
+    int why = errno;
+    if (std::fclose(f) != 0 && ok) {
+        ok = false;
+        why = errno;
+    }
+    if (!ok)
+        std::fprintf(stderr, "carecoord: error[E0602]: cannot write the output (%s)%s%s\n", name.c_str(),
+                     why ? ": " : "", why ? std::strerror(why) : "");
+    return ok;
 }
 
 namespace {
@@ -206,10 +223,11 @@ int cmd_check(const Args& args) {
         else std::fprintf(stderr, "%zu error(s), %zu follow-on note(s)\n", errors, ds.size() - errors);
         return 1;
     }
-    std::vector<Diagnostic> findings;
+    std::vector<Diagnostic> findings = analyze_versions(*engine);  // structural: also with --no-analysis
     bool input_failed = false;
     if (analysis) {
-        findings = analyze_rules(*engine);
+        auto rules = analyze_rules(*engine);
+        findings.insert(findings.end(), rules.begin(), rules.end());
         auto vs = analyze_valuesets(*engine);
         findings.insert(findings.end(), vs.begin(), vs.end());
     }

@@ -2,6 +2,7 @@
 // (0 clean, 1 findings or failures, 2 usage or I/O error).
 #pragma once
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -19,5 +20,9 @@ int cmd_plan(const Args& args);
 // Shared helpers.
 int usage_error(const std::string& command, const std::string& message);
 bool is_terminal(int fd);
+
+// Flushes and closes an output (a file or stdout): false, with an error naming the output
+// (E0602) on stderr, when anything written to it was lost (a full disk, a closed pipe).
+bool close_output(std::FILE* f, const std::string& name);
 
 }  // namespace carecoord::cli

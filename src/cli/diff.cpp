@@ -858,11 +858,8 @@ int cmd_diff(const Args& args) {
     std::string text = o.format == "json" ? render_json(report) : o.format == "html" ? render_html(report) : render_text(report);
     std::FILE* out = stdout;
     if (!o.output.empty() && !(out = std::fopen(o.output.c_str(), "wb"))) return usage_error("diff", "cannot write " + o.output);
-    const bool short_write = std::fwrite(text.data(), 1, text.size(), out) != text.size();
-    if ((out != stdout ? std::fclose(out) : std::fflush(out)) != 0 || short_write) {
-        std::fprintf(stderr, "carecoord diff: cannot write %s\n", o.output.empty() ? "standard output" : o.output.c_str());
-        return 2;
-    }
+    std::fwrite(text.data(), 1, text.size(), out);
+    if (out != stdout && !close_output(out, o.output)) return 2;
     if (stats.bad) std::fprintf(stderr, "%zu of %zu records could not be read or evaluated and were left out\n", stats.bad, stats.total);
     return (!errors.empty() || stats.input_failed || stats.bad) ? 1 : 0;
 }

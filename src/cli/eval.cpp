@@ -18,6 +18,7 @@
 #include "cli/records.hpp"
 #include "engine/engine_state.hpp"
 #include "load/ruleset_loader.hpp"
+#include "output/csv.hpp"
 #include "time/calendar.hpp"
 
 namespace carecoord::cli {
@@ -151,17 +152,8 @@ int parse_options(const std::string& cmd, const Args& args, Options& o) {
     return -1;
 }
 
-// Every CSV cell goes through this one function (RFC 4180: a cell holding a comma, quote or
-// line break is quoted, quotes doubled).
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
-}
+// Every CSV cell goes through output::csv_cell (RFC 4180 quoting, formula cells neutralised).
+using output::csv_cell;
 
 // The CSV columns (docs/cli.md#csv-columns): one row per input record; a column per program
 // and two per trigger of the rulesets in force at the as-of date, in the order they define
@@ -191,7 +183,7 @@ struct CsvLayout {
 
     static std::string row(const std::vector<std::string>& cells) {
         std::string out;
-        for (std::size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + csv_field(cells[i]);
+        for (std::size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + csv_cell(cells[i]);
         return out + "\n";
     }
 
@@ -305,11 +297,7 @@ int cmd_eval(const Args& args) {
         stats = run_batch<std::string>(reader, o.jobs, work, emit, progress_wanted(o.progress), on_bad);
     }
     if (o.format == "json") std::fputs(first ? "]\n" : "\n]\n", out);
-    const bool write_failed = std::ferror(out) != 0;
-    if ((out != stdout ? std::fclose(out) : std::fflush(out)) != 0 || write_failed) {
-        std::fprintf(stderr, "carecoord eval: cannot write %s\n", o.output.empty() ? "standard output" : o.output.c_str());
-        return 2;
-    }
+    if (out != stdout && !close_output(out, o.output)) return 2;
     if (stats.bad) std::fprintf(stderr, "%zu of %zu records failed\n", stats.bad, stats.total);
     return (!errors.empty() || stats.input_failed || stats.bad) ? 1 : 0;
 }

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "load/ruleset_loader.hpp"  // load::read_file
+#include "util/dir_list.hpp"
 
 namespace carecoord::cli {
 
@@ -30,9 +31,10 @@ FhirSource::FhirSource(std::string format, std::vector<std::string> inputs, Fhir
             continue;
         }
         std::vector<std::string> found;
-        for (const auto& e : fs::directory_iterator(in, ec))
-            if (e.is_regular_file() && e.path().extension() == ".json") found.push_back(e.path().string());
-        std::sort(found.begin(), found.end());
+        std::vector<util::DirEntry> entries;
+        util::list_directory(in, entries);  // an unreadable directory: reported when read as a Bundle
+        for (const auto& e : entries)
+            if (e.type == util::EntryType::regular && fs::path(e.name).extension() == ".json") found.push_back(e.path);
         files.insert(files.end(), found.begin(), found.end());
     }
     inputs_ = std::move(files);

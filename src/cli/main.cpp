@@ -29,6 +29,14 @@ Options:
 
 }  // namespace
 
+namespace {
+
+// Every command's exit: what it wrote to stdout must have reached it (a full disk or a
+// closed pipe is an error, exit status 2, never a silent success).
+int finish(int status) { return carecoord::cli::close_output(stdout, "standard output") ? status : 2; }
+
+}  // namespace
+
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty()) {
@@ -40,19 +48,19 @@ int main(int argc, char** argv) {
     try {
         if (cmd == "--help" || cmd == "-h" || cmd == "help") {
             std::fputs(kUsage, stdout);
-            return 0;
+            return finish(0);
         }
         if (cmd == "--version") {
             std::printf("carecoord %s (ruleset schema versions %d-%d)\n", CARECOORD_VERSION_STRING,
                         CARECOORD_SCHEMA_VERSION_MIN, CARECOORD_SCHEMA_VERSION_MAX);
-            return 0;
+            return finish(0);
         }
-        if (cmd == "check") return carecoord::cli::cmd_check(args);
-        if (cmd == "test") return carecoord::cli::cmd_test(args);
-        if (cmd == "eval") return carecoord::cli::cmd_eval(args);
-        if (cmd == "explain") return carecoord::cli::cmd_explain(args);
-        if (cmd == "diff") return carecoord::cli::cmd_diff(args);
-        if (cmd == "plan") return carecoord::cli::cmd_plan(args);
+        if (cmd == "check") return finish(carecoord::cli::cmd_check(args));
+        if (cmd == "test") return finish(carecoord::cli::cmd_test(args));
+        if (cmd == "eval") return finish(carecoord::cli::cmd_eval(args));
+        if (cmd == "explain") return finish(carecoord::cli::cmd_explain(args));
+        if (cmd == "diff") return finish(carecoord::cli::cmd_diff(args));
+        if (cmd == "plan") return finish(carecoord::cli::cmd_plan(args));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "carecoord: %s\n", e.what());
         return 2;

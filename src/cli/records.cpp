@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "load/ruleset_loader.hpp"
+#include "util/dir_list.hpp"
 
 namespace carecoord::cli {
 
@@ -44,14 +45,39 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, s
         if (in == "-") files.push_back(in);
         else if (fs::is_directory(in, ec)) {
             std::vector<std::string> found;
-            for (const auto& e : fs::directory_iterator(in, ec))
-                if (e.is_regular_file() && is_document(e.path())) found.push_back(e.path().string());
-            std::sort(found.begin(), found.end());
+            std::vector<util::DirEntry> entries;
+            if (!util::list_directory(in, entries)) errors.push_back(file_error(in, "the directory cannot be read"));
+            for (const auto& e : entries)
+                if (e.type == util::EntryType::regular && is_document(fs::path(e.path))) found.push_back(e.path);
             files.insert(files.end(), found.begin(), found.end());
         } else if (fs::is_regular_file(in, ec)) files.push_back(in);
         else errors.push_back(file_error(in, "no such file or directory"));
     }
     return files;
+}
+
+void RecordReader::close_file() {
+    if (file_ && owned_) std::fclose(file_);  // read only: nothing to lose at close
+    file_ = nullptr;
+    owned_ = false;
+}
+
+bool RecordReader::read_line(std::string& line, bool& too_long, bool& read_error) {
+    const std::size_t limit = PatientLimits{}.max_document_bytes;
+    line.clear();
+    too_long = false;
+    read_error = false;
+    int c;
+    while ((c = getc_unlocked(file_)) != EOF) {
+        if (c == '\n') return true;
+        if (line.size() < limit) line.push_back(static_cast<char>(c));
+        else too_long = true;  // stop buffering; skip to the newline
+    }
+    if (std::ferror(file_)) {
+        read_error = true;
+        return false;
+    }
+    return !line.empty() || too_long;  // a last line without its newline
 }
 
 double RecordReader::fraction_read() const {
@@ -91,17 +117,29 @@ bool RecordReader::next_chunk(std::vector<Record>& out, std::size_t max, std::ve
     }
     out.clear();
     while (out.size() < max) {
-        if (stream_) {
+        if (file_) {
             std::string line;
-            if (std::getline(*stream_, line)) {
+            bool too_long = false, read_error = false;
+            if (read_line(line, too_long, read_error)) {
                 ++line_;
                 current_bytes_ += line.size() + 1;
+                std::string source = current_ + ":" + std::to_string(line_);
+                if (too_long) {
+                    // One record lost, said so in its place; the records after it are read.
+                    Diagnostic d;
+                    d.code = "E0210";
+                    d.message = "the line is larger than the limit max_document_bytes (" +
+                                std::to_string(PatientLimits{}.max_document_bytes) + " bytes): skipped";
+                    out.push_back(Record{std::move(source), {}, DocumentFormat::json, Result<Patient>(std::move(d))});
+                    continue;
+                }
                 if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-                out.push_back(Record{current_ + ":" + std::to_string(line_), std::move(line), DocumentFormat::json});
+                out.push_back(Record{std::move(source), std::move(line), DocumentFormat::json});
                 continue;
             }
-            stream_ = nullptr;
-            file_stream_.reset();
+            // A read error is an error, never the end of the input.
+            if (read_error) errors.push_back(file_error(current_, "read error after line " + std::to_string(line_)));
+            close_file();
             done_bytes_ += current_bytes_;
             current_bytes_ = 0;
         }
@@ -109,15 +147,15 @@ bool RecordReader::next_chunk(std::vector<Record>& out, std::size_t max, std::ve
         current_ = files_[next_++];
         line_ = 0;
         if (current_ == "-") {
-            stream_ = &std::cin;
+            file_ = stdin;
             current_ = "<stdin>";
         } else if (is_ndjson(current_)) {
-            file_stream_ = std::make_unique<std::ifstream>(current_);
-            if (!*file_stream_) {
+            file_ = std::fopen(current_.c_str(), "rb");
+            if (!file_) {
                 errors.push_back(file_error(current_, "cannot open the file"));
                 continue;
             }
-            stream_ = file_stream_.get();
+            owned_ = true;
         } else {
             std::string text;
             if (!load::read_file(current_, 64u << 20, text, errors)) continue;
@@ -126,7 +164,7 @@ bool RecordReader::next_chunk(std::vector<Record>& out, std::size_t max, std::ve
             out.push_back(Record{current_, std::move(text), ext == ".json" ? DocumentFormat::json : DocumentFormat::yaml});
         }
     }
-    return !out.empty() || next_ < files_.size() || stream_;
+    return !out.empty() || next_ < files_.size() || file_;
 }
 
 std::optional<Patient> decode_record(const Record& r, std::string& errors) {

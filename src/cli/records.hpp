@@ -40,6 +40,9 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, s
 class RecordReader {
 public:
     explicit RecordReader(std::vector<std::string> files) : files_(std::move(files)) {}
+    ~RecordReader() { close_file(); }
+    RecordReader(const RecordReader&) = delete;
+    RecordReader& operator=(const RecordReader&) = delete;
     // Fills up to `max` records; false when nothing is left.
     bool next_chunk(std::vector<Record>& out, std::size_t max, std::vector<Diagnostic>& errors);
     // How much of the input has been read, 0..1 (by bytes of the files; standard input has
@@ -54,10 +57,16 @@ private:
     bool sized_ = false;
     bool unsized_ = false;                // standard input is among the inputs
     std::size_t next_ = 0;
+    // Reads the next line of file_ into `line` (without its newline), never holding more
+    // than the document limit: a longer line is skipped to its newline and `too_long` set.
+    // False at the end of the input, and on a read error (`read_error` set).
+    bool read_line(std::string& line, bool& too_long, bool& read_error);
+    void close_file();
+
     std::string current_;
     std::size_t line_ = 0;
-    std::istream* stream_ = nullptr;
-    std::unique_ptr<std::ifstream> file_stream_;
+    std::FILE* file_ = nullptr;  // the NDJSON input being read (stdin or an opened file)
+    bool owned_ = false;         // file_ was opened here
 };
 
 // Decodes a record; on failure appends one line per problem to `errors`, naming the record

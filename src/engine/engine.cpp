@@ -367,6 +367,7 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
         out.engine_version = CARECOORD_VERSION_STRING;
         auto plans = state_->in_force(as_of);
         if (plans.empty()) return failure(codes::no_ruleset_in_force, "no loaded ruleset is in force at the as-of date");
+        engine::thread_scratch().steps_left = state_->options.limits.max_evaluation_steps;
         if (plans.size() > 1 && plans[1]->has_tiers)
             return failure(codes::tiers_twice, "more than one ruleset in force defines tiers: " + plans[0]->id + " and " + plans[1]->id);
         if (auto bad = impossible_dates(patient, as_of); !bad.empty()) return bad;
@@ -396,6 +397,8 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
         });
         if (patient.deceased && *patient.deceased <= as_of) apply_death(plans, *patient.deceased, out);
         return out;
+    } catch (const engine::BudgetExceeded&) {
+        return failure("E0504", engine::budget_message(state_->options.limits.max_evaluation_steps));
     } catch (...) {
         return util::exception_diagnostic("evaluating");
     }

@@ -451,7 +451,14 @@ Value Evaluator::aggregate(const Node& n) {
     }
 }
 
+std::string budget_message(std::uint64_t steps) {
+    return "the evaluation did more work than the limit max_evaluation_steps (" + std::to_string(steps) +
+           " steps): an aggregate nested in another over long lists? (raise the limit in EngineOptions::limits)";
+}
+
 Value Evaluator::eval(std::int32_t index) {
+    if (s_.steps_left == 0) throw BudgetExceeded{};
+    --s_.steps_left;
     const Node& n = plan_.nodes[static_cast<std::size_t>(index)];
     switch (n.op) {
         case Op::constant: return n.k;

@@ -8,9 +8,11 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <string>
 #include <vector>
 
+#include "carecoord/engine.hpp"
 #include "carecoord/patient.hpp"
 #include "model/patient_schema.hpp"
 #include "rules/plan.hpp"
@@ -42,9 +44,20 @@ struct Scratch {
     std::array<std::vector<std::uint8_t>, 4> code_done;
     std::vector<Value> distinct;
     std::deque<std::string> texts;  // strings made during evaluation (codes())
+    // The evaluation's work budget (RulesetLimits::max_evaluation_steps): set by whoever
+    // starts an evaluation, shared by the Evaluators of its plans, not reset per plan.
+    std::uint64_t steps_left = RulesetLimits{}.max_evaluation_steps;
 
     void reset(const Plan& plan, const Patient& patient);
 };
+
+// Thrown by Evaluator::eval when the budget is spent; the entry points turn it into E0504.
+struct BudgetExceeded : std::exception {
+    const char* what() const noexcept override { return "the evaluation exceeded max_evaluation_steps"; }
+};
+
+// The message of E0504 for a budget of `steps`.
+std::string budget_message(std::uint64_t steps);
 
 // The workflow event an expression may read (`event.time`, `event.type`, `event.payload.x`).
 struct EventInput {

@@ -144,6 +144,7 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
         auto previous = engine.state().previous_tier(plans, patient, as_of);
         for (const rules::Plan* plan : plans) {
             if (plan->workflow_only()) continue;
+            engine::thread_scratch().steps_left = engine.state().options.limits.max_evaluation_steps;
             engine::TierInput tier_in{true, tier, previous.known, previous.tier,
                                       static_cast<std::int32_t>(previous.changed.time_since_epoch().count())};
             engine::Evaluator ev(*plan, patient, as_of, engine::thread_scratch(), tier_in);
@@ -223,6 +224,11 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
         }
         std::stable_sort(out.nearest.begin(), out.nearest.end(), [](const Boundary& a, const Boundary& b) { return a.gap < b.gap; });
         return out;
+    } catch (const engine::BudgetExceeded&) {
+        Diagnostic d;
+        d.code = "E0504";
+        d.message = engine::budget_message(engine.state().options.limits.max_evaluation_steps);
+        return d;
     } catch (...) {
         return util::exception_diagnostic("explaining");
     }

@@ -13,11 +13,13 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <new>
 #include <string>
 #include <unordered_map>
 
 #include "carecoord/fhir.hpp"
 #include "fhir/mapper.hpp"
+#include "util/dir_list.hpp"
 
 namespace carecoord {
 
@@ -251,8 +253,15 @@ struct FhirBulkReader::Impl {
     explicit Impl(const FhirOptions& o) : options(o), sink(o.max_diagnostics) {}
 
     // Parses `line`; false when it is not a JSON object.
+    // Out of memory is std::bad_alloc, not an unreadable line. simdjson keeps the capacity
+    // it failed to allocate, so the parser is replaced before it can be used again.
     bool parse(Element& out) {
-        return parser.parse(line.data(), line.size(), true).get(out) == simdjson::SUCCESS && out.is_object();
+        const auto err = parser.parse(line.data(), line.size(), true).get(out);
+        if (err == simdjson::MEMALLOC) {
+            parser = simdjson::dom::parser{};
+            throw std::bad_alloc();
+        }
+        return err == simdjson::SUCCESS && out.is_object();
     }
 
     void index();
@@ -420,9 +429,12 @@ Result<FhirBulkReader> FhirBulkReader::open_impl(const std::string& directory, c
     if (fs::is_regular_file(directory, ec)) {
         impl->files.push_back(directory);
     } else if (fs::is_directory(directory, ec)) {
-        for (const auto& e : fs::directory_iterator(directory, ec)) {
-            const auto ext = e.path().extension().string();
-            if (e.is_regular_file() && (ext == ".ndjson" || ext == ".jsonl")) impl->files.push_back(e.path().string());
+        std::vector<util::DirEntry> entries;
+        if (!util::list_directory(directory, entries))
+            return export_diagnostic(code::io, Severity::error, directory, 0, "the directory cannot be listed");
+        for (const auto& e : entries) {
+            const auto ext = fs::path(e.name).extension().string();
+            if (e.type == util::EntryType::regular && (ext == ".ndjson" || ext == ".jsonl")) impl->files.push_back(e.path);
         }
         // Patient files first, then the others, each group by name.
         std::sort(impl->files.begin(), impl->files.end(), [](const std::string& a, const std::string& b) {
@@ -511,7 +523,8 @@ std::optional<Result<FhirPatient>> FhirBulkReader::next() {
         }
         assembler.add(r, origin);
     }
-    return assembler.finish();
+    auto result = assembler.finish();
+    return result;
 }
 
 std::size_t FhirBulkReader::patient_count() const { return impl_->with_resource; }

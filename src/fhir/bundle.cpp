@@ -27,8 +27,20 @@ Result<FhirPatient> read_fhir_bundle(std::string_view json, const FhirOptions& o
     // One parser per thread: its buffers grow to the largest document seen and are reused.
     thread_local simdjson::dom::parser parser;
     Element root;
-    if (auto err = parser.parse(json.data(), json.size(), true).get(root))
+    if (auto err = parser.parse(json.data(), json.size(), true).get(root)) {
+        if (err == simdjson::MEMALLOC) {
+            // simdjson keeps the capacity it failed to allocate: the next parse on this thread
+            // would use buffers that do not exist. A fresh parser, and out of memory (E0001),
+            // not a syntax error.
+            parser = simdjson::dom::parser{};
+            Diagnostic d;
+            d.code = "E0001";
+            d.severity = Severity::error;
+            d.message = "out of memory while parsing the Bundle";
+            return d;
+        }
         return bundle_error(code::syntax, std::string("JSON syntax error: ") + simdjson::error_message(err));
+    }
 
     std::string_view root_type;
     root_type = fhir::string_member(root, "resourceType");

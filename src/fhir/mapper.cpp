@@ -10,11 +10,14 @@
 #include <date/tz.h>
 
 #include "time/calendar.hpp"
+#include "util/text.hpp"
 
 namespace carecoord::fhir {
 
 namespace {
 
+// E0215, the code of every input format for an id with a control character (docs/errors.md).
+constexpr const char* kControlCharInId = "E0215";
 using simdjson::SUCCESS;
 
 // ---------------------------------------------------------------------------------------
@@ -644,6 +647,10 @@ void PatientAssembler::add_patient(Element r, const Origin& o, std::string_view 
     auto error = [&](const char* c, std::string_view element, std::string message) {
         sink_.add(make_diagnostic(c, Severity::error, o, label, element, std::move(message)));
     };
+    // As in every input format (model/patient_decoder.hpp): an id with a control character
+    // would cut a CSV row or be truncated at the C interface.
+    if (util::has_control_char(id))
+        error(kControlCharInId, "id", "an id must not contain control characters (U+0000-U+001F, U+007F)");
     std::string_view s;
     if (!text(r, "birthDate", s)) {
         error(code::missing, "birthDate", "no birthDate: the patient cannot be evaluated (age is needed)");
@@ -807,7 +814,10 @@ void PatientAssembler::add_encounter(Element r, const Origin& o, std::string_vie
     Encounter e;
     e.encounter_class = *ec;
     std::string_view s;
-    if (text(r, "id", s)) e.id = std::string(s);
+    if (text(r, "id", s)) {
+        if (!util::has_control_char(s)) e.id = std::string(s);
+        else warn(kControlCharInId, o, label, "id", "an id must not contain control characters: the encounter is read without it");
+    }
     // A skilled-nursing admission written as an inpatient encounter (Synthea does).
     each(r, "type", [&](Element t, std::size_t) {
         each(t, "coding", [&](Element c, std::size_t) {

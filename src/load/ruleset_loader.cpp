@@ -1,6 +1,8 @@
 #include "load/ruleset_loader.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <memory>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -13,6 +15,7 @@
 #include "load/yaml_tree.hpp"
 #include "rules/compiler.hpp"
 #include "time/calendar.hpp"
+#include "util/dir_list.hpp"
 #include "util/sha256.hpp"
 #include "workflow/workflow.hpp"
 
@@ -47,11 +50,15 @@ bool read_file(const std::string& path, std::size_t max_bytes, std::string& out,
         diagnostics.push_back(std::move(d));
         return false;
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail("cannot open the file");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    out = ss.str();
+    // Not `stream << rdbuf()`: it swallows exceptions, so a refused allocation would hand
+    // back a truncated file (then reported as a bad ruleset) instead of std::bad_alloc.
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!f) return fail("cannot open the file");
+    std::string text(static_cast<std::size_t>(size), '\0');
+    const std::size_t got = text.empty() ? 0 : std::fread(text.data(), 1, text.size(), f.get());
+    if (got != text.size() || std::ferror(f.get())) return fail("cannot read the file");
+    if (std::fgetc(f.get()) != EOF) return fail("the file changed while it was read");
+    out = std::move(text);
     return true;
 }
 
@@ -59,14 +66,13 @@ std::vector<std::string> ruleset_files(const std::string& path, std::vector<Diag
     std::vector<std::string> out;
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
-        for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
-             it != fs::recursive_directory_iterator(); it.increment(ec)) {
-            if (ec) break;
-            if (!it->is_regular_file(ec)) continue;
-            auto ext = it->path().extension().string();
-            if (ext == ".yaml" || ext == ".yml") out.push_back(it->path().string());
+        if (!util::list_files_recursive(path, {".yaml", ".yml"}, out)) {
+            Diagnostic d;
+            d.code = "E0311";
+            d.file = path;
+            d.message = "the directory cannot be read";
+            diagnostics.push_back(std::move(d));
         }
-        std::sort(out.begin(), out.end());
     } else if (fs::exists(path, ec)) {
         out.push_back(path);
     } else {
@@ -806,27 +812,6 @@ std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode&
 
 }  // namespace
 
-// The value of a top-level `kind: WORD` line in block style, without parsing the document:
-// test files are large and a ruleset load only needs to know to skip them. Empty when there
-// is no such line (a flow-style document, say): the caller then parses as usual.
-std::string_view top_level_kind(std::string_view text) {
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        std::size_t end = text.find('\n', pos);
-        std::string_view line = text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
-        if (line.substr(0, 5) == "kind:") {
-            std::string_view v = line.substr(5);
-            while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-            while (!v.empty() && (v.back() == ' ' || v.back() == '\r')) v.remove_suffix(1);
-            if (auto hash = v.find(" #"); hash != std::string_view::npos) v = v.substr(0, hash);
-            return v;
-        }
-        if (end == std::string_view::npos) break;
-        pos = end + 1;
-    }
-    return {};
-}
-
 namespace {
 
 // A top-level key that is not a section (`parametres:`) holding a mapping: the names under it
@@ -906,7 +891,8 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
     YamlLimits yl{limits.max_file_bytes, limits.max_yaml_depth, 1000000, limits.max_string_length};
     ParseCache cache;
     for (const auto& src : sources) {
-        if (top_level_kind(src.text) == "tests") continue;  // read by carecoord test, not here
+        // Every file is parsed, tests files too: the kind is read from the document, never
+        // from its raw text (a description may wrap onto a line starting "kind: tests").
         auto tree = parse_yaml(src.text, src.name, yl);
         // Files given as paths are remembered, so that a ruleset including one reuses its tree.
         const bool from_file = !src.dir.empty();
@@ -932,7 +918,7 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
         }
         std::string kind = "ruleset";
         if (const YamlNode* k = root.find("kind")) kind = k->is_scalar() ? k->scalar : "";
-        if (kind == "library" || kind == "tests") continue;
+        if (kind == "library" || kind == "tests") continue;  // libraries by include; tests by carecoord test
         if (kind != "ruleset") {
             Diagnostic d;
             d.code = "E0304";
@@ -954,6 +940,19 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
         for (std::size_t j = i + 1; j < out.plans.size(); ++j) {
             const auto& a = *out.plans[i];
             const auto& b = *out.plans[j];
+            if (a.id == b.id && a.version == b.version && a.sha256 != b.sha256) {
+                // A determination names a ruleset by id and version: two contents under one
+                // name could not be told apart afterwards, whatever their periods.
+                Diagnostic d;
+                d.code = "E0314";
+                d.file = b.file;
+                d.line = b.effective_where.line;
+                d.column = b.effective_where.column;
+                d.message = "ruleset '" + b.id + "' version " + b.version + " has different contents in " + a.file +
+                            ": a new content needs a new version";
+                out.diagnostics.push_back(std::move(d));
+                continue;
+            }
             if (a.id != b.id && !(a.has_tiers && b.has_tiers)) continue;
             Date a_end = a.effective_until.value_or(Date::max());
             Date b_end = b.effective_until.value_or(Date::max());

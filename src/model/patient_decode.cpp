@@ -407,12 +407,18 @@ Result<Patient> parse_patient_json(std::string_view text, const PatientLimits& l
     thread_local simdjson::dom::parser parser;
     const std::size_t depth = simdjson_depth(limits);
     if (parser.max_depth() != depth) {
-        if (auto err = parser.allocate(std::max<std::size_t>(text.size(), parser.capacity()), depth))
+        if (auto err = parser.allocate(std::max<std::size_t>(text.size(), parser.capacity()), depth)) {
+            if (err == simdjson::MEMALLOC) parser = simdjson::dom::parser{};  // see below
             return json_error(err, limits);
+        }
     }
     simdjson::dom::element root;
     // realloc_if_needed: the text is copied into the parser's own padded buffer (reused).
-    if (auto err = parser.parse(text.data(), text.size(), true).get(root)) return json_error(err, limits);
+    if (auto err = parser.parse(text.data(), text.size(), true).get(root)) {
+        // simdjson keeps the capacity it failed to allocate: a fresh parser for the next call.
+        if (err == simdjson::MEMALLOC) parser = simdjson::dom::parser{};
+        return json_error(err, limits);
+    }
     return decode(JsonNode(root), limits);
 }
 

@@ -34,6 +34,7 @@
 #include "model/enums.hpp"
 #include "model/patient_schema.hpp"
 #include "time/calendar.hpp"
+#include "util/text.hpp"
 #include "util/suggest.hpp"
 #include "util/codes.hpp"
 
@@ -66,6 +67,12 @@ inline constexpr const char* end_before_start = codes::patient_end_before_start;
 inline constexpr const char* limit = codes::patient_limit;
 inline constexpr const char* too_large = codes::patient_too_large;
 inline constexpr const char* bad_value = codes::patient_bad_value;
+}  // namespace code
+
+// Codes of the text checks shared by every input format (util/text.hpp).
+namespace code {
+inline constexpr const char* control_char = "E0215";
+inline constexpr const char* bad_utf8 = "E0216";
 }  // namespace code
 
 // Diagnostics reported for one document before the decoder stops adding more.
@@ -266,7 +273,8 @@ constexpr std::uint32_t bit_of(const FieldNames<K>& names, std::string_view name
 // ---------------------------------------------------------------------------------------
 // Scalars
 
-enum class TextRole : std::uint8_t { plain, code };
+// An id is text without control characters (util::has_control_char).
+enum class TextRole : std::uint8_t { plain, code, id };
 
 template <class N>
 bool get_text(Ctx& cx, const N& v, std::string_view& out, TextRole role = TextRole::plain) {
@@ -285,6 +293,15 @@ bool get_text(Ctx& cx, const N& v, std::string_view& out, TextRole role = TextRo
                  "longer than the limit max_string_length (" + std::to_string(cx.limits().max_string_length) +
                      " bytes)",
                  v.mark());
+        return false;
+    }
+    // JSON text was validated by simdjson; YAML text was not: every format refuses the same.
+    if (!util::is_valid_utf8(out)) {
+        cx.error(code::bad_utf8, "the text is not valid UTF-8", v.mark());
+        return false;
+    }
+    if (role == TextRole::id && util::has_control_char(out)) {
+        cx.error(code::control_char, "an id must not contain control characters (U+0000-U+001F, U+007F)", v.mark());
         return false;
     }
     return true;
@@ -641,8 +658,13 @@ void error_at(Ctx& cx, typename Schema<R>::Key k, const char* c, std::string mes
 template <class R>
 void check_record(Ctx&, R&, const RecordState<R>&) {}
 
+inline constexpr const char* kControlCharMessage = "an id must not contain control characters (U+0000-U+001F, U+007F)";
+
 inline void check_record(Ctx& cx, Patient& p, const RecordState<Patient>& st) {
     using K = Schema<Patient>::Key;
+    // Ids without control characters in every input format: a NUL cut a CSV row and
+    // truncated carecoord_result_patient_id (two ids collided).
+    if (util::has_control_char(p.id)) error_at<Patient>(cx, K::id, code::control_char, kControlCharMessage, st.mark(K::id));
     if (st.is_valid(K::birth_date) && p.deceased && *p.deceased < p.birth_date)
         error_at<Patient>(cx, K::deceased, code::end_before_start, "date of death is before birth_date",
                           st.mark(K::deceased));
@@ -663,6 +685,8 @@ inline void check_record(Ctx& cx, Condition& c, const RecordState<Condition>& st
 
 inline void check_record(Ctx& cx, Encounter& e, const RecordState<Encounter>& st) {
     using K = Schema<Encounter>::Key;
+    if (util::has_control_char(e.id))
+        error_at<Encounter>(cx, K::id, code::control_char, kControlCharMessage, st.mark(K::id));
     if (e.admit && e.discharge && *e.discharge < *e.admit)
         error_at<Encounter>(cx, K::discharge, code::end_before_start, "discharge is before admit",
                             st.mark(K::discharge));

@@ -25,10 +25,19 @@ std::vector<std::string> find_test_files(const std::vector<std::string>& paths, 
     std::vector<std::string> out;
     for (const auto& p : paths)
         for (const auto& file : load::ruleset_files(p, diagnostics)) {
+            // A file that cannot be read or parsed may be a tests file: an error, never a
+            // file silently left out (its cases would be missing from the run).
             std::string text;
-            std::vector<Diagnostic> ignore;
-            if (!load::read_file(file, 16u << 20, text, ignore)) continue;
-            if (load::document_kind(text) == "tests") out.push_back(file);
+            if (!load::read_file(file, 16u << 20, text, diagnostics)) continue;
+            load::YamlLimits limits;
+            limits.max_bytes = 16u << 20;
+            auto tree = load::parse_yaml(text, file, limits);
+            if (!tree.ok()) {
+                for (const auto& d : tree.diagnostics()) diagnostics.push_back(d);
+                continue;
+            }
+            const YamlNode* k = tree->find("kind");
+            if (k && k->is_scalar() && k->scalar == "tests") out.push_back(file);
         }
     return out;
 }

@@ -300,6 +300,23 @@ Date Calendar::add_business_days(Date d, std::int32_t n) const {
     const std::chrono::days step{n > 0 ? 1 : -1};
     std::int32_t remaining = n > 0 ? n : -n;
     Date cur = d;
+    // Whole weeks first, counted with business_days_between (weeks and the holidays of the
+    // span), never walking day by day: `weeks` weeks hold at most weeks x per_week business
+    // days, so a jump never passes the answer, and it leaves at least one business day to
+    // find, so the walk below ends on a business day. Each jump leaves at most the holidays
+    // of its span to walk. (A run of non-business days longer than the walk's limit that a
+    // jump passes over is not detected; no real calendar has one.)
+    const std::int32_t per_week = 7 - std::popcount(static_cast<unsigned>(weekend_mask_ & 0x7Fu));
+    while (remaining > per_week) {
+        const std::int32_t weeks = (remaining - 1) / per_week;
+        const Date next = cur + std::chrono::days{7 * static_cast<std::int64_t>(weeks) * step.count()};
+        const std::int64_t next_count = next.time_since_epoch().count();
+        if (next_count < kMinDay || next_count > kMaxDay) break;
+        const std::int32_t got = n > 0 ? business_days_between(cur, next) : -business_days_between(cur, next);
+        if (got <= 0) break;  // holidays everywhere: the walk's limit decides
+        remaining -= got;
+        cur = next;
+    }
     int run = 0;
     while (remaining > 0) {
         cur += step;
@@ -334,31 +351,23 @@ std::int32_t Calendar::business_days_between(Date from, Date to) const {
         if (((weekend_mask_ >> weekday_index(i)) & 1u) == 0) ++count;
     }
 
-    // Minus the distinct holidays on non-weekend days in [lo, hi]. A date produced by
-    // several (year, rule) pairs is counted only for the first pair in (year, rule) order;
-    // an earlier pair producing the same date has year Y-1 or Y (observed dates stay within
-    // two days of the nominal date).
+    // Minus the distinct holidays on non-weekend days in [lo, hi] (two rules may observe
+    // the same date): the observed dates of every rule in every year of the range, sorted
+    // and made unique, so the cost is years x rules x log, not a walk over the days (and not
+    // a comparison of every rule with every other).
     if (!holidays_.empty() && count > 0) {
         const Date lo_d{std::chrono::days{lo}};
         const Date hi_d{std::chrono::days{hi}};
         const int y0 = int{to_civil(lo_d).year()} - 1;
         const int y1 = int{to_civil(hi_d).year()} + 1;
-        for (int year = y0; year <= y1; ++year) {
-            for (std::size_t i = 0; i < holidays_.size(); ++i) {
-                const auto h = observed_date(holidays_[i], year);
-                if (!h || *h < lo_d || *h > hi_d || is_weekend(*h)) continue;
-                bool duplicate = false;
-                for (std::size_t j = 0; j < holidays_.size() && !duplicate; ++j) {
-                    const auto prev = observed_date(holidays_[j], year - 1);
-                    duplicate = prev && *prev == *h;
-                }
-                for (std::size_t j = 0; j < i && !duplicate; ++j) {
-                    const auto same = observed_date(holidays_[j], year);
-                    duplicate = same && *same == *h;
-                }
-                if (!duplicate) --count;
+        std::vector<std::int64_t> dates;
+        for (int year = y0; year <= y1; ++year)
+            for (const auto& rule : holidays_) {
+                const auto h = observed_date(rule, year);
+                if (h && *h >= lo_d && *h <= hi_d && !is_weekend(*h)) dates.push_back(h->time_since_epoch().count());
             }
-        }
+        std::sort(dates.begin(), dates.end());
+        count -= static_cast<std::int64_t>(std::unique(dates.begin(), dates.end()) - dates.begin());
     }
     return static_cast<std::int32_t>(forward ? count : -count);
 }

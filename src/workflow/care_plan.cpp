@@ -30,6 +30,8 @@ template <class F>
 auto guarded(const char* what, F&& f) -> decltype(f()) {
     try {
         return f();
+    } catch (const engine::BudgetExceeded&) {
+        return error("E0504", engine::budget_message(RulesetLimits{}.max_evaluation_steps));
     } catch (...) {
         return util::exception_diagnostic(what);
     }

@@ -930,6 +930,36 @@ static void test_builder_string_limit(void) {
     carecoord_patient_free(p);
 }
 
+/* Ids refuse control characters, as in documents (E0215): a NUL would truncate the id that
+ * carecoord_result_patient_id() returns, so two ids would collide. Text must be UTF-8 (E0216). */
+static void test_builder_text_checks(void) {
+    carecoord_patient* p = (carecoord_patient*)1;
+    carecoord_error* err = NULL;
+    carecoord_status st;
+    st = carecoord_patient_new(&p, "a\x01" "b", "1950-06-01", &err);
+    CHECK(p == NULL);
+    expect_builder_error(st, err, "E0215", "id");
+    st = carecoord_patient_new(&p, "a\x1f", "1950-06-01", &err);
+    expect_builder_error(st, err, "E0215", "id");
+    st = carecoord_patient_new(&p, "a\x7f", "1950-06-01", &err);
+    expect_builder_error(st, err, "E0215", "id");
+    st = carecoord_patient_new(&p, "a\xff", "1950-06-01", &err);
+    expect_builder_error(st, err, "E0216", "id");
+    /* U+0020 and U+007E, beside the refused characters, are accepted. */
+    CHECK(carecoord_patient_new(&p, "a ~", "1950-06-01", &err) == CARECOORD_OK);
+    st = carecoord_patient_set_field(p, "id", "x\ty", &err);
+    expect_builder_error(st, err, "E0215", "id");
+    CHECK(carecoord_patient_add_encounter(p, "inpatient", "2026-01-01T08:00", NULL, NULL) == CARECOORD_OK);
+    st = carecoord_patient_set_field(p, "encounters[0].id", "e\n1", &err);
+    expect_builder_error(st, err, "E0215", "encounters[0].id");
+    CHECK(carecoord_patient_set_field(p, "encounters[0].id", "e 1", NULL) == CARECOORD_OK);
+    /* Other text may hold a line break, not invalid UTF-8 (an overlong NUL). */
+    CHECK(carecoord_patient_add_medication(p, "860975", NULL, "two\nlines", NULL, NULL) == CARECOORD_OK);
+    st = carecoord_patient_add_medication(p, "860975", NULL, "x\xc0\x80", NULL, &err);
+    expect_builder_error(st, err, "E0216", "medications[1].name");
+    carecoord_patient_free(p);
+}
+
 int main(int argc, char** argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s SOURCE_DIR\n", argv[0]);
@@ -951,6 +981,7 @@ int main(int argc, char** argv) {
     test_set_field_every_path();
     test_result_enums();
     test_builder_string_limit();
+    test_builder_text_checks();
     printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

@@ -327,6 +327,153 @@ def test_diff_dates_and_errors():
     contains(err, "several-errors.yaml:3:10: error[E0304]", "diff with a broken ruleset")
 
 
+# ---- lost output -----------------------------------------------------------------------
+
+
+def run_to_full_disk(*args, prog=None):
+    """Runs with stdout on /dev/full, where every write fails with ENOSPC."""
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([prog or CARECOORD, *args], cwd=SOURCE, stdout=full, stderr=subprocess.PIPE, text=True,
+                           timeout=120)
+    return p.returncode, p.stderr
+
+
+def test_full_disk():
+    """Every command, writing to stdout or --output: a failed write is an error (E0602, exit
+    status 2) naming the output, never exit 0 with nothing written."""
+    ev = ["eval", "--rules", "rulesets", "--as-of", AS_OF]
+    stdout_cases = {
+        "eval csv": ev + ["--format", "csv", "examples/patients"],
+        "eval ndjson": ev + ["--format", "ndjson", "examples/patients"],
+        "eval json": ev + ["--format", "json", "examples/patients"],
+        "explain": ["explain", "--rules", "rulesets", "--as-of", AS_OF, "examples/patients/recent_hf_discharge_ffs.yaml"],
+        "check": ["check", "rulesets"],
+        "test": ["test", f"{DATA}/failing"],
+        "diff": DIFF_ARGS + [f"{DATA}/population/diff-six.ndjson"],
+        "help": ["--help"],
+        "version": ["--version"],
+    }
+    for what, args in stdout_cases.items():
+        rc, err = run_to_full_disk(*args)
+        expect_rc(rc, 2, f"{what} > /dev/full", "", err)
+        contains(err, "error[E0602]: cannot write the output (standard output): No space left on device", what)
+    for what, args in {"eval --output": ev + ["--output", "/dev/full", "examples/patients"],
+                       "diff --output": DIFF_ARGS + ["--output", "/dev/full", f"{DATA}/population/diff-six.ndjson"]}.items():
+        rc, out, err = run(*args)
+        expect_rc(rc, 2, what, out, err)
+        contains(err, "error[E0602]: cannot write the output (/dev/full): No space left on device", what)
+    rc, err = run_to_full_disk("--as-of", AS_OF, "--count", "3", prog=POPGEN)
+    expect_rc(rc, 2, "popgen > /dev/full", "", err)
+    contains(err, "cannot write standard output: No space left on device", "popgen > /dev/full")
+    rc, out, err = run("--as-of", AS_OF, "--count", "3", "--output", "/dev/full", prog=POPGEN)
+    expect_rc(rc, 2, "popgen --output /dev/full", out, err)
+    contains(err, "cannot write /dev/full: No space left on device", "popgen --output /dev/full")
+
+
+# ---- NDJSON lines ----------------------------------------------------------------------
+
+
+def test_ndjson_long_line():
+    """A line over max_document_bytes (4 MiB) is not buffered whole: it is E0210 with its line
+    number, skipped to its newline, and the records after it are read (exit status 1). A
+    read error is an error, never the end of the input."""
+    good = '{"id": "p-%d", "birth_date": "1950-01-01"}'
+    huge = '{"id": "p-big", "birth_date": "1950-01-01", "x": "' + "a" * (5 << 20) + '"}'
+    text = "\n".join([good % 1, huge, good % 3, huge + " ", good % 5]) + "\n"
+    args = ["eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv"]
+    rc, out, err = run(*args, "-", stdin=text)
+    expect_rc(rc, 1, "eval with long lines", out, err)
+    ids = [line.split(",")[0] for line in out.splitlines()[1:]]
+    check(ids == ["p-1", "p-3", "p-5"], f"records after the long lines are read: {ids}")
+    contains(err, "<stdin>:2: error[E0210]: the line is larger than the limit max_document_bytes (4194304 bytes): skipped",
+             "long line 2")
+    contains(err, "<stdin>:4: error[E0210]", "long line 4")
+    contains(err, "2 of 5 records failed", "long lines counted")
+    # A line of exactly 4194304 bytes is read whole and decoded (its unknown field "x" is
+    # E0202, a decoder error); one byte more is E0210.
+    pad = 4194304 - len('{"id": "p-edge", "birth_date": "1950-01-01", "x": ""}')
+    edge = '{"id": "p-edge", "birth_date": "1950-01-01", "x": "' + "b" * pad + '"}'
+    check(len(edge) == 4194304, "edge line length")
+    rc, out, err = run(*args, "-", stdin=edge + "\n" + edge + "b\n")
+    contains(err, "<stdin>:1: error[E0202]: unknown field", "a line of exactly the limit is decoded")
+    contains(err, "<stdin>:2: error[E0210]", "one byte over the limit")
+    # stdin that cannot be read (a directory: EISDIR) is a read error, exit status 1.
+    fd = os.open("rulesets", os.O_RDONLY)
+    try:
+        p = subprocess.run([CARECOORD, *args, "-"], cwd=SOURCE, stdin=fd, capture_output=True, text=True, timeout=120)
+    finally:
+        os.close(fd)
+    expect_rc(p.returncode, 1, "eval on an unreadable stdin", p.stdout, p.stderr)
+    contains(p.stderr, "<stdin>: error[E0311]: read error after line 0", "unreadable stdin")
+
+
+# ---- CSV cells -------------------------------------------------------------------------
+
+
+def test_csv_cells():
+    """CSV through one escaping routine: quotes doubled, commas quoted, and a cell starting
+    with =, +, -, @ neutralised with a leading apostrophe (CSV injection); an id with a
+    control character is refused (E0215), so a row is never cut or fused."""
+    records = [
+        {"id": "=HYPERLINK(1)", "birth_date": "1950-01-01"},
+        {"id": "+1", "birth_date": "1950-01-01"},
+        {"id": "-2", "birth_date": "1950-01-01"},
+        {"id": "@x", "birth_date": "1950-01-01"},
+        {"id": 'a,"b"', "birth_date": "1950-01-01"},
+        {"id": "nul\u0000cut", "birth_date": "1950-01-01"},
+        {"id": "plain-3", "birth_date": "1950-01-01"},
+        {"id": "line\nbreak", "birth_date": "1950-01-01"},
+    ]
+    text = "\n".join(json.dumps(r) for r in records) + "\n"
+    rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv", "-", stdin=text)
+    expect_rc(rc, 1, "csv with hostile ids", out, err)
+    rows = out.splitlines()
+    cells = [r.split(",2026-11-27,")[0] for r in rows[1:]]
+    check(cells == ['"\'=HYPERLINK(1)"', '"\'+1"', '"\'-2"', '"\'@x"', '"a,""b"""', "plain-3"],
+          f"csv id cells: {cells}")
+    check(len(rows) == 7, f"8 records in, 2 refused: 6 rows and the header, got {len(rows)}")
+    contains(err, "<stdin>:6: error[E0215]: id: an id must not contain control characters", "NUL in an id")
+    contains(err, "<stdin>:8: error[E0215]: id:", "line break in an id")
+
+
+# ---- files never skipped silently ------------------------------------------------------
+
+
+def test_kind_from_document():
+    """The kind of a file is read from the parsed document: a ruleset whose quoted description
+    wraps onto a line starting "kind: tests" is a ruleset (tests/cli/data/kind/wrapped.yaml).
+    A tests file that does not parse is an error for check and test, never left out."""
+    rc, out, err = run("check", f"{DATA}/kind")
+    expect_rc(rc, 0, "check a wrapped description", out, err)
+    contains(out, "ok: 1 ruleset version(s) loaded", "check a wrapped description")
+    # One condition: the ruleset's only rule matches.
+    rc, out, err = run("eval", "--rules", f"{DATA}/kind", "--as-of", AS_OF, "--format", "csv", "-",
+                       stdin='{"id": "k1", "birth_date": "1960-01-01", "conditions": [{"code": "I10"}]}\n')
+    expect_rc(rc, 0, "eval with a wrapped description", out, err)
+    check(out.splitlines()[1].startswith("k1,2026-11-27,case_management,"), f"wrapped ruleset evaluated: {out}")
+    for cmd in ("test", "check"):
+        rc, out, err = run(cmd, f"{DATA}/broken-tests")
+        check(rc != 0, f"{cmd} with a broken tests file: exit status {rc}\n{out}\n{err}")
+        contains(err, "broken-tests/tests.yaml:", f"{cmd} names the broken tests file")
+        contains(err, "error[E0101]", f"{cmd} reports the YAML error")
+
+
+def test_versions():
+    """One ruleset id and version with two contents is an error (E0314), whatever the periods;
+    a gap between versions is a check warning (E0315) naming the days without a version;
+    contiguous versions (until 2025-12-31, from 2026-01-01) are no gap."""
+    rc, out, err = run("check", f"{DATA}/versions/dup")
+    expect_rc(rc, 1, "check id+version twice", out, err)
+    contains(err, "dup/b.yaml:4:12: error[E0314]: ruleset 'dup' version 1.0.0 has different contents in", "E0314")
+    rc, out, err = run("eval", "--rules", f"{DATA}/versions/dup", "--as-of", AS_OF, "-", stdin="")
+    expect_rc(rc, 2, "eval refuses id+version twice", out, err)
+    rc, out, err = run("check", f"{DATA}/versions/gap")
+    expect_rc(rc, 1, "check a version gap", out, err)
+    contains(err, "gap/v2.yaml:4:12: warning[E0315]: no version of ruleset 'gap' is in force from 2024-12-31 to "
+             "2025-01-01 (after version 1.0.0, before version 2.0.0)", "E0315")
+    check(err.count("E0315") == 1, f"one gap only (v2 to v3 is contiguous):\n{err}")
+    rc, out, err = run("check", "--no-analysis", f"{DATA}/versions/gap")
+    contains(err, "warning[E0315]", "a gap is reported with --no-analysis too")
 # ---- the deceased ---------------------------------------------------------------------
 
 DECEASED_BATCH = "\n".join(json.dumps(d) for d in [

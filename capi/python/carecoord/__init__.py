@@ -23,8 +23,10 @@ import ctypes
 import datetime
 import json as _json
 import os
+import threading
+import contextlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
 if TYPE_CHECKING:  # pandas is optional: only Batch.to_pandas() imports it
     import pandas
@@ -215,27 +217,60 @@ _H = TypeVar("_H", bound="_Handle")
 
 
 class _Handle:
-    """Owns one C handle: freed by close(), by the context manager, or when collected."""
+    """Owns one C handle: freed by close(), by the context manager, or when collected.
+
+    ctypes releases the GIL during a call into the library, so another thread may call
+    close() while a call on this handle is in flight. As with .NET's SafeHandle, every call
+    holds a use count (:meth:`_use`); close() marks the handle closed at once (later calls
+    raise ValueError) and the C handle is freed when the last call in flight returns, never
+    under it."""
 
     _free = None  # the C free function, set by subclasses
 
     def __init__(self, ptr: ctypes.c_void_p):
         self._ptr: Optional[ctypes.c_void_p] = ptr
+        self._lock = threading.Lock()
+        self._users = 0
+        self._closing = False
 
     def close(self) -> None:
-        """Frees the C handle now. Idempotent."""
-        ptr, self._ptr = self._ptr, None
+        """Frees the C handle, now or, when calls on other threads are in flight, as the
+        last of them returns. Idempotent."""
+        with self._lock:
+            self._closing = True
+            if self._users:
+                return
+            ptr, self._ptr = self._ptr, None
         if ptr:
             type(self)._free(ptr)
 
     @property
     def closed(self) -> bool:
-        return not self._ptr
+        return self._closing or not self._ptr
 
-    def _handle(self) -> ctypes.c_void_p:
-        if not self._ptr:
-            raise ValueError(f"this {type(self).__name__} is closed")
-        return self._ptr
+    @contextlib.contextmanager
+    def _use(self) -> Iterator[ctypes.c_void_p]:
+        """The C handle, kept alive until the with-block ends."""
+        with self._lock:
+            if self._closing or not self._ptr:
+                raise ValueError(f"this {type(self).__name__} is closed")
+            self._users += 1
+            ptr = self._ptr
+        try:
+            yield ptr
+        finally:
+            with self._lock:
+                self._users -= 1
+                last = self._closing and self._users == 0
+                if last:
+                    ptr, self._ptr = self._ptr, None
+            if last and ptr:
+                type(self)._free(ptr)
+
+    def _invoke(self, fn, *args) -> None:
+        """_call(fn, handle, *args) with the handle held for the call."""
+        with self._use() as h:
+            _call(fn, h, *args)
 
     def __enter__(self: _H) -> _H:
         return self
@@ -245,7 +280,8 @@ class _Handle:
 
     def __del__(self) -> None:
         try:
-            self.close()
+            if getattr(self, "_lock", None) is not None:
+                self.close()
         except Exception:  # interpreter shutdown: the library may already be gone
             pass
 
@@ -318,7 +354,8 @@ class Patient(_Handle):
         elements skipped or not understood), each naming the resource and element in
         ``field_path`` ("Condition/<id>.code") and, from a bulk export, the file and line.
         Empty for a patient not read from FHIR."""
-        return _diagnostics(_lib.carecoord_patient_warnings(self._handle()))
+        with self._use() as h:
+            return _diagnostics(_lib.carecoord_patient_warnings(h))
 
     @classmethod
     def _parse(cls, text: Union[str, bytes], fmt: int) -> "Patient":
@@ -331,51 +368,51 @@ class Patient(_Handle):
         return cls(_create(_lib.carecoord_patient_new, _n.opt_bytes(id), _n.opt_bytes(_date_text(birth_date))))
 
     def set_sex(self, sex: Optional[str]) -> "Patient":
-        _call(_lib.carecoord_patient_set_sex, self._handle(), _n.opt_bytes(sex))
+        self._invoke(_lib.carecoord_patient_set_sex, _n.opt_bytes(sex))
         return self
 
     def set_deceased(self, date: Optional[DateLike]) -> "Patient":
-        _call(_lib.carecoord_patient_set_deceased, self._handle(), _n.opt_bytes(_date_text(date)))
+        self._invoke(_lib.carecoord_patient_set_deceased, _n.opt_bytes(_date_text(date)))
         return self
 
     def add_coverage(self, payer: str, plan: Optional[str] = None, start: Optional[DateLike] = None,
                      end: Optional[DateLike] = None) -> "Patient":
-        _call(_lib.carecoord_patient_add_coverage, self._handle(), _n.opt_bytes(payer), _n.opt_bytes(plan),
+        self._invoke(_lib.carecoord_patient_add_coverage, _n.opt_bytes(payer), _n.opt_bytes(plan),
               _n.opt_bytes(_date_text(start)), _n.opt_bytes(_date_text(end)))
         return self
 
     def add_condition(self, code: str, system: Optional[str] = None, status: Optional[str] = None,
                       onset: Optional[DateLike] = None, abatement: Optional[DateLike] = None) -> "Patient":
-        _call(_lib.carecoord_patient_add_condition, self._handle(), _n.opt_bytes(code), _n.opt_bytes(system),
+        self._invoke(_lib.carecoord_patient_add_condition, _n.opt_bytes(code), _n.opt_bytes(system),
               _n.opt_bytes(status), _n.opt_bytes(_date_text(onset)), _n.opt_bytes(_date_text(abatement)))
         return self
 
     def add_encounter(self, encounter_class: str, admit: Optional[DateTimeLike] = None,
                       discharge: Optional[DateTimeLike] = None) -> "Patient":
         """admit/discharge: datetime.datetime, datetime.date or "YYYY-MM-DDTHH:MM"."""
-        _call(_lib.carecoord_patient_add_encounter, self._handle(), _n.opt_bytes(encounter_class),
+        self._invoke(_lib.carecoord_patient_add_encounter, _n.opt_bytes(encounter_class),
               _n.opt_bytes(_date_text(admit)), _n.opt_bytes(_date_text(discharge)))
         return self
 
     def add_care_team_member(self, role: str, specialty: Optional[str] = None) -> "Patient":
-        _call(_lib.carecoord_patient_add_care_team_member, self._handle(), _n.opt_bytes(role),
+        self._invoke(_lib.carecoord_patient_add_care_team_member, _n.opt_bytes(role),
               _n.opt_bytes(specialty))
         return self
 
     def add_medication(self, code: str, system: Optional[str] = None, name: Optional[str] = None,
                        status: Optional[str] = None) -> "Patient":
-        _call(_lib.carecoord_patient_add_medication, self._handle(), _n.opt_bytes(code), _n.opt_bytes(system),
+        self._invoke(_lib.carecoord_patient_add_medication, _n.opt_bytes(code), _n.opt_bytes(system),
               _n.opt_bytes(name), _n.opt_bytes(status))
         return self
 
     def add_medication_event(self, medication: int, type: str, date: DateLike) -> "Patient":
-        _call(_lib.carecoord_patient_add_medication_event, self._handle(), medication, _n.opt_bytes(type),
+        self._invoke(_lib.carecoord_patient_add_medication_event, medication, _n.opt_bytes(type),
               _n.opt_bytes(_date_text(date)))
         return self
 
     def add_observation(self, code: str, date: DateLike, value: Optional[float] = None,
                         system: Optional[str] = None) -> "Patient":
-        _call(_lib.carecoord_patient_add_observation, self._handle(), _n.opt_bytes(code), _n.opt_bytes(system),
+        self._invoke(_lib.carecoord_patient_add_observation, _n.opt_bytes(code), _n.opt_bytes(system),
               _n.opt_bytes(_date_text(date)), float(value) if value is not None else 0.0,
               1 if value is not None else 0)
         return self
@@ -389,7 +426,7 @@ class Patient(_Handle):
             value = str(value)
         elif isinstance(value, datetime.date):
             value = _date_text(value)
-        _call(_lib.carecoord_patient_set_field, self._handle(), _n.opt_bytes(path), _n.opt_bytes(value))
+        self._invoke(_lib.carecoord_patient_set_field, _n.opt_bytes(path), _n.opt_bytes(value))
         return self
 
 
@@ -418,13 +455,15 @@ class FhirBulkReader(_Handle):
     @property
     def patient_count(self) -> int:
         """The number of Patient resources in the export."""
-        return _lib.carecoord_fhir_bulk_patient_count(self._handle())
+        with self._use() as h:
+            return _lib.carecoord_fhir_bulk_patient_count(h)
 
     @property
     def export_diagnostics(self) -> List[Diagnostic]:
         """Problems that belong to no patient (unreadable lines, resources of a patient not
         in the export, resource types not read), with file and line."""
-        return _diagnostics(_lib.carecoord_fhir_bulk_export_diagnostics(self._handle()))
+        with self._use() as h:
+            return _diagnostics(_lib.carecoord_fhir_bulk_export_diagnostics(h))
 
     def __iter__(self) -> "FhirBulkReader":
         return self
@@ -433,7 +472,8 @@ class FhirBulkReader(_Handle):
         while True:
             out = ctypes.c_void_p()
             err = ctypes.c_void_p()
-            status = _lib.carecoord_fhir_bulk_next(self._handle(), ctypes.byref(out), ctypes.byref(err))
+            with self._use() as h:
+                status = _lib.carecoord_fhir_bulk_next(h, ctypes.byref(out), ctypes.byref(err))
             if status == _n.END:
                 raise StopIteration
             if status in (_n.OK, _n.OK_WITH_WARNINGS):
@@ -924,11 +964,11 @@ class Engine(_Handle):
 
     @property
     def rulesets(self) -> List[RulesetInfo]:
-        h = self._handle()
-        return [RulesetInfo(_n.text(_lib.carecoord_engine_ruleset_id(h, i)),
-                            _n.text(_lib.carecoord_engine_ruleset_version(h, i)),
-                            datetime.date.fromisoformat(_n.text(_lib.carecoord_engine_ruleset_effective_from(h, i))))
-                for i in range(_lib.carecoord_engine_ruleset_count(h))]
+        with self._use() as h:
+            return [RulesetInfo(_n.text(_lib.carecoord_engine_ruleset_id(h, i)),
+                                _n.text(_lib.carecoord_engine_ruleset_version(h, i)),
+                                datetime.date.fromisoformat(_n.text(_lib.carecoord_engine_ruleset_effective_from(h, i))))
+                    for i in range(_lib.carecoord_engine_ruleset_count(h))]
 
     def evaluate_ndjson(self, ndjson: bytes, as_of: DateLike) -> bytes:
         """Evaluates every line of an NDJSON buffer in one call into the library
@@ -936,8 +976,9 @@ class Engine(_Handle):
         order, the determination JSON (as :attr:`Determination.json`) or an error object
         line starting with ``{"error":``. A bad line never raises; a malformed ``as_of``
         does (:class:`ArgumentError`)."""
-        out = _create(_lib.carecoord_evaluate_batch, self._handle(), bytes(ndjson), len(ndjson),
-                      _as_of_text(as_of).encode("ascii"))
+        with self._use() as h:
+            out = _create(_lib.carecoord_evaluate_batch, h, bytes(ndjson), len(ndjson),
+                          _as_of_text(as_of).encode("ascii"))
         try:
             n = ctypes.c_size_t()
             ptr = _lib.carecoord_batch_output(out, ctypes.byref(n))
@@ -998,12 +1039,13 @@ class Engine(_Handle):
             err = ctypes.c_void_p()
             if isinstance(as_of, datetime.datetime):
                 raise TypeError("as_of must be a datetime.date (a day), not a datetime")
-            if isinstance(as_of, datetime.date):
-                status = _lib.carecoord_evaluate_ymd(ctypes.byref(out), self._handle(), p._handle(),
-                                                     as_of.year, as_of.month, as_of.day, ctypes.byref(err))
-            else:
-                status = _lib.carecoord_evaluate(ctypes.byref(out), self._handle(), p._handle(),
-                                                 _n.opt_bytes(as_of), ctypes.byref(err))
+            with self._use() as eh, p._use() as ph:
+                if isinstance(as_of, datetime.date):
+                    status = _lib.carecoord_evaluate_ymd(ctypes.byref(out), eh, ph,
+                                                         as_of.year, as_of.month, as_of.day, ctypes.byref(err))
+                else:
+                    status = _lib.carecoord_evaluate(ctypes.byref(out), eh, ph,
+                                                     _n.opt_bytes(as_of), ctypes.byref(err))
             _check(status, err)
             try:
                 return Determination._from_result(out)

@@ -14,6 +14,7 @@ import json
 import os
 import pathlib
 import subprocess
+import sys
 
 import pytest
 
@@ -244,6 +245,75 @@ def test_threads_share_one_engine(engine):
     with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
         results = list(pool.map(lambda _: engine.evaluate(FOUR_CONDITIONS, as_of=AS_OF), range(60)))
     assert all(r == expected for r in results)
+
+
+def test_close_waits_for_the_calls_in_flight():
+    """close() during a call marks the handle closed at once and frees it when the call
+    returns (a C handle is never freed under a call: ctypes releases the GIL)."""
+    e = carecoord.Engine.load(RULESETS)
+    p = carecoord.Patient.from_dict(FOUR_CONDITIONS)
+    with e._use(), p._use():  # what evaluate holds while it is inside the library
+        e.close()
+        p.close()
+        assert e.closed and p.closed
+        assert e._ptr and p._ptr  # still held by the call in flight
+        with pytest.raises(ValueError):
+            e.evaluate(FOUR_CONDITIONS, as_of=AS_OF)
+        with pytest.raises(ValueError):
+            p.add_condition("I10")
+    assert not e._ptr and not p._ptr  # freed by the last user
+
+
+# Threads evaluate, build patients and read a FHIR export while the main thread closes the
+# handles they use. Before the handles counted their users, the engine was freed under
+# evaluate and the interpreter crashed; run in a child process so that a crash is a
+# failure of this test, not of the whole suite.
+_CLOSE_RACE = """
+import datetime, sys, threading, carecoord
+rulesets, export = sys.argv[1], sys.argv[2]
+doc = {"id": "race", "birth_date": "1950-06-15",
+       "coverage": [{"payer": "medicare_ffs", "start": "2015-06-01"}],
+       "encounters": [{"class": "ambulatory", "admit": "2026-%02d-%02dT08:00" % (1 + i % 10, 1 + i % 28)}
+                      for i in range(2000)]}
+as_of = datetime.date(2026, 11, 27)
+closed = 0
+for round in range(20):
+    engine = carecoord.Engine.load(rulesets)
+    patient = carecoord.Patient.from_dict(doc)
+    reader = carecoord.FhirBulkReader(export)
+    go = threading.Event()
+    def work(fn):
+        global closed
+        go.wait()
+        try:
+            for _ in range(50):
+                fn()
+        except ValueError:  # used after close: the documented error
+            closed += 1
+    jobs = [lambda: engine.evaluate(patient, as_of), lambda: engine.evaluate(doc, as_of),
+            lambda: engine.evaluate_batch(['{"id": "b", "birth_date": "1950-01-01"}'], as_of),
+            lambda: engine.rulesets, lambda: patient.add_condition("I10"), lambda: patient.warnings,
+            lambda: next(reader, None), lambda: reader.patient_count]
+    threads = [threading.Thread(target=work, args=(j,)) for j in jobs for _ in range(2)]
+    for t in threads:
+        t.start()
+    go.set()
+    for h in (engine, patient, reader):
+        h.close()
+    for t in threads:
+        t.join()
+print("closed-errors", closed)
+"""
+
+
+def test_close_while_threads_use_every_handle():
+    export = SOURCE.parent / "shared" / "data" / "fhir-synthea-10"
+    if not export.is_dir():
+        export = SOURCE / "tests" / "fhir" / "bulk-warnings"
+    run = subprocess.run([sys.executable, "-c", _CLOSE_RACE, str(RULESETS), str(export)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "closed-errors" in run.stdout
 
 
 def test_pip_install_finds_the_library_in_the_package(tmp_path):

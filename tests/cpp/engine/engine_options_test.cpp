@@ -62,3 +62,81 @@ TEST_CASE("with effective dates ignored, the version with the latest effective.f
     REQUIRE(det->rulesets.size() == 1);
     CHECK(det->rulesets.front().version == "2.0.0");
 }
+
+namespace {
+
+// A tier rule with an aggregate nested in another: work grows with the square of the
+// number of encounters (every encounter against every encounter; no pair matches).
+const char* kNested = R"(schema_version: 1
+ruleset: nested
+version: 1.0.0
+effective: {from: 2020-01-01, until: null}
+tiers:
+  order: [routine, case_management]
+  default: routine
+  rules:
+    - id: cm_pair
+      tier: case_management
+      when: count(encounters where any(encounters, admit > outer.admit and class == "snf")) >= 1
+      reason: "a later skilled-nursing stay"
+)";
+
+Patient with_encounters(int n) {
+    Patient p = one_condition();
+    for (int i = 0; i < n; ++i) {
+        Encounter e;
+        e.encounter_class = EncounterClass::ambulatory;
+        e.admit = DateTime{*time::parse_date("2026-01-01")} + std::chrono::minutes(i);
+        p.encounters.push_back(e);
+    }
+    return p;
+}
+
+Result<Determination> run_with_budget(std::uint64_t steps, const Patient& p) {
+    EngineOptions o;
+    o.limits.max_evaluation_steps = steps;
+    auto e = Engine::load_string(kNested, "nested.yaml", o);
+    REQUIRE(e.ok());
+    return e->evaluate(p, *time::parse_date("2026-11-27"));
+}
+
+}  // namespace
+
+TEST_CASE("limits: the evaluation budget turns a runaway evaluation into E0504, per engine") {
+    const Patient p = with_encounters(300);
+    // 300 x 300 pairs, at least one step each: 90,000 steps at the very least.
+    auto small = run_with_budget(90'000, p);
+    REQUIRE_FALSE(small.ok());
+    CHECK(small.diagnostics().front().code == "E0504");
+    CHECK(small.diagnostics().front().message.find("max_evaluation_steps (90000 steps)") != std::string::npos);
+    // The default budget is plenty for this patient.
+    auto dflt = Engine::load_string(kNested, "nested.yaml");
+    REQUIRE(dflt.ok());
+    auto full = dflt->evaluate(p, *time::parse_date("2026-11-27"));
+    REQUIRE(full.ok());
+    CHECK(full->tier.tier == "routine");
+
+    // The exact edge: the smallest budget that completes, found by bisection; one step less
+    // fails. The budget is per evaluation: the same engine evaluates twice with it.
+    std::uint64_t lo = 90'000, hi = RulesetLimits{}.max_evaluation_steps;  // lo fails, hi completes
+    while (hi - lo > 1) {
+        const std::uint64_t mid = lo + (hi - lo) / 2;
+        (run_with_budget(mid, p).ok() ? hi : lo) = mid;
+    }
+    CHECK(hi > 90'000);
+    CHECK(hi < 10 * 90'000);  // a few steps per pair, not more
+    EngineOptions o;
+    o.limits.max_evaluation_steps = hi;
+    auto edge = Engine::load_string(kNested, "nested.yaml", o);
+    REQUIRE(edge.ok());
+    for (int round = 0; round < 2; ++round) {
+        auto d = edge->evaluate(p, *time::parse_date("2026-11-27"));
+        REQUIRE(d.ok());
+        CHECK(d->tier.tier == "routine");
+        CHECK(d->tier.by_default);
+    }
+    CHECK_FALSE(run_with_budget(hi - 1, p).ok());
+    // Work grows with the square of the encounters: 600 encounters do not fit in the
+    // budget that 300 needed exactly.
+    CHECK_FALSE(run_with_budget(hi, with_encounters(600)).ok());
+}

@@ -501,3 +501,20 @@ TEST_CASE("fhir bundle: fullUrl references, and dates in the wrong order") {
     CHECK(p.deceased);
     CHECK(has_diag(r->diagnostics, "E0805", "Patient/local-7.deceasedDateTime"));
 }
+
+TEST_CASE("fhir bundle: an id with a control character is refused, as in every input format (E0215)") {
+    for (const char* esc : {"\\u0000", "\\u001f", "\\u007f"}) {
+        CAPTURE(esc);
+        const std::string b = std::string(R"({"resourceType":"Patient","id":"p)") + esc +
+                              R"(1","birthDate":"1950-01-01"})";
+        auto r = read_fhir_bundle(b);
+        REQUIRE_FALSE(r.ok());
+        bool found = false;
+        for (const auto& d : r.diagnostics()) found |= d.code == "E0215";
+        CHECK(found);
+    }
+    // U+0020 and U+007E beside them are accepted.
+    auto ok = read_fhir_bundle(R"({"resourceType":"Patient","id":"p 1~","birthDate":"1950-01-01"})");
+    REQUIRE(ok.ok());
+    CHECK(ok->patient.id == "p 1~");
+}

@@ -719,3 +719,46 @@ TEST_CASE("patient: enum names") {
     CHECK(to_string(CarePlanState::reassessment_due) == "reassessment_due");
     CHECK(to_string(CarePlanState::closed) == "closed");
 }
+
+TEST_CASE("patient: ids refuse control characters in JSON and in YAML (E0215)") {
+    // U+0000-U+001F and U+007F are refused; U+0020 (space) and U+007E (~), each beside a
+    // refused one, are accepted.
+    for (const char* esc : {"\\u0000", "\\u0001", "\\u001f", "\\u007f", "\\n", "\\t"}) {
+        CAPTURE(esc);
+        CHECK_ERROR(parse_patient_json(std::string(R"({"id": "a)") + esc + R"(b", "birth_date": "1950-01-01"})"),
+                    "E0215", "id");
+        CHECK_ERROR(parse_patient_json(json_with(std::string(R"("encounters": [{"id": "e)") + esc +
+                                                 R"(", "class": "inpatient"}])")),
+                    "E0215", "encounters[0].id");
+    }
+    for (const char* esc : {"\\0", "\\x01", "\\x1f", "\\x7f", "\\n"}) {
+        CAPTURE(esc);
+        CHECK_ERROR(parse_patient_yaml(std::string("id: \"a") + esc + "b\"\nbirth_date: 1950-01-01\n"), "E0215", "id");
+    }
+    auto ok = parse_patient_json(R"({"id": "a b~\u0080c", "birth_date": "1950-01-01"})");
+    REQUIRE(ok.ok());
+    CHECK(ok->id == "a b~\xc2\x80" "c");
+    CHECK(parse_patient_yaml("id: \"a b~\"\nbirth_date: 1950-01-01\n").ok());
+    // Other text may hold a line break (a medication name, say): only ids are restricted.
+    CHECK(parse_patient_json(json_with(R"("medications": [{"code": "1", "name": "two\nlines"}])")).ok());
+}
+
+TEST_CASE("patient: YAML text that is not UTF-8 is refused, as JSON refuses it (E0216)") {
+    // A lone continuation byte, an overlong NUL (C0 80), a surrogate (ED A0 80), above
+    // U+10FFFF (F4 90 80 80), a truncated sequence (E2 82).
+    for (const char* bad : {"\x80", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82", "\xff"}) {
+        CAPTURE(std::string(bad).size());
+        const std::string doc = std::string("id: p\nbirth_date: 1950-01-01\nlanguage: {preferred: \"x") + bad + "y\"}\n";
+        CHECK_ERROR(parse_patient_yaml(doc), "E0216", "language.preferred");
+        // JSON refuses the same bytes (simdjson's UTF-8 check: E0201).
+        CHECK_ERROR(parse_patient_json(json_with(std::string(R"("language": {"preferred": "x)") + bad + R"(y"})")),
+                    "E0201", "");
+    }
+    // The edges of what is valid: U+0080 (C2 80), U+D7FF (ED 9F BF), U+E000 (EE 80 80),
+    // U+10FFFF (F4 8F BF BF).
+    for (const char* good : {"\xc2\x80", "\xed\x9f\xbf", "\xee\x80\x80", "\xf4\x8f\xbf\xbf", "\xc3\xa9"}) {
+        CAPTURE(std::string(good).size());
+        CHECK(parse_patient_yaml(std::string("id: p\nbirth_date: 1950-01-01\nlanguage: {preferred: \"x") + good + "y\"}\n").ok());
+        CHECK(parse_patient_json(json_with(std::string(R"("language": {"preferred": "x)") + good + R"(y"})")).ok());
+    }
+}

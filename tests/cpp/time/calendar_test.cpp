@@ -398,3 +398,55 @@ TEST_CASE("duplicate holiday rules count once") {
     CHECK(cal.business_days_between(D("2026-12-24"), D("2026-12-28")) == 1);
     CHECK(cal.holidays_in(2026).size() == 2);
 }
+
+TEST_CASE("add_business_days by whole weeks agrees with a day-by-day walk on a 600-holiday calendar") {
+    // 600 rules: every month, the odd days 1-27 fixed (every third with the nearest-weekday
+    // observed rule, so that several rules can observe one date) and the first of each
+    // weekday; the other rules repeat those (duplicates count once). About ten business
+    // days a month remain.
+    std::vector<ct::HolidayRule> rules;
+    for (int m = 1; m <= 12 && rules.size() < 600; ++m) {
+        for (int day = 1; day <= 28 && rules.size() < 600; day += 1) {
+            if (day % 2 == 0) continue;  // every other day: business days remain
+            ct::HolidayRule r;
+            r.name = "f";
+            r.month = m;
+            r.day = day;
+            r.observed = day % 3 == 0 ? ct::Observed::nearest_weekday : ct::Observed::none;
+            rules.push_back(r);
+        }
+        for (int wd = 0; wd <= 6 && rules.size() < 600; ++wd)
+            for (int nth = 1; nth <= 1 && rules.size() < 600; ++nth) {
+                ct::HolidayRule r;
+                r.name = "w";
+                r.month = m;
+                r.weekday = wd;
+                r.nth = nth;
+                rules.push_back(r);
+            }
+    }
+    while (rules.size() < 600) rules.push_back(rules[rules.size() % 252]);
+    REQUIRE(rules.size() == 600);
+    const ct::Calendar cal("dense", {0, 6}, rules);
+    // The reference: the days of 2000-2100 marked business or not, one is_business_day each.
+    const Date first = D("2000-01-01"), last = D("2100-12-31");
+    std::vector<char> business;
+    for (Date d = first; d <= last; d += std::chrono::days{1}) business.push_back(cal.is_business_day(d));
+    auto walk = [&](Date from, int n) {
+        const int step = n > 0 ? 1 : -1;
+        Date d = from;
+        for (int left = n > 0 ? n : -n; left > 0;) {
+            d += std::chrono::days{step};
+            if (business[static_cast<std::size_t>((d - first).count())]) --left;
+        }
+        return d;
+    };
+    for (Date start : {D("2040-01-01"), D("2040-01-04"), D("2050-06-15"), D("2060-12-31")})
+        for (int n : {1, 4, 5, 6, 7, 11, 250, 2501, -1, -5, -6, -250, -2501}) {
+            CAPTURE(ct::format_date(start));
+            CAPTURE(n);
+            const Date t = cal.add_business_days(start, n);
+            CHECK(t == walk(start, n));
+            CHECK(cal.business_days_between(start, t) == n);
+        }
+}
