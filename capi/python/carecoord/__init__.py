@@ -26,7 +26,7 @@ import os
 import threading
 import contextlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, ContextManager, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
 if TYPE_CHECKING:  # pandas is optional: only Batch.to_pandas() imports it
     import pandas
@@ -280,22 +280,20 @@ class _Handle:
             type(self)._free(ptr)
 
     @contextlib.contextmanager
-    def _use(self) -> Iterator[ctypes.c_void_p]:
-        """The C handle for a call that only reads it, kept alive until the with-block ends."""
-        ptr = self._enter(exclusive=False)
+    def _hold(self, exclusive: bool) -> Iterator[ctypes.c_void_p]:
+        ptr = self._enter(exclusive)
         try:
             yield ptr
         finally:
-            self._leave(exclusive=False)
+            self._leave(exclusive)
 
-    @contextlib.contextmanager
-    def _use_exclusive(self) -> Iterator[ctypes.c_void_p]:
+    def _use(self) -> ContextManager[ctypes.c_void_p]:
+        """The C handle for a call that only reads it, kept alive until the with-block ends."""
+        return self._hold(exclusive=False)
+
+    def _use_exclusive(self) -> ContextManager[ctypes.c_void_p]:
         """The C handle for a call that changes it: no other call is in flight meanwhile."""
-        ptr = self._enter(exclusive=True)
-        try:
-            yield ptr
-        finally:
-            self._leave(exclusive=True)
+        return self._hold(exclusive=True)
 
     def _invoke(self, fn, *args) -> None:
         """_call(fn, handle, *args) for a call that changes the C object (a builder's)."""
