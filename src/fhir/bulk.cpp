@@ -21,6 +21,7 @@
 #include "carecoord/fhir.hpp"
 #include "fhir/mapper.hpp"
 #include "util/dir_list.hpp"
+#include "util/file.hpp"
 
 namespace carecoord {
 
@@ -31,12 +32,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct FileCloser {
-    void operator()(std::FILE* f) const {
-        if (f) std::fclose(f);
-    }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
+using util::File;
 
 // Reads lines of a file (or of a byte range of it) through a fixed buffer. A line longer
 // than `max` is not kept: it is reported as too long and skipped to its end.
