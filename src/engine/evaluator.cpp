@@ -176,7 +176,8 @@ const std::uint64_t* Evaluator::code_bits(Field f, std::uint32_t index) {
         plan_.valuesets.lookup(*system, *code, bits);
         // Every coding counts: the value sets of the further codings are added.
         if (!also->empty()) {
-            std::vector<std::uint64_t> more(plan_.valuesets.words());
+            auto& more = s_.lookup_bits;
+            more.resize(plan_.valuesets.words());
             for (const auto& a : *also) {
                 plan_.valuesets.lookup(a.system, a.code, more.data());
                 for (std::size_t w = 0; w < more.size(); ++w) bits[w] |= more[w];
@@ -836,15 +837,9 @@ Value Evaluator::eval(std::int32_t index) {
             if (src.op == Op::elem_field) {
                 member = plan_.valuesets.contains(code_bits(static_cast<Field>(src.extra), static_cast<std::uint32_t>(c.i)), n.extra);
             } else {
-                std::uint64_t bits[16];
-                std::vector<std::uint64_t> big;
-                std::uint64_t* out = bits;
-                if (plan_.valuesets.words() > 16) {
-                    big.resize(plan_.valuesets.words());
-                    out = big.data();
-                }
-                plan_.valuesets.lookup(c.system ? *c.system : std::string_view{}, c.s, out);
-                member = plan_.valuesets.contains(out, n.extra);
+                s_.lookup_bits.resize(plan_.valuesets.words());
+                plan_.valuesets.lookup(c.system ? *c.system : std::string_view{}, c.s, s_.lookup_bits.data());
+                member = plan_.valuesets.contains(s_.lookup_bits.data(), n.extra);
             }
             return Value::boolean(member != (n.aux != 0));
         }
@@ -926,9 +921,9 @@ Value Evaluator::eval(std::int32_t index) {
             if (src.op == Op::elem_field) {
                 cat = plan_.valuesets.category_of(code_bits(static_cast<Field>(src.extra), static_cast<std::uint32_t>(c.i)), n.extra);
             } else {
-                std::vector<std::uint64_t> bits(plan_.valuesets.words());
-                plan_.valuesets.lookup(c.system ? *c.system : std::string_view{}, c.s, bits.data());
-                cat = plan_.valuesets.category_of(bits.data(), n.extra);
+                s_.lookup_bits.resize(plan_.valuesets.words());
+                plan_.valuesets.lookup(c.system ? *c.system : std::string_view{}, c.s, s_.lookup_bits.data());
+                cat = plan_.valuesets.category_of(s_.lookup_bits.data(), n.extra);
             }
             if (cat < 0) return Value::none_value();
             Value v;

@@ -45,6 +45,7 @@ struct Scratch {
     std::array<std::vector<std::uint64_t>, 4> code_bits;
     std::array<std::vector<std::uint8_t>, 4> code_done;
     std::vector<Value> distinct;
+    std::vector<std::uint64_t> lookup_bits;  // value-set bits of a code looked up on the spot
     // The sorted indexes of the plan's joins (rules::JoinPlan), built on first use.
     struct JoinIndex {
         enum class State : std::uint8_t { unbuilt, ready, unusable };
