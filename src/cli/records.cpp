@@ -88,8 +88,8 @@ double RecordReader::fraction_read() const {
 void Progress::update(std::size_t done, double fraction, bool final) {
     if (!enabled_) return;
     const auto now = std::chrono::steady_clock::now();
-    // The final line (once something was drawn): the total and the overall rate, no time left.
-    if (final && !drawn_) return;
+    // The final line, always (a run shorter than one redraw still ends with its total): the
+    // total and the overall rate, no time left.
     if (!final && now - last_ < std::chrono::milliseconds(250)) return;
     last_ = now;
     const double seconds = std::chrono::duration<double>(now - start_).count();
@@ -101,7 +101,6 @@ void Progress::update(std::size_t done, double fraction, bool final) {
     }
     text += final ? "   \n" : "   ";  // the spaces clear the end of a longer previous line
     std::fputs(text.c_str(), stderr);
-    drawn_ = true;
 }
 
 bool progress_wanted(std::optional<bool> forced) { return forced ? *forced : ::isatty(2) == 1; }

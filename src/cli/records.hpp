@@ -96,7 +96,6 @@ public:
 
 private:
     bool enabled_;
-    bool drawn_ = false;
     std::chrono::steady_clock::time_point start_, last_;
 };
 
