@@ -45,6 +45,7 @@
     X(unreadable_file, "E0311", "a ruleset file could not be read") \
     X(fact_cycle, "E0312", "facts form a cycle") \
     X(tiers_twice, "E0313", "more than one ruleset in force defines tiers") \
+    X(valuesets_not_checked, "E0330", "check (a note): the value sets of a ruleset file were not checked, the file cannot be read or parsed again") \
     X(expression_syntax, "E0401", "expression syntax error") \
     X(unknown_name, "E0402", "unknown name") \
     X(type_mismatch, "E0403", "type mismatch") \
