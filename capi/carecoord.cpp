@@ -437,7 +437,7 @@ void only_keys(const carecoord::yaml::YamlNode& n, std::initializer_list<std::st
     for (const auto& e : n.entries)
         if (std::find(keys.begin(), keys.end(), e.key.scalar) == keys.end()) {
             std::string field = path.empty() ? e.key.scalar : path + "." + e.key.scalar;
-            bad_record(codes::care_plan_record_unknown_key, "unknown key in a care-plan record", field, e.key);
+            bad_record(carecoord::codes::care_plan_record_unknown_key, "unknown key in a care-plan record", field, e.key);
         }
 }
 
@@ -445,7 +445,7 @@ const carecoord::yaml::YamlNode& record_field(const carecoord::yaml::YamlNode& n
                                               const std::string& path) {
     const auto* v = n.find(key);
     std::string field = path.empty() ? std::string(key) : path + "." + std::string(key);
-    if (!v) bad_record(codes::care_plan_record_malformed, "missing from the care-plan record", field, n);
+    if (!v) bad_record(carecoord::codes::care_plan_record_malformed, "missing from the care-plan record", field, n);
     return *v;
 }
 
@@ -453,7 +453,7 @@ std::string record_string(const carecoord::yaml::YamlNode& n, std::string_view k
     const auto& v = record_field(n, key, path);
     std::string field = path.empty() ? std::string(key) : path + "." + std::string(key);
     if (!v.is_scalar() || (!v.quoted && carecoord::yaml::is_plain_null(v.scalar)))
-        bad_record(codes::care_plan_record_malformed, "must be a string", field, v);
+        bad_record(carecoord::codes::care_plan_record_malformed, "must be a string", field, v);
     return v.scalar;
 }
 
@@ -464,7 +464,7 @@ std::optional<carecoord::DateTime> record_datetime(const carecoord::yaml::YamlNo
     if (nullable && (v.is_null() || (v.is_scalar() && !v.quoted && carecoord::yaml::is_plain_null(v.scalar))))
         return std::nullopt;
     auto t = v.is_scalar() ? carecoord::time::parse_datetime(v.scalar) : std::nullopt;
-    if (!t) bad_record(codes::care_plan_record_malformed, std::string("must be a date-time YYYY-MM-DDTHH:MM") + (nullable ? " or null" : ""), field, v);
+    if (!t) bad_record(carecoord::codes::care_plan_record_malformed, std::string("must be a date-time YYYY-MM-DDTHH:MM") + (nullable ? " or null" : ""), field, v);
     return t;
 }
 
@@ -472,26 +472,26 @@ carecoord::CarePlanRecord parse_record(std::string_view json) {
     auto tree = carecoord::yaml::parse_yaml(json, "<care plan>");
     if (!tree.ok()) throw Failure{CARECOORD_ERR_ARGUMENT, tree.diagnostics()};
     const auto& root = *tree;
-    if (!root.is_mapping()) bad_record(codes::care_plan_record_malformed, "a care-plan record must be an object", "", root);
+    if (!root.is_mapping()) bad_record(carecoord::codes::care_plan_record_malformed, "a care-plan record must be an object", "", root);
     only_keys(root, {"state", "last_event", "applied", "tasks"}, "");
     carecoord::CarePlanRecord r;
     r.state = record_string(root, "state", "");
     r.last_event = record_datetime(root, "last_event", "", true);
     const auto& applied = record_field(root, "applied", "");
-    if (!applied.is_sequence()) bad_record(codes::care_plan_record_malformed, "must be a list of event keys", "applied", applied);
+    if (!applied.is_sequence()) bad_record(carecoord::codes::care_plan_record_malformed, "must be a list of event keys", "applied", applied);
     for (std::size_t i = 0; i < applied.items.size(); ++i) {
         const auto& a = applied.items[i];
         std::string field = "applied[" + std::to_string(i) + "]";
         if (!a.is_scalar() || a.scalar.find('@') == std::string::npos)
-            bad_record(codes::care_plan_record_malformed, "must be an event key type@YYYY-MM-DDTHH:MM", field, a);
+            bad_record(carecoord::codes::care_plan_record_malformed, "must be an event key type@YYYY-MM-DDTHH:MM", field, a);
         r.applied.push_back(a.scalar);
     }
     const auto& tasks = record_field(root, "tasks", "");
-    if (!tasks.is_sequence()) bad_record(codes::care_plan_record_malformed, "must be a list", "tasks", tasks);
+    if (!tasks.is_sequence()) bad_record(carecoord::codes::care_plan_record_malformed, "must be a list", "tasks", tasks);
     for (std::size_t i = 0; i < tasks.items.size(); ++i) {
         const auto& t = tasks.items[i];
         std::string path = "tasks[" + std::to_string(i) + "]";
-        if (!t.is_mapping()) bad_record(codes::care_plan_record_malformed, "must be an object", path, t);
+        if (!t.is_mapping()) bad_record(carecoord::codes::care_plan_record_malformed, "must be an object", path, t);
         only_keys(t, {"id", "task", "event", "event_time", "due", "due_time", "action", "reason", "source"}, path);
         carecoord::CarePlanTask task;
         task.id = record_string(t, "id", path);
@@ -500,7 +500,7 @@ carecoord::CarePlanRecord parse_record(std::string_view json) {
         task.event_time = *record_datetime(t, "event_time", path, false);
         const auto& due = record_field(t, "due", path);
         auto d = due.is_scalar() ? carecoord::time::parse_date(due.scalar) : std::nullopt;
-        if (!d) bad_record(codes::care_plan_record_malformed, "must be a date YYYY-MM-DD", path + ".due", due);
+        if (!d) bad_record(carecoord::codes::care_plan_record_malformed, "must be a date YYYY-MM-DD", path + ".due", due);
         task.due = *d;
         task.due_time = record_datetime(t, "due_time", path, true);
         task.action = record_string(t, "action", path);
@@ -1051,7 +1051,7 @@ carecoord_status carecoord_result_fhir(char** out, const carecoord_result* resul
         auto bundle = carecoord::to_fhir(result->determination, options);
         if (!bundle) {
             const auto& ds = bundle.diagnostics();
-            bool patient = ds.size() == 1 && ds.front().code == codes::fhir_out_patient_id;
+            bool patient = ds.size() == 1 && ds.front().code == carecoord::codes::fhir_out_patient_id;
             throw Failure{patient ? CARECOORD_ERR_PATIENT : CARECOORD_ERR_ARGUMENT, ds};
         }
         const std::string& text = *bundle;

@@ -373,7 +373,7 @@ std::vector<Diagnostic> analyze_versions(const detail::EngineState& state) {
             if (!a.effective_until) continue;  // open-ended: overlaps (E0308), no gap
             const Date first_gap_day = *a.effective_until + std::chrono::days{1};
             if (first_gap_day >= b.effective_from) continue;
-            out.push_back(finding("E0315", "no version of ruleset '" + id + "' is in force from " +
+            out.push_back(finding(codes::version_gap, "no version of ruleset '" + id + "' is in force from " +
                                                time::format_date(first_gap_day) + " to " +
                                                time::format_date(b.effective_from - std::chrono::days{1}) +
                                                " (after version " + a.version + ", before version " + b.version +

@@ -17,8 +17,6 @@ namespace carecoord::fhir {
 
 namespace {
 
-// E0215, the code of every input format for an id with a control character (docs/errors.md).
-constexpr const char* kControlCharInId = "E0215";
 using simdjson::SUCCESS;
 
 // ---------------------------------------------------------------------------------------
@@ -661,7 +659,7 @@ void PatientAssembler::add_patient(Element r, const Origin& o, std::string_view 
     // As in every input format (model/patient_decoder.hpp): an id with a control character
     // would cut a CSV row or be truncated at the C interface.
     if (util::has_control_char(id))
-        error(kControlCharInId, "id", "an id must not contain control characters (U+0000-U+001F, U+007F)");
+        error(codes::patient_control_char, "id", "an id must not contain control characters (U+0000-U+001F, U+007F)");
     std::string_view s;
     if (!text(r, "birthDate", s)) {
         error(codes::fhir_required_element, "birthDate", "no birthDate: the patient cannot be evaluated (age is needed)");
@@ -828,7 +826,7 @@ void PatientAssembler::add_encounter(Element r, const Origin& o, std::string_vie
     std::string_view s;
     if (text(r, "id", s)) {
         if (!util::has_control_char(s)) e.id = std::string(s);
-        else warn(kControlCharInId, o, label, "id", "an id must not contain control characters: the encounter is read without it");
+        else warn(codes::patient_control_char, o, label, "id", "an id must not contain control characters: the encounter is read without it");
     }
     // A skilled-nursing admission written as an inpatient encounter (Synthea does).
     each(r, "type", [&](Element t, std::size_t) {

@@ -16,6 +16,7 @@
 #include "rules/compiler.hpp"
 #include "time/calendar.hpp"
 #include "util/dir_list.hpp"
+#include "util/file.hpp"
 #include "util/sha256.hpp"
 #include "load/workflow_compiler.hpp"
 #include "util/codes.hpp"
@@ -46,7 +47,7 @@ bool read_file(const std::string& path, std::size_t max_bytes, std::string& out,
     }
     // Not `stream << rdbuf()`: it swallows exceptions, so a refused allocation would hand
     // back a truncated file (then reported as a bad ruleset) instead of std::bad_alloc.
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+    util::File f(std::fopen(path.c_str(), "rb"));
     if (!f) return fail("cannot open the file");
     std::string text(static_cast<std::size_t>(size), '\0');
     const std::size_t got = text.empty() ? 0 : std::fread(text.data(), 1, text.size(), f.get());
@@ -924,7 +925,7 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
                 // A determination names a ruleset by id and version: two contents under one
                 // name could not be told apart afterwards, whatever their periods.
                 Diagnostic d;
-                d.code = "E0314";
+                d.code = codes::version_twice;
                 d.file = b.file;
                 d.line = b.effective_where.line;
                 d.column = b.effective_where.column;

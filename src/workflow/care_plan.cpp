@@ -28,7 +28,7 @@ auto guarded(const char* what, F&& f) -> decltype(f()) {
     try {
         return f();
     } catch (const engine::BudgetExceeded&) {
-        return error("E0504", engine::budget_message(RulesetLimits{}.max_evaluation_steps));
+        return error(codes::evaluation_budget, engine::budget_message(RulesetLimits{}.max_evaluation_steps));
     } catch (...) {
         return util::exception_diagnostic(what);
     }
