@@ -88,25 +88,25 @@ public:
 
     void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                          YAML::EmitterStyle::value) override {
-        check_anchor(mark, anchor);
-        check_tag(mark, tag);
-        YamlNode n;
-        n.kind = YamlNode::Kind::sequence;
-        n.mark = to_mark(mark);
-        push(std::move(n), mark);
+        start_collection(YamlNode::Kind::sequence, mark, tag, anchor);
     }
     void OnSequenceEnd() override { pop(); }
 
     void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                     YAML::EmitterStyle::value) override {
+        start_collection(YamlNode::Kind::mapping, mark, tag, anchor);
+    }
+    void OnMapEnd() override { pop(); }
+
+    // A sequence or mapping begins: checked like every node, then open until its end event.
+    void start_collection(YamlNode::Kind kind, const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor) {
         check_anchor(mark, anchor);
         check_tag(mark, tag);
         YamlNode n;
-        n.kind = YamlNode::Kind::mapping;
+        n.kind = kind;
         n.mark = to_mark(mark);
         push(std::move(n), mark);
     }
-    void OnMapEnd() override { pop(); }
 
     YamlNode take_root() { return has_root_ ? std::move(root_) : YamlNode{}; }
     Mark document_start() const { return document_start_; }
