@@ -35,6 +35,12 @@ struct ProgramInfo {
     std::string name;
 };
 
+// A flag a ruleset defines: its id and the ids of its rules, in order.
+struct FlagInfo {
+    std::string id;
+    std::vector<std::string> rules;
+};
+
 // One loaded ruleset version, as the engine reports it.
 struct RulesetInfo {
     std::string id;
@@ -45,6 +51,8 @@ struct RulesetInfo {
     std::string file;
     std::string description;
     std::vector<std::string> tiers;  // the `tiers` section, lowest first; empty: the ruleset has none
+    std::vector<std::string> tier_rules;  // the ids of the tier rules, in order
+    std::vector<FlagInfo> flags;          // the `flags` section, in order
     std::vector<ProgramInfo> programs;  // the `programs` section, in the order it defines them
     std::vector<std::string> triggers;  // the ids of the `triggers` section, in its order
 };

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "engine/engine_state.hpp"
 #include "load/ruleset_loader.hpp"
 #include "yaml/yaml_tree.hpp"
 #include "model/patient_node.hpp"
@@ -75,13 +74,12 @@ Defined defined_names(const Engine& engine) {
     auto add = [](std::vector<std::string>& v, const std::string& name) {
         if (std::find(v.begin(), v.end(), name) == v.end()) v.push_back(name);
     };
-    for (const auto& [id, versions] : detail::EngineState::of(engine).by_id)
-        for (const auto& p : versions) {
-            for (const auto& t : p->tier_order) add(out.tiers, t);
-            for (const auto& f : p->flags) add(out.flags, f.id);
-            for (const auto& pr : p->programs) add(out.programs, pr.id);
-            for (const auto& t : p->triggers) add(out.triggers, t.id);
-        }
+    for (const auto& r : engine.rulesets()) {
+        for (const auto& t : r.tiers) add(out.tiers, t);
+        for (const auto& f : r.flags) add(out.flags, f.id);
+        for (const auto& pr : r.programs) add(out.programs, pr.id);
+        for (const auto& t : r.triggers) add(out.triggers, t);
+    }
     return out;
 }
 
@@ -217,14 +215,13 @@ void compare_care_plan(const YamlNode& want, const CarePlanRecord& r, CaseResult
 }
 
 void coverage(const Engine& engine, TestReport& report) {
-    for (const auto& [id, versions] : detail::EngineState::of(engine).by_id)
-        for (const auto& p : versions) {
-            for (const auto& r : p->tier_rules) report.all_items.insert("tier rule " + r.id);
-            for (const auto& f : p->flags)
-                for (const auto& r : f.rules) report.all_items.insert("flag rule " + r.id);
-            for (const auto& pr : p->programs) report.all_items.insert("program " + pr.id);
-            for (const auto& t : p->triggers) report.all_items.insert("trigger " + t.id);
-        }
+    for (const auto& r : engine.rulesets()) {
+        for (const auto& id : r.tier_rules) report.all_items.insert("tier rule " + id);
+        for (const auto& f : r.flags)
+            for (const auto& id : f.rules) report.all_items.insert("flag rule " + id);
+        for (const auto& pr : r.programs) report.all_items.insert("program " + pr.id);
+        for (const auto& t : r.triggers) report.all_items.insert("trigger " + t);
+    }
 }
 
 }  // namespace
