@@ -19,7 +19,7 @@
 #include "carecoord/carecoord.hpp"
 #include "carecoord/explain.hpp"
 #include "carecoord/fhir.hpp"
-#include "load/yaml_tree.hpp"
+#include "yaml/yaml_tree.hpp"
 #include "model/enums.hpp"
 #include "model/patient_builder.hpp"
 #include "output/json_writer.hpp"
@@ -426,72 +426,72 @@ void set_payload(carecoord_event* event, const char* name, carecoord::PayloadVal
 // ---- a care-plan record from its JSON (carecoord_care_plan_from_json) ----------------
 
 [[noreturn]] void bad_record(const char* code, const std::string& message, const std::string& path,
-                             const carecoord::load::YamlNode& at) {
+                             const carecoord::yaml::YamlNode& at) {
     Diagnostic d = make_diagnostic(code, message, path);
     d.line = at.mark.line;
     d.column = at.mark.column;
     throw Failure{CARECOORD_ERR_ARGUMENT, {std::move(d)}};
 }
 
-void only_keys(const carecoord::load::YamlNode& n, std::initializer_list<std::string_view> keys, const std::string& path) {
+void only_keys(const carecoord::yaml::YamlNode& n, std::initializer_list<std::string_view> keys, const std::string& path) {
     for (const auto& e : n.entries)
         if (std::find(keys.begin(), keys.end(), e.key.scalar) == keys.end()) {
             std::string field = path.empty() ? e.key.scalar : path + "." + e.key.scalar;
-            bad_record("E0721", "unknown key in a care-plan record", field, e.key);
+            bad_record(carecoord::codes::care_plan_record_unknown_key, "unknown key in a care-plan record", field, e.key);
         }
 }
 
-const carecoord::load::YamlNode& record_field(const carecoord::load::YamlNode& n, std::string_view key,
+const carecoord::yaml::YamlNode& record_field(const carecoord::yaml::YamlNode& n, std::string_view key,
                                               const std::string& path) {
     const auto* v = n.find(key);
     std::string field = path.empty() ? std::string(key) : path + "." + std::string(key);
-    if (!v) bad_record("E0720", "missing from the care-plan record", field, n);
+    if (!v) bad_record(carecoord::codes::care_plan_record_malformed, "missing from the care-plan record", field, n);
     return *v;
 }
 
-std::string record_string(const carecoord::load::YamlNode& n, std::string_view key, const std::string& path) {
+std::string record_string(const carecoord::yaml::YamlNode& n, std::string_view key, const std::string& path) {
     const auto& v = record_field(n, key, path);
     std::string field = path.empty() ? std::string(key) : path + "." + std::string(key);
-    if (!v.is_scalar() || (!v.quoted && carecoord::load::is_plain_null(v.scalar)))
-        bad_record("E0720", "must be a string", field, v);
+    if (!v.is_scalar() || (!v.quoted && carecoord::yaml::is_plain_null(v.scalar)))
+        bad_record(carecoord::codes::care_plan_record_malformed, "must be a string", field, v);
     return v.scalar;
 }
 
-std::optional<carecoord::DateTime> record_datetime(const carecoord::load::YamlNode& n, std::string_view key,
+std::optional<carecoord::DateTime> record_datetime(const carecoord::yaml::YamlNode& n, std::string_view key,
                                                    const std::string& path, bool nullable) {
     const auto& v = record_field(n, key, path);
     std::string field = path.empty() ? std::string(key) : path + "." + std::string(key);
-    if (nullable && (v.is_null() || (v.is_scalar() && !v.quoted && carecoord::load::is_plain_null(v.scalar))))
+    if (nullable && (v.is_null() || (v.is_scalar() && !v.quoted && carecoord::yaml::is_plain_null(v.scalar))))
         return std::nullopt;
     auto t = v.is_scalar() ? carecoord::time::parse_datetime(v.scalar) : std::nullopt;
-    if (!t) bad_record("E0720", std::string("must be a date-time YYYY-MM-DDTHH:MM") + (nullable ? " or null" : ""), field, v);
+    if (!t) bad_record(carecoord::codes::care_plan_record_malformed, std::string("must be a date-time YYYY-MM-DDTHH:MM") + (nullable ? " or null" : ""), field, v);
     return t;
 }
 
 carecoord::CarePlanRecord parse_record(std::string_view json) {
-    auto tree = carecoord::load::parse_yaml(json, "<care plan>");
+    auto tree = carecoord::yaml::parse_yaml(json, "<care plan>");
     if (!tree.ok()) throw Failure{CARECOORD_ERR_ARGUMENT, tree.diagnostics()};
     const auto& root = *tree;
-    if (!root.is_mapping()) bad_record("E0720", "a care-plan record must be an object", "", root);
+    if (!root.is_mapping()) bad_record(carecoord::codes::care_plan_record_malformed, "a care-plan record must be an object", "", root);
     only_keys(root, {"state", "last_event", "applied", "tasks"}, "");
     carecoord::CarePlanRecord r;
     r.state = record_string(root, "state", "");
     r.last_event = record_datetime(root, "last_event", "", true);
     const auto& applied = record_field(root, "applied", "");
-    if (!applied.is_sequence()) bad_record("E0720", "must be a list of event keys", "applied", applied);
+    if (!applied.is_sequence()) bad_record(carecoord::codes::care_plan_record_malformed, "must be a list of event keys", "applied", applied);
     for (std::size_t i = 0; i < applied.items.size(); ++i) {
         const auto& a = applied.items[i];
         std::string field = "applied[" + std::to_string(i) + "]";
         if (!a.is_scalar() || a.scalar.find('@') == std::string::npos)
-            bad_record("E0720", "must be an event key type@YYYY-MM-DDTHH:MM", field, a);
+            bad_record(carecoord::codes::care_plan_record_malformed, "must be an event key type@YYYY-MM-DDTHH:MM", field, a);
         r.applied.push_back(a.scalar);
     }
     const auto& tasks = record_field(root, "tasks", "");
-    if (!tasks.is_sequence()) bad_record("E0720", "must be a list", "tasks", tasks);
+    if (!tasks.is_sequence()) bad_record(carecoord::codes::care_plan_record_malformed, "must be a list", "tasks", tasks);
     for (std::size_t i = 0; i < tasks.items.size(); ++i) {
         const auto& t = tasks.items[i];
         std::string path = "tasks[" + std::to_string(i) + "]";
-        if (!t.is_mapping()) bad_record("E0720", "must be an object", path, t);
+        if (!t.is_mapping()) bad_record(carecoord::codes::care_plan_record_malformed, "must be an object", path, t);
         only_keys(t, {"id", "task", "event", "event_time", "due", "due_time", "action", "reason", "source"}, path);
         carecoord::CarePlanTask task;
         task.id = record_string(t, "id", path);
@@ -500,7 +500,7 @@ carecoord::CarePlanRecord parse_record(std::string_view json) {
         task.event_time = *record_datetime(t, "event_time", path, false);
         const auto& due = record_field(t, "due", path);
         auto d = due.is_scalar() ? carecoord::time::parse_date(due.scalar) : std::nullopt;
-        if (!d) bad_record("E0720", "must be a date YYYY-MM-DD", path + ".due", due);
+        if (!d) bad_record(carecoord::codes::care_plan_record_malformed, "must be a date YYYY-MM-DD", path + ".due", due);
         task.due = *d;
         task.due_time = record_datetime(t, "due_time", path, true);
         task.action = record_string(t, "action", path);
@@ -599,6 +599,23 @@ carecoord_status carecoord_engine_load_string_v2(carecoord_engine** out, const c
         *out = make_engine(unwrap<carecoord::Engine>(carecoord::Engine::load_string(yaml, name ? name : "<string>", o.engine),
                                                      CARECOORD_ERR_RULESET),
                            o.patient);
+    });
+}
+
+carecoord_status carecoord_engine_check(const carecoord_engine* engine, int analysis, carecoord_error** findings,
+                                        carecoord_error** err) {
+    return guard(err, [&] {
+        need(findings, "findings");
+        *findings = nullptr;
+        need(engine, "engine");
+        carecoord::CheckOptions options;
+        options.analysis = analysis != 0;
+        auto list = carecoord::check(engine->engine, options);
+        // check() turns its own failures into one E0001/E0002 error: the call fails with it.
+        for (const auto& d : list)
+            if (d.code == carecoord::codes::out_of_memory || d.code == carecoord::codes::internal_error)
+                throw Failure{failure_status({d}, CARECOORD_ERR_INTERNAL), {d}};
+        *findings = diagnostic_list(list).release();
     });
 }
 
@@ -1034,7 +1051,7 @@ carecoord_status carecoord_result_fhir(char** out, const carecoord_result* resul
         auto bundle = carecoord::to_fhir(result->determination, options);
         if (!bundle) {
             const auto& ds = bundle.diagnostics();
-            bool patient = ds.size() == 1 && ds.front().code == "E1001";
+            bool patient = ds.size() == 1 && ds.front().code == carecoord::codes::fhir_out_patient_id;
             throw Failure{patient ? CARECOORD_ERR_PATIENT : CARECOORD_ERR_ARGUMENT, ds};
         }
         const std::string& text = *bundle;

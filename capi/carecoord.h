@@ -250,6 +250,20 @@ CARECOORD_API carecoord_status carecoord_engine_load_string_v2(carecoord_engine*
                                                                const carecoord_engine_options* options,
                                                                carecoord_error** err);
 
+/* --- Static analysis (0.2.0) ----------------------------------------------------------
+ *
+ * What `carecoord check` reports about the loaded rulesets beyond load errors
+ * (docs/errors.md): version gaps (E0315), tier rules that can never or always match or are
+ * shadowed (W0701-W0703), unused facts and parameters (W0704, W0705), overlapping value-set
+ * entries (W0706, W0707), in that order, each with file, line and column; a note E0330 for
+ * a ruleset file whose value sets could not be read again (one loaded from a string).
+ * `analysis` 0 gives only the structural findings (E0315), as `check --no-analysis`.
+ * On CARECOORD_OK, *findings is the list (carecoord_error_next(), carecoord_error_severity():
+ * "warning" or "note"; carecoord_error_status() CARECOORD_OK), or NULL when there is none;
+ * freed with carecoord_error_free(). */
+CARECOORD_API carecoord_status carecoord_engine_check(const carecoord_engine* engine, int analysis,
+                                                      carecoord_error** findings, carecoord_error** err);
+
 /* ===================================================================================
  * Patients
  * =================================================================================== */

@@ -276,6 +276,7 @@ namespace Carecoord
         [DllImport(Lib)] public static extern Status carecoord_engine_options_set_ignore_effective(OptionsHandle o, int ignore, out ErrorHandle err);
         [DllImport(Lib)] public static extern Status carecoord_engine_load_path_v2(out EngineHandle engine, byte[] path, OptionsHandle options, out ErrorHandle err);
         [DllImport(Lib)] public static extern Status carecoord_engine_load_string_v2(out EngineHandle engine, byte[] text, UIntPtr len, byte[] name, OptionsHandle options, out ErrorHandle err);
+        [DllImport(Lib)] public static extern Status carecoord_engine_check(EngineHandle engine, int analysis, out ErrorHandle findings, out ErrorHandle err);
 
         [StructLayout(LayoutKind.Sequential)]
         public struct Document { public IntPtr Data; public UIntPtr Len; }
@@ -1045,6 +1046,25 @@ namespace Carecoord
                     list.Add(Native.Text(Native.carecoord_engine_ruleset_id(h, Native.U(i))) + " " +
                              Native.Text(Native.carecoord_engine_ruleset_version(h, Native.U(i))));
                 return list;
+            }
+        }
+
+        /// <summary>What `carecoord check` reports about the loaded rulesets beyond load
+        /// errors (carecoord_engine_check): version gaps (E0315), tier rules that can never or
+        /// always match or are shadowed, unused facts and parameters, overlapping value-set
+        /// entries (W0701-W0707), each with file, line, column and severity "warning" (or
+        /// "note"). analysis false: only the version gaps. An engine loaded from a string gets
+        /// a note (E0330): its value sets cannot be read again.</summary>
+        public IList<Diagnostic> Check(bool analysis = true)
+        {
+            ErrorHandle findings;
+            ErrorHandle err;
+            var st = Native.carecoord_engine_check(Live(), analysis ? 1 : 0, out findings, out err);
+            using (findings)
+            {
+                Native.Check(st, err);
+                var list = Native.Diagnostics(findings.IsInvalid ? IntPtr.Zero : findings.DangerousGetHandle());
+                return new ReadOnlyCollection<Diagnostic>(list);
             }
         }
 

@@ -6,6 +6,8 @@
 #include "carecoord/patient.hpp"
 #include "carecoord/determination.hpp"
 #include "carecoord/engine.hpp"
+#include "carecoord/limits.hpp"
+#include "carecoord/check.hpp"
 #include "carecoord/explain.hpp"
 #include "carecoord/care_plan.hpp"
 #include "carecoord/determination_fhir.hpp"

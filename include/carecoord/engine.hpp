@@ -10,26 +10,12 @@
 
 #include "carecoord/determination.hpp"
 #include "carecoord/diagnostic.hpp"
+#include "carecoord/limits.hpp"
 #include "carecoord/patient.hpp"
 
 namespace carecoord {
 
 namespace detail { struct EngineState; }
-
-// Limits on ruleset input; each has a documented default (docs/ruleset-language.md).
-struct RulesetLimits {
-    std::size_t max_file_bytes = 4u << 20;
-    std::size_t max_yaml_depth = 64;
-    std::size_t max_expression_depth = 64;
-    std::size_t max_expression_nodes = 100000;
-    std::size_t max_string_length = 65536;
-    // Work one evaluation may do (Engine::evaluate, explain, a care-plan event): each
-    // expression node evaluated is one step, so an aggregate over a list costs a step per
-    // element and per node of its body. A runaway evaluation (nested aggregates over
-    // thousands of elements) is the error E0504 instead of a stalled worker. The default
-    // bounds one evaluation to well under a second (docs/reliability.md).
-    std::uint64_t max_evaluation_steps = 50'000'000;
-};
 
 struct EngineOptions {
     RulesetLimits limits;
@@ -43,6 +29,18 @@ struct EvaluateOptions {
     bool include_facts = false;  // fill Determination::facts (for explanations)
 };
 
+// A program a ruleset defines: its id and display name.
+struct ProgramInfo {
+    std::string id;
+    std::string name;
+};
+
+// A flag a ruleset defines: its id and the ids of its rules, in order.
+struct FlagInfo {
+    std::string id;
+    std::vector<std::string> rules;
+};
+
 // One loaded ruleset version, as the engine reports it.
 struct RulesetInfo {
     std::string id;
@@ -53,6 +51,10 @@ struct RulesetInfo {
     std::string file;
     std::string description;
     std::vector<std::string> tiers;  // the `tiers` section, lowest first; empty: the ruleset has none
+    std::vector<std::string> tier_rules;  // the ids of the tier rules, in order
+    std::vector<FlagInfo> flags;          // the `flags` section, in order
+    std::vector<ProgramInfo> programs;  // the `programs` section, in the order it defines them
+    std::vector<std::string> triggers;  // the ids of the `triggers` section, in its order
 };
 
 // Immutable once loaded: one Engine may be shared by any number of threads, and copies
@@ -84,9 +86,6 @@ public:
     Engine& operator=(const Engine&) = default;
     Engine& operator=(Engine&&) noexcept = default;
     ~Engine();
-
-    // Internal: the compiled state (src/engine). Not part of the stable API.
-    const detail::EngineState& state() const { return *state_; }
 
 private:
     explicit Engine(std::shared_ptr<const detail::EngineState> state);

@@ -10,8 +10,8 @@
 #include <optional>
 #include <iostream>
 
+#include "carecoord/check.hpp"
 #include "carecoord/engine.hpp"
-#include "cli/analysis.hpp"
 #include "cli/cli.hpp"
 #include "cli/records.hpp"
 #include "testing/case_runner.hpp"
@@ -254,14 +254,10 @@ int cmd_check(const Args& args) {
         else std::fprintf(stderr, "%zu error(s), %zu follow-on note(s)\n", errors, ds.size() - errors);
         return 1;
     }
-    std::vector<Diagnostic> findings = analyze_versions(*engine);  // structural: also with --no-analysis
+    CheckOptions check_options;
+    check_options.analysis = analysis;  // the structural findings come also with --no-analysis
+    std::vector<Diagnostic> findings = carecoord::check(*engine, check_options);
     bool input_failed = false;
-    if (analysis) {
-        auto rules = analyze_rules(*engine);
-        findings.insert(findings.end(), rules.begin(), rules.end());
-        auto vs = analyze_valuesets(*engine);
-        findings.insert(findings.end(), vs.begin(), vs.end());
-    }
     if (sample || !population.empty()) {
         PopulationCoverage coverage;
         BatchStats stats;
@@ -279,7 +275,7 @@ int cmd_check(const Args& args) {
             input_failed = !errors.empty();
         }
         input_failed |= stats.input_failed || stats.bad;
-        auto gaps = coverage_findings(*engine, *as_of, coverage, strict_default);
+        auto gaps = check_coverage(*engine, *as_of, coverage, strict_default);
         findings.insert(findings.end(), gaps.begin(), gaps.end());
         std::printf("gap analysis: %zu patients evaluated as of %s\n", coverage.patients, time::format_date(*as_of).c_str());
     }

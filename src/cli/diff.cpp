@@ -10,7 +10,6 @@
 #include "carecoord/version.hpp"
 #include "cli/cli.hpp"
 #include "cli/records.hpp"
-#include "engine/engine_state.hpp"
 #include "cli/policy_diff.hpp"
 #include "output/json_writer.hpp"
 #include "time/calendar.hpp"
@@ -824,14 +823,13 @@ int cmd_diff(const Args& args) {
     add_tiers(report, *b);
     {
         std::vector<RulesetFile> from_files, to_files;
-        for (const auto* p : a->state().in_force(from_as_of)) from_files.push_back({p->id, p->file});
-        for (const auto* p : b->state().in_force(to_as_of)) to_files.push_back({p->id, p->file});
+        for (const auto& r : a->rulesets_in_force(from_as_of)) from_files.push_back({r.id, r.file});
+        for (const auto& r : b->rulesets_in_force(to_as_of)) to_files.push_back({r.id, r.file});
         std::vector<Diagnostic> policy_errors;  // the files loaded a moment ago: any error is a race
         report.policy = policy_changes(from_files, to_files, policy_errors);
         for (const auto* side : {&*a, &*b})
-            for (const auto& [id, versions] : side->state().by_id)
-                for (const auto& plan : versions)
-                    for (const auto& prog : plan->programs) report.program_names.emplace(prog.id, prog.name);
+            for (const auto& ruleset : side->rulesets())
+                for (const auto& prog : ruleset.programs) report.program_names.emplace(prog.id, prog.name);
         print_diagnostics(policy_errors);
         if (!policy_errors.empty()) return 2;
     }

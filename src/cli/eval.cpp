@@ -16,7 +16,6 @@
 #include "cli/cli.hpp"
 #include "cli/fhir_source.hpp"
 #include "cli/records.hpp"
-#include "engine/engine_state.hpp"
 #include "load/ruleset_loader.hpp"
 #include "output/csv.hpp"
 #include "time/calendar.hpp"
@@ -162,11 +161,11 @@ struct CsvLayout {
     std::vector<std::string> programs, triggers;
 
     explicit CsvLayout(const Engine& engine, Date as_of) {
-        for (const rules::Plan* plan : engine.state().in_force(as_of)) {
-            for (const auto& p : plan->programs)
+        for (const RulesetInfo& ruleset : engine.rulesets_in_force(as_of)) {
+            for (const auto& p : ruleset.programs)
                 if (std::find(programs.begin(), programs.end(), p.id) == programs.end()) programs.push_back(p.id);
-            for (const auto& t : plan->triggers)
-                if (std::find(triggers.begin(), triggers.end(), t.id) == triggers.end()) triggers.push_back(t.id);
+            for (const auto& t : ruleset.triggers)
+                if (std::find(triggers.begin(), triggers.end(), t) == triggers.end()) triggers.push_back(t);
         }
     }
 

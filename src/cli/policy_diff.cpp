@@ -6,12 +6,12 @@
 #include <set>
 
 #include "load/ruleset_loader.hpp"
-#include "load/yaml_tree.hpp"
+#include "yaml/yaml_tree.hpp"
 
 namespace carecoord::cli {
 
 namespace fs = std::filesystem;
-using load::YamlNode;
+using yaml::YamlNode;
 
 namespace {
 
@@ -60,7 +60,7 @@ void read_unit(const std::string& file, Policy& p, std::set<std::string>& seen, 
     if (!seen.insert(ec ? file : canon).second || depth > 16) return;
     std::string text;
     if (!load::read_file(file, 16u << 20, text, errors)) return;
-    auto tree = load::parse_yaml(text, file);
+    auto tree = yaml::parse_yaml(text, file);
     if (!tree.ok()) {
         for (const auto& d : tree.diagnostics()) errors.push_back(d);
         return;

@@ -7,6 +7,7 @@
 
 #include "load/ruleset_loader.hpp"
 #include "util/dir_list.hpp"
+#include "util/codes.hpp"
 
 namespace carecoord::cli {
 
@@ -26,7 +27,7 @@ bool is_document(const fs::path& p) {
 
 Diagnostic file_error(const std::string& file, std::string message) {
     Diagnostic d;
-    d.code = "E0311";
+    d.code = codes::unreadable_file;
     d.file = file;
     d.message = std::move(message);
     return d;
@@ -126,7 +127,7 @@ bool RecordReader::next_chunk(std::vector<Record>& out, std::size_t max, std::ve
                 if (too_long) {
                     // One record lost, said so in its place; the records after it are read.
                     Diagnostic d;
-                    d.code = "E0210";
+                    d.code = codes::patient_too_large;
                     d.message = "the line is larger than the limit max_document_bytes (" +
                                 std::to_string(PatientLimits{}.max_document_bytes) + " bytes): skipped";
                     out.push_back(Record{std::move(source), {}, DocumentFormat::json, Result<Patient>(std::move(d))});

@@ -183,8 +183,16 @@ Result<Engine> Engine::load_string(std::string_view yaml, std::string_view name,
 
 namespace {
 RulesetInfo info_of(const rules::Plan& p) {
-    return RulesetInfo{p.id,   p.version,     p.sha256, p.effective_from, p.effective_until,
-                       p.file, p.description, p.has_tiers ? p.tier_order : std::vector<std::string>{}};
+    RulesetInfo info{p.id,   p.version,     p.sha256, p.effective_from, p.effective_until,
+                     p.file, p.description, p.has_tiers ? p.tier_order : std::vector<std::string>{}, {}, {}, {}, {}};
+    for (const auto& rule : p.tier_rules) info.tier_rules.push_back(rule.id);
+    for (const auto& flag : p.flags) {
+        info.flags.push_back({flag.id, {}});
+        for (const auto& rule : flag.rules) info.flags.back().rules.push_back(rule.id);
+    }
+    for (const auto& program : p.programs) info.programs.push_back({program.id, program.name});
+    for (const auto& trigger : p.triggers) info.triggers.push_back(trigger.id);
+    return info;
 }
 }  // namespace
 

@@ -16,6 +16,9 @@ struct EngineState {
     std::map<std::string, std::vector<std::shared_ptr<const rules::Plan>>> by_id;
 
     static Engine make(std::shared_ptr<const EngineState> s) { return Engine(std::move(s)); }
+    // The state behind an engine, for the library's own code (the public header keeps it out
+    // of reach).
+    static const EngineState& of(const Engine& engine) { return *engine.state_; }
 
     // The versions in force at as_of: the tier-defining one first, then by id.
     std::vector<const rules::Plan*> in_force(Date as_of) const;

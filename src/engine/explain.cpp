@@ -140,11 +140,11 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
         Explanation out;
         out.determination = std::move(det.value());
         const std::string& tier = out.determination.tier.tier;
-        auto plans = engine.state().in_force(as_of);
-        auto previous = engine.state().previous_tier(plans, patient, as_of);
+        auto plans = detail::EngineState::of(engine).in_force(as_of);
+        auto previous = detail::EngineState::of(engine).previous_tier(plans, patient, as_of);
         for (const rules::Plan* plan : plans) {
             if (plan->workflow_only()) continue;
-            engine::thread_scratch().steps_left = engine.state().options.limits.max_evaluation_steps;
+            engine::thread_scratch().steps_left = detail::EngineState::of(engine).options.limits.max_evaluation_steps;
             engine::TierInput tier_in{true, tier, previous.known, previous.tier,
                                       static_cast<std::int32_t>(previous.changed.time_since_epoch().count())};
             engine::Evaluator ev(*plan, patient, as_of, engine::thread_scratch(), tier_in);
@@ -227,7 +227,7 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
     } catch (const engine::BudgetExceeded&) {
         Diagnostic d;
         d.code = "E0504";
-        d.message = engine::budget_message(engine.state().options.limits.max_evaluation_steps);
+        d.message = engine::budget_message(detail::EngineState::of(engine).options.limits.max_evaluation_steps);
         return d;
     } catch (...) {
         return util::exception_diagnostic("explaining");

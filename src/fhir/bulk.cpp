@@ -27,7 +27,6 @@ namespace carecoord {
 
 using fhir::Element;
 using fhir::Origin;
-namespace code = fhir::code;
 namespace fs = std::filesystem;
 
 namespace {
@@ -301,7 +300,7 @@ void FhirBulkReader::Impl::index() {
             ++line_no;
             if (too_long) {
                 flush();
-                sink.add(export_diagnostic(code::limit, Severity::error, files[f], static_cast<int>(line_no),
+                sink.add(export_diagnostic(codes::fhir_limit, Severity::error, files[f], static_cast<int>(line_no),
                                            "the resource is larger than the limit max_resource_bytes (" +
                                                std::to_string(options.max_resource_bytes) + " bytes): skipped"));
                 ++stats.resources;
@@ -312,7 +311,7 @@ void FhirBulkReader::Impl::index() {
             Element r;
             if (!parse(r)) {
                 flush();
-                sink.add(export_diagnostic(code::syntax, Severity::error, files[f], static_cast<int>(line_no),
+                sink.add(export_diagnostic(codes::fhir_not_json, Severity::error, files[f], static_cast<int>(line_no),
                                            "not a JSON object (a FHIR resource): skipped"));
                 continue;
             }
@@ -336,7 +335,7 @@ void FhirBulkReader::Impl::index() {
                 owner = fhir::patient_reference(r);
                 if (owner.empty()) {
                     flush();
-                    sink.add(fhir::make_diagnostic(code::missing, Severity::warning, origin,
+                    sink.add(fhir::make_diagnostic(codes::fhir_required_element, Severity::warning, origin,
                                                    fhir::resource_label(type, id, origin), "subject",
                                                    "no reference to a patient: skipped"));
                     continue;
@@ -362,10 +361,10 @@ void FhirBulkReader::Impl::index() {
         }
         flush();
         if (reader.failed())
-            sink.add(export_diagnostic(code::io, Severity::error, files[f], 0, "read error: the rest of the file is not read"));
+            sink.add(export_diagnostic(codes::fhir_unreadable, Severity::error, files[f], 0, "read error: the rest of the file is not read"));
     }
     for (const auto& [type, n] : not_read)
-        sink.add(fhir::make_diagnostic(code::unsupported, Severity::note, Origin{}, type, "",
+        sink.add(fhir::make_diagnostic(codes::fhir_not_read, Severity::note, Origin{}, type, "",
                                        std::to_string(n) + " resource(s) of this type are not read"));
 
     // Group the runs by patient (stable: file order, then offset, within a patient), in
@@ -373,7 +372,7 @@ void FhirBulkReader::Impl::index() {
     const std::size_t total = index_runs.spilled + index_runs.memory.size();
     index_runs.seal(true);
     if (index_runs.write_failed)
-        sink.add(export_diagnostic(code::io, Severity::error, "", 0,
+        sink.add(export_diagnostic(codes::fhir_unreadable, Severity::error, "", 0,
                                    "the index cannot be written to a temporary file (TMPDIR): the export is not read"));
     stats.patients = with_resource;
     stats.index_extents = total;
@@ -392,7 +391,7 @@ void FhirBulkReader::Impl::report_orphans() {
         if (patients[n].has_resource) continue;
         xs.clear();
         if (!pass.take(n, xs)) {
-            sink.add(export_diagnostic(code::io, Severity::error, "", 0, "the index cannot be read back from its temporary file"));
+            sink.add(export_diagnostic(codes::fhir_unreadable, Severity::error, "", 0, "the index cannot be read back from its temporary file"));
             return;
         }
         for (const Extent& x : xs) {
@@ -406,7 +405,7 @@ void FhirBulkReader::Impl::report_orphans() {
                 type = fhir::string_member(r, "resourceType");
                 id = fhir::string_member(r, "id");
                 const Origin origin{files[x.file], static_cast<int>(line_no), -1};
-                sink.add(fhir::make_diagnostic(code::no_patient, Severity::warning, origin,
+                sink.add(fhir::make_diagnostic(codes::fhir_no_patient, Severity::warning, origin,
                                                fhir::resource_label(type, id, origin), "subject",
                                                "refers to a Patient that is not in the export: skipped"));
             }
@@ -426,7 +425,7 @@ Result<FhirBulkReader> FhirBulkReader::open(const std::string& directory, const 
     } catch (const std::bad_alloc&) {
         throw;
     } catch (const std::exception&) {
-        return export_diagnostic(code::io, Severity::error, directory, 0, "the directory cannot be listed");
+        return export_diagnostic(codes::fhir_unreadable, Severity::error, directory, 0, "the directory cannot be listed");
     }
 }
 
@@ -438,7 +437,7 @@ Result<FhirBulkReader> FhirBulkReader::open_impl(const std::string& directory, c
     } else if (fs::is_directory(directory, ec)) {
         std::vector<util::DirEntry> entries;
         if (!util::list_directory(directory, entries))
-            return export_diagnostic(code::io, Severity::error, directory, 0, "the directory cannot be listed");
+            return export_diagnostic(codes::fhir_unreadable, Severity::error, directory, 0, "the directory cannot be listed");
         for (const auto& e : entries) {
             const auto ext = fs::path(e.name).extension().string();
             if (e.type == util::EntryType::regular && (ext == ".ndjson" || ext == ".jsonl")) impl->files.push_back(e.path);
@@ -450,14 +449,14 @@ Result<FhirBulkReader> FhirBulkReader::open_impl(const std::string& directory, c
             return pa != pb ? pa : a < b;
         });
         if (impl->files.empty())
-            return export_diagnostic(code::io, Severity::error, directory, 0, "no .ndjson files in this directory");
+            return export_diagnostic(codes::fhir_unreadable, Severity::error, directory, 0, "no .ndjson files in this directory");
     } else {
-        return export_diagnostic(code::io, Severity::error, directory, 0, "no such file or directory");
+        return export_diagnostic(codes::fhir_unreadable, Severity::error, directory, 0, "no such file or directory");
     }
     for (const auto& f : impl->files) {
         impl->handles.emplace_back(std::fopen(f.c_str(), "rb"));
         if (!impl->handles.back())
-            impl->sink.add(export_diagnostic(code::io, Severity::error, f, 0, "cannot open the file"));
+            impl->sink.add(export_diagnostic(codes::fhir_unreadable, Severity::error, f, 0, "cannot open the file"));
     }
     if (auto zone = fhir::care_setting_zone(options); !zone.ok()) return zone.diagnostics();
     impl->index();
@@ -481,7 +480,7 @@ std::optional<Result<FhirPatient>> FhirBulkReader::next() {
     // no longer holds a resource of this patient is an error, so the patient is not evaluated
     // from a part of its record.
     auto changed = [&](const Origin& origin, std::string message) {
-        assembler.report(fhir::make_diagnostic(code::io, Severity::error, origin, "", "", std::move(message)));
+        assembler.report(fhir::make_diagnostic(codes::fhir_unreadable, Severity::error, origin, "", "", std::move(message)));
     };
     if (m.extents_of != number) {
         m.patient_extents.clear();

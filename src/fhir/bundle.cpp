@@ -4,12 +4,12 @@
 
 #include "carecoord/fhir.hpp"
 #include "fhir/mapper.hpp"
+#include "util/diagnostics.hpp"
 
 namespace carecoord {
 
 using fhir::Element;
 using fhir::Origin;
-namespace code = fhir::code;
 
 namespace {
 
@@ -21,7 +21,7 @@ Diagnostic bundle_error(const char* c, std::string message) {
 
 Result<FhirPatient> read_fhir_bundle(std::string_view json, const FhirOptions& options) {
     if (json.size() > options.max_resource_bytes)
-        return bundle_error(code::limit, "the Bundle is larger than the limit max_resource_bytes (" +
+        return bundle_error(codes::fhir_limit, "the Bundle is larger than the limit max_resource_bytes (" +
                                              std::to_string(options.max_resource_bytes) + " bytes)");
     if (auto zone = fhir::care_setting_zone(options); !zone.ok()) return zone.diagnostics();
     // One parser per thread: its buffers grow to the largest document seen and are reused.
@@ -33,13 +33,9 @@ Result<FhirPatient> read_fhir_bundle(std::string_view json, const FhirOptions& o
             // would use buffers that do not exist. A fresh parser, and out of memory (E0001),
             // not a syntax error.
             parser = simdjson::dom::parser{};
-            Diagnostic d;
-            d.code = "E0001";
-            d.severity = Severity::error;
-            d.message = "out of memory while parsing the Bundle";
-            return d;
+            return util::make(codes::out_of_memory, "out of memory while parsing the Bundle").build();
         }
-        return bundle_error(code::syntax, std::string("JSON syntax error: ") + simdjson::error_message(err));
+        return bundle_error(codes::fhir_not_json, std::string("JSON syntax error: ") + simdjson::error_message(err));
     }
 
     std::string_view root_type;
@@ -67,7 +63,7 @@ Result<FhirPatient> read_fhir_bundle(std::string_view json, const FhirOptions& o
     } else if (root_type == "Patient") {
         entries.push_back(Entry{root, {}, true});  // a lone Patient resource
     } else {
-        return bundle_error(code::syntax, "not a FHIR Bundle (resourceType must be Bundle)");
+        return bundle_error(codes::fhir_not_json, "not a FHIR Bundle (resourceType must be Bundle)");
     }
 
     // A resource that is not R4 refuses the whole Bundle: nothing is evaluated from it.
@@ -85,9 +81,9 @@ Result<FhirPatient> read_fhir_bundle(std::string_view json, const FhirOptions& o
             patient_url_id = fhir::reference_id(e.full_url, "Patient");
         }
     }
-    if (patients == 0) return bundle_error(code::no_patient, "the Bundle holds no Patient resource");
+    if (patients == 0) return bundle_error(codes::fhir_no_patient, "the Bundle holds no Patient resource");
     if (patients > 1)
-        return bundle_error(code::duplicate,
+        return bundle_error(codes::fhir_duplicate_resource,
                             "the Bundle holds " + std::to_string(patients) +
                                 " Patient resources; one Bundle is one patient (use a bulk export for a population)");
 
@@ -97,14 +93,14 @@ Result<FhirPatient> read_fhir_bundle(std::string_view json, const FhirOptions& o
         const Origin origin{{}, 0, static_cast<int>(i)};
         const std::string entry_label = "entry[" + std::to_string(i) + "]";
         if (!entries[i].ok) {
-            assembler.report(fhir::make_diagnostic(code::syntax, Severity::warning, origin, entry_label, "resource",
+            assembler.report(fhir::make_diagnostic(codes::fhir_not_json, Severity::warning, origin, entry_label, "resource",
                                                    "no resource (absent, null or not an object): skipped"));
             continue;
         }
         const Element r = entries[i].resource;
         const std::string_view type = fhir::string_member(r, "resourceType");
         if (type.empty()) {
-            assembler.report(fhir::make_diagnostic(code::syntax, Severity::warning, origin, entry_label, "resource",
+            assembler.report(fhir::make_diagnostic(codes::fhir_not_json, Severity::warning, origin, entry_label, "resource",
                                                    "not a resource (no resourceType): skipped"));
             continue;
         }
@@ -121,7 +117,7 @@ Result<FhirPatient> read_fhir_bundle(std::string_view json, const FhirOptions& o
         const std::string_view ref = fhir::patient_reference(r);
         if (ref.empty() || (ref != patient_id && ref != patient_url_id)) {
             assembler.report(fhir::make_diagnostic(
-                ref.empty() ? code::missing : code::no_patient, Severity::warning, origin,
+                ref.empty() ? codes::fhir_required_element : codes::fhir_no_patient, Severity::warning, origin,
                 fhir::resource_label(type, id, origin), "subject",
                 ref.empty() ? "no reference to the patient: skipped" : "refers to a patient that is not this Bundle's Patient: skipped"));
             continue;
@@ -129,7 +125,7 @@ Result<FhirPatient> read_fhir_bundle(std::string_view json, const FhirOptions& o
         assembler.add(r, origin);
     }
     for (const auto& [type, n] : not_read)
-        assembler.report(fhir::make_diagnostic(code::unsupported, Severity::note, Origin{}, type, "",
+        assembler.report(fhir::make_diagnostic(codes::fhir_not_read, Severity::note, Origin{}, type, "",
                                                std::to_string(n) + " resource(s) of this type are not read"));
     return assembler.finish();
 }

@@ -9,6 +9,7 @@
 
 #include <date/tz.h>
 
+#include "model/patient_builder.hpp"
 #include "time/calendar.hpp"
 #include "util/text.hpp"
 
@@ -16,8 +17,6 @@ namespace carecoord::fhir {
 
 namespace {
 
-// E0215, the code of every input format for an id with a control character (docs/errors.md).
-constexpr const char* kControlCharInId = "E0215";
 using simdjson::SUCCESS;
 
 // ---------------------------------------------------------------------------------------
@@ -326,31 +325,37 @@ void push_with_dual_medicaid(std::vector<Coverage>& out, Coverage c) {
     }
 }
 
-// SDOH concepts of Conditions (and of Observation codes): 0 housing, 1 food, 2 transportation,
-// -1 none. SNOMED CT findings of the Gravity Project value sets US Core uses, and the
+// The Social fields SDOH answers set, by their document path: written through the schema
+// (model::set_field), as a document would write them.
+constexpr std::string_view kHousing = "social.housing_instability";
+constexpr std::string_view kFood = "social.food_insecurity";
+constexpr std::string_view kTransportation = "social.transportation_insecurity";
+
+// SDOH concepts of Conditions (and of Observation codes): the Social field, empty for none.
+// SNOMED CT findings of the Gravity Project value sets US Core uses, and the
 // ICD-10-CM Z59 codes (facts.md section 10; Z59.0 and Z59.4 by prefix).
-int social_concept(std::string_view system, std::string_view c) {
+std::string_view social_concept(std::string_view system, std::string_view c) {
     if (system == "snomed") {
-        if (c == "32911000" || c == "105531004" || c == "1156191002") return 0;  // homeless; housing unsatisfactory; instability
-        if (c == "733423003" || c == "445281000124101") return 1;    // food insecurity; limited access to healthful foods
-        if (c == "713458007") return 2;                               // lack of access to transportation
-        return -1;
+        if (c == "32911000" || c == "105531004" || c == "1156191002") return kHousing;  // homeless; housing unsatisfactory; instability
+        if (c == "733423003" || c == "445281000124101") return kFood;  // food insecurity; limited access to healthful foods
+        if (c == "713458007") return kTransportation;                   // lack of access to transportation
+        return {};
     }
     if (system == "icd10cm") {
-        if (c.rfind("Z59.0", 0) == 0 || c.rfind("Z59.1", 0) == 0 || c.rfind("Z59.81", 0) == 0) return 0;
-        if (c.rfind("Z59.4", 0) == 0) return 1;
-        if (c == "Z59.82") return 2;
+        if (c.rfind("Z59.0", 0) == 0 || c.rfind("Z59.1", 0) == 0 || c.rfind("Z59.81", 0) == 0) return kHousing;
+        if (c.rfind("Z59.4", 0) == 0) return kFood;
+        if (c == "Z59.82") return kTransportation;
     }
-    return -1;
+    return {};
 }
 
 // Gravity SDOH category codes (SDOHCC temporary codes; US Core reuses them) for an
 // Observation or Condition coded only by its category.
-int social_category(std::string_view c) {
-    if (c == "housing-instability" || c == "homelessness" || c == "inadequate-housing") return 0;
-    if (c == "food-insecurity") return 1;
-    if (c == "transportation-insecurity") return 2;
-    return -1;
+std::string_view social_category(std::string_view c) {
+    if (c == "housing-instability" || c == "homelessness" || c == "inadequate-housing") return kHousing;
+    if (c == "food-insecurity") return kFood;
+    if (c == "transportation-insecurity") return kTransportation;
+    return {};
 }
 
 // A yes/no answer: 1 yes, 0 no, -1 neither (SNOMED, LOINC answer and v2-0136 codes).
@@ -378,12 +383,12 @@ std::string_view short_observation_name(std::string_view loinc) {
     return {};
 }
 
-// SDOH screening items read into Social: 0 housing, 1 food, 2 transportation; -1 other.
-int social_item(std::string_view loinc) {
-    if (loinc == "71802-3" || loinc == "93033-9") return 0;  // PRAPARE housing status; worried about losing housing
-    if (loinc == "88124-3" || loinc == "88122-7" || loinc == "88123-5") return 1;  // Hunger Vital Sign: risk; its two items
-    if (loinc == "93030-5") return 2;                         // PRAPARE: lack of transportation kept you from...
-    return -1;
+// SDOH screening items read into Social: the Social field, empty for another item.
+std::string_view social_item(std::string_view loinc) {
+    if (loinc == "71802-3" || loinc == "93033-9") return kHousing;  // PRAPARE housing status; worried about losing housing
+    if (loinc == "88124-3" || loinc == "88122-7" || loinc == "88123-5") return kFood;  // Hunger Vital Sign: risk; its two items
+    if (loinc == "93030-5") return kTransportation;                  // PRAPARE: lack of transportation kept you from...
+    return {};
 }
 
 // The answer to an SDOH item: 1 yes (a need), 0 no, -1 unknown (declined, unknown answer).
@@ -427,7 +432,7 @@ bool is_fhir_id(std::string_view s) {
 
 std::optional<Diagnostic> patient_id_problem(std::string_view id, const Origin& origin, std::string_view label) {
     if (is_fhir_id(id)) return std::nullopt;
-    return make_diagnostic(code::missing, Severity::error, origin, label, "id",
+    return make_diagnostic(codes::fhir_required_element, Severity::error, origin, label, "id",
                            id.empty() ? "a Patient without an id: skipped (the other resources cannot refer to it)"
                                       : "a Patient id that is not a FHIR id (1-64 of A-Z a-z 0-9 - .): skipped");
 }
@@ -437,7 +442,7 @@ std::optional<Diagnostic> version_problem(Element r, const Origin& origin) {
     text(r, "resourceType", type);
     text(r, "id", id);
     auto refuse = [&](std::string_view element, std::string message) {
-        return make_diagnostic(code::version, Severity::error, origin, resource_label(type, id, origin), element,
+        return make_diagnostic(codes::fhir_not_r4, Severity::error, origin, resource_label(type, id, origin), element,
                                std::move(message) + ": not FHIR R4, nothing is read from it");
     };
     Element meta, v;
@@ -514,7 +519,7 @@ Result<const date::time_zone*> care_setting_zone(const FhirOptions& options) {
     } catch (const std::bad_alloc&) {
         throw;
     } catch (const std::exception&) {
-        return make_diagnostic(code::time_zone, Severity::error, Origin{}, "time_zone", "",
+        return make_diagnostic(codes::fhir_unknown_time_zone, Severity::error, Origin{}, "time_zone", "",
                                "not a time zone of the system's time-zone database (an IANA name such as "
                                "America/New_York; Debian: the tzdata package)");
     }
@@ -548,7 +553,7 @@ void DiagnosticSink::add(Diagnostic d) {
 std::vector<Diagnostic> DiagnosticSink::take() {
     if (dropped_ > 0) {
         Diagnostic d;
-        d.code = code::limit;
+        d.code = codes::fhir_limit;
         d.severity = Severity::warning;
         d.message = std::to_string(dropped_) + " more diagnostics were not kept (limit max_diagnostics, " +
                     std::to_string(max_) + ")";
@@ -592,12 +597,16 @@ void PatientAssembler::warn(const char* c, const Origin& o, std::string_view lab
     sink_.add(make_diagnostic(c, Severity::warning, o, label, element, std::move(message)));
 }
 
+void PatientAssembler::set_field(std::string_view path, std::string_view text) {
+    for (auto& d : model::set_field(patient_, path, text)) sink_.add(std::move(d));
+}
+
 std::optional<Date> PatientAssembler::date_field(Element parent, std::string_view key, std::string_view element,
                                                  const Origin& o, std::string_view label) {
     std::string_view s;
     if (!text(parent, key, s)) return std::nullopt;
     auto d = date_of_text(s);
-    if (!d) warn(code::bad_date, o, label, element, "not a valid date or dateTime: ignored");
+    if (!d) warn(codes::fhir_bad_date, o, label, element, "not a valid date or dateTime: ignored");
     return d;
 }
 
@@ -628,12 +637,12 @@ void PatientAssembler::add(Element r, const Origin& o) {
     else if (type == "MedicationRequest") add_medication_request(r, o, label);
     else if (type == "Medication") add_medication(r, o, label);
     else if (type == "ExplanationOfBenefit") add_claim(r, o, label);
-    else warn(code::unsupported, o, label, "", "this resource type is not read");
+    else warn(codes::fhir_not_read, o, label, "", "this resource type is not read");
 }
 
 void PatientAssembler::add_patient(Element r, const Origin& o, std::string_view label) {
     if (have_patient_) {
-        warn(code::duplicate, o, label, "", "a second Patient resource with the same id; ignored");
+        warn(codes::fhir_duplicate_resource, o, label, "", "a second Patient resource with the same id; ignored");
         return;
     }
     have_patient_ = true;
@@ -650,15 +659,15 @@ void PatientAssembler::add_patient(Element r, const Origin& o, std::string_view 
     // As in every input format (model/patient_decoder.hpp): an id with a control character
     // would cut a CSV row or be truncated at the C interface.
     if (util::has_control_char(id))
-        error(kControlCharInId, "id", "an id must not contain control characters (U+0000-U+001F, U+007F)");
+        error(codes::patient_control_char, "id", "an id must not contain control characters (U+0000-U+001F, U+007F)");
     std::string_view s;
     if (!text(r, "birthDate", s)) {
-        error(code::missing, "birthDate", "no birthDate: the patient cannot be evaluated (age is needed)");
+        error(codes::fhir_required_element, "birthDate", "no birthDate: the patient cannot be evaluated (age is needed)");
     } else if (auto d = date_of_text(s)) {
         patient_.birth_date = *d;
         birth_ok_ = true;
     } else {
-        error(code::bad_date, "birthDate", "not a valid FHIR date: the patient cannot be evaluated");
+        error(codes::fhir_bad_date, "birthDate", "not a valid FHIR date: the patient cannot be evaluated");
     }
 
     if (text(r, "gender", s)) {
@@ -666,7 +675,7 @@ void PatientAssembler::add_patient(Element r, const Origin& o, std::string_view 
         else if (s == "male") patient_.sex = Sex::male;
         else if (s == "other") patient_.sex = Sex::other;
         else if (s == "unknown") patient_.sex = Sex::unknown;
-        else warn(code::unknown_code, o, label, "gender", "not an administrative-gender code: sex unknown");
+        else warn(codes::fhir_unknown_code, o, label, "gender", "not an administrative-gender code: sex unknown");
     }
 
     Element v;
@@ -694,8 +703,8 @@ void PatientAssembler::add_patient(Element r, const Origin& o, std::string_view 
         if (member(c, "preferred", p) && p.get_bool().get(pref) == SUCCESS && pref && !preferred) preferred = std::string(lang);
         only = std::string(lang);
     });
-    if (preferred) patient_.language.preferred = preferred;
-    else if (n_comm == 1 && only) patient_.language.preferred = only;
+    if (preferred) set_field("language.preferred", std::string_view(*preferred));
+    else if (n_comm == 1 && only) set_field("language.preferred", std::string_view(*only));
 
     // Interpreter needed: US Core extension (a coded yes/no) or the core boolean extension.
     each(r, "extension", [&](Element ext, std::size_t i) {
@@ -706,15 +715,16 @@ void PatientAssembler::add_patient(Element r, const Origin& o, std::string_view 
             std::string_view c;
             if (member(ext, "valueCoding", vc)) text(vc, "code", c);
             else c = first_code(ext, "valueCodeableConcept");
-            if (c == "373066001" || c == "Y" || c == "LA33-6" || c == "yes") patient_.language.interpreter_needed = true;
-            else if (c == "373067005" || c == "N" || c == "LA32-8" || c == "no") patient_.language.interpreter_needed = false;
+            if (c == "373066001" || c == "Y" || c == "LA33-6" || c == "yes") set_field("language.interpreter_needed", "true");
+            else if (c == "373067005" || c == "N" || c == "LA32-8" || c == "no") set_field("language.interpreter_needed", "false");
             else if (!(c == "261665006" || c == "UNK" || c == "ASKU" || c == "NASK" || c == "unknown"))
-                warn(code::unknown_code, o, label, "extension[" + std::to_string(i) + "]",
+                warn(codes::fhir_unknown_code, o, label, "extension[" + std::to_string(i) + "]",
                      "interpreter-needed answer is not a yes, no or unknown code: left unknown");
         } else if (url == "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired") {
             Element b;
             bool need = false;
-            if (member(ext, "valueBoolean", b) && b.get_bool().get(need) == SUCCESS) patient_.language.interpreter_needed = need;
+            if (member(ext, "valueBoolean", b) && b.get_bool().get(need) == SUCCESS)
+                set_field("language.interpreter_needed", need ? "true" : "false");
         }
     });
 }
@@ -723,13 +733,13 @@ void PatientAssembler::add_condition(Element r, const Origin& o, std::string_vie
     const std::string_view verification = first_code(r, "verificationStatus");
     if (verification == "entered-in-error" || verification == "refuted") return;
     if (!has(r, "code")) {
-        warn(code::missing, o, label, "code", "no code: the condition is skipped");
+        warn(codes::fhir_required_element, o, label, "code", "no code: the condition is skipped");
         return;
     }
     const auto cs = codings(r, "code");
     const Coding* k = pick(cs, {"icd10cm", "snomed", "icd9cm"});
     if (!k) {
-        warn(code::unknown_code, o, label, "code.coding",
+        warn(codes::fhir_unknown_code, o, label, "code.coding",
              "no coding in a supported system (ICD-10-CM, SNOMED CT, ICD-9-CM): the condition is skipped");
         return;
     }
@@ -747,7 +757,7 @@ void PatientAssembler::add_condition(Element r, const Origin& o, std::string_vie
         c.abatement = date_field(period, "start", "abatementPeriod.start", o, label);
 
     if (c.onset && c.abatement && *c.abatement < *c.onset) {
-        warn(code::bad_date, o, label, "onsetDateTime", "the onset is after the abatement: the onset is ignored");
+        warn(codes::fhir_bad_date, o, label, "onsetDateTime", "the onset is after the abatement: the onset is ignored");
         c.onset.reset();
     }
 
@@ -756,23 +766,23 @@ void PatientAssembler::add_condition(Element r, const Origin& o, std::string_vie
         c.status = *st;
     } else {
         if (!clinical.empty())
-            warn(code::unknown_code, o, label, "clinicalStatus",
+            warn(codes::fhir_unknown_code, o, label, "clinicalStatus",
                  "not a condition-clinical code: status taken from abatement (resolved when abated, else active)");
         c.status = c.abatement ? ConditionStatus::resolved : ConditionStatus::active;
     }
 
     // SDOH: a condition coded with a social concept (any coding), or whose category is one,
     // is a need while it is active and no longer one from its abatement.
-    int social = social_concept(c.system, c.code);
+    std::string_view social = social_concept(c.system, c.code);
     for (const auto& a : c.also_coded)
-        if (social < 0) social = social_concept(a.system, a.code);
+        if (social.empty()) social = social_concept(a.system, a.code);
     each(r, "category", [&](Element cat, std::size_t) {
         each(cat, "coding", [&](Element k2, std::size_t) {
             std::string_view cc;
-            if (social < 0 && text(k2, "code", cc)) social = social_category(cc);
+            if (social.empty() && text(k2, "code", cc)) social = social_category(cc);
         });
     });
-    if (social >= 0) {
+    if (!social.empty()) {
         const bool need = c.status == ConditionStatus::active || c.status == ConditionStatus::recurrence ||
                           c.status == ConditionStatus::relapse;
         const Date since = c.onset ? *c.onset : c.recorded ? *c.recorded : Date{};
@@ -801,12 +811,12 @@ void PatientAssembler::add_encounter(Element r, const Origin& o, std::string_vie
         }
     }
     if (class_code.empty()) {
-        warn(code::missing, o, label, "class", "no class: the encounter is skipped");
+        warn(codes::fhir_required_element, o, label, "class", "no class: the encounter is skipped");
         return;
     }
     auto ec = encounter_class(class_code);
     if (!ec) {
-        warn(code::unknown_code, o, label, "class.code",
+        warn(codes::fhir_unknown_code, o, label, "class.code",
              "not a v3-ActCode encounter class (IMP, ACUTE, NONAC, OBSENC, EMER, AMB, SS, HH, VR, FLD, PRENC): "
              "the encounter is skipped");
         return;
@@ -816,7 +826,7 @@ void PatientAssembler::add_encounter(Element r, const Origin& o, std::string_vie
     std::string_view s;
     if (text(r, "id", s)) {
         if (!util::has_control_char(s)) e.id = std::string(s);
-        else warn(kControlCharInId, o, label, "id", "an id must not contain control characters: the encounter is read without it");
+        else warn(codes::patient_control_char, o, label, "id", "an id must not contain control characters: the encounter is read without it");
     }
     // A skilled-nursing admission written as an inpatient encounter (Synthea does).
     each(r, "type", [&](Element t, std::size_t) {
@@ -831,11 +841,11 @@ void PatientAssembler::add_encounter(Element r, const Origin& o, std::string_vie
     if (member(r, "period", period)) {
         if (text(period, "start", start_text)) {
             e.admit = datetime(start_text);
-            if (!e.admit) warn(code::bad_date, o, label, "period.start", "not a valid dateTime: ignored");
+            if (!e.admit) warn(codes::fhir_bad_date, o, label, "period.start", "not a valid dateTime: ignored");
         }
         if (text(period, "end", end_text)) {
             e.discharge = datetime(end_text);
-            if (!e.discharge) warn(code::bad_date, o, label, "period.end", "not a valid dateTime: ignored");
+            if (!e.discharge) warn(codes::fhir_bad_date, o, label, "period.end", "not a valid dateTime: ignored");
         }
         if (e.admit && e.discharge && *e.discharge < *e.admit) {
             // Wall-clock times: across a daylight-saving change (01:52-04:00 to 01:07-05:00)
@@ -845,7 +855,7 @@ void PatientAssembler::add_encounter(Element r, const Origin& o, std::string_vie
             if (utc_end >= utc_start) {
                 e.discharge = e.admit;
             } else {
-                warn(code::bad_date, o, label, "period.end", "the end is before the start: the end is ignored");
+                warn(codes::fhir_bad_date, o, label, "period.end", "the end is before the start: the end is ignored");
                 e.discharge.reset();
             }
         }
@@ -884,7 +894,7 @@ void PatientAssembler::add_encounter(Element r, const Origin& o, std::string_vie
             std::string_view t;
             if (!e.disposition && text(dd, "text", t)) e.disposition = disposition_text(t);
             if (!e.disposition)
-                warn(code::unknown_code, o, label, "hospitalization.dischargeDisposition",
+                warn(codes::fhir_unknown_code, o, label, "hospitalization.dischargeDisposition",
                      "neither an HL7 discharge-disposition or NUBC code nor a text the mapping knows: disposition unknown");
         }
     }
@@ -900,7 +910,7 @@ void PatientAssembler::add_encounter(Element r, const Origin& o, std::string_vie
         e.diagnosis = normalize_code(e.diagnosis_system, k->code);
         e.diagnosis_also_coded = also_coded(reasons, k);
     } else if (!reasons.empty()) {
-        warn(code::unknown_code, o, label, "reasonCode", "no coding in a supported system: not used as the diagnosis");
+        warn(codes::fhir_unknown_code, o, label, "reasonCode", "no coding in a supported system: not used as the diagnosis");
     }
     // The Reference to the principal diagnosis: the diagnosis of the lowest rank (the first
     // when none is ranked), else the first reasonReference.
@@ -935,8 +945,8 @@ void PatientAssembler::add_observation(Element r, const Origin& o, std::string_v
     const auto cs = codings(r, "code");
     const Coding* k = pick(cs, {"loinc"});
     if (!k && !has(r, "category")) {
-        if (cs.empty()) warn(code::missing, o, label, "code", "no code: the observation is skipped");
-        else warn(code::unknown_code, o, label, "code.coding", "no LOINC coding: the observation is skipped");
+        if (cs.empty()) warn(codes::fhir_required_element, o, label, "code", "no code: the observation is skipped");
+        else warn(codes::fhir_unknown_code, o, label, "code.coding", "no LOINC coding: the observation is skipped");
         return;
     }
     std::string_view s;
@@ -947,26 +957,26 @@ void PatientAssembler::add_observation(Element r, const Origin& o, std::string_v
     else if (text(r, "effectiveInstant", s)) date_key = "effectiveInstant";
     else if (text(r, "issued", s)) date_key = "issued";
     if (date_key.empty()) {
-        warn(code::missing, o, label, "effective[x]", "no effective date: the observation is skipped");
+        warn(codes::fhir_required_element, o, label, "effective[x]", "no effective date: the observation is skipped");
         return;
     }
     auto date = date_of_text(s);
     if (!date) {
-        warn(code::bad_date, o, label, date_key, "not a valid dateTime: the observation is skipped");
+        warn(codes::fhir_bad_date, o, label, date_key, "not a valid dateTime: the observation is skipped");
         return;
     }
     if (!k) {
         // Coded only by an SDOH category (Gravity): a yes/no value is the answer.
-        int item = -1;
+        std::string_view item;
         each(r, "category", [&](Element cat, std::size_t) {
             each(cat, "coding", [&](Element c, std::size_t) {
                 std::string_view cc;
-                if (item < 0 && text(c, "code", cc)) item = social_category(cc);
+                if (item.empty() && text(c, "code", cc)) item = social_category(cc);
             });
         });
-        if (item < 0) {
-            if (cs.empty()) warn(code::missing, o, label, "code", "no code: the observation is skipped");
-            else warn(code::unknown_code, o, label, "code.coding", "no LOINC coding: the observation is skipped");
+        if (item.empty()) {
+            if (cs.empty()) warn(codes::fhir_required_element, o, label, "code", "no code: the observation is skipped");
+            else warn(codes::fhir_unknown_code, o, label, "code.coding", "no LOINC coding: the observation is skipped");
             return;
         }
         Element b;
@@ -975,7 +985,7 @@ void PatientAssembler::add_observation(Element r, const Origin& o, std::string_v
         if (member(r, "valueBoolean", b) && b.get_bool().get(yes) == SUCCESS) answer = yes ? 1 : 0;
         else answer = yes_no(first_code(r, "valueCodeableConcept"));
         if (answer < 0) {
-            warn(code::unknown_code, o, label, "value[x]",
+            warn(codes::fhir_unknown_code, o, label, "value[x]",
                  "an SDOH observation without a yes/no value the mapping knows: left unknown");
             return;
         }
@@ -983,15 +993,15 @@ void PatientAssembler::add_observation(Element r, const Origin& o, std::string_v
         return;
     }
 
-    if (int item = social_item(k->code); item >= 0) {
+    if (std::string_view item = social_item(k->code); !item.empty()) {
         const std::string_view answer = first_code(r, "valueCodeableConcept");
         const int yes = social_answer(k->code, answer);
         if (yes >= 0) social_answers_.push_back(Answer{item, *date, yes == 1});
         else if (is_declined(answer))
-            sink_.add(make_diagnostic(code::unknown_code, Severity::note, o, label, "valueCodeableConcept",
+            sink_.add(make_diagnostic(codes::fhir_unknown_code, Severity::note, o, label, "valueCodeableConcept",
                                       "the patient chose not to answer: left unknown"));
         else
-            warn(code::unknown_code, o, label, "valueCodeableConcept",
+            warn(codes::fhir_unknown_code, o, label, "valueCodeableConcept",
                  answer.empty() ? "no coded answer: left unknown" : "an answer the mapping does not know: left unknown");
         return;
     }
@@ -1037,9 +1047,9 @@ bool PatientAssembler::map_coverage(Element r, Coverage& c, const Origin& o, std
             return true;
         }
     if (!has(r, "type"))
-        warn(code::missing, o, label, where, "no type: the payer cannot be classified (taken as other)");
+        warn(codes::fhir_required_element, o, label, where, "no type: the payer cannot be classified (taken as other)");
     else
-        warn(code::unknown_code, o, label, where,
+        warn(codes::fhir_unknown_code, o, label, where,
              "neither a Source of Payment Typology, v3-ActCode or self-pay code nor a type text the mapping knows: "
              "the payer cannot be classified (taken as other)");
     return false;
@@ -1055,7 +1065,7 @@ void PatientAssembler::add_coverage(Element r, const Origin& o, std::string_view
         c.end = date_field(period, "end", "period.end", o, label);
     }
     if (c.start && c.end && *c.end < *c.start) {
-        warn(code::bad_date, o, label, "period.end", "the end is before the start: the coverage is skipped");
+        warn(codes::fhir_bad_date, o, label, "period.end", "the end is before the start: the coverage is skipped");
         return;
     }
     each(r, "class", [&](Element cl, std::size_t) {
@@ -1077,7 +1087,7 @@ void PatientAssembler::add_claim(Element r, const Origin& o, std::string_view la
     if (member(r, "billablePeriod", period)) date = date_field(period, "start", "billablePeriod.start", o, label);
     if (!date) date = date_field(r, "created", "created", o, label);
     if (!date) {
-        warn(code::missing, o, label, "billablePeriod", "no billablePeriod.start or created date: the claim's coverage is not read");
+        warn(codes::fhir_required_element, o, label, "billablePeriod", "no billablePeriod.start or created date: the claim's coverage is not read");
         return;
     }
     std::size_t read = 0;
@@ -1086,7 +1096,7 @@ void PatientAssembler::add_claim(Element r, const Origin& o, std::string_view la
         Element cov;
         std::string_view ref;
         if (!member(ins, "coverage", cov) || !text(cov, "reference", ref)) {
-            warn(code::missing, o, label, element, "no coverage reference: not read");
+            warn(codes::fhir_required_element, o, label, element, "no coverage reference: not read");
             return;
         }
         ClaimCoverage claim;
@@ -1111,20 +1121,20 @@ void PatientAssembler::add_claim(Element r, const Origin& o, std::string_view la
                 });
             });
             if (!found) {
-                warn(code::dangling, o, label, element, "refers to a contained Coverage that is not there: not read");
+                warn(codes::fhir_dangling_reference, o, label, element, "refers to a contained Coverage that is not there: not read");
                 return;
             }
         } else {
             claim.coverage_id = std::string(reference_id(ref, "Coverage"));
             if (claim.coverage_id.empty()) {
-                warn(code::dangling, o, label, element, "not a reference to a Coverage: not read");
+                warn(codes::fhir_dangling_reference, o, label, element, "not a reference to a Coverage: not read");
                 return;
             }
         }
         ++read;
         claims_.push_back(std::move(claim));
     });
-    if (read == 0 && !has(r, "insurance")) warn(code::missing, o, label, "insurance", "no insurance: the claim's coverage is not read");
+    if (read == 0 && !has(r, "insurance")) warn(codes::fhir_required_element, o, label, "insurance", "no insurance: the claim's coverage is not read");
 }
 
 void PatientAssembler::add_medication_request(Element r, const Origin& o, std::string_view label) {
@@ -1134,7 +1144,7 @@ void PatientAssembler::add_medication_request(Element r, const Origin& o, std::s
     if (auto st = medication_status(status)) row.status = *st;
     else {
         row.status = MedicationStatus::unknown;
-        warn(code::unknown_code, o, label, "status", "not a medicationrequest-status code: status unknown");
+        warn(codes::fhir_unknown_code, o, label, "status", "not a medicationrequest-status code: status unknown");
     }
     Element medication_concept;  // the medication's CodeableConcept: in the request, or in a contained Medication
     std::string element = "medicationCodeableConcept";
@@ -1151,7 +1161,7 @@ void PatientAssembler::add_medication_request(Element r, const Origin& o, std::s
                 found = member(c, "code", medication_concept);
                 element = "contained[" + std::to_string(j) + "].code";
                 if (!found) {
-                    warn(code::missing, o, label, element, "the contained Medication has no code: the request is skipped");
+                    warn(codes::fhir_required_element, o, label, element, "the contained Medication has no code: the request is skipped");
                     found = true;
                     medication_concept = Element{};
                     element.clear();
@@ -1159,21 +1169,21 @@ void PatientAssembler::add_medication_request(Element r, const Origin& o, std::s
             });
             if (element.empty()) return;
             if (!found) {
-                warn(code::dangling, o, label, "medicationReference",
+                warn(codes::fhir_dangling_reference, o, label, "medicationReference",
                      "refers to a contained Medication that is not there: the request is skipped");
                 return;
             }
         } else {
             row.medication_ref = std::string(reference_id(ref, "Medication"));
             if (row.medication_ref.empty()) {
-                warn(code::dangling, o, label, "medicationReference", "not a reference to a Medication: the request is skipped");
+                warn(codes::fhir_dangling_reference, o, label, "medicationReference", "not a reference to a Medication: the request is skipped");
                 return;
             }
         }
     } else {
         if (has(r, "medicationReference"))
-            warn(code::missing, o, label, "medicationReference", "no reference: the request is skipped");
-        else warn(code::missing, o, label, "medication[x]", "no medication: the request is skipped");
+            warn(codes::fhir_required_element, o, label, "medicationReference", "no reference: the request is skipped");
+        else warn(codes::fhir_required_element, o, label, "medication[x]", "no medication: the request is skipped");
         return;
     }
     if (row.medication_ref.empty()) {
@@ -1181,7 +1191,7 @@ void PatientAssembler::add_medication_request(Element r, const Origin& o, std::s
         each(medication_concept, "coding", [&](Element c, std::size_t) { cs.push_back(coding_of(c)); });
         const Coding* k = pick(cs, {"rxnorm", "ndc"});
         if (!k) {
-            warn(code::unknown_code, o, label, element + ".coding", "no RxNorm or NDC coding: the request is skipped");
+            warn(codes::fhir_unknown_code, o, label, element + ".coding", "no RxNorm or NDC coding: the request is skipped");
             return;
         }
         row.system = std::string(system_word(k->system));
@@ -1238,7 +1248,7 @@ Result<FhirPatient> PatientAssembler::finish() {
         if (p.condition) {
             auto it = condition_codes_.find(p.target);
             if (it == condition_codes_.end()) {
-                warn(code::dangling, p.origin, p.label, p.element, "refers to a Condition that is not in the input");
+                warn(codes::fhir_dangling_reference, p.origin, p.label, p.element, "refers to a Condition that is not in the input");
                 continue;
             }
             if (p.encounter < patient_.encounters.size()) {
@@ -1247,7 +1257,7 @@ Result<FhirPatient> PatientAssembler::finish() {
                 patient_.encounters[p.encounter].diagnosis_also_coded = it->second.also_coded;
             }
         } else if (!encounter_index_.count(p.target)) {
-            warn(code::dangling, p.origin, p.label, p.element, "refers to an Encounter that is not in the input");
+            warn(codes::fhir_dangling_reference, p.origin, p.label, p.element, "refers to an Encounter that is not in the input");
         }
     }
     pending_.clear();
@@ -1259,13 +1269,13 @@ Result<FhirPatient> PatientAssembler::finish() {
             row.origin.file = row.file;
             auto it = medication_codes_.find(row.medication_ref);
             if (it == medication_codes_.end()) {
-                warn(code::dangling, row.origin, row.label, "medicationReference",
+                warn(codes::fhir_dangling_reference, row.origin, row.label, "medicationReference",
                      "refers to a Medication that is not in the input: the request is skipped");
                 continue;
             }
             it->second.named = true;
             if (it->second.code.empty()) {
-                warn(code::unknown_code, row.origin, row.label, "medicationReference",
+                warn(codes::fhir_unknown_code, row.origin, row.label, "medicationReference",
                      "the Medication it names has no RxNorm or NDC coding: the request is skipped");
                 continue;
             }
@@ -1286,7 +1296,7 @@ Result<FhirPatient> PatientAssembler::finish() {
     });
     for (MedicationCode* m : unnamed) {
         m->origin.file = m->file;
-        sink_.add(make_diagnostic(code::unsupported, Severity::note, m->origin, m->label, "",
+        sink_.add(make_diagnostic(codes::fhir_not_read, Severity::note, m->origin, m->label, "",
                                   "a Medication no MedicationRequest of the patient names: not read"));
     }
 
@@ -1304,7 +1314,7 @@ Result<FhirPatient> PatientAssembler::finish() {
         if (!claim.coverage_id.empty()) {
             auto it = coverage_index_.find(claim.coverage_id);
             if (it == coverage_index_.end()) {
-                warn(code::dangling, claim.origin, claim.label, claim.element,
+                warn(codes::fhir_dangling_reference, claim.origin, claim.label, claim.element,
                      "refers to a Coverage that is not in the input: not read");
                 continue;
             }
@@ -1360,16 +1370,8 @@ Result<FhirPatient> PatientAssembler::finish() {
     // SDOH answers: the latest answer of each need.
     std::stable_sort(social_answers_.begin(), social_answers_.end(),
                      [](const Answer& a, const Answer& b) { return a.date < b.date; });
-    for (const auto& a : social_answers_) {
-        if (a.field == 0) {
-            // Two housing items: either one answered yes on the latest date makes a need.
-            patient_.social.housing_instability = a.value;
-        } else if (a.field == 1) {
-            patient_.social.food_insecurity = a.value;
-        } else {
-            patient_.social.transportation_insecurity = a.value;
-        }
-    }
+    // Two housing items: either one answered on the latest date decides the need.
+    for (const auto& a : social_answers_) set_field(a.field, a.value ? "true" : "false");
 
     if (have_patient_ && deceased_unknown_date_ && !patient_.deceased) {
         // deceasedBoolean true without a date: the last date in the record is the best bound.
@@ -1386,18 +1388,18 @@ Result<FhirPatient> PatientAssembler::finish() {
         for (const auto& m : patient_.medications)
             for (const auto& ev : m.events) last = std::max(last, ev.date);
         patient_.deceased = last;
-        Diagnostic d = make_diagnostic(code::bad_date, Severity::note, patient_origin_, patient_label_, "deceasedBoolean",
+        Diagnostic d = make_diagnostic(codes::fhir_bad_date, Severity::note, patient_origin_, patient_label_, "deceasedBoolean",
                                        "deceased without a date: the date of death is taken as the last date in the record");
         sink_.add(std::move(d));
     }
 
     if (have_patient_ && birth_ok_ && patient_.deceased && *patient_.deceased < patient_.birth_date)
-        sink_.add(make_diagnostic(code::bad_date, Severity::warning, patient_origin_, patient_label_, "deceasedDateTime",
+        sink_.add(make_diagnostic(codes::fhir_bad_date, Severity::warning, patient_origin_, patient_label_, "deceasedDateTime",
                                   "the date of death is before the birth date: kept (the patient is taken as deceased)"));
 
     if (!have_patient_) {
         Diagnostic d;
-        d.code = code::no_patient;
+        d.code = codes::fhir_no_patient;
         d.message = "no Patient resource for these resources";
         sink_.add(std::move(d));
     }

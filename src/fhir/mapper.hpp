@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "carecoord/fhir.hpp"
+#include "util/codes.hpp"
 
 namespace date {
 class time_zone;
@@ -20,22 +21,6 @@ class time_zone;
 namespace carecoord::fhir {
 
 using Element = simdjson::dom::element;
-
-// Diagnostic codes of FHIR input (docs/fhir.md).
-namespace code {
-inline constexpr const char* syntax = "E0801";         // not JSON, not an object, no resourceType
-inline constexpr const char* missing = "E0802";        // a required element is absent or of the wrong type
-inline constexpr const char* unknown_code = "E0803";   // a code or code system the mapping does not know
-inline constexpr const char* dangling = "E0804";       // a reference to a resource that is not in the input
-inline constexpr const char* bad_date = "E0805";       // a date or dateTime that cannot be read
-inline constexpr const char* no_patient = "E0806";     // a resource whose patient is not in the input
-inline constexpr const char* duplicate = "E0807";      // a second resource with the same type and id
-inline constexpr const char* limit = "E0808";          // over a limit (resource size, diagnostics)
-inline constexpr const char* io = "E0809";             // the input cannot be read
-inline constexpr const char* unsupported = "E0810";    // a resource type or element that is not read
-inline constexpr const char* version = "E0811";        // a resource or Bundle that is not FHIR R4
-inline constexpr const char* time_zone = "E0812";      // FhirOptions::time_zone is not a known IANA zone
-}  // namespace code
 
 // Where a resource came from: an NDJSON file and line, or a Bundle entry.
 struct Origin {
@@ -150,6 +135,9 @@ private:
 
     void warn(const char* code, const Origin& o, std::string_view label, std::string_view element,
               std::string message);
+    // Sets a patient field by its document path through the schema (model::set_field),
+    // checked as a document's value is; a value it refuses is reported, never dropped.
+    void set_field(std::string_view path, std::string_view text);
 
     FhirOptions options_;
     const date::time_zone* zone_ = nullptr;
@@ -197,7 +185,7 @@ private:
     };
     std::vector<PendingRef> pending_;
     struct Answer {
-        int field = 0;  // 0 housing, 1 food, 2 transportation
+        std::string_view field;  // the Social field's document path
         Date date{};
         bool value = false;
     };

@@ -12,13 +12,15 @@
 
 #include "carecoord/version.hpp"
 #include "load/section_reader.hpp"
-#include "load/yaml_tree.hpp"
+#include "yaml/yaml_tree.hpp"
 #include "rules/compiler.hpp"
 #include "time/calendar.hpp"
 #include "util/dir_list.hpp"
 #include "util/file.hpp"
 #include "util/sha256.hpp"
-#include "workflow/workflow.hpp"
+#include "load/workflow_compiler.hpp"
+#include "util/codes.hpp"
+#include "util/diagnostics.hpp"
 
 namespace carecoord::load {
 
@@ -32,11 +34,7 @@ using rules::Value;
 
 bool read_file(const std::string& path, std::size_t max_bytes, std::string& out, std::vector<Diagnostic>& diagnostics) {
     auto fail = [&](std::string msg) {
-        Diagnostic d;
-        d.code = "E0311";
-        d.file = path;
-        d.message = std::move(msg);
-        diagnostics.push_back(std::move(d));
+        diagnostics.push_back(util::make(codes::unreadable_file, std::move(msg)).file(path));
         return false;
     };
     std::error_code ec;
@@ -44,11 +42,7 @@ bool read_file(const std::string& path, std::size_t max_bytes, std::string& out,
     auto size = fs::file_size(path, ec);
     if (ec) return fail("cannot read the file");
     if (size > max_bytes) {
-        Diagnostic d;
-        d.code = "E0105";
-        d.file = path;
-        d.message = "the file is larger than the limit max_file_bytes (" + std::to_string(max_bytes) + ")";
-        diagnostics.push_back(std::move(d));
+        diagnostics.push_back(util::make(codes::yaml_limit, "the file is larger than the limit max_file_bytes (" + std::to_string(max_bytes) + ")").file(path));
         return false;
     }
     // Not `stream << rdbuf()`: it swallows exceptions, so a refused allocation would hand
@@ -68,20 +62,12 @@ std::vector<std::string> ruleset_files(const std::string& path, std::vector<Diag
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
         if (!util::list_files_recursive(path, {".yaml", ".yml"}, out)) {
-            Diagnostic d;
-            d.code = "E0311";
-            d.file = path;
-            d.message = "the directory cannot be read";
-            diagnostics.push_back(std::move(d));
+            diagnostics.push_back(util::make(codes::unreadable_file, "the directory cannot be read").file(path));
         }
     } else if (fs::exists(path, ec)) {
         out.push_back(path);
     } else {
-        Diagnostic d;
-        d.code = "E0311";
-        d.file = path;
-        d.message = "no such file or directory";
-        diagnostics.push_back(std::move(d));
+        diagnostics.push_back(util::make(codes::unreadable_file, "no such file or directory").file(path));
     }
     return out;
 }
@@ -221,7 +207,7 @@ private:
         const YamlNode* n = parent.find(key);
         if (!n || n->is_null()) return nullptr;
         if (n->is_scalar()) return n;
-        diag(file, *n, "E0303", "'" + std::string(key) + "' must be a text template, found a " + std::string(n->kind_name()), id);
+        diag(file, *n, codes::wrong_yaml_kind, "'" + std::string(key) + "' must be a text template, found a " + std::string(n->kind_name()), id);
         return nullptr;
     }
 
@@ -292,17 +278,17 @@ void Loader::collect_units(const std::string& file, const std::string& dir, cons
                 plan_->sources.emplace(k.scalar, std::pair{title && title->is_scalar() ? title->scalar : k.scalar,
                                                            url && url->is_scalar() ? url->scalar : std::string()});
             }
-            else diag(file, v, "E0303", "source '" + k.scalar + "' must be a mapping {title, url, note}");
+            else diag(file, v, codes::wrong_yaml_kind, "source '" + k.scalar + "' must be a mapping {title, url, note}");
         }
     const YamlNode* inc = want_seq(file, root.find("include"), "include");
     if (!inc) return;
     for (const auto& item : inc->items) {
         if (!item.is_scalar()) {
-            diag(file, item, "E0303", "an include must be a file path");
+            diag(file, item, codes::wrong_yaml_kind, "an include must be a file path");
             continue;
         }
         if (dir.empty()) {
-            diag(file, item, "E0307", "includes are resolved relative to a file; a ruleset given as a string cannot include");
+            diag(file, item, codes::include_not_found, "includes are resolved relative to a file; a ruleset given as a string cannot include");
             continue;
         }
         // Normalised, so that diagnostics name `common/clinical.yaml`, not `programs/../common/clinical.yaml`.
@@ -312,7 +298,7 @@ void Loader::collect_units(const std::string& file, const std::string& dir, cons
         if (seen.count(canon)) continue;  // included already (diamond or cycle)
         seen.insert(canon);
         if (depth > 16) {
-            diag(file, item, "E0307", "includes are nested more than 16 deep");
+            diag(file, item, codes::include_not_found, "includes are nested more than 16 deep");
             continue;
         }
         auto cached = cache_.find(canon);
@@ -320,7 +306,7 @@ void Loader::collect_units(const std::string& file, const std::string& dir, cons
             ParsedFile parsed;
             std::vector<Diagnostic> read_diags;
             if (!read_file(p.string(), limits_.max_file_bytes, parsed.text, read_diags)) {
-                diag(file, item, "E0307", "included file '" + item.scalar + "' cannot be read");
+                diag(file, item, codes::include_not_found, "included file '" + item.scalar + "' cannot be read");
                 continue;
             }
             YamlLimits yl{limits_.max_file_bytes, limits_.max_yaml_depth, 1000000, limits_.max_string_length};
@@ -335,7 +321,7 @@ void Loader::collect_units(const std::string& file, const std::string& dir, cons
         const std::string& text = cached->second.text;
         const YamlNode* kind = tree->find("kind");
         if (!kind || !kind->is_scalar() || kind->scalar != "library") {
-            diag(file, item, "E0307", "included file '" + item.scalar + "' is not a library (kind: library)");
+            diag(file, item, codes::include_not_found, "included file '" + item.scalar + "' is not a library (kind: library)");
             continue;
         }
         hash.update(item.scalar);
@@ -354,15 +340,15 @@ void Loader::declare_valuesets(const Unit& u) {
     if (!vss) return;
     for (const auto& [name, body] : vss->entries) {
         if (auto [first, added] = defined_at_.emplace("valueset " + name.scalar, place(u.file, name)); !added) {
-            diag(u.file, name, "E0306", "value set '" + name.scalar + "' is defined twice; first at " + first->second);
+            diag(u.file, name, codes::defined_twice, "value set '" + name.scalar + "' is defined twice; first at " + first->second);
             continue;
         }
         if (!valid_id(name.scalar)) {
-            diag(u.file, name, "E0304", "value set names use lowercase letters, digits and '_'");
+            diag(u.file, name, codes::invalid_value, "value set names use lowercase letters, digits and '_'");
             continue;
         }
         if (!body.is_mapping()) {
-            diag(u.file, body, "E0303", "value set '" + name.scalar + "' must be a mapping of code systems to code lists");
+            diag(u.file, body, codes::wrong_yaml_kind, "value set '" + name.scalar + "' must be a mapping of code systems to code lists");
             continue;
         }
         source_of(u.file, body);
@@ -370,7 +356,7 @@ void Loader::declare_valuesets(const Unit& u) {
         std::vector<std::string> cat_names;
         if (cats) {
             if (!cats->is_mapping()) {
-                diag(u.file, *cats, "E0303", "categories must be a mapping of category names to code lists");
+                diag(u.file, *cats, codes::wrong_yaml_kind, "categories must be a mapping of category names to code lists");
                 continue;
             }
             for (const auto& [cn, cv] : cats->entries) cat_names.push_back(cn.scalar);
@@ -388,20 +374,20 @@ void Loader::declare_valuesets(const Unit& u) {
                     continue;
                 if (meta == kCategory && (sys.scalar == "description" || sys.scalar == "source")) continue;
                 if (!valid_id(sys.scalar)) {
-                    diag(u.file, sys, "E0310", "'" + sys.scalar + "' is not a code system name (lowercase, e.g. icd10cm, snomed)");
+                    diag(u.file, sys, codes::bad_valueset_entry, "'" + sys.scalar + "' is not a code system name (lowercase, e.g. icd10cm, snomed)");
                     continue;
                 }
                 if (!codes.is_sequence()) {
-                    diag(u.file, codes, "E0310", "the codes of '" + sys.scalar + "' must be a list");
+                    diag(u.file, codes, codes::bad_valueset_entry, "the codes of '" + sys.scalar + "' must be a list");
                     continue;
                 }
                 for (const auto& c : codes.items) {
                     if (!c.is_scalar()) {
-                        diag(u.file, c, "E0310", "a code must be text");
+                        diag(u.file, c, codes::bad_valueset_entry, "a code must be text");
                         continue;
                     }
                     if (auto err = plan_->valuesets.add_entry(slot, sys.scalar, c.scalar))
-                        diag(u.file, c, "E0310", "invalid code entry: " + *err);
+                        diag(u.file, c, codes::bad_valueset_entry, "invalid code entry: " + *err);
                 }
             }
         };
@@ -409,7 +395,7 @@ void Loader::declare_valuesets(const Unit& u) {
             std::size_t i = 0;
             for (const auto& [cn, cv] : cats->entries) {
                 if (!cv.is_mapping()) {
-                    diag(u.file, cv, "E0303", "category '" + cn.scalar + "' must be a mapping of code systems to code lists");
+                    diag(u.file, cv, codes::wrong_yaml_kind, "category '" + cn.scalar + "' must be a mapping of code systems to code lists");
                 } else {
                     source_of(u.file, cv);
                     add_codes(cv, info.include_slots[i], kCategory);
@@ -420,12 +406,12 @@ void Loader::declare_valuesets(const Unit& u) {
             add_codes(body, info.include_slots[0], kValueSet);
         }
         if (const YamlNode* ex = body.find("exclude")) {
-            if (!ex->is_mapping()) diag(u.file, *ex, "E0303", "exclude must be a mapping of code systems to code lists");
+            if (!ex->is_mapping()) diag(u.file, *ex, codes::wrong_yaml_kind, "exclude must be a mapping of code systems to code lists");
             else add_codes(*ex, info.exclude_slot, kNone);
         }
         for (const auto& [k, v] : body.entries)
             if (cats && k.scalar != "categories" && k.scalar != "exclude" && k.scalar != "description" && k.scalar != "source")
-                diag(u.file, k, "E0301", "unknown key '" + k.scalar + "' in a value set with categories (codes go under a category)");
+                diag(u.file, k, codes::unknown_key, "unknown key '" + k.scalar + "' in a value set with categories (codes go under a category)");
     }
 }
 
@@ -434,7 +420,7 @@ void Loader::declare_parameters(const Unit& u) {
     if (!ps) return;
     for (const auto& [name, body] : ps->entries) {
         if (!valid_id(name.scalar) || name.scalar.find('-') != std::string::npos) {
-            diag(u.file, name, "E0304", "parameter names use lowercase letters, digits and '_'");
+            diag(u.file, name, codes::invalid_value, "parameter names use lowercase letters, digits and '_'");
             continue;
         }
         const YamlNode* value = &body;
@@ -443,7 +429,7 @@ void Loader::declare_parameters(const Unit& u) {
             source_of(u.file, body);
             value = body.find("value");
             if (!value) {
-                diag(u.file, body, "E0302", "parameter '" + name.scalar + "' needs a value");
+                diag(u.file, body, codes::missing_key, "parameter '" + name.scalar + "' needs a value");
                 continue;
             }
         }
@@ -456,11 +442,11 @@ void Loader::declare_parameters(const Unit& u) {
                 const auto& it = value->items[i];
                 Value v;
                 Type t;
-                if (!it.is_scalar()) { diag(u.file, it, "E0303", "a list parameter holds strings or numbers"); ok = false; break; }
+                if (!it.is_scalar()) { diag(u.file, it, codes::wrong_yaml_kind, "a list parameter holds strings or numbers"); ok = false; break; }
                 bool number = !it.quoted && Compiler::parse_literal(it.scalar, v, t) && t.kind == TypeKind::number;
                 if (i == 0) elem = number ? TypeKind::number : TypeKind::string;
                 if ((elem == TypeKind::number) != number) {
-                    diag(u.file, it, "E0303", "a list parameter holds either strings or numbers, not both");
+                    diag(u.file, it, codes::wrong_yaml_kind, "a list parameter holds either strings or numbers, not both");
                     ok = false;
                     break;
                 }
@@ -471,7 +457,7 @@ void Loader::declare_parameters(const Unit& u) {
             continue;
         }
         if (!value->is_scalar()) {
-            diag(u.file, *value, "E0303", "parameter '" + name.scalar + "' must be a single value or a list");
+            diag(u.file, *value, codes::wrong_yaml_kind, "parameter '" + name.scalar + "' must be a single value or a list");
             continue;
         }
         Value v;
@@ -492,7 +478,7 @@ void Loader::declare_facts(const Unit& u) {
     if (!fs_) return;
     for (const auto& [name, body] : fs_->entries) {
         if (!valid_id(name.scalar) || name.scalar.find('-') != std::string::npos) {
-            diag(u.file, name, "E0304", "fact names use lowercase letters, digits and '_'");
+            diag(u.file, name, codes::invalid_value, "fact names use lowercase letters, digits and '_'");
             continue;
         }
         const YamlNode* expr = &body;
@@ -503,12 +489,12 @@ void Loader::declare_facts(const Unit& u) {
             expr = body.find("expr");
             if (const YamlNode* d = body.find("description"); d && d->is_scalar()) description = d->scalar;
             if (!expr) {
-                diag(u.file, body, "E0302", "fact '" + name.scalar + "' needs an expr");
+                diag(u.file, body, codes::missing_key, "fact '" + name.scalar + "' needs an expr");
                 continue;
             }
         }
         if (!expr->is_scalar()) {
-            diag(u.file, *expr, "E0303", "fact '" + name.scalar + "' must be an expression");
+            diag(u.file, *expr, codes::wrong_yaml_kind, "fact '" + name.scalar + "' must be an expression");
             continue;
         }
         compiler_->declare_fact(name.scalar, expr->scalar, description, origin(u.file, *expr));
@@ -523,7 +509,7 @@ void Loader::declare_calendars(const Unit& u) {
         if (n.is_scalar())
             for (int i = 0; i < 7; ++i)
                 if (weekdays[i] == n.scalar) return i;
-        diag(u.file, n, "E0304", "not a weekday name (sunday ... saturday)");
+        diag(u.file, n, codes::invalid_value, "not a weekday name (sunday ... saturday)");
         return -1;
     };
     auto integer = [&](const YamlNode* n, int lo, int hi, const char* what) -> int {
@@ -533,16 +519,16 @@ void Loader::declare_calendars(const Unit& u) {
         if (n->is_scalar() && Compiler::parse_literal(n->scalar, v, t) && t.kind == TypeKind::number &&
             v.num == static_cast<int>(v.num) && v.num >= lo && v.num <= hi)
             return static_cast<int>(v.num);
-        diag(u.file, *n, "E0304", std::string(what) + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
+        diag(u.file, *n, codes::invalid_value, std::string(what) + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
         return 0;
     };
     for (const auto& [name, body] : cals->entries) {
         if (auto [first, added] = defined_at_.emplace("calendar " + name.scalar, place(u.file, name)); !added) {
-            diag(u.file, name, "E0306", "calendar '" + name.scalar + "' is defined twice; first at " + first->second);
+            diag(u.file, name, codes::defined_twice, "calendar '" + name.scalar + "' is defined twice; first at " + first->second);
             continue;
         }
         if (!body.is_mapping()) {
-            diag(u.file, body, "E0303", "calendar '" + name.scalar + "' must be a mapping");
+            diag(u.file, body, codes::wrong_yaml_kind, "calendar '" + name.scalar + "' must be a mapping");
             continue;
         }
         check_keys(u.file, body, {"weekend", "holidays", "description"}, "a calendar");
@@ -554,18 +540,18 @@ void Loader::declare_calendars(const Unit& u) {
         if (const YamlNode* hs = want_seq(u.file, body.find("holidays"), "holidays")) {
             for (const auto& h : hs->items) {
                 if (!h.is_mapping()) {
-                    diag(u.file, h, "E0303", "a holiday must be a mapping");
+                    diag(u.file, h, codes::wrong_yaml_kind, "a holiday must be a mapping");
                     continue;
                 }
                 check_keys(u.file, h, {"name", "month", "day", "weekday", "nth", "observed", "from_year", "until_year"}, "a holiday");
                 time::HolidayRule r;
                 if (const YamlNode* n = h.find("name"); n && n->is_scalar()) r.name = n->scalar;
                 r.month = integer(h.find("month"), 1, 12, "month");
-                if (!h.find("month")) diag(u.file, h, "E0302", "a holiday needs a month");
+                if (!h.find("month")) diag(u.file, h, codes::missing_key, "a holiday needs a month");
                 const YamlNode* day = h.find("day");
                 const YamlNode* wd = h.find("weekday");
                 if ((day != nullptr) == (wd != nullptr)) {
-                    diag(u.file, h, "E0304", "a holiday has either a day or a weekday with nth");
+                    diag(u.file, h, codes::invalid_value, "a holiday has either a day or a weekday with nth");
                     continue;
                 }
                 if (day) r.day = integer(day, 1, 31, "day");
@@ -573,14 +559,14 @@ void Loader::declare_calendars(const Unit& u) {
                     r.weekday = weekday(*wd);
                     const YamlNode* nth = h.find("nth");
                     if (nth && nth->is_scalar() && nth->scalar == "last") r.nth = -1;
-                    else if (!nth) diag(u.file, h, "E0302", "a weekday holiday needs nth (1-5 or last)");
+                    else if (!nth) diag(u.file, h, codes::missing_key, "a weekday holiday needs nth (1-5 or last)");
                     else r.nth = integer(nth, 1, 5, "nth");
                 }
                 if (const YamlNode* o = h.find("observed")) {
                     if (o->is_scalar() && o->scalar == "none") r.observed = time::Observed::none;
                     else if (o->is_scalar() && o->scalar == "nearest_weekday") r.observed = time::Observed::nearest_weekday;
                     else if (o->is_scalar() && o->scalar == "next_weekday") r.observed = time::Observed::next_weekday;
-                    else diag(u.file, *o, "E0304", "observed must be none, nearest_weekday or next_weekday");
+                    else diag(u.file, *o, codes::invalid_value, "observed must be none, nearest_weekday or next_weekday");
                 }
                 r.from_year = integer(h.find("from_year"), 1800, 2999, "from_year");
                 r.until_year = integer(h.find("until_year"), 1800, 2999, "until_year");
@@ -595,14 +581,14 @@ rules::CompiledRule Loader::compile_rule(const std::string& file, const YamlNode
                                          std::set<std::string>& ids) {
     rules::CompiledRule r;
     if (!rule.is_mapping()) {
-        diag(file, rule, "E0303", "a rule must be a mapping with id, when and reason");
+        diag(file, rule, codes::wrong_yaml_kind, "a rule must be a mapping with id, when and reason");
         return r;
     }
     check_keys(file, rule, is_tier ? std::set<std::string, std::less<>>{"id", "tier", "when", "reason", "source", "description"}
                                    : std::set<std::string, std::less<>>{"id", "when", "reason", "source", "description"},
                is_tier ? "a tier rule" : "a flag rule", id_of(rule));
     want_text(file, rule.find("id"), "id", r.id, true, rule);
-    if (!r.id.empty() && !ids.insert(r.id).second) diag(file, *rule.find("id"), "E0306", "rule id '" + r.id + "' is used twice", r.id);
+    if (!r.id.empty() && !ids.insert(r.id).second) diag(file, *rule.find("id"), codes::defined_twice, "rule id '" + r.id + "' is used twice", r.id);
     r.where = rules::SourceRef{file, rule.mark.line, rule.mark.column};
     ExprContext ctx;
     ctx.rule_id = r.id;
@@ -611,7 +597,7 @@ rules::CompiledRule Loader::compile_rule(const std::string& file, const YamlNode
         std::string tier;
         if (want_text(file, rule.find("tier"), "tier", tier, true, rule)) {
             auto it = std::find(plan_->tier_order.begin(), plan_->tier_order.end(), tier);
-            if (it == plan_->tier_order.end()) diag(file, *rule.find("tier"), "E0309", "unknown tier '" + tier + "'" + util::did_you_mean(tier, plan_->tier_order, "tiers"), r.id);
+            if (it == plan_->tier_order.end()) diag(file, *rule.find("tier"), codes::unknown_reference, "unknown tier '" + tier + "'" + util::did_you_mean(tier, plan_->tier_order, "tiers"), r.id);
             else r.tier = static_cast<int>(it - plan_->tier_order.begin());
         }
     }
@@ -619,7 +605,7 @@ rules::CompiledRule Loader::compile_rule(const std::string& file, const YamlNode
         r.when = compiler_->compile(w->scalar, origin(file, *w), ctx, TypeKind::boolean);
         r.when_text = w->scalar;
     }
-    else diag(file, w ? *w : rule, w ? "E0303" : "E0302", w ? "'when' must be an expression" : "missing required key 'when'", r.id);
+    else diag(file, w ? *w : rule, w ? codes::wrong_yaml_kind : codes::missing_key, w ? "'when' must be an expression" : "missing required key 'when'", r.id);
     if (const YamlNode* re = template_node(file, rule, "reason", r.id))
         r.reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
     r.source = source_of(file, rule, r.id);
@@ -634,18 +620,18 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
         plan_->tiers_where = rules::SourceRef{file, tiers->mark.line, tiers->mark.column};
         if (const YamlNode* order = want_seq(file, tiers->find("order"), "tiers.order")) {
             for (const auto& t : order->items) {
-                if (!t.is_scalar() || !valid_id(t.scalar)) { diag(file, t, "E0304", "a tier name uses lowercase letters, digits and '_'"); continue; }
+                if (!t.is_scalar() || !valid_id(t.scalar)) { diag(file, t, codes::invalid_value, "a tier name uses lowercase letters, digits and '_'"); continue; }
                 if (std::find(plan_->tier_order.begin(), plan_->tier_order.end(), t.scalar) != plan_->tier_order.end())
-                    diag(file, t, "E0306", "tier '" + t.scalar + "' is listed twice");
+                    diag(file, t, codes::defined_twice, "tier '" + t.scalar + "' is listed twice");
                 else plan_->tier_order.push_back(t.scalar);
             }
         } else {
-            diag(file, *tiers, "E0302", "tiers needs an order (lowest first)");
+            diag(file, *tiers, codes::missing_key, "tiers needs an order (lowest first)");
         }
         std::string def;
         if (want_text(file, tiers->find("default"), "default", def, true, *tiers)) {
             auto it = std::find(plan_->tier_order.begin(), plan_->tier_order.end(), def);
-            if (it == plan_->tier_order.end()) diag(file, *tiers->find("default"), "E0309", "the default tier '" + def + "' is not in the order" + util::did_you_mean(def, plan_->tier_order, "tiers"));
+            if (it == plan_->tier_order.end()) diag(file, *tiers->find("default"), codes::unknown_reference, "the default tier '" + def + "' is not in the order" + util::did_you_mean(def, plan_->tier_order, "tiers"));
             else plan_->default_tier = static_cast<int>(it - plan_->tier_order.begin());
         }
         compiler_->declare_tier_names(plan_->tier_order);
@@ -655,11 +641,11 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
     if (const YamlNode* flags = want_seq(file, root.find("flags"), "flags")) {
         std::set<std::string> flag_ids;
         for (const auto& f : flags->items) {
-            if (!f.is_mapping()) { diag(file, f, "E0303", "a flag must be a mapping with id and rules"); continue; }
+            if (!f.is_mapping()) { diag(file, f, codes::wrong_yaml_kind, "a flag must be a mapping with id and rules"); continue; }
             check_keys(file, f, {"id", "description", "rules"}, "a flag", id_of(f));
             rules::CompiledFlag cf;
             want_text(file, f.find("id"), "id", cf.id, true, f);
-            if (!cf.id.empty() && !flag_ids.insert(cf.id).second) diag(file, *f.find("id"), "E0306", "flag '" + cf.id + "' is defined twice");
+            if (!cf.id.empty() && !flag_ids.insert(cf.id).second) diag(file, *f.find("id"), codes::defined_twice, "flag '" + cf.id + "' is defined twice");
             if (const YamlNode* d = f.find("description"); d && d->is_scalar()) cf.description = d->scalar;
             if (const YamlNode* rs = want_seq(file, f.find("rules"), "flag rules"))
                 for (const auto& r : rs->items) cf.rules.push_back(compile_rule(file, r, false, ids));
@@ -669,11 +655,11 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
     if (const YamlNode* programs = want_seq(file, root.find("programs"), "programs")) {
         std::set<std::string> program_ids;
         for (const auto& p : programs->items) {
-            if (!p.is_mapping()) { diag(file, p, "E0303", "a program must be a mapping"); continue; }
+            if (!p.is_mapping()) { diag(file, p, codes::wrong_yaml_kind, "a program must be a mapping"); continue; }
             check_keys(file, p, {"id", "name", "payers", "when", "reason", "not_reason", "source", "description"}, "a program", id_of(p));
             rules::CompiledProgram cp;
             want_text(file, p.find("id"), "id", cp.id, true, p);
-            if (!cp.id.empty() && !program_ids.insert(cp.id).second) diag(file, *p.find("id"), "E0306", "program '" + cp.id + "' is defined twice");
+            if (!cp.id.empty() && !program_ids.insert(cp.id).second) diag(file, *p.find("id"), codes::defined_twice, "program '" + cp.id + "' is defined twice");
             want_text(file, p.find("name"), "name", cp.name, false, p);
             cp.where = rules::SourceRef{file, p.mark.line, p.mark.column};
             ExprContext ctx;
@@ -682,7 +668,7 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
                 auto domain = rules::enum_domain(rules::EnumId::payer);
                 for (const auto& x : payers->items) {
                     auto it = x.is_scalar() ? std::find(domain.begin(), domain.end(), x.scalar) : domain.end();
-                    if (it == domain.end()) diag(file, x, "E0304", "not a payer (medicare_ffs, medicare_advantage, medicaid, commercial, other, uninsured)", cp.id);
+                    if (it == domain.end()) diag(file, x, codes::invalid_value, "not a payer (medicare_ffs, medicare_advantage, medicaid, commercial, other, uninsured)", cp.id);
                     else cp.payer_mask |= std::uint64_t{1} << (it - domain.begin());
                 }
             }
@@ -690,7 +676,7 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
                 cp.when = compiler_->compile(w->scalar, origin(file, *w), ctx, TypeKind::boolean);
                 cp.when_text = w->scalar;
             }
-            else diag(file, w ? *w : p, w ? "E0303" : "E0302", w ? "'when' must be an expression" : "missing required key 'when'", cp.id);
+            else diag(file, w ? *w : p, w ? codes::wrong_yaml_kind : codes::missing_key, w ? "'when' must be an expression" : "missing required key 'when'", cp.id);
             if (const YamlNode* re = template_node(file, p, "reason", cp.id)) cp.reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
             if (const YamlNode* re = template_node(file, p, "not_reason", cp.id)) cp.not_reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
             cp.source = source_of(file, p, cp.id);
@@ -700,17 +686,17 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
     if (const YamlNode* triggers = want_seq(file, root.find("triggers"), "triggers")) {
         std::set<std::string> trigger_ids;
         for (const auto& t : triggers->items) {
-            if (!t.is_mapping()) { diag(file, t, "E0303", "a trigger must be a mapping"); continue; }
+            if (!t.is_mapping()) { diag(file, t, codes::wrong_yaml_kind, "a trigger must be a mapping"); continue; }
             check_keys(file, t, {"id", "anchor", "when", "due", "action", "reason", "source", "description"}, "a trigger", id_of(t));
             rules::CompiledTrigger ct;
             want_text(file, t.find("id"), "id", ct.id, true, t);
-            if (!ct.id.empty() && !trigger_ids.insert(ct.id).second) diag(file, *t.find("id"), "E0306", "trigger '" + ct.id + "' is defined twice");
+            if (!ct.id.empty() && !trigger_ids.insert(ct.id).second) diag(file, *t.find("id"), codes::defined_twice, "trigger '" + ct.id + "' is defined twice");
             ct.where = rules::SourceRef{file, t.mark.line, t.mark.column};
             ExprContext ctx;
             ctx.rule_id = ct.id;
             const YamlNode* a = t.find("anchor");
             if (a && a->is_scalar()) ct.anchor = compiler_->compile_time(a->scalar, origin(file, *a), ctx);
-            else diag(file, a ? *a : t, a ? "E0303" : "E0302", a ? "'anchor' must be an expression" : "missing required key 'anchor'", ct.id);
+            else diag(file, a ? *a : t, a ? codes::wrong_yaml_kind : codes::missing_key, a ? "'anchor' must be an expression" : "missing required key 'anchor'", ct.id);
             if (ct.anchor >= 0) {
                 ctx.allow_anchor = true;
                 ctx.anchor_type = plan_->nodes[static_cast<std::size_t>(ct.anchor)].type;
@@ -718,7 +704,7 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
                     ct.when = compiler_->compile(w->scalar, origin(file, *w), ctx, TypeKind::boolean);
                 const YamlNode* d = t.find("due");
                 if (d && d->is_scalar()) ct.due = compiler_->compile_time(d->scalar, origin(file, *d), ctx);
-                else diag(file, d ? *d : t, d ? "E0303" : "E0302", d ? "'due' must be an expression" : "missing required key 'due'", ct.id);
+                else diag(file, d ? *d : t, d ? codes::wrong_yaml_kind : codes::missing_key, d ? "'due' must be an expression" : "missing required key 'due'", ct.id);
                 if (const YamlNode* re = template_node(file, t, "reason", ct.id)) ct.reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
             }
             want_text(file, t.find("action"), "action", ct.action, false, t);
@@ -739,28 +725,28 @@ std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode&
 
     // Header.
     const YamlNode* sv = root.find("schema_version");
-    if (!sv) diag(file, root, "E0302", "missing required key 'schema_version'");
+    if (!sv) diag(file, root, codes::missing_key, "missing required key 'schema_version'");
     else {
         Value v;
         Type t;
         if (!sv->is_scalar() || !Compiler::parse_literal(sv->scalar, v, t) || t.kind != TypeKind::number ||
             v.num < CARECOORD_SCHEMA_VERSION_MIN || v.num > CARECOORD_SCHEMA_VERSION_MAX || v.num != static_cast<int>(v.num))
-            diag(file, *sv, "E0305", "schema_version must be from " + std::to_string(CARECOORD_SCHEMA_VERSION_MIN) + " to " +
+            diag(file, *sv, codes::unsupported_schema, "schema_version must be from " + std::to_string(CARECOORD_SCHEMA_VERSION_MIN) + " to " +
                                          std::to_string(CARECOORD_SCHEMA_VERSION_MAX) + " for this engine (" CARECOORD_VERSION_STRING ")");
     }
     if (want_text(file, root.find("ruleset"), "ruleset", plan_->id, true, root) && !valid_id(plan_->id))
-        diag(file, *root.find("ruleset"), "E0304", "a ruleset id uses lowercase letters, digits, '_' and '-'");
+        diag(file, *root.find("ruleset"), codes::invalid_value, "a ruleset id uses lowercase letters, digits, '_' and '-'");
     if (want_text(file, root.find("version"), "version", plan_->version, true, root) && !valid_semver(plan_->version))
-        diag(file, *root.find("version"), "E0304", "version must be a semantic version MAJOR.MINOR.PATCH");
+        diag(file, *root.find("version"), codes::invalid_value, "version must be a semantic version MAJOR.MINOR.PATCH");
     if (const YamlNode* d = root.find("description"); d && d->is_scalar()) plan_->description = d->scalar;
     const YamlNode* eff = root.find("effective");
-    if (!eff) diag(file, root, "E0302", "missing required key 'effective' ({from: DATE, until: DATE or null})");
+    if (!eff) diag(file, root, codes::missing_key, "missing required key 'effective' ({from: DATE, until: DATE or null})");
     else if (want_map(file, eff, "effective")) {
         check_keys(file, *eff, {"from", "until"}, "effective");
         plan_->effective_where = rules::SourceRef{file, eff->mark.line, eff->mark.column};
         const YamlNode* from = eff->find("from");
         if (!from || !from->is_scalar() || !time::parse_date(from->scalar))
-            diag(file, from ? *from : *eff, from ? "E0304" : "E0302",
+            diag(file, from ? *from : *eff, from ? codes::invalid_value : codes::missing_key,
                  from && from->is_scalar() && from->scalar.size() == 10 && time::date_problem(from->scalar) != "is not a date (YYYY-MM-DD)"
                      ? "effective.from: " + from->scalar + " " + time::date_problem(from->scalar)
                      : "effective.from must be a date (YYYY-MM-DD)");
@@ -768,19 +754,19 @@ std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode&
         const YamlNode* until = eff->find("until");
         if (until && !until->is_null()) {
             if (!until->is_scalar() || !time::parse_date(until->scalar))
-                diag(file, *until, "E0304",
+                diag(file, *until, codes::invalid_value,
                      until->is_scalar() && until->scalar.size() == 10 && time::date_problem(until->scalar) != "is not a date (YYYY-MM-DD)"
                          ? "effective.until: " + until->scalar + " " + time::date_problem(until->scalar)
                          : "effective.until must be a date or null");
             else {
                 plan_->effective_until = *time::parse_date(until->scalar);
                 if (*plan_->effective_until < plan_->effective_from)
-                    diag(file, *until, "E0304", "effective.until is before effective.from");
+                    diag(file, *until, codes::invalid_value, "effective.until is before effective.from");
             }
         }
     }
     if (const YamlNode* srcs = root.find("sources"); srcs && !srcs->is_null() && !srcs->is_mapping())
-        diag(file, *srcs, "E0303", "sources must be a mapping of citation ids to {title, url, note}");
+        diag(file, *srcs, codes::wrong_yaml_kind, "sources must be a mapping of citation ids to {title, url, note}");
 
     // Includes, then every unit's shared sections: value sets first (facts refer to them).
     util::Sha256 hash;
@@ -798,9 +784,9 @@ std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode&
     for (const auto& u : units_) declare_calendars(u);
     plan_->calendar = time::us_federal_calendar();
     if (const YamlNode* c = root.find("calendar")) {
-        if (!c->is_scalar()) diag(file, *c, "E0303", "calendar must be a calendar name");
+        if (!c->is_scalar()) diag(file, *c, codes::wrong_yaml_kind, "calendar must be a calendar name");
         else if (auto it = calendars_.find(c->scalar); it != calendars_.end()) plan_->calendar = it->second;
-        else if (c->scalar != "us_federal") diag(file, *c, "E0309", "unknown calendar '" + c->scalar + "'");
+        else if (c->scalar != "us_federal") diag(file, *c, codes::unknown_reference, "unknown calendar '" + c->scalar + "'");
     }
     for (const auto& u : units_) declare_parameters(u);
     for (const auto& u : units_) declare_facts(u);
@@ -858,7 +844,7 @@ void settle_diagnostics(std::vector<Diagnostic>& ds, const std::vector<Misplaced
     };
     for (auto& d : kept) {
         if (d.severity != Severity::error) continue;
-        if (d.code == "E0402") {
+        if (d.code == codes::unknown_name) {
             auto name = quoted_after(d.message, "unknown name '");
             if (!name) continue;
             for (const auto& m : misplaced)
@@ -868,11 +854,11 @@ void settle_diagnostics(std::vector<Diagnostic>& ds, const std::vector<Misplaced
                                 ": " + d.message;
                     break;
                 }
-        } else if (d.code == "E0302") {
+        } else if (d.code == codes::missing_key) {
             auto key = quoted_after(d.message, "missing required key '");
             if (!key) continue;
             for (const auto& cause : kept)
-                if (cause.code == "E0301" && cause.file == d.file && cause.severity == Severity::error &&
+                if (cause.code == codes::unknown_key && cause.file == d.file && cause.severity == Severity::error &&
                     cause.message.find("did you mean '" + *key + "'") != std::string::npos) {
                     d.severity = Severity::note;
                     d.message = "follow-on of the unknown key at " + place_of(cause.file, cause.line, cause.column) + ": " +
@@ -908,13 +894,7 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
         if (root.is_null()) continue;  // an empty file
         collect_misplaced(src.name, root, misplaced);
         if (!root.is_mapping()) {
-            Diagnostic d;
-            d.code = "E0303";
-            d.file = src.name;
-            d.line = root.mark.line;
-            d.column = root.mark.column;
-            d.message = "a ruleset file must be a mapping at the top level";
-            out.diagnostics.push_back(std::move(d));
+            out.diagnostics.push_back(util::make(codes::wrong_yaml_kind, "a ruleset file must be a mapping at the top level").file(src.name).at(root.mark.line, root.mark.column));
             continue;
         }
         std::string kind = "ruleset";
@@ -922,7 +902,7 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
         if (kind == "library" || kind == "tests") continue;  // libraries by include; tests by carecoord test
         if (kind != "ruleset") {
             Diagnostic d;
-            d.code = "E0304";
+            d.code = codes::invalid_value;
             d.file = src.name;
             const YamlNode* k = root.find("kind");
             d.line = k->mark.line;
@@ -945,7 +925,7 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
                 // A determination names a ruleset by id and version: two contents under one
                 // name could not be told apart afterwards, whatever their periods.
                 Diagnostic d;
-                d.code = "E0314";
+                d.code = codes::version_twice;
                 d.file = b.file;
                 d.line = b.effective_where.line;
                 d.column = b.effective_where.column;
@@ -961,13 +941,13 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
             Diagnostic d;
             d.file = b.file;
             if (a.id == b.id) {
-                d.code = "E0308";
+                d.code = codes::periods_overlap;
                 d.line = b.effective_where.line;
                 d.column = b.effective_where.column;
                 d.message = "ruleset '" + b.id + "' version " + b.version + " is in force at the same time as version " +
                             a.version + " (" + a.file + ")";
             } else {
-                d.code = "E0313";
+                d.code = codes::tiers_twice;
                 d.line = b.tiers_where.line;
                 d.column = b.tiers_where.column;
                 d.message = "rulesets '" + a.id + "' (" + a.file + ") and '" + b.id +

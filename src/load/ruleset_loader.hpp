@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "carecoord/diagnostic.hpp"
-#include "carecoord/engine.hpp"
+#include "carecoord/limits.hpp"
 #include "rules/plan.hpp"
 
 namespace carecoord::load {

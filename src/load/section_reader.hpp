@@ -8,11 +8,20 @@
 #include <vector>
 
 #include "carecoord/diagnostic.hpp"
-#include "load/yaml_tree.hpp"
+#include "yaml/yaml_tree.hpp"
 #include "rules/compiler.hpp"
 #include "util/suggest.hpp"
+#include "util/codes.hpp"
+#include "util/diagnostics.hpp"
 
 namespace carecoord::load {
+
+// Rulesets are read from YAML trees (src/yaml).
+using yaml::is_plain_null;
+using yaml::Mark;
+using yaml::parse_yaml;
+using yaml::YamlLimits;
+using yaml::YamlNode;
 
 // A file's text with the offset of each line, to map scalars back onto their source.
 struct SourceLines {
@@ -30,14 +39,7 @@ struct SectionReader {
     const SourceLines* source = nullptr;  // when known: exact positions inside expressions
 
     void diag(const YamlNode& at, const char* code, std::string message, std::string rule = {}) const {
-        Diagnostic d;
-        d.code = code;
-        d.file = file;
-        d.line = at.mark.line;
-        d.column = at.mark.column;
-        d.message = std::move(message);
-        d.rule_id = std::move(rule);
-        diags.push_back(std::move(d));
+        diags.push_back(util::make(code, std::move(message)).file(file).at(at.mark.line, at.mark.column).rule(std::move(rule)));
     }
 
     // Where an expression's text starts, for the compiler's positions.
@@ -57,7 +59,7 @@ struct SectionReader {
         for (const auto& [k, v] : map.entries)
             if (!allowed.count(k.scalar)) {
                 const std::vector<std::string> names(allowed.begin(), allowed.end());
-                diag(k, "E0301", "unknown key '" + k.scalar + "' in " + std::string(what) +
+                diag(k, codes::unknown_key, "unknown key '" + k.scalar + "' in " + std::string(what) +
                                      util::did_you_mean(k.scalar, names, "allowed", names.size()), rule);
                 ok = false;
             }
@@ -72,7 +74,7 @@ struct SectionReader {
         if (!declared.count(s->scalar)) {
             const std::vector<std::string> names(declared.begin(), declared.end());
             const auto close = util::closest_names(s->scalar, names);
-            diag(*s, "E0309", "unknown source '" + s->scalar + "' (" +
+            diag(*s, codes::unknown_reference, "unknown source '" + s->scalar + "' (" +
                                   (close.empty() ? "declare it under sources" : "did you mean '" + close.front() + "'?") + ")", rule);
         }
         return s->scalar;
@@ -81,7 +83,7 @@ struct SectionReader {
     const YamlNode* want_map(const YamlNode* n, std::string_view what) const {
         if (!n || n->is_null()) return nullptr;
         if (!n->is_mapping()) {
-            diag(*n, "E0303", std::string(what) + " must be a mapping, found a " + std::string(n->kind_name()));
+            diag(*n, codes::wrong_yaml_kind, std::string(what) + " must be a mapping, found a " + std::string(n->kind_name()));
             return nullptr;
         }
         return n;
@@ -90,7 +92,7 @@ struct SectionReader {
     const YamlNode* want_seq(const YamlNode* n, std::string_view what) const {
         if (!n || n->is_null()) return nullptr;
         if (!n->is_sequence()) {
-            diag(*n, "E0303", std::string(what) + " must be a list, found a " + std::string(n->kind_name()));
+            diag(*n, codes::wrong_yaml_kind, std::string(what) + " must be a list, found a " + std::string(n->kind_name()));
             return nullptr;
         }
         return n;
@@ -98,11 +100,11 @@ struct SectionReader {
 
     bool want_text(const YamlNode* n, std::string_view what, std::string& out, bool required, const YamlNode& parent) const {
         if (!n || n->is_null()) {
-            if (required) diag(parent, "E0302", "missing required key '" + std::string(what) + "'");
+            if (required) diag(parent, codes::missing_key, "missing required key '" + std::string(what) + "'");
             return false;
         }
         if (!n->is_scalar()) {
-            diag(*n, "E0303", "'" + std::string(what) + "' must be text, found a " + std::string(n->kind_name()));
+            diag(*n, codes::wrong_yaml_kind, "'" + std::string(what) + "' must be text, found a " + std::string(n->kind_name()));
             return false;
         }
         out = n->scalar;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "model/patient_decoder.hpp"
+#include "util/diagnostics.hpp"
 
 namespace carecoord::model {
 
@@ -70,7 +71,7 @@ public:
     std::size_t size() const { return 0; }
     template <class F> void items(F&&) const {}
     template <class F> void fields(F&&) const {}
-    load::Mark mark() const { return {}; }
+    yaml::Mark mark() const { return {}; }
 
 private:
     const FieldValue& v_;
@@ -139,11 +140,7 @@ bool walk(Ctx& cx, R& rec, std::string_view full, std::size_t pos, std::size_t& 
 }
 
 Diagnostic not_a_path(std::string_view path, std::string message) {
-    Diagnostic d;
-    d.code = code::unknown_field;
-    d.message = std::move(message);
-    d.field_path = std::string(path);
-    return d;
+    return util::make(code::unknown_field, std::move(message)).field(std::string(path)).build();
 }
 
 // The default value of field `key` of a record R (the value an absent field has).

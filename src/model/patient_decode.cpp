@@ -1,4 +1,4 @@
-// Patient documents: JSON (simdjson DOM) and YAML (load::YamlNode) adapters over the one
+// Patient documents: JSON (simdjson DOM) and YAML (yaml::YamlNode) adapters over the one
 // schema decoder in model/patient_decoder.hpp, the entry points and the enum names.
 #include <simdjson.h>
 #include <yaml-cpp/eventhandler.h>
@@ -12,10 +12,11 @@
 #include <sstream>
 
 #include "carecoord/patient.hpp"
-#include "load/yaml_tree.hpp"
+#include "yaml/yaml_tree.hpp"
 #include "model/enums.hpp"
 #include "model/patient_decoder.hpp"
 #include "model/patient_node.hpp"
+#include "util/codes.hpp"
 
 namespace carecoord {
 
@@ -78,10 +79,10 @@ public:
     void fields(F&& f) const {
         simdjson::dom::object o;
         if (e_.get_object().get(o) != simdjson::SUCCESS) return;
-        for (simdjson::dom::key_value_pair kv : o) f(kv.key, JsonNode(kv.value), load::Mark{});
+        for (simdjson::dom::key_value_pair kv : o) f(kv.key, JsonNode(kv.value), yaml::Mark{});
     }
 
-    load::Mark mark() const { return {}; }
+    yaml::Mark mark() const { return {}; }
 
 private:
     simdjson::dom::element e_;
@@ -125,14 +126,14 @@ bool is_plain_integer(std::string_view s) {
 
 class YamlAdapter {
 public:
-    explicit YamlAdapter(const load::YamlNode& n) : n_(&n) {}
+    explicit YamlAdapter(const yaml::YamlNode& n) : n_(&n) {}
 
     NodeKind kind() const {
         switch (n_->kind) {
-            case load::YamlNode::Kind::null: return NodeKind::null;
-            case load::YamlNode::Kind::mapping: return NodeKind::object;
-            case load::YamlNode::Kind::sequence: return NodeKind::array;
-            case load::YamlNode::Kind::scalar: break;
+            case yaml::YamlNode::Kind::null: return NodeKind::null;
+            case yaml::YamlNode::Kind::mapping: return NodeKind::object;
+            case yaml::YamlNode::Kind::sequence: return NodeKind::array;
+            case yaml::YamlNode::Kind::scalar: break;
         }
         if (n_->quoted) return NodeKind::string;
         if (is_plain_bool(n_->scalar)) return NodeKind::boolean;
@@ -186,10 +187,10 @@ public:
         for (const auto& [k, v] : n_->entries) f(std::string_view(k.scalar), YamlAdapter(v), k.mark);
     }
 
-    load::Mark mark() const { return n_->mark; }
+    yaml::Mark mark() const { return n_->mark; }
 
 private:
-    const load::YamlNode* n_;
+    const yaml::YamlNode* n_;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -235,7 +236,7 @@ Diagnostic json_error(simdjson::error_code err, const PatientLimits& limits) {
             break;
         case simdjson::MEMALLOC:
             // The parser's buffers could not be allocated: out of memory, not a bad document.
-            d.code = "E0001";
+            d.code = codes::out_of_memory;
             d.message = "out of memory while parsing the patient document";
             break;
         case simdjson::CAPACITY:
@@ -272,7 +273,7 @@ bool is_schema_word(std::string_view key) { return model::detail::is_schema_word
 // of the key at that position.
 class KeyPathFinder : public YAML::EventHandler {
 public:
-    explicit KeyPathFinder(load::Mark target) : target_(target) {}
+    explicit KeyPathFinder(yaml::Mark target) : target_(target) {}
 
     // The path of the key at the target position, once the replay has passed it. The events
     // after it are ignored (yaml-cpp offers no way to stop a replay but an exception, and an
@@ -355,13 +356,13 @@ private:
         return out;
     }
 
-    load::Mark target_;
+    yaml::Mark target_;
     std::vector<Frame> stack_;
     bool path_ok_ = true;
     std::optional<std::string> found_;
 };
 
-std::string yaml_key_path(std::string_view text, load::Mark at) {
+std::string yaml_key_path(std::string_view text, yaml::Mark at) {
     if (at.line <= 0) return {};
     KeyPathFinder finder(at);
     try {
@@ -377,23 +378,23 @@ std::string yaml_key_path(std::string_view text, load::Mark at) {
 }
 
 Result<Patient> parse_yaml_document(std::string_view text, const PatientLimits& limits) {
-    load::YamlLimits yl;
+    yaml::YamlLimits yl;
     yl.max_bytes = limits.max_document_bytes;
     yl.max_depth = limits.max_depth;
     // String lengths are checked by the decoder, field by field (E0209 with a path); the
     // document size already bounds what the loader can be handed.
     yl.max_string_length = std::max(limits.max_document_bytes, limits.max_string_length);
-    auto tree = load::parse_yaml(text, "", yl);
+    auto tree = yaml::parse_yaml(text, "", yl);
     if (!tree.ok()) {
         std::vector<Diagnostic> out = tree.diagnostics();
         for (auto& d : out) {
-            if (d.code == "E0105") {
+            if (d.code == codes::yaml_limit) {
                 // Over a loader limit: the same limits as PatientLimits, so the same code as JSON.
                 d.code = code::limit;
-            } else if (d.code == "E0102") {
+            } else if (d.code == codes::yaml_duplicate_key) {
                 // The loader quotes the key; a patient document's diagnostics never quote it.
                 d.message = "duplicate key: a field may appear only once in an object";
-                d.field_path = yaml_key_path(text, load::Mark{d.line, d.column});
+                d.field_path = yaml_key_path(text, yaml::Mark{d.line, d.column});
             }
         }
         return out;
@@ -449,7 +450,7 @@ std::string_view to_string(CarePlanState v) { return model::enum_name(v); }
 
 namespace carecoord::model {
 
-Result<Patient> decode_patient_node(const load::YamlNode& root, const PatientLimits& limits) {
+Result<Patient> decode_patient_node(const yaml::YamlNode& root, const PatientLimits& limits) {
     return decode(YamlAdapter(root), limits);
 }
 

@@ -1,5 +1,5 @@
 // The patient document schema, written once over a small node adapter so that JSON
-// (simdjson DOM, no intermediate tree) and YAML (load::YamlNode) go through the same field
+// (simdjson DOM, no intermediate tree) and YAML (yaml::YamlNode) go through the same field
 // rules, error codes and messages. Internal to src/model/patient_decode.cpp.
 //
 // A node adapter N provides:
@@ -10,8 +10,8 @@
 //   bool integer(std::int64_t& out, bool& overflow) const;  // a whole number
 //   std::size_t size() const;                      // arrays only
 //   template <class F> void items(F&& f) const;    // arrays: f(const N&)
-//   template <class F> void fields(F&& f) const;   // objects: f(std::string_view key, const N& value, load::Mark key)
-//   load::Mark mark() const;                       // {0,0} when the format has no positions
+//   template <class F> void fields(F&& f) const;   // objects: f(std::string_view key, const N& value, yaml::Mark key)
+//   yaml::Mark mark() const;                       // {0,0} when the format has no positions
 //
 // Messages name fields and schema words only, never a value from the document.
 #pragma once
@@ -30,7 +30,7 @@
 
 #include "carecoord/diagnostic.hpp"
 #include "carecoord/patient.hpp"
-#include "load/yaml_tree.hpp"
+#include "yaml/yaml_tree.hpp"
 #include "model/enums.hpp"
 #include "model/patient_schema.hpp"
 #include "time/calendar.hpp"
@@ -113,7 +113,7 @@ public:
         return out;
     }
 
-    void error(const char* code, std::string message, load::Mark mark) {
+    void error(const char* code, std::string message, yaml::Mark mark) {
         if (stopped_) return;
         Diagnostic d;
         if (diags_.size() == kMaxErrors) {
@@ -133,7 +133,7 @@ public:
     }
 
     // An error about `field` of the object at the current path.
-    void error_at(std::string_view field, const char* code, std::string message, load::Mark mark) {
+    void error_at(std::string_view field, const char* code, std::string message, yaml::Mark mark) {
         push(field);
         error(code, std::move(message), mark);
         pop();
@@ -226,7 +226,7 @@ std::uint32_t for_fields(Ctx& cx, const N& node, const FieldNames<K>& names, F&&
     static_assert(K <= 32, "the seen-field mask is 32 bits");
     std::uint32_t seen = 0;
     std::size_t key_no = 0;
-    node.fields([&](std::string_view key, const N& value, load::Mark key_mark) {
+    node.fields([&](std::string_view key, const N& value, yaml::Mark key_mark) {
         ++key_no;
         std::size_t idx = 0;
         while (idx < K && names[idx] != key) ++idx;
@@ -633,11 +633,11 @@ constexpr std::size_t key_index(typename Schema<R>::Key k) {
 template <class R>
 struct RecordState {
     using Key = typename Schema<R>::Key;
-    std::array<load::Mark, Schema<R>::size> marks{};
+    std::array<yaml::Mark, Schema<R>::size> marks{};
     std::uint32_t given = 0;
     std::uint32_t valid = 0;
 
-    load::Mark mark(Key k) const { return marks[key_index<R>(k)]; }
+    yaml::Mark mark(Key k) const { return marks[key_index<R>(k)]; }
     bool is_given(Key k) const { return (given >> key_index<R>(k)) & 1u; }
     bool is_valid(Key k) const { return (valid >> key_index<R>(k)) & 1u; }
     // For the builder, which sets fields of a record already checked: everything counts.
@@ -649,7 +649,7 @@ struct RecordState {
 };
 
 template <class R>
-void error_at(Ctx& cx, typename Schema<R>::Key k, const char* c, std::string message, load::Mark mark) {
+void error_at(Ctx& cx, typename Schema<R>::Key k, const char* c, std::string message, yaml::Mark mark) {
     cx.error_at(Schema<R>::names[key_index<R>(k)], c, std::move(message), mark);
 }
 

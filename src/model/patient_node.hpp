@@ -3,10 +3,10 @@
 #pragma once
 
 #include "carecoord/patient.hpp"
-#include "load/yaml_tree.hpp"
+#include "yaml/yaml_tree.hpp"
 
 namespace carecoord::model {
 
-Result<Patient> decode_patient_node(const load::YamlNode& root, const PatientLimits& limits = {});
+Result<Patient> decode_patient_node(const yaml::YamlNode& root, const PatientLimits& limits = {});
 
 }  // namespace carecoord::model

@@ -9,6 +9,8 @@
 #include "output/json_writer.hpp"
 #include "time/calendar.hpp"
 #include "util/sha256.hpp"
+#include "util/codes.hpp"
+#include "util/diagnostics.hpp"
 
 namespace carecoord {
 
@@ -173,12 +175,8 @@ std::string join(const std::vector<std::string>& xs, std::string_view sep) {
     return out;
 }
 
-Diagnostic option_error(std::string code, std::string field, std::string message) {
-    Diagnostic d;
-    d.code = std::move(code);
-    d.field_path = std::move(field);
-    d.message = std::move(message);
-    return d;
+Diagnostic option_error(const char* code, std::string field, std::string message) {
+    return util::make(code, std::move(message)).field(std::move(field)).build();
 }
 
 }  // namespace
@@ -186,14 +184,14 @@ Diagnostic option_error(std::string code, std::string field, std::string message
 Result<std::string> to_fhir(const Determination& d, const FhirOutputOptions& options) {
     std::vector<Diagnostic> errors;
     if (!is_fhir_id(d.patient_id))
-        errors.push_back(option_error("E1001", "patient_id",
+        errors.push_back(option_error(codes::fhir_out_patient_id, "patient_id",
                                       "patient_id is not a FHIR id (1-64 of A-Z a-z 0-9 - .): it cannot name Patient/<id>"));
     if (!options.care_plan_id.empty() && !is_fhir_id(options.care_plan_id))
-        errors.push_back(option_error("E1002", "care_plan_id", "care_plan_id is not a FHIR id (1-64 of A-Z a-z 0-9 - .)"));
+        errors.push_back(option_error(codes::fhir_out_care_plan_id, "care_plan_id", "care_plan_id is not a FHIR id (1-64 of A-Z a-z 0-9 - .)"));
     if (!options.utc_offset.empty() && !is_utc_offset(options.utc_offset))
-        errors.push_back(option_error("E1003", "utc_offset", "utc_offset must be Z, +HH:MM or -HH:MM (at most 14:00)"));
+        errors.push_back(option_error(codes::fhir_out_utc_offset, "utc_offset", "utc_offset must be Z, +HH:MM or -HH:MM (at most 14:00)"));
     if (!options.recorded.empty() && !is_instant(options.recorded))
-        errors.push_back(option_error("E1004", "recorded",
+        errors.push_back(option_error(codes::fhir_out_recorded, "recorded",
                                       "recorded must be a FHIR instant YYYY-MM-DDThh:mm:ss[.fff](Z|+hh:mm|-hh:mm)"));
     if (!errors.empty()) return errors;
 

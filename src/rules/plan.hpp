@@ -279,7 +279,7 @@ struct Plan {
     bool uses_tier = false;        // reads `tier` outside tier rules
     int max_depth = 0;             // deepest element scope
 
-    // The `workflow` section (src/workflow), when the ruleset has one. Its expressions are
+    // The `workflow` section (rules/workflow.hpp), when the ruleset has one. Its expressions are
     // nodes of this plan.
     std::shared_ptr<const workflow::Workflow> workflow;
 

@@ -3,18 +3,19 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "engine/engine_state.hpp"
 #include "load/ruleset_loader.hpp"
-#include "load/yaml_tree.hpp"
+#include "yaml/yaml_tree.hpp"
 #include "model/patient_node.hpp"
 #include "time/calendar.hpp"
 #include "util/suggest.hpp"
 #include "workflow/event_log.hpp"
+#include "util/codes.hpp"
+#include "util/diagnostics.hpp"
 
 namespace carecoord::testing {
 
 namespace fs = std::filesystem;
-using load::YamlNode;
+using yaml::YamlNode;
 
 std::size_t TestReport::passed() const {
     return static_cast<std::size_t>(std::count_if(cases.begin(), cases.end(), [](const CaseResult& c) { return c.passed(); }));
@@ -29,9 +30,9 @@ std::vector<std::string> find_test_files(const std::vector<std::string>& paths, 
             // file silently left out (its cases would be missing from the run).
             std::string text;
             if (!load::read_file(file, 16u << 20, text, diagnostics)) continue;
-            load::YamlLimits limits;
+            yaml::YamlLimits limits;
             limits.max_bytes = 16u << 20;
-            auto tree = load::parse_yaml(text, file, limits);
+            auto tree = yaml::parse_yaml(text, file, limits);
             if (!tree.ok()) {
                 for (const auto& d : tree.diagnostics()) diagnostics.push_back(d);
                 continue;
@@ -44,14 +45,8 @@ std::vector<std::string> find_test_files(const std::vector<std::string>& paths, 
 
 namespace {
 
-Diagnostic at(const std::string& file, const YamlNode& n, std::string message, const char* code = "E0601") {
-    Diagnostic d;
-    d.code = code;
-    d.file = file;
-    d.line = n.mark.line;
-    d.column = n.mark.column;
-    d.message = std::move(message);
-    return d;
+Diagnostic at(const std::string& file, const YamlNode& n, std::string message, const char* code = codes::bad_test_case) {
+    return util::make(code, std::move(message)).file(file).at(n.mark.line, n.mark.column).build();
 }
 
 std::string join(const std::vector<std::string>& xs) {
@@ -79,13 +74,12 @@ Defined defined_names(const Engine& engine) {
     auto add = [](std::vector<std::string>& v, const std::string& name) {
         if (std::find(v.begin(), v.end(), name) == v.end()) v.push_back(name);
     };
-    for (const auto& [id, versions] : engine.state().by_id)
-        for (const auto& p : versions) {
-            for (const auto& t : p->tier_order) add(out.tiers, t);
-            for (const auto& f : p->flags) add(out.flags, f.id);
-            for (const auto& pr : p->programs) add(out.programs, pr.id);
-            for (const auto& t : p->triggers) add(out.triggers, t.id);
-        }
+    for (const auto& r : engine.rulesets()) {
+        for (const auto& t : r.tiers) add(out.tiers, t);
+        for (const auto& f : r.flags) add(out.flags, f.id);
+        for (const auto& pr : r.programs) add(out.programs, pr.id);
+        for (const auto& t : r.triggers) add(out.triggers, t);
+    }
     return out;
 }
 
@@ -95,7 +89,7 @@ bool is_defined(const std::vector<std::string>& names, const std::string& name, 
     r.errors.push_back(at(file, at_node,
                           "no loaded ruleset defines " + std::string(what) + " '" + name + "'" +
                               util::did_you_mean(name, names, std::string(what) + "s"),
-                          "E0610"));
+                          codes::test_expects_undefined));
     return false;
 }
 
@@ -107,7 +101,7 @@ void compare(const YamlNode& expect, const Determination& d, CaseResult& r, cons
     static const std::set<std::string> keys = {"tier", "tier_rules", "flags", "programs", "triggers", "absent_triggers", "missing",
                                                "deceased", "error", "care_plan"};
     for (const auto& [k, v] : expect.entries)
-        if (!keys.count(k.scalar)) r.errors.push_back(at(file, k, "unknown key '" + k.scalar + "' in expect", "E0301"));
+        if (!keys.count(k.scalar)) r.errors.push_back(at(file, k, "unknown key '" + k.scalar + "' in expect", codes::unknown_key));
     if (const YamlNode* dead = expect.find("deceased"); dead && dead->is_scalar()) {
         // A date, or `no` for a patient alive at as_of.
         std::string got = d.deceased ? time::format_date(*d.deceased) : "no";
@@ -190,12 +184,12 @@ void compare_care_plan(const YamlNode& want, const CarePlanRecord& r, CaseResult
         c.mismatches.push_back(Mismatch{std::move(what), std::move(expected), std::move(actual)});
     };
     if (!want.is_mapping()) {
-        c.errors.push_back(at(file, want, "expect.care_plan must be a mapping (state, tasks, absent_tasks, task_count)", "E0302"));
+        c.errors.push_back(at(file, want, "expect.care_plan must be a mapping (state, tasks, absent_tasks, task_count)", codes::missing_key));
         return;
     }
     for (const auto& [k, v] : want.entries)
         if (k.scalar != "state" && k.scalar != "tasks" && k.scalar != "absent_tasks" && k.scalar != "task_count")
-            c.errors.push_back(at(file, k, "unknown key '" + k.scalar + "' in expect.care_plan", "E0301"));
+            c.errors.push_back(at(file, k, "unknown key '" + k.scalar + "' in expect.care_plan", codes::unknown_key));
     if (const YamlNode* st = want.find("state"); st && st->is_scalar() && st->scalar != r.state)
         mismatch("care_plan.state", st->scalar, r.state);
     auto find = [&](const std::string& id) {
@@ -221,14 +215,13 @@ void compare_care_plan(const YamlNode& want, const CarePlanRecord& r, CaseResult
 }
 
 void coverage(const Engine& engine, TestReport& report) {
-    for (const auto& [id, versions] : engine.state().by_id)
-        for (const auto& p : versions) {
-            for (const auto& r : p->tier_rules) report.all_items.insert("tier rule " + r.id);
-            for (const auto& f : p->flags)
-                for (const auto& r : f.rules) report.all_items.insert("flag rule " + r.id);
-            for (const auto& pr : p->programs) report.all_items.insert("program " + pr.id);
-            for (const auto& t : p->triggers) report.all_items.insert("trigger " + t.id);
-        }
+    for (const auto& r : engine.rulesets()) {
+        for (const auto& id : r.tier_rules) report.all_items.insert("tier rule " + id);
+        for (const auto& f : r.flags)
+            for (const auto& id : f.rules) report.all_items.insert("flag rule " + id);
+        for (const auto& pr : r.programs) report.all_items.insert("program " + pr.id);
+        for (const auto& t : r.triggers) report.all_items.insert("trigger " + t);
+    }
 }
 
 }  // namespace
@@ -240,9 +233,9 @@ TestReport run_tests(const Engine& engine, const std::vector<std::string>& test_
     for (const auto& file : test_files) {
         std::string text;
         if (!load::read_file(file, 16u << 20, text, report.diagnostics)) continue;
-        load::YamlLimits limits;
+        yaml::YamlLimits limits;
         limits.max_bytes = 16u << 20;
-        auto tree = load::parse_yaml(text, file, limits);
+        auto tree = yaml::parse_yaml(text, file, limits);
         if (!tree.ok()) {
             for (const auto& d : tree.diagnostics()) report.diagnostics.push_back(d);
             continue;
@@ -250,10 +243,10 @@ TestReport run_tests(const Engine& engine, const std::vector<std::string>& test_
         const YamlNode& root = *tree;
         for (const auto& [k, v] : root.entries)
             if (k.scalar != "schema_version" && k.scalar != "kind" && k.scalar != "description" && k.scalar != "cases")
-                report.diagnostics.push_back(at(file, k, "unknown key '" + k.scalar + "' in a tests file", "E0301"));
+                report.diagnostics.push_back(at(file, k, "unknown key '" + k.scalar + "' in a tests file", codes::unknown_key));
         const YamlNode* cases = root.find("cases");
         if (!cases || !cases->is_sequence()) {
-            report.diagnostics.push_back(at(file, root, "a tests file needs a list of cases", "E0302"));
+            report.diagnostics.push_back(at(file, root, "a tests file needs a list of cases", codes::missing_key));
             continue;
         }
         std::size_t index = 0;
@@ -263,14 +256,14 @@ TestReport run_tests(const Engine& engine, const std::vector<std::string>& test_
             r.line = c.mark.line;
             r.name = "case " + std::to_string(index++);
             if (!c.is_mapping()) {
-                r.errors.push_back(at(file, c, "a case must be a mapping", "E0303"));
+                r.errors.push_back(at(file, c, "a case must be a mapping", codes::wrong_yaml_kind));
                 report.cases.push_back(std::move(r));
                 continue;
             }
             for (const auto& [k, v] : c.entries)
                 if (k.scalar != "name" && k.scalar != "as_of" && k.scalar != "patient" && k.scalar != "patient_file" &&
                     k.scalar != "expect" && k.scalar != "description" && k.scalar != "events" && k.scalar != "workflow")
-                    r.errors.push_back(at(file, k, "unknown key '" + k.scalar + "' in a case", "E0301"));
+                    r.errors.push_back(at(file, k, "unknown key '" + k.scalar + "' in a case", codes::unknown_key));
             if (const YamlNode* n = c.find("name"); n && n->is_scalar()) r.name = n->scalar;
             // A workflow case (events:) needs no as_of unless it also expects a determination.
             const YamlNode* events = c.find("events");
@@ -278,8 +271,8 @@ TestReport run_tests(const Engine& engine, const std::vector<std::string>& test_
             std::optional<Date> date = as_of && as_of->is_scalar() ? time::parse_date(as_of->scalar) : std::nullopt;
             if (!date && (!events || as_of)) {
                 const bool shaped = as_of && as_of->is_scalar() && time::date_problem(as_of->scalar) != "is not a date (YYYY-MM-DD)";
-                r.errors.push_back(shaped ? at(file, *as_of, "as_of: " + as_of->scalar + " " + time::date_problem(as_of->scalar), "E0304")
-                                          : at(file, as_of ? *as_of : c, "a case needs as_of: a date (YYYY-MM-DD)", "E0302"));
+                r.errors.push_back(shaped ? at(file, *as_of, "as_of: " + as_of->scalar + " " + time::date_problem(as_of->scalar), codes::invalid_value)
+                                          : at(file, as_of ? *as_of : c, "a case needs as_of: a date (YYYY-MM-DD)", codes::missing_key));
             }
             std::optional<workflow::EventLog> log;
             if (events) {
@@ -309,12 +302,12 @@ TestReport run_tests(const Engine& engine, const std::vector<std::string>& test_
                     }
                 }
             } else {
-                r.errors.push_back(at(file, c, "a case needs a patient (inline) or a patient_file", "E0302"));
+                r.errors.push_back(at(file, c, "a case needs a patient (inline) or a patient_file", codes::missing_key));
             }
             const YamlNode* expect = c.find("expect");
-            if (!expect || !expect->is_mapping()) r.errors.push_back(at(file, c, "a case needs expect: a mapping", "E0302"));
+            if (!expect || !expect->is_mapping()) r.errors.push_back(at(file, c, "a case needs expect: a mapping", codes::missing_key));
             const YamlNode* want_plan = expect && expect->is_mapping() ? expect->find("care_plan") : nullptr;
-            if (want_plan && !events) r.errors.push_back(at(file, *want_plan, "expect.care_plan needs the case's events", "E0302"));
+            if (want_plan && !events) r.errors.push_back(at(file, *want_plan, "expect.care_plan needs the case's events", codes::missing_key));
             if (r.errors.empty() && patient && log) {
                 std::string wf = "care_plan";
                 if (const YamlNode* w = c.find("workflow"); w && w->is_scalar()) wf = w->scalar;

@@ -49,6 +49,7 @@
     X(tiers_twice, "E0313", "more than one ruleset in force defines tiers") \
     X(version_twice, "E0314", "one ruleset id and version loaded from two files with different contents") \
     X(version_gap, "E0315", "warning: a gap between the effective periods of consecutive versions of a ruleset (a patient in it has no ruleset in force)") \
+    X(valuesets_not_checked, "E0330", "check (a note): the value sets of a ruleset file were not checked, the file cannot be read or parsed again") \
     X(expression_syntax, "E0401", "expression syntax error") \
     X(unknown_name, "E0402", "unknown name") \
     X(type_mismatch, "E0403", "type mismatch") \

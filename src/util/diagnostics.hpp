@@ -27,7 +27,10 @@ public:
     DiagnosticBuilder& rule(std::string id) { d_.rule_id = std::move(id); return *this; }
     DiagnosticBuilder& field(std::string path) { d_.field_path = std::move(path); return *this; }
     Diagnostic build() && { return std::move(d_); }
+    Diagnostic build() const& { return d_; }
+    // Both: a chain of setters ends on an lvalue (make(...).at(...) converts by copy).
     operator Diagnostic() && { return std::move(d_); }  // NOLINT: implicit by design
+    operator Diagnostic() const& { return d_; }          // NOLINT: implicit by design
 
 private:
     Diagnostic d_;

@@ -8,7 +8,8 @@
 #include "engine/evaluator.hpp"
 #include "time/calendar.hpp"
 #include "util/diagnostics.hpp"
-#include "workflow/workflow.hpp"
+#include "rules/workflow.hpp"
+#include "util/codes.hpp"
 
 namespace carecoord {
 
@@ -18,11 +19,7 @@ using rules::TypeKind;
 using rules::Value;
 
 Diagnostic error(const char* code, std::string message, std::string rule = {}) {
-    Diagnostic d;
-    d.code = code;
-    d.message = std::move(message);
-    d.rule_id = std::move(rule);
-    return d;
+    return util::make(code, std::move(message)).rule(std::move(rule)).build();
 }
 
 // Exceptions do not escape the API: out of memory and internal errors become diagnostics.
@@ -31,7 +28,7 @@ auto guarded(const char* what, F&& f) -> decltype(f()) {
     try {
         return f();
     } catch (const engine::BudgetExceeded&) {
-        return error("E0504", engine::budget_message(RulesetLimits{}.max_evaluation_steps));
+        return error(codes::evaluation_budget, engine::budget_message(RulesetLimits{}.max_evaluation_steps));
     } catch (...) {
         return util::exception_diagnostic(what);
     }
@@ -48,15 +45,15 @@ std::int64_t days_of(Date d) { return d.time_since_epoch().count(); }
 
 // The version of ruleset `id` in force on `on`, which must have a workflow.
 Result<const rules::Plan*> workflow_plan(const Engine& engine, std::string_view id, Date on) {
-    const auto& by_id = engine.state().by_id;
+    const auto& by_id = detail::EngineState::of(engine).by_id;
     auto it = by_id.find(std::string(id));
-    if (it == by_id.end()) return error("E0715", "no ruleset '" + std::string(id) + "' is loaded");
+    if (it == by_id.end()) return error(codes::no_workflow_in_force, "no ruleset '" + std::string(id) + "' is loaded");
     for (const auto& p : it->second)
         if (p->effective_from <= on && (!p->effective_until || on <= *p->effective_until)) {
-            if (!p->workflow) return error("E0715", "ruleset '" + std::string(id) + "' has no workflow section");
+            if (!p->workflow) return error(codes::no_workflow_in_force, "ruleset '" + std::string(id) + "' has no workflow section");
             return p.get();
         }
-    return error("E0715", "no version of ruleset '" + std::string(id) + "' is in force at the event's date");
+    return error(codes::no_workflow_in_force, "no version of ruleset '" + std::string(id) + "' is in force at the event's date");
 }
 
 // The payload values in the event's declared slots; absent fields are unknown.
@@ -69,7 +66,7 @@ Result<std::vector<Value>> payload_values(const workflow::EventDef& def, const C
         if (it == def.payload.end()) {
             std::vector<std::string> declared;
             for (const auto& f : def.payload) declared.push_back(f.first);
-            return error("E0713", "event '" + def.name + "' has no payload field '" + name + "' (declared: " + joined(declared) + ")");
+            return error(codes::event_bad_payload, "event '" + def.name + "' has no payload field '" + name + "' (declared: " + joined(declared) + ")");
         }
         Value v;
         bool ok = false;
@@ -96,7 +93,7 @@ Result<std::vector<Value>> payload_values(const workflow::EventDef& def, const C
             default: break;
         }
         if (!ok)
-            return error("E0713", "payload field '" + name + "' of event '" + def.name + "' must be a " + rules::type_name(it->second));
+            return error(codes::event_bad_payload, "payload field '" + name + "' of event '" + def.name + "' must be a " + rules::type_name(it->second));
         out[static_cast<std::size_t>(it - def.payload.begin())] = v;
     }
     return out;
@@ -115,7 +112,7 @@ void set_due(CarePlanTask& task, const Value& due, TypeKind kind) {
 Diagnostic due_unknown(const CarePlanTask& task, std::uint64_t missing) {
     std::vector<std::string> names;
     engine::Evaluator::missing_names(missing, names);
-    return error("E0714", "the due date of task '" + task.task + "' cannot be computed (missing: " + joined(names) + ")", task.task);
+    return error(codes::task_due_missing_data, "the due date of task '" + task.task + "' cannot be computed (missing: " + joined(names) + ")", task.task);
 }
 
 // One task of a transition, anchored at the event.
@@ -141,10 +138,10 @@ Result<CarePlanTask> make_task(const Engine& engine, const Patient& patient, con
     // event as the trigger's anchor, in the version of the trigger in force at the event.
     const rules::Plan* tplan = nullptr;
     const rules::CompiledTrigger* trig = nullptr;
-    for (const auto* p : engine.state().in_force(on))
+    for (const auto* p : detail::EngineState::of(engine).in_force(on))
         for (const auto& t : p->triggers)
             if (!trig && t.id == action.trigger) { tplan = p; trig = &t; }
-    if (!trig) return error("E0716", "trigger '" + action.trigger + "' is not defined by any ruleset in force at the event's date", action.id);
+    if (!trig) return error(codes::task_trigger_not_in_force, "trigger '" + action.trigger + "' is not defined by any ruleset in force at the event's date", action.id);
     engine::Scratch scratch;
     engine::Evaluator tev(*tplan, patient, on, scratch, engine::TierInput{});
     bool datetime_anchor = tplan->nodes[static_cast<std::size_t>(trig->anchor)].type.kind == TypeKind::datetime;
@@ -179,7 +176,7 @@ Result<std::vector<std::string>> allowed_events(const Engine& engine, std::strin
         if (!plan) return plan.diagnostics();
         const auto& wf = *(*plan)->workflow;
         int s = wf.state_index(state);
-        if (s < 0) return error("E0717", "'" + std::string(state) + "' is not a state of workflow '" + std::string(workflow) + "'");
+        if (s < 0) return error(codes::state_not_in_workflow, "'" + std::string(state) + "' is not a state of workflow '" + std::string(workflow) + "'");
         return wf.allowed_events(s);
     });
 }
@@ -193,7 +190,7 @@ Result<EventOutcome> apply_event(const Engine& engine, const Patient& patient, c
         const rules::Plan& plan = **plan_r;
         const auto& wf = *plan.workflow;
         int state = wf.state_index(current.state);
-        if (state < 0) return error("E0717", "'" + current.state + "' is not a state of workflow '" + std::string(workflow) + "'");
+        if (state < 0) return error(codes::state_not_in_workflow, "'" + current.state + "' is not a state of workflow '" + std::string(workflow) + "'");
 
         EventOutcome out;
         out.from = current.state;
@@ -204,16 +201,16 @@ Result<EventOutcome> apply_event(const Engine& engine, const Patient& patient, c
             return out;
         }
         if (current.last_event && event.time < *current.last_event)
-            return error("E0712", "event '" + event.type + "' is earlier than the last event applied; apply events in time order (replay_events sorts a log)");
+            return error(codes::event_out_of_order, "event '" + event.type + "' is earlier than the last event applied; apply events in time order (replay_events sorts a log)");
         int ev_index = wf.event_index(event.type);
         std::vector<std::string> allowed = wf.allowed_events(state);
         if (ev_index < 0) {
             std::vector<std::string> all;
             for (const auto& e : wf.events) all.push_back(e.name);
-            return error("E0711", "unknown event '" + event.type + "' (events: " + joined(all) + ")");
+            return error(codes::event_unknown, "unknown event '" + event.type + "' (events: " + joined(all) + ")");
         }
         if (std::find(allowed.begin(), allowed.end(), event.type) == allowed.end())
-            return error("E0710", "event '" + event.type + "' is not allowed in state '" + current.state + "' (allowed: " + joined(allowed) + ")");
+            return error(codes::event_not_allowed, "event '" + event.type + "' is not allowed in state '" + current.state + "' (allowed: " + joined(allowed) + ")");
 
         const auto& def = wf.events[static_cast<std::size_t>(ev_index)];
         auto payload = payload_values(def, event);
@@ -269,8 +266,10 @@ Result<CarePlanRecord> replay_events(const Engine& engine, const Patient& patien
         std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return log[a].time < log[b].time; });
         Date start_on{};
         if (!order.empty()) start_on = time::date_of(log[order.front()].time);
-        else if (auto it = engine.state().by_id.find(std::string(workflow)); it != engine.state().by_id.end() && !it->second.empty())
-            start_on = it->second.front()->effective_from;  // an empty log: the earliest version's initial state
+        else if (const auto& by_id = detail::EngineState::of(engine).by_id; by_id.count(std::string(workflow))) {
+            const auto& versions = by_id.at(std::string(workflow));
+            if (!versions.empty()) start_on = versions.front()->effective_from;  // an empty log: the earliest version's initial state
+        }
         auto state = start_care_plan(engine, start_on, workflow);
         if (!state) return state.diagnostics();
         CarePlanRecord s = std::move(*state);

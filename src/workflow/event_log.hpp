@@ -11,19 +11,19 @@
 #include <vector>
 
 #include "carecoord/care_plan.hpp"
-#include "load/yaml_tree.hpp"
+#include "yaml/yaml_tree.hpp"
 
 namespace carecoord::workflow {
 
 struct EventLog {
     std::optional<std::string> workflow;  // the log's `workflow:`, when it names one
     std::vector<CarePlanEvent> events;    // in log order
-    std::vector<load::Mark> marks;        // where each event is in the log, for messages
+    std::vector<yaml::Mark> marks;        // where each event is in the log, for messages
 };
 
 // Decodes a parsed event list (a sequence node) or log mapping. Field paths in errors are
 // events[2].time, events[0].payload.score.
-Result<EventLog> decode_event_log(const load::YamlNode& root, std::string_view file);
+Result<EventLog> decode_event_log(const yaml::YamlNode& root, std::string_view file);
 
 // Reads JSON or YAML text (JSON is read as YAML, which it is).
 Result<EventLog> parse_event_log(std::string_view text, std::string_view file);

@@ -1,5 +1,6 @@
 /* The 0.2.0 additions of the C interface: care plans (start, apply, replay, allowed events),
- * explanations, engine options with the _v2 loads, and batches of documents. The care-plan
+ * explanations, engine options with the _v2 loads, batches of documents and the static
+ * analysis (carecoord_engine_check). The care-plan
  * scenario is the one every binding runs (tests/data/care-plan/memorial-day-events.yaml has
  * the dates worked by hand): a discharge home on Friday 2026-05-22 15:00, before Memorial Day.
  * Usage: capi_care_plan_test SOURCE_DIR */
@@ -410,6 +411,65 @@ static void test_documents(const carecoord_engine* engine, const char* patient_j
     carecoord_patient_free(p);
 }
 
+/* carecoord_engine_check: the findings of tests/cli/data/analysis/findings.yaml, in order,
+ * at the positions counted by hand in tests/cli/cli_tests.py. */
+static void test_check(const char* source_dir) {
+    static const char* const codes[] = {"W0701", "W0703", "W0701", "W0705", "W0704", "W0706", "W0707", "W0707"};
+    static const int lines[] = {21, 29, 33, 7, 16, 11, 13, 13};
+    static const int columns[] = {7, 7, 7, 24, 16, 39, 28, 56};
+    char path[4096];
+    carecoord_engine* engine = NULL;
+    carecoord_error* err = NULL;
+    carecoord_error* findings = NULL;
+    const carecoord_error* f;
+    size_t i = 0;
+    snprintf(path, sizeof path, "%s/tests/cli/data/analysis/findings.yaml", source_dir);
+    CHECK(carecoord_engine_load_path(&engine, path, &err) == CARECOORD_OK);
+    CHECK(carecoord_engine_check(engine, 1, &findings, &err) == CARECOORD_OK);
+    CHECK(err == NULL);
+    CHECK(carecoord_error_count(findings) == 8);
+    for (f = findings; f && i < 8; f = carecoord_error_next(f), ++i) {
+        CHECK_STR(carecoord_error_code(f), codes[i]);
+        CHECK(carecoord_error_line(f) == lines[i]);
+        CHECK(carecoord_error_column(f) == columns[i]);
+        CHECK_STR(carecoord_error_severity(f), "warning");
+        CHECK_STR(carecoord_error_file(f), path);
+        CHECK(carecoord_error_status(f) == CARECOORD_OK);
+    }
+    CHECK_STR(carecoord_error_rule_id(carecoord_error_next(findings)), "cc_conditions");
+    carecoord_error_free(findings);
+    findings = NULL;
+    /* Without the analysis: only version gaps, and there are none. */
+    CHECK(carecoord_engine_check(engine, 0, &findings, &err) == CARECOORD_OK);
+    CHECK(findings == NULL);
+    /* NULL arguments. */
+    CHECK(carecoord_engine_check(NULL, 1, &findings, &err) == CARECOORD_ERR_ARGUMENT);
+    CHECK(findings == NULL);
+    CHECK_STR(carecoord_error_field_path(err), "engine");
+    carecoord_error_free(err);
+    err = NULL;
+    CHECK(carecoord_engine_check(engine, 1, NULL, &err) == CARECOORD_ERR_ARGUMENT);
+    CHECK_STR(carecoord_error_field_path(err), "findings");
+    carecoord_error_free(err);
+    err = NULL;
+    carecoord_engine_free(engine);
+    engine = NULL;
+    /* From a string: the value sets cannot be read again, and a note says so. */
+    {
+        static const char yaml[] = "schema_version: 1\nruleset: s\nversion: 1.0.0\n"
+                                   "effective: {from: 2024-01-01, until: null}\n"
+                                   "programs:\n  - {id: p, when: 'true'}\n";
+        CHECK(carecoord_engine_load_string(&engine, yaml, sizeof yaml - 1, "inline.yaml", &err) == CARECOORD_OK);
+        CHECK(carecoord_engine_check(engine, 1, &findings, &err) == CARECOORD_OK);
+        CHECK(carecoord_error_count(findings) == 1);
+        CHECK_STR(carecoord_error_code(findings), "E0330");
+        CHECK_STR(carecoord_error_severity(findings), "note");
+        CHECK_STR(carecoord_error_file(findings), "inline.yaml");
+        carecoord_error_free(findings);
+        carecoord_engine_free(engine);
+    }
+}
+
 int main(int argc, char** argv) {
     char rules[2048];
     carecoord_engine* engine = NULL;
@@ -436,6 +496,7 @@ int main(int argc, char** argv) {
     test_explain(engine, patient);
     test_options();
     test_documents(engine, json, len);
+    test_check(argv[1]);
     carecoord_patient_free(patient);
     carecoord_engine_free(engine);
     free(json);

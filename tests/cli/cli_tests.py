@@ -14,28 +14,13 @@ import subprocess
 import sys
 import xml.dom.minidom
 
+import harness
+from harness import check, contains, expect_rc, failures, run
+
 CARECOORD, POPGEN, SOURCE, NAME = sys.argv[1:5]
+harness.CARECOORD, harness.SOURCE = CARECOORD, SOURCE
 DATA = os.path.join("tests", "cli", "data")
 AS_OF = "2026-11-27"
-failures = []
-
-
-def run(*args, stdin=None, prog=None):
-    p = subprocess.run([prog or CARECOORD, *args], cwd=SOURCE, input=stdin, capture_output=True, text=True, timeout=120)
-    return p.returncode, p.stdout, p.stderr
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-
-
-def contains(text, needle, where):
-    check(needle in text, f"{where}: expected to contain {needle!r}\n--- got ---\n{text}")
-
-
-def expect_rc(rc, want, what, out="", err=""):
-    check(rc == want, f"{what}: exit status {rc}, expected {want}\n--- stdout ---\n{out}\n--- stderr ---\n{err}")
 
 
 # ---- help and usage -------------------------------------------------------------------
@@ -656,14 +641,5 @@ def test_plan_cases():
           "test counts:\n" + out + out2)
 
 
-TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
-
 if __name__ == "__main__":
-    if NAME not in TESTS:
-        print(f"unknown test {NAME}; known: {', '.join(sorted(TESTS))}")
-        sys.exit(2)
-    TESTS[NAME]()
-    for f in failures:
-        print("FAILED:", f, "\n")
-    print(f"{NAME}: {'FAIL' if failures else 'ok'}")
-    sys.exit(1 if failures else 0)
+    harness.main(NAME, globals())

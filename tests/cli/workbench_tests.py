@@ -21,28 +21,13 @@ import subprocess
 import sys
 import tempfile
 
+import harness
+from harness import check, contains, expect_rc, failures, run
+
 CARECOORD, SOURCE, NAME = sys.argv[1:4]
+harness.CARECOORD, harness.SOURCE = CARECOORD, SOURCE
 DATA = os.path.join("tests", "cli", "data", "workbench")
 AS_OF = "2026-11-27"
-failures = []
-
-
-def run(*args, cwd=None, stdin=None):
-    p = subprocess.run([CARECOORD, *args], cwd=cwd or SOURCE, input=stdin, capture_output=True, text=True, timeout=120)
-    return p.returncode, p.stdout, p.stderr
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-
-
-def contains(text, needle, where):
-    check(needle in text, f"{where}: expected to contain {needle!r}\n--- got ---\n{text}")
-
-
-def expect_rc(rc, want, what, out="", err=""):
-    check(rc == want, f"{what}: exit status {rc}, expected {want}\n--- stdout ---\n{out}\n--- stderr ---\n{err}")
 
 
 class Copy:
@@ -487,14 +472,5 @@ def test_cli_doc_outputs():
                 at += 1
 
 
-TESTS = {name[5:]: fn for name, fn in globals().items() if name.startswith("test_")}
-
 if __name__ == "__main__":
-    if NAME not in TESTS:
-        print(f"unknown test {NAME}; known: {', '.join(sorted(TESTS))}")
-        sys.exit(2)
-    TESTS[NAME]()
-    for f in failures:
-        print("FAILED:", f, "\n")
-    print(f"{NAME}: {'FAIL' if failures else 'ok'}")
-    sys.exit(1 if failures else 0)
+    harness.main(NAME, globals())

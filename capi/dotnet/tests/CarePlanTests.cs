@@ -10,26 +10,6 @@ using static Checks;
 
 internal static class CarePlanTests
 {
-    private static T Expect<T>(Action action, string what) where T : Exception
-    {
-        try
-        {
-            action();
-        }
-        catch (T e)
-        {
-            Check(true, what);
-            return e;
-        }
-        catch (Exception e)
-        {
-            Check(false, what + " (threw " + e.GetType().Name + ": " + e.Message + ")");
-            return null;
-        }
-        Check(false, what + " (no exception)");
-        return null;
-    }
-
     private static DateTime At(int month, int day, int hour, int minute = 0)
     {
         return new DateTime(2026, month, day, hour, minute, 0);

@@ -7,26 +7,6 @@ using static Checks;
 
 internal static class CarecoordTests
 {
-    private static T Expect<T>(Action action, string what) where T : Exception
-    {
-        try
-        {
-            action();
-        }
-        catch (T e)
-        {
-            Check(true, what);
-            return e;
-        }
-        catch (Exception e)
-        {
-            Check(false, what + " (threw " + e.GetType().Name + ": " + e.Message + ")");
-            return null;
-        }
-        Check(false, what + " (no exception)");
-        return null;
-    }
-
     private const string Mini =
         "schema_version: 1\nruleset: mini\nversion: 1.0.0\neffective: {from: 2020-01-01, until: null}\n" +
         "description: One rule.\ntiers:\n  order: [routine, case_management]\n  default: routine\n  rules:\n" +
@@ -174,6 +154,28 @@ internal static class CarecoordTests
         mini.Dispose();
         mini.Dispose();  // idempotent
         Expect<ObjectDisposedException>(() => mini.Evaluate("{}", asOf), "disposed engine");
+
+        // Static analysis: tests/cli/data/analysis/findings.yaml, positions counted by hand
+        // (tests/cli/cli_tests.py).
+        var findingsFile = Path.Combine(source, "tests", "cli", "data", "analysis", "findings.yaml");
+        using (var checkedEngine = Engine.Load(findingsFile))
+        {
+            var findings = checkedEngine.Check();
+            var where = new System.Collections.Generic.List<string>();
+            foreach (var d in findings) where.Add(d.Code + " " + d.Line + ":" + d.Column + " " + d.Severity);
+            Check(string.Join(", ", where) ==
+                  "W0701 21:7 warning, W0703 29:7 warning, W0701 33:7 warning, W0705 7:24 warning, W0704 16:16 warning, " +
+                  "W0706 11:39 warning, W0707 13:28 warning, W0707 13:56 warning", "check: the findings in order");
+            Check(findings.Count == 8 && findings[1].RuleId == "cc_conditions" && findings[1].File == findingsFile,
+                  "check: rule and file of a finding");
+            Check(checkedEngine.Check(analysis: false).Count == 0, "check without analysis: no version gap");
+        }
+        using (var fromString = Engine.FromString(Mini, "mini.yaml"))
+        {
+            var notes = fromString.Check();
+            Check(notes.Count == 1 && notes[0].Code == "E0330" && notes[0].Severity == "note" && notes[0].File == "mini.yaml",
+                  "check of an engine from a string: a note that its value sets were not checked");
+        }
 
         // Handles left to the finalizers, in whatever order they run.
         for (int i = 0; i < 20; ++i)

@@ -17,6 +17,28 @@ internal static class Checks
         }
     }
 
+    // Runs `action`, which must throw a T: the exception, or null (a failed check) when it
+    // throws nothing or something else.
+    public static T Expect<T>(Action action, string what) where T : Exception
+    {
+        try
+        {
+            action();
+        }
+        catch (T e)
+        {
+            Check(true, what);
+            return e;
+        }
+        catch (Exception e)
+        {
+            Check(false, what + " (threw " + e.GetType().Name + ": " + e.Message + ")");
+            return null;
+        }
+        Check(false, what + " (no exception)");
+        return null;
+    }
+
     // Prints the totals; the program's exit code.
     public static int Report()
     {

@@ -999,6 +999,23 @@ class Engine(_Handle):
                                 datetime.date.fromisoformat(_n.text(_lib.carecoord_engine_ruleset_effective_from(h, i))))
                     for i in range(_lib.carecoord_engine_ruleset_count(h))]
 
+    def check(self, analysis: bool = True) -> List[Diagnostic]:
+        """What ``carecoord check`` reports about the loaded rulesets beyond load errors
+        (``carecoord_engine_check``): version gaps (E0315), tier rules that can never or
+        always match or are shadowed, unused facts and parameters, overlapping value-set
+        entries (W0701-W0707), each a :class:`Diagnostic` with file, line and column and
+        severity "warning" (or "note"). ``analysis=False`` gives only the version gaps. The
+        value sets are read from the ruleset files again: for an engine loaded from a string
+        a note (E0330) says they were not checked."""
+        findings = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        with self._use() as h:
+            _check(_lib.carecoord_engine_check(h, 1 if analysis else 0, ctypes.byref(findings), ctypes.byref(err)), err)
+        try:
+            return _diagnostics(findings.value)
+        finally:
+            _lib.carecoord_error_free(findings)
+
     def evaluate_ndjson(self, ndjson: bytes, as_of: DateLike) -> bytes:
         """Evaluates every line of an NDJSON buffer in one call into the library
         (``carecoord_evaluate_batch``) and returns the output NDJSON: per input line, in

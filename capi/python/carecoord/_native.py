@@ -148,6 +148,7 @@ _fn("carecoord_engine_options_limit", c_size_t, c_void_p, c_char_p)
 _fn("carecoord_engine_options_set_ignore_effective", c_int, c_void_p, c_int, _ERR_OUT)
 _fn("carecoord_engine_load_path_v2", c_int, _OUT, c_char_p, c_void_p, _ERR_OUT)
 _fn("carecoord_engine_load_string_v2", c_int, _OUT, c_char_p, c_size_t, c_char_p, c_void_p, _ERR_OUT)
+_fn("carecoord_engine_check", c_int, c_void_p, c_int, _OUT, _ERR_OUT)
 _fn("carecoord_patient_parse_v2", c_int, _OUT, c_char_p, c_size_t, c_int, c_void_p, _ERR_OUT)
 
 

@@ -441,3 +441,23 @@ def test_default_rulesets_load():
     assert os.path.isfile(os.path.join(path, "workflow", "care-plan.yaml"))
     with carecoord.Engine.load(path) as e:
         assert {"intensity", "programs", "triggers", "care_plan"} <= {r.id for r in e.rulesets}
+
+
+def test_check_findings_of_a_ruleset():
+    # tests/cli/data/analysis/findings.yaml: the positions `carecoord check` prints for it
+    # (tests/cli/cli_tests.py), counted by hand there.
+    path = SOURCE / "tests" / "cli" / "data" / "analysis" / "findings.yaml"
+    with carecoord.Engine.load(path) as e:
+        findings = e.check()
+        assert [(d.code, d.line, d.column) for d in findings] == [
+            ("W0701", 21, 7), ("W0703", 29, 7), ("W0701", 33, 7), ("W0705", 7, 24), ("W0704", 16, 16),
+            ("W0706", 11, 39), ("W0707", 13, 28), ("W0707", 13, 56)]
+        assert all(d.severity == "warning" and d.file == str(path) for d in findings)
+        assert findings[1].rule_id == "cc_conditions"
+        assert e.check(analysis=False) == []
+
+
+def test_check_from_string_notes_the_value_sets_it_cannot_read():
+    with carecoord.Engine.from_string(MINI, name="mini.yaml") as e:
+        findings = e.check()
+    assert [(d.code, d.severity, d.file) for d in findings] == [("E0330", "note", "mini.yaml")]

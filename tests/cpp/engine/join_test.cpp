@@ -85,7 +85,7 @@ TEST_CASE("the transfer condition is planned as an index; written with `or false
     for (bool planned : {true, false}) {
         auto r = Engine::load_string(join_rules(planned), "t.yaml");
         REQUIRE(r.ok());
-        const auto& plan = *r->state().by_id.at("t").front();
+        const auto& plan = *carecoord::detail::EngineState::of(*r).by_id.at("t").front();
         int planned_any = 0;
         for (const auto& n : plan.nodes)
             if (n.op == rules::Op::any && n.join >= 0) ++planned_any;
@@ -171,7 +171,7 @@ TEST_CASE("a join on equal codes and one with a term on the outer element alone"
         "    when: 'true'\n"
         "    reason: '{seen} {seen_if_active}'\n");
     Engine e = load_ok(yaml);
-    CHECK(e.state().by_id.at("t").front()->joins.size() == 2);
+    CHECK(carecoord::detail::EngineState::of(e).by_id.at("t").front()->joins.size() == 2);
     Patient p = patient();
     p.conditions = {condition("E11.9"), condition("I10"), condition("J45.909")};
     p.conditions[2].status = ConditionStatus::resolved;

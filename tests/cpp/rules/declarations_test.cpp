@@ -30,7 +30,7 @@ tiers:
 )";
     auto engine = Engine::load_string(text, "uses.yaml");
     REQUIRE(engine.ok());
-    const auto& plan = *engine->state().by_id.at("uses").front();
+    const auto& plan = *carecoord::detail::EngineState::of(*engine).by_id.at("uses").front();
     std::map<std::string, bool> used;
     for (const auto& d : plan.declarations) used[d.name] = d.used;
     CHECK(used == std::map<std::string, bool>{{"threshold", true}, {"lonely", false}, {"only_dead", false},

@@ -1,36 +1,19 @@
+// The `workflow` section of a ruleset -> workflow::Workflow (rules/workflow.hpp), with its
+// static checks.
+#include "load/workflow_compiler.hpp"
+
 #include <algorithm>
 #include <deque>
 
 #include "load/section_reader.hpp"
 #include "rules/valueset.hpp"
-#include "workflow/workflow.hpp"
+#include "util/codes.hpp"
+#include "util/diagnostics.hpp"
 
 namespace carecoord::workflow {
 
-using load::YamlNode;
+using yaml::YamlNode;
 using rules::TypeKind;
-
-int Workflow::state_index(std::string_view name) const {
-    for (std::size_t i = 0; i < states.size(); ++i)
-        if (states[i].name == name) return static_cast<int>(i);
-    return -1;
-}
-
-int Workflow::event_index(std::string_view name) const {
-    for (std::size_t i = 0; i < events.size(); ++i)
-        if (events[i].name == name) return static_cast<int>(i);
-    return -1;
-}
-
-std::vector<std::string> Workflow::allowed_events(int state) const {
-    std::vector<bool> allowed(events.size(), false);
-    for (const auto& t : transitions)
-        if (std::find(t.from.begin(), t.from.end(), state) != t.from.end()) allowed[static_cast<std::size_t>(t.event)] = true;
-    std::vector<std::string> out;
-    for (std::size_t i = 0; i < events.size(); ++i)
-        if (allowed[i]) out.push_back(events[i].name);
-    return out;
-}
 
 namespace {
 
@@ -43,14 +26,7 @@ bool valid_name(std::string_view s) {
 rules::SourceRef ref(const std::string& file, const YamlNode& n) { return rules::SourceRef{file, n.mark.line, n.mark.column}; }
 
 Diagnostic diag_at(const rules::SourceRef& where, const char* code, std::string message, std::string rule = {}) {
-    Diagnostic d;
-    d.code = code;
-    d.file = where.file;
-    d.line = where.line;
-    d.column = where.column;
-    d.message = std::move(message);
-    d.rule_id = std::move(rule);
-    return d;
+    return util::make(code, std::move(message)).file(where.file).at(where.line, where.column).rule(std::move(rule));
 }
 
 std::string joined(const std::vector<std::string>& names) {
@@ -82,18 +58,18 @@ private:
 
 int SectionCompiler::resolve_state(const YamlNode& n) {
     int i = n.is_scalar() ? wf_->state_index(n.scalar) : -1;
-    if (i < 0) r_.diag(n, "E0701", "unknown state '" + (n.is_scalar() ? n.scalar : std::string(n.kind_name())) + "' (states: " + joined(state_names_) + ")");
+    if (i < 0) r_.diag(n, codes::workflow_unknown_state, "unknown state '" + (n.is_scalar() ? n.scalar : std::string(n.kind_name())) + "' (states: " + joined(state_names_) + ")");
     return i;
 }
 
 void SectionCompiler::states(const YamlNode& section) {
     const YamlNode* st = r_.want_map(section.find("states"), "workflow.states");
     if (!st || st->entries.empty()) {
-        if (!section.find("states")) r_.diag(section, "E0302", "missing required key 'states'");
+        if (!section.find("states")) r_.diag(section, codes::missing_key, "missing required key 'states'");
         return;
     }
     for (const auto& [name, body] : st->entries) {
-        if (!valid_name(name.scalar)) { r_.diag(name, "E0304", "a state name uses lowercase letters, digits and '_'"); continue; }
+        if (!valid_name(name.scalar)) { r_.diag(name, codes::invalid_value, "a state name uses lowercase letters, digits and '_'"); continue; }
         StateDef s;
         s.name = name.scalar;
         s.where = ref(c_.file, name);
@@ -102,7 +78,7 @@ void SectionCompiler::states(const YamlNode& section) {
             if (const YamlNode* d = body.find("description"); d && d->is_scalar()) s.description = d->scalar;
             if (const YamlNode* f = body.find("final")) {
                 if (!f->is_scalar() || f->quoted || (f->scalar != "true" && f->scalar != "false"))
-                    r_.diag(*f, "E0304", "final must be true or false");
+                    r_.diag(*f, codes::invalid_value, "final must be true or false");
                 else s.final = f->scalar == "true";
             }
         }
@@ -114,14 +90,14 @@ void SectionCompiler::states(const YamlNode& section) {
 void SectionCompiler::events(const YamlNode& section) {
     const YamlNode* ev = r_.want_map(section.find("events"), "workflow.events");
     if (!ev || ev->entries.empty()) {
-        if (!section.find("events")) r_.diag(section, "E0302", "missing required key 'events'");
+        if (!section.find("events")) r_.diag(section, codes::missing_key, "missing required key 'events'");
         return;
     }
     static const std::vector<std::pair<std::string_view, TypeKind>> kTypes = {
         {"number", TypeKind::number}, {"string", TypeKind::string}, {"boolean", TypeKind::boolean},
         {"date", TypeKind::date}, {"datetime", TypeKind::datetime}};
     for (const auto& [name, body] : ev->entries) {
-        if (!valid_name(name.scalar)) { r_.diag(name, "E0304", "an event name uses lowercase letters, digits and '_'"); continue; }
+        if (!valid_name(name.scalar)) { r_.diag(name, codes::invalid_value, "an event name uses lowercase letters, digits and '_'"); continue; }
         EventDef e;
         e.name = name.scalar;
         e.where = ref(c_.file, name);
@@ -133,8 +109,8 @@ void SectionCompiler::events(const YamlNode& section) {
                     const YamlNode& field = entry.key;
                     const YamlNode& type = entry.value;
                     auto it = std::find_if(kTypes.begin(), kTypes.end(), [&](const auto& k) { return type.is_scalar() && k.first == type.scalar; });
-                    if (!valid_name(field.scalar)) r_.diag(field, "E0304", "a payload field name uses lowercase letters, digits and '_'");
-                    else if (it == kTypes.end()) r_.diag(type, "E0304", "a payload field's type is number, string, boolean, date or datetime");
+                    if (!valid_name(field.scalar)) r_.diag(field, codes::invalid_value, "a payload field name uses lowercase letters, digits and '_'");
+                    else if (it == kTypes.end()) r_.diag(type, codes::invalid_value, "a payload field's type is number, string, boolean, date or datetime");
                     else {
                         rules::Type t;
                         t.kind = it->second;
@@ -156,19 +132,19 @@ void SectionCompiler::task(const YamlNode& body, const rules::ExprContext& ctx, 
     if (trig) {
         if (r_.want_text(trig, "trigger", t.trigger, true, body)) t.where = ref(c_.file, *trig);
         t.id = t.trigger;
-        if (due) r_.diag(*due, "E0304", "a task with a trigger takes its due date from the trigger; remove 'due'", t.trigger);
+        if (due) r_.diag(*due, codes::invalid_value, "a task with a trigger takes its due date from the trigger; remove 'due'", t.trigger);
     }
     if (const YamlNode* id = body.find("id")) {
         if (r_.want_text(id, "id", t.id, true, body) && !valid_name(t.id))
-            r_.diag(*id, "E0304", "a task id uses lowercase letters, digits and '_'");
+            r_.diag(*id, codes::invalid_value, "a task id uses lowercase letters, digits and '_'");
         if (!trig) t.where = ref(c_.file, *id);
     } else if (!trig) {
-        r_.diag(body, "E0302", "a task needs an id and a due rule, or a trigger");
+        r_.diag(body, codes::missing_key, "a task needs an id and a due rule, or a trigger");
     }
-    if (!t.id.empty() && !ids.insert(t.id).second) r_.diag(body, "E0306", "task '" + t.id + "' is created twice by one transition", t.id);
+    if (!t.id.empty() && !ids.insert(t.id).second) r_.diag(body, codes::defined_twice, "task '" + t.id + "' is created twice by one transition", t.id);
     if (!trig) {
         if (due && due->is_scalar()) t.due = c_.compiler.compile_time(due->scalar, r_.origin(*due), ctx);
-        else r_.diag(due ? *due : body, due ? "E0303" : "E0302", due ? "'due' must be an expression" : "missing required key 'due'", t.id);
+        else r_.diag(due ? *due : body, due ? codes::wrong_yaml_kind : codes::missing_key, due ? "'due' must be an expression" : "missing required key 'due'", t.id);
     }
     r_.want_text(body.find("action"), "action", t.action, false, body);
     if (const YamlNode* re = body.find("reason"); re && re->is_scalar()) {
@@ -180,18 +156,18 @@ void SectionCompiler::task(const YamlNode& body, const rules::ExprContext& ctx, 
 }
 
 void SectionCompiler::transition(const YamlNode& t) {
-    if (!t.is_mapping()) { r_.diag(t, "E0303", "a transition must be a mapping with from, on and to"); return; }
+    if (!t.is_mapping()) { r_.diag(t, codes::wrong_yaml_kind, "a transition must be a mapping with from, on and to"); return; }
     r_.check_keys(t, {"from", "on", "to", "when", "actions", "description"}, "a transition");
     Transition tr;
     bool ok = true;
-    if (const YamlNode* from = t.find("from"); !from) { r_.diag(t, "E0302", "missing required key 'from'"); ok = false; }
+    if (const YamlNode* from = t.find("from"); !from) { r_.diag(t, codes::missing_key, "missing required key 'from'"); ok = false; }
     else if (from->is_sequence()) {
         for (const auto& s : from->items) { int i = resolve_state(s); if (i >= 0) tr.from.push_back(i); else ok = false; }
     } else { int i = resolve_state(*from); if (i >= 0) tr.from.push_back(i); else ok = false; }
-    if (const YamlNode* to = t.find("to"); !to) { r_.diag(t, "E0302", "missing required key 'to'"); ok = false; }
+    if (const YamlNode* to = t.find("to"); !to) { r_.diag(t, codes::missing_key, "missing required key 'to'"); ok = false; }
     else if ((tr.to = resolve_state(*to)) < 0) ok = false;
     const YamlNode* on = t.find("on");
-    if (!on) { r_.diag(t, "E0302", "missing required key 'on'"); return; }
+    if (!on) { r_.diag(t, codes::missing_key, "missing required key 'on'"); return; }
     // `on: [a, b]` is one transition per event; each compiles against its own payload.
     std::vector<const YamlNode*> events;
     if (on->is_sequence()) for (const auto& e : on->items) events.push_back(&e);
@@ -202,7 +178,7 @@ void SectionCompiler::transition(const YamlNode& t) {
         one.where = ref(c_.file, *e);
         one.event = e->is_scalar() ? wf_->event_index(e->scalar) : -1;
         if (one.event < 0) {
-            r_.diag(*e, "E0702", "unknown event '" + (e->is_scalar() ? e->scalar : std::string(e->kind_name())) + "' (events: " + joined(event_names_) + ")");
+            r_.diag(*e, codes::workflow_unknown_event, "unknown event '" + (e->is_scalar() ? e->scalar : std::string(e->kind_name())) + "' (events: " + joined(event_names_) + ")");
             continue;  // expressions need the event's payload fields
         }
         compile_body(t, one);
@@ -225,12 +201,12 @@ void SectionCompiler::compile_body(const YamlNode& t, Transition& tr) {
     ctx.event_payload = &wf_->events[static_cast<std::size_t>(tr.event)].payload;
     if (const YamlNode* w = t.find("when")) {
         if (w->is_scalar()) tr.when = c_.compiler.compile(w->scalar, r_.origin(*w), ctx, TypeKind::boolean);
-        else r_.diag(*w, "E0303", "'when' must be an expression");
+        else r_.diag(*w, codes::wrong_yaml_kind, "'when' must be an expression");
     }
     std::set<std::string> ids;
     if (const YamlNode* acts = r_.want_seq(t.find("actions"), "actions"))
         for (const auto& a : acts->items) {
-            if (!a.is_mapping() || !a.find("task")) { r_.diag(a, "E0303", "an action is a mapping `task: {...}`"); continue; }
+            if (!a.is_mapping() || !a.find("task")) { r_.diag(a, codes::wrong_yaml_kind, "an action is a mapping `task: {...}`"); continue; }
             r_.check_keys(a, {"task"}, "an action");
             if (const YamlNode* body = r_.want_map(a.find("task"), "task")) task(*body, ctx, tr, ids);
         }
@@ -255,13 +231,13 @@ void SectionCompiler::static_checks() {
     for (std::size_t i = 0; i < n; ++i) {
         const auto& s = wf.states[i];
         if (!seen[i])
-            c_.diags.push_back(diag_at(s.where, "E0703", "state '" + s.name + "' cannot be reached from the initial state '" +
+            c_.diags.push_back(diag_at(s.where, codes::workflow_unreachable, "state '" + s.name + "' cannot be reached from the initial state '" +
                                                              wf.states[static_cast<std::size_t>(wf.initial)].name + "'"));
         bool way_out = std::any_of(wf.transitions.begin(), wf.transitions.end(), [&](const Transition& t) {
             return t.to != static_cast<int>(i) && std::find(t.from.begin(), t.from.end(), static_cast<int>(i)) != t.from.end();
         });
         if (!s.final && !way_out)
-            c_.diags.push_back(diag_at(s.where, "E0704", "state '" + s.name +
+            c_.diags.push_back(diag_at(s.where, codes::workflow_dead_end, "state '" + s.name +
                                                              "' is not final and has no transition to another state (add one, or mark it final: true)"));
     }
     // At most one unguarded transition per state and event: a second could never be taken.
@@ -274,7 +250,7 @@ void SectionCompiler::static_checks() {
             auto common = std::find_if(b.from.begin(), b.from.end(),
                                        [&](int s) { return std::find(a.from.begin(), a.from.end(), s) != a.from.end(); });
             if (common == b.from.end()) continue;
-            c_.diags.push_back(diag_at(b.where, "E0705", "event '" + wf.events[static_cast<std::size_t>(b.event)].name + "' has two unguarded transitions from state '" +
+            c_.diags.push_back(diag_at(b.where, codes::workflow_ambiguous, "event '" + wf.events[static_cast<std::size_t>(b.event)].name + "' has two unguarded transitions from state '" +
                         wf.states[static_cast<std::size_t>(*common)].name + "' (the other at line " + std::to_string(a.where.line) +
                         "); give the first a `when`"));
             break;
@@ -288,11 +264,11 @@ std::shared_ptr<const Workflow> SectionCompiler::compile(const YamlNode& section
     r_.check_keys(section, {"description", "initial", "states", "events", "transitions"}, "the workflow");
     states(section);
     events(section);
-    if (const YamlNode* init = section.find("initial"); !init) r_.diag(section, "E0302", "missing required key 'initial'");
+    if (const YamlNode* init = section.find("initial"); !init) r_.diag(section, codes::missing_key, "missing required key 'initial'");
     else wf_->initial = resolve_state(*init);
     if (const YamlNode* ts = r_.want_seq(section.find("transitions"), "workflow.transitions"))
         for (const auto& t : ts->items) transition(t);
-    else if (!section.find("transitions")) r_.diag(section, "E0302", "missing required key 'transitions'");
+    else if (!section.find("transitions")) r_.diag(section, codes::missing_key, "missing required key 'transitions'");
     if (c_.diags.size() != before) return nullptr;  // the graph checks need every name resolved
     static_checks();
     if (c_.diags.size() != before) return nullptr;
@@ -314,7 +290,7 @@ void check_trigger_references(const std::vector<std::shared_ptr<const rules::Pla
         for (const auto& tr : p->workflow->transitions)
             for (const auto& task : tr.tasks) {
                 if (task.trigger.empty() || triggers.count(task.trigger)) continue;
-                diags.push_back(diag_at(task.where, "E0706", "unknown trigger '" + task.trigger +
+                diags.push_back(diag_at(task.where, codes::workflow_unknown_trigger, "unknown trigger '" + task.trigger +
                                         "': no loaded ruleset defines it (load the rulesets with the triggers too)", task.id));
             }
     }

@@ -1,4 +1,4 @@
-#include "load/yaml_tree.hpp"
+#include "yaml/yaml_tree.hpp"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
@@ -8,7 +8,10 @@
 #include <sstream>
 #include <unordered_set>
 
-namespace carecoord::load {
+#include "util/codes.hpp"
+#include "util/diagnostics.hpp"
+
+namespace carecoord::yaml {
 
 const YamlNode* YamlNode::find(std::string_view key) const {
     if (kind != Kind::mapping) return nullptr;
@@ -59,7 +62,7 @@ public:
     }
 
     void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
-        fail(mark, "E0103", "YAML aliases (*name) are not allowed; write the value out");
+        fail(mark, codes::yaml_anchor, "YAML aliases (*name) are not allowed; write the value out");
     }
 
     void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
@@ -67,7 +70,7 @@ public:
         check_anchor(mark, anchor);
         check_tag(mark, tag);
         if (value.size() > limits_.max_string_length)
-            fail(mark, "E0105", "a string is longer than the limit max_string_length (" +
+            fail(mark, codes::yaml_limit, "a string is longer than the limit max_string_length (" +
                                     std::to_string(limits_.max_string_length) + ")");
         YamlNode n;
         n.mark = to_mark(mark);
@@ -85,25 +88,25 @@ public:
 
     void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                          YAML::EmitterStyle::value) override {
-        check_anchor(mark, anchor);
-        check_tag(mark, tag);
-        YamlNode n;
-        n.kind = YamlNode::Kind::sequence;
-        n.mark = to_mark(mark);
-        push(std::move(n), mark);
+        start_collection(YamlNode::Kind::sequence, mark, tag, anchor);
     }
     void OnSequenceEnd() override { pop(); }
 
     void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                     YAML::EmitterStyle::value) override {
+        start_collection(YamlNode::Kind::mapping, mark, tag, anchor);
+    }
+    void OnMapEnd() override { pop(); }
+
+    // A sequence or mapping begins: checked like every node, then open until its end event.
+    void start_collection(YamlNode::Kind kind, const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor) {
         check_anchor(mark, anchor);
         check_tag(mark, tag);
         YamlNode n;
-        n.kind = YamlNode::Kind::mapping;
+        n.kind = kind;
         n.mark = to_mark(mark);
         push(std::move(n), mark);
     }
-    void OnMapEnd() override { pop(); }
 
     YamlNode take_root() { return has_root_ ? std::move(root_) : YamlNode{}; }
     Mark document_start() const { return document_start_; }
@@ -129,24 +132,24 @@ private:
 
     void check_anchor(const YAML::Mark& mark, YAML::anchor_t anchor) {
         if (anchor != YAML::NullAnchor)
-            fail(mark, "E0103", "YAML anchors (&name) are not allowed; write the value out");
+            fail(mark, codes::yaml_anchor, "YAML anchors (&name) are not allowed; write the value out");
     }
 
     void check_tag(const YAML::Mark& mark, const std::string& tag) {
         if (!tag.empty() && tag != "?" && tag != "!")
-            fail(mark, "E0104", "YAML tags are not allowed");
+            fail(mark, codes::yaml_tag, "YAML tags are not allowed");
     }
 
     void count_node(const YAML::Mark& mark) {
         if (++nodes_ > limits_.max_nodes)
-            fail(mark, "E0105", "the document has more nodes than the limit max_nodes (" +
+            fail(mark, codes::yaml_limit, "the document has more nodes than the limit max_nodes (" +
                                     std::to_string(limits_.max_nodes) + ")");
     }
 
     void push(YamlNode n, const YAML::Mark& mark) {
         count_node(mark);
         if (stack_.size() >= limits_.max_depth)
-            fail(mark, "E0105", "nesting is deeper than the limit max_depth (" +
+            fail(mark, codes::yaml_limit, "nesting is deeper than the limit max_depth (" +
                                     std::to_string(limits_.max_depth) + ")");
         stack_.push_back(Frame{std::move(n), false, {}});
     }
@@ -181,7 +184,7 @@ private:
         } else if (!top.have_key) {
             if (n.kind != YamlNode::Kind::scalar) {
                 Diagnostic d;
-                d.code = "E0106";
+                d.code = codes::yaml_complex_key;
                 d.message = "mapping keys must be plain strings";
                 d.file = std::string(file_);
                 d.line = n.mark.line;
@@ -200,13 +203,7 @@ private:
         std::unordered_set<std::string_view> seen;
         for (const auto& [k, v] : map.entries) {
             if (!seen.insert(k.scalar).second) {
-                Diagnostic d;
-                d.code = "E0102";
-                d.message = "duplicate key '" + k.scalar + "'";
-                d.file = std::string(file_);
-                d.line = k.mark.line;
-                d.column = k.mark.column;
-                diagnostics_.push_back(std::move(d));
+                diagnostics_.push_back(util::make(codes::yaml_duplicate_key, "duplicate key '" + k.scalar + "'").file(std::string(file_)).at(k.mark.line, k.mark.column));
             }
         }
     }
@@ -327,7 +324,7 @@ ScanFinding scan_unclosed(std::string_view text) {
 
 Diagnostic scan_diagnostic(const ScanFinding& f, std::string_view file) {
     Diagnostic d;
-    d.code = "E0101";
+    d.code = codes::yaml_syntax;
     d.file = std::string(file);
     d.line = f.line;
     d.column = f.column;
@@ -344,11 +341,9 @@ Diagnostic scan_diagnostic(const ScanFinding& f, std::string_view file) {
 
 Result<YamlNode> parse_yaml(std::string_view text, std::string_view file, const YamlLimits& limits) {
     if (text.size() > limits.max_bytes) {
-        Diagnostic d;
-        d.code = "E0105";
-        d.message = "the document is larger than the limit max_bytes (" + std::to_string(limits.max_bytes) + ")";
-        d.file = std::string(file);
-        return d;
+        return util::make(codes::yaml_limit, "the document is larger than the limit max_bytes (" + std::to_string(limits.max_bytes) + ")")
+            .file(std::string(file))
+            .build();
     }
     // yaml-cpp reads from a stream; a string stream over the text is the cheapest way in.
     std::istringstream in{std::string(text)};
@@ -370,10 +365,10 @@ Result<YamlNode> parse_yaml(std::string_view text, std::string_view file, const 
             std::string_view here = line_text(text, d.line);
             std::string_view before = d.line > 1 ? line_text(text, d.line - 1) : std::string_view{};
             if (here.substr(0, 3) == "---" || before.substr(0, 3) == "...") {
-                d.code = "E0107";
+                d.code = codes::yaml_many_documents;
                 d.message = "more than one YAML document in one file";
             } else {
-                d.code = "E0101";
+                d.code = codes::yaml_syntax;
                 d.message = "YAML syntax error: content after the end of the document";
             }
             return d;
@@ -386,7 +381,7 @@ Result<YamlNode> parse_yaml(std::string_view text, std::string_view file, const 
         // yaml-cpp resolves an alias before reporting it: one without its anchor (the
         // anchor itself would have been rejected first) fails as an unknown anchor.
         if (e.msg == YAML::ErrorMsg::UNKNOWN_ANCHOR) {
-            d.code = "E0103";
+            d.code = codes::yaml_anchor;
             d.message = "YAML aliases (*name) are not allowed; write the value out";
         } else {
             // An unclosed bracket or quote is reported where it opened, not where yaml-cpp
@@ -396,7 +391,7 @@ Result<YamlNode> parse_yaml(std::string_view text, std::string_view file, const 
                 (e.msg == YAML::ErrorMsg::END_OF_SEQ_FLOW || e.msg == YAML::ErrorMsg::END_OF_MAP_FLOW ||
                  f.kind == ScanFinding::Kind::unclosed_quote))
                 return scan_diagnostic(f, file);
-            d.code = "E0101";
+            d.code = codes::yaml_syntax;
             d.message = "YAML syntax error: " + e.msg;
         }
         d.file = std::string(file);
@@ -407,12 +402,8 @@ Result<YamlNode> parse_yaml(std::string_view text, std::string_view file, const 
     } catch (const std::bad_alloc&) {
         throw;
     } catch (const std::exception& e) {
-        Diagnostic d;
-        d.code = "E0101";
-        d.message = std::string("YAML could not be read: ") + e.what();
-        d.file = std::string(file);
-        return d;
+        return util::make(codes::yaml_syntax, std::string("YAML could not be read: ") + e.what()).file(std::string(file)).build();
     }
 }
 
-}  // namespace carecoord::load
+}  // namespace carecoord::yaml

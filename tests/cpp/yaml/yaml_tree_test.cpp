@@ -1,4 +1,4 @@
-// The YAML reader (src/load/yaml_tree): what it rejects (anchors, aliases, tags, duplicate
+// The YAML reader (src/yaml/yaml_tree): what it rejects (anchors, aliases, tags, duplicate
 // keys, non-string keys, several documents, input over the limits), with positions, and
 // how it keeps scalars (plain `010` stays the text "010").
 #include <doctest/doctest.h>
@@ -6,13 +6,13 @@
 #include <chrono>
 #include <string>
 
-#include "load/yaml_tree.hpp"
+#include "yaml/yaml_tree.hpp"
 #include "support/test_support.hpp"
 
 using carecoord::Diagnostic;
-using carecoord::load::parse_yaml;
-using carecoord::load::YamlLimits;
-using carecoord::load::YamlNode;
+using carecoord::yaml::parse_yaml;
+using carecoord::yaml::YamlLimits;
+using carecoord::yaml::YamlNode;
 
 namespace {
 

@@ -1,22 +1,16 @@
 // The compiled `workflow` section of a ruleset: a care-plan state machine whose transitions
 // are driven by events, guarded by rule-language expressions and create tasks with due dates.
-// Built by workflow_compiler.cpp, run by care_plan.cpp (the public API in
-// include/carecoord/care_plan.hpp). Its expressions are nodes of the ruleset's Plan.
+// Compiled by src/load/workflow_compiler.cpp, run by src/workflow/care_plan.cpp (the public
+// API in include/carecoord/care_plan.hpp). Its expressions are nodes of the ruleset's Plan,
+// which holds it.
 #pragma once
 
-#include "load/section_reader.hpp"
-
 #include <cstdint>
-#include <memory>
-#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include "carecoord/diagnostic.hpp"
-#include "load/yaml_tree.hpp"
-#include "rules/compiler.hpp"
 #include "rules/plan.hpp"
 
 namespace carecoord::workflow {
@@ -67,22 +61,5 @@ struct Workflow {
     // The events that have a transition from this state, in declaration order.
     std::vector<std::string> allowed_events(int state) const;
 };
-
-struct SectionContext {
-    const std::string& file;
-    rules::Compiler& compiler;
-    const rules::Plan& plan;
-    const std::set<std::string, std::less<>>& source_ids;
-    std::vector<Diagnostic>& diags;
-    const load::SourceLines* source = nullptr;  // for exact positions inside expressions
-};
-
-// Compiles a `workflow` section and runs the static checks (E0701-E0707).
-std::shared_ptr<const Workflow> compile_workflow(const load::YamlNode& section, const SectionContext& ctx);
-
-// After every ruleset has loaded: each task's `trigger` names a trigger some loaded ruleset
-// defines (E0706).
-void check_trigger_references(const std::vector<std::shared_ptr<const rules::Plan>>& plans,
-                              std::vector<Diagnostic>& diags);
 
 }  // namespace carecoord::workflow

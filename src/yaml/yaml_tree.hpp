@@ -14,7 +14,7 @@
 
 #include "carecoord/diagnostic.hpp"
 
-namespace carecoord::load {
+namespace carecoord::yaml {
 
 struct Mark {
     int line = 0;    // 1-based
@@ -65,4 +65,4 @@ Result<YamlNode> parse_yaml(std::string_view text, std::string_view file, const 
 // A plain (unquoted) scalar that YAML 1.2 core schema would read as null.
 bool is_plain_null(std::string_view s);
 
-}  // namespace carecoord::load
+}  // namespace carecoord::yaml
