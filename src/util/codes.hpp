@@ -45,6 +45,8 @@
     X(unreadable_file, "E0311", "a ruleset file could not be read") \
     X(fact_cycle, "E0312", "facts form a cycle") \
     X(tiers_twice, "E0313", "more than one ruleset in force defines tiers") \
+    X(display_not_in_set, "E0340", "a value set's `displays` names a code the value set does not contain, or excludes") \
+    X(display_differs, "E0341", "one code given two different displays in the value sets of a ruleset and its libraries") \
     X(expression_syntax, "E0401", "expression syntax error") \
     X(unknown_name, "E0402", "unknown name") \
     X(type_mismatch, "E0403", "type mismatch") \
