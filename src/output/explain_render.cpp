@@ -63,6 +63,24 @@ void rule_lines(std::string& out, const Explanation& ex, const std::string& kind
     }
 }
 
+// The display the data recorded, for a line of text: it comes from outside (an EHR's FHIR
+// coding), so a control character (a newline, an escape sequence) becomes a space rather
+// than break the layout or reach the terminal.
+std::string recorded_text(const std::string& s) {
+    std::string out = s;
+    for (char& c : out)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+    return out;
+}
+
+// A code's title for the text: the value sets' display, else the recorded one, quoted and
+// marked ("\"Diabetes mellitus type 2 (disorder)\" (as recorded)"), else empty.
+std::string title_of_code(const CodeNote& c) {
+    if (!c.display.empty()) return c.display;
+    if (!c.recorded_display.empty()) return "\"" + recorded_text(c.recorded_display) + "\" (as recorded)";
+    return {};
+}
+
 // A fact's value with each condition code's display beside it: "E11.65 (Type 2 diabetes
 // mellitus with hyperglycemia), I10". Only a value that is a list of the patient's condition
 // codes (how the evaluator prints a list of conditions: codes joined by ", ") is changed, so
@@ -85,7 +103,7 @@ std::string with_displays(const std::string& value, const std::vector<CodeNote>&
                 break;
             }
         if (!note) return value;
-        any_display = any_display || !note->display.empty();
+        any_display = any_display || !title_of_code(*note).empty();
         notes.push_back(note);
     }
     if (!any_display) return value;
@@ -93,7 +111,7 @@ std::string with_displays(const std::string& value, const std::vector<CodeNote>&
     for (std::size_t i = 0; i < items.size(); ++i) {
         if (i) out += ", ";
         out += items[i];
-        if (!notes[i]->display.empty()) out += " (" + notes[i]->display + ")";
+        if (std::string title = title_of_code(*notes[i]); !title.empty()) out += " (" + title + ")";
     }
     return out;
 }
@@ -146,16 +164,18 @@ std::string to_text(const Explanation& ex, bool with_facts) {
     // The codes beside what the rulesets make of them: a care manager reads "heart failure",
     // not I50.22.
     // With a display (the value sets' `displays:`), the code's title comes first and what
-    // the rulesets make of it on the line below.
+    // the rulesets make of it on the line below. Without one, the display the data recorded
+    // (a FHIR coding's), quoted and marked as such: it is the EHR's text, not a code title.
     if (!ex.codes.empty()) out += "  Conditions:\n";
     for (const auto& c : ex.codes) {
         std::string what;
         for (const auto& v : c.valuesets) what += (what.empty() ? "" : "; ") + v;
         if (what.empty()) what = "(in no value set)";
-        if (c.display.empty()) {
+        const std::string title = title_of_code(c);
+        if (title.empty()) {
             appendf(out, "    %-10s %-8s %s\n", c.code.c_str(), c.system.c_str(), what.c_str());
         } else {
-            appendf(out, "    %-10s %-8s %s\n", c.code.c_str(), c.system.c_str(), c.display.c_str());
+            appendf(out, "    %-10s %-8s %s\n", c.code.c_str(), c.system.c_str(), title.c_str());
             appendf(out, "    %-10s %-8s %s\n", "", "", what.c_str());
         }
     }
@@ -265,6 +285,10 @@ std::string to_json(const Explanation& ex) {
         if (!c.display.empty()) {
             w.key("display");
             w.value(c.display);
+        }
+        if (!c.recorded_display.empty()) {
+            w.key("recorded_display");
+            w.value(c.recorded_display);
         }
         w.key("valuesets");
         w.begin_array();

@@ -6,9 +6,11 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "carecoord/carecoord.hpp"
+#include "carecoord/fhir.hpp"
 
 using namespace carecoord;
 using std::chrono::sys_days;
@@ -195,4 +197,56 @@ TEST_CASE("explain of the default rulesets: ICD-10-CM titles beside the codes (r
     REQUIRE(ex->codes.size() == 2);
     CHECK(ex->codes[0].display == "Chronic systolic (congestive) heart failure");
     CHECK(ex->codes[1].display == "Type 2 diabetes mellitus without complications");
+}
+
+namespace {
+
+// A Bundle with one Patient and one Condition per (system URI, code, display).
+std::string bundle(std::vector<std::tuple<const char*, const char*, const char*>> codings) {
+    std::string out = R"({"resourceType":"Bundle","type":"collection","entry":[)"
+                      R"({"resource":{"resourceType":"Patient","id":"p1","birthDate":"1950-01-01"}})";
+    int i = 0;
+    for (const auto& [system, code, display] : codings) {
+        out += R"(,{"resource":{"resourceType":"Condition","id":"c)" + std::to_string(i++) +
+               R"(","subject":{"reference":"Patient/p1"},"onsetDateTime":"2015-01-01",)"
+               R"("clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},)"
+               R"("code":{"coding":[{"system":")" +
+               system + R"(","code":")" + code + R"(","display":")" + display + R"("}]}}})";
+    }
+    return out + "]}";
+}
+
+}  // namespace
+
+TEST_CASE("explain of FHIR input: the coding's display, as recorded, where no value set gives one") {
+    const std::string rules = kHeader + kTiers +
+                              "facts:\n  chronic_list: conditions where code in chronic\n"
+                              "valuesets:\n  chronic:\n    snomed: ['44054006', '38341003']\n"
+                              "    displays: {snomed: {'44054006': Diabetes mellitus type 2 (disorder)}}\n";
+    // 44054006: the value set's display wins over the EHR's text; 38341003: the value set has
+    // none, so the EHR's is shown quoted and marked; the tab in it becomes a space.
+    auto p = parse_fhir_bundle(bundle({{"http://snomed.info/sct", "44054006", "Type 2 diabetes"},
+                                       {"http://snomed.info/sct", "38341003", "High\\tblood pressure"}}));
+    REQUIRE(p.ok());
+    REQUIRE(p->conditions.size() == 2);
+    CHECK(p->conditions[0].display == "Type 2 diabetes");
+    std::string text = explain_text(rules, *p, true);
+    CAPTURE(text);
+    CHECK(text.find("    44054006   snomed   Diabetes mellitus type 2 (disorder)\n"
+                    "                        chronic\n"
+                    "    38341003   snomed   \"High blood pressure\" (as recorded)\n"
+                    "                        chronic\n") != std::string::npos);
+    CHECK(text.find("Type 2 diabetes\"") == std::string::npos);
+    CHECK(text.find("  chronic_list                                 = 44054006 (Diabetes mellitus type 2 (disorder)), "
+                    "38341003 (\"High blood pressure\" (as recorded))\n") != std::string::npos);
+
+    auto engine = Engine::load_string(rules, "t.yaml");
+    REQUIRE(engine.ok());
+    auto ex = explain(*engine, *p, kAsOf);
+    REQUIRE(ex.ok());
+    std::string json = to_json(*ex);
+    // JSON keeps the recorded text as it is (escaped), beside the value set's display.
+    CHECK(json.find(R"j({"code":"44054006","system":"snomed","display":"Diabetes mellitus type 2 (disorder)","recorded_display":"Type 2 diabetes",)j") !=
+          std::string::npos);
+    CHECK(json.find(R"j({"code":"38341003","system":"snomed","recorded_display":"High\tblood pressure",)j") != std::string::npos);
 }
