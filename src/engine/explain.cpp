@@ -154,7 +154,10 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
             for (const auto& c : patient.conditions) {
                 auto note = std::find_if(out.codes.begin(), out.codes.end(),
                                          [&](const CodeNote& n) { return n.code == c.code && n.system == c.system; });
-                if (note == out.codes.end()) note = out.codes.insert(out.codes.end(), CodeNote{c.code, c.system, {}});
+                if (note == out.codes.end()) note = out.codes.insert(out.codes.end(), CodeNote{c.code, c.system, {}, {}, {}});
+                if (note->display.empty())
+                    if (const std::string* display = plan->valuesets.display(c.system, c.code)) note->display = *display;
+                if (note->recorded_display.empty()) note->recorded_display = c.display;
                 if (bits.empty()) continue;
                 plan->valuesets.lookup(c.system, c.code, bits.data());
                 const auto& sets = plan->valuesets.sets();

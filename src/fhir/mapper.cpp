@@ -747,6 +747,7 @@ void PatientAssembler::add_condition(Element r, const Origin& o, std::string_vie
     c.system = std::string(system_word(k->system));
     c.code = normalize_code(c.system, k->code);
     c.also_coded = also_coded(cs, k);
+    c.display = std::string(k->display);
 
     c.onset = date_field(r, "onsetDateTime", "onsetDateTime", o, label);
     c.abatement = date_field(r, "abatementDateTime", "abatementDateTime", o, label);

@@ -21,6 +21,7 @@
 #include "load/workflow_compiler.hpp"
 #include "util/codes.hpp"
 #include "util/diagnostics.hpp"
+#include "util/suggest.hpp"
 
 namespace carecoord::load {
 
@@ -214,6 +215,8 @@ private:
     void collect_units(const std::string& file, const std::string& dir, const YamlNode& root, std::set<std::string>& seen,
                        util::Sha256& hash, int depth);
     void declare_valuesets(const Unit& u);
+    void read_displays(const Unit& u, const YamlNode& displays, int set, const std::set<std::string>& systems);
+    void check_displays();
     void declare_parameters(const Unit& u);
     void declare_facts(const Unit& u);
     void declare_calendars(const Unit& u);
@@ -231,6 +234,15 @@ private:
     std::set<std::string, std::less<>> source_ids_;
     std::map<std::string, std::string, std::less<>> defined_at_;  // "valueset x" -> "file:line:col"
     std::map<std::string, SourceLines, std::less<>> sources_;     // every file read, for positions
+    // A value set's display names, checked once every value set is built (membership needs
+    // the finished lookup tables).
+    struct PendingDisplay {
+        std::string file;
+        const YamlNode* code;  // the key: its position and text
+        int set;
+        std::string system, display;
+    };
+    std::vector<PendingDisplay> pending_displays_;
 };
 
 // The id of a rule, program, trigger or flag mapping, or "".
@@ -367,12 +379,19 @@ void Loader::declare_valuesets(const Unit& u) {
         // source (kCategory: the published category it follows, docs/value-sets.md), none in
         // an exclude list.
         enum Meta { kNone, kValueSet, kCategory };
-        auto add_codes = [&](const YamlNode& systems, std::uint32_t slot, Meta meta) {
-            for (const auto& [sys, codes] : systems.entries) {
+        std::set<std::string> systems;  // the code systems the value set includes codes of
+        auto add_codes = [&](const YamlNode& map, std::uint32_t slot, Meta meta) {
+            for (const auto& [sys, codes] : map.entries) {
                 if (meta == kValueSet && (sys.scalar == "description" || sys.scalar == "categories" ||
-                                          sys.scalar == "exclude" || sys.scalar == "source"))
+                                          sys.scalar == "exclude" || sys.scalar == "source" || sys.scalar == "displays"))
                     continue;
                 if (meta == kCategory && (sys.scalar == "description" || sys.scalar == "source")) continue;
+                if (meta != kValueSet && sys.scalar == "displays") {
+                    diag(u.file, sys, codes::unknown_key,
+                         "displays go at the value set's level (beside description), not in " +
+                             std::string(meta == kCategory ? "a category" : "exclude"));
+                    continue;
+                }
                 if (!valid_id(sys.scalar)) {
                     diag(u.file, sys, codes::bad_valueset_entry, "'" + sys.scalar + "' is not a code system name (lowercase, e.g. icd10cm, snomed)");
                     continue;
@@ -381,6 +400,7 @@ void Loader::declare_valuesets(const Unit& u) {
                     diag(u.file, codes, codes::bad_valueset_entry, "the codes of '" + sys.scalar + "' must be a list");
                     continue;
                 }
+                if (meta != kNone) systems.insert(sys.scalar);
                 for (const auto& c : codes.items) {
                     if (!c.is_scalar()) {
                         diag(u.file, c, codes::bad_valueset_entry, "a code must be text");
@@ -410,9 +430,76 @@ void Loader::declare_valuesets(const Unit& u) {
             else add_codes(*ex, info.exclude_slot, kNone);
         }
         for (const auto& [k, v] : body.entries)
-            if (cats && k.scalar != "categories" && k.scalar != "exclude" && k.scalar != "description" && k.scalar != "source")
+            if (cats && k.scalar != "categories" && k.scalar != "exclude" && k.scalar != "description" &&
+                k.scalar != "source" && k.scalar != "displays")
                 diag(u.file, k, codes::unknown_key, "unknown key '" + k.scalar + "' in a value set with categories (codes go under a category)");
+        if (const YamlNode* displays = body.find("displays")) read_displays(u, *displays, set, systems);
     }
+}
+
+// `displays: {system: {code: "title"}}`: the shape here, membership in check_displays.
+void Loader::read_displays(const Unit& u, const YamlNode& displays, int set, const std::set<std::string>& systems) {
+    const std::string& name = plan_->valuesets.sets()[static_cast<std::size_t>(set)].name;
+    if (displays.is_null()) return;
+    if (!displays.is_mapping()) {
+        diag(u.file, displays, codes::wrong_yaml_kind, "displays must be a mapping of code systems to {code: display} mappings");
+        return;
+    }
+    const std::vector<std::string> listed(systems.begin(), systems.end());
+    for (const auto& [sys, codes] : displays.entries) {
+        if (!systems.count(sys.scalar)) {
+            diag(u.file, sys, codes::unknown_key,
+                 "value set '" + name + "' lists no '" + sys.scalar + "' codes to display" +
+                     util::did_you_mean(sys.scalar, listed, "code systems of the value set"));
+            continue;
+        }
+        if (!codes.is_mapping()) {
+            diag(u.file, codes, codes::wrong_yaml_kind, "the displays of '" + sys.scalar + "' must be a mapping of codes to display names");
+            continue;
+        }
+        for (const auto& [code, display] : codes.entries) {
+            if (!display.is_scalar()) {
+                diag(u.file, display, codes::wrong_yaml_kind,
+                     "the display of '" + code.scalar + "' must be text, found a " + std::string(display.kind_name()));
+                continue;
+            }
+            if (display.scalar.empty()) {
+                diag(u.file, display, codes::wrong_yaml_kind, "the display of '" + code.scalar + "' is empty (leave the code out instead)");
+                continue;
+            }
+            pending_displays_.push_back(PendingDisplay{u.file, &code, set, sys.scalar, display.scalar});
+        }
+    }
+}
+
+// A display names a code of its value set (not one it excludes), and a code has one display
+// in all the value sets of a ruleset and its libraries.
+void Loader::check_displays() {
+    const auto& table = plan_->valuesets;
+    std::vector<std::uint64_t> bits(table.words());
+    std::map<std::pair<std::string, std::string>, const PendingDisplay*> first;
+    for (const auto& p : pending_displays_) {
+        const auto& info = table.sets()[static_cast<std::size_t>(p.set)];
+        const std::string& code = p.code->scalar;
+        table.lookup(p.system, code, bits.data());
+        if (!table.contains(bits.data(), p.set)) {
+            bool excluded = rules::ValueSetTable::test(bits.data(), info.exclude_slot);
+            diag(p.file, *p.code, codes::display_not_in_set,
+                 "a display for " + p.system + " code '" + code + "', which value set '" + info.name +
+                     (excluded ? "' excludes" : "' does not contain") + " (a display names a code of its value set)");
+            continue;
+        }
+        std::string key = rules::ValueSetTable::is_hierarchical(p.system) ? rules::ValueSetTable::normalize_icd(code) : code;
+        auto [it, added] = first.emplace(std::pair{p.system, std::move(key)}, &p);
+        if (!added && it->second->display != p.display) {
+            diag(p.file, *p.code, codes::display_differs,
+                 p.system + " code '" + code + "' has another display at " + place(it->second->file, *it->second->code) +
+                     " (\"" + it->second->display + "\"); one code, one display");
+            continue;
+        }
+        plan_->valuesets.set_display(p.system, code, p.display);
+    }
+    pending_displays_.clear();
 }
 
 void Loader::declare_parameters(const Unit& u) {
@@ -778,8 +865,10 @@ std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode&
     plan_->sha256 = hash.hex_finish();
     compiler_ = std::make_unique<Compiler>(*plan_, diags_,
                                            rules::ParseLimits{limits_.max_expression_depth, limits_.max_expression_nodes});
+    pending_displays_.clear();
     for (const auto& u : units_) declare_valuesets(u);
     plan_->valuesets.finish();
+    check_displays();
     calendars_.clear();
     for (const auto& u : units_) declare_calendars(u);
     plan_->calendar = time::us_federal_calendar();

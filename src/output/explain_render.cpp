@@ -63,6 +63,59 @@ void rule_lines(std::string& out, const Explanation& ex, const std::string& kind
     }
 }
 
+// The display the data recorded, for a line of text: it comes from outside (an EHR's FHIR
+// coding), so a control character (a newline, an escape sequence) becomes a space rather
+// than break the layout or reach the terminal.
+std::string recorded_text(const std::string& s) {
+    std::string out = s;
+    for (char& c : out)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+    return out;
+}
+
+// A code's title for the text: the value sets' display, else the recorded one, quoted and
+// marked ("\"Diabetes mellitus type 2 (disorder)\" (as recorded)"), else empty.
+std::string title_of_code(const CodeNote& c) {
+    if (!c.display.empty()) return c.display;
+    if (!c.recorded_display.empty()) return "\"" + recorded_text(c.recorded_display) + "\" (as recorded)";
+    return {};
+}
+
+// A fact's value with each condition code's display beside it: "E11.65 (Type 2 diabetes
+// mellitus with hyperglycemia), I10". Only a value that is a list of the patient's condition
+// codes (how the evaluator prints a list of conditions: codes joined by ", ") is changed, so
+// a text fact that happens to hold a code-like word is printed as it is.
+std::string with_displays(const std::string& value, const std::vector<CodeNote>& codes) {
+    std::vector<std::string> items;
+    for (std::size_t at = 0;;) {
+        std::size_t comma = value.find(", ", at);
+        items.push_back(value.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+        if (comma == std::string::npos) break;
+        at = comma + 2;
+    }
+    std::vector<const CodeNote*> notes;
+    bool any_display = false;
+    for (const auto& item : items) {
+        const CodeNote* note = nullptr;
+        for (const auto& c : codes)
+            if (c.code == item) {
+                note = &c;
+                break;
+            }
+        if (!note) return value;
+        any_display = any_display || !title_of_code(*note).empty();
+        notes.push_back(note);
+    }
+    if (!any_display) return value;
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i) out += ", ";
+        out += items[i];
+        if (std::string title = title_of_code(*notes[i]); !title.empty()) out += " (" + title + ")";
+    }
+    return out;
+}
+
 }  // namespace
 
 std::string to_text(const Explanation& ex, bool with_facts) {
@@ -110,11 +163,21 @@ std::string to_text(const Explanation& ex, bool with_facts) {
                 t.status == TriggerStatus::overdue ? " (overdue)" : "");
     // The codes beside what the rulesets make of them: a care manager reads "heart failure",
     // not I50.22.
+    // With a display (the value sets' `displays:`), the code's title comes first and what
+    // the rulesets make of it on the line below. Without one, the display the data recorded
+    // (a FHIR coding's), quoted and marked as such: it is the EHR's text, not a code title.
     if (!ex.codes.empty()) out += "  Conditions:\n";
     for (const auto& c : ex.codes) {
         std::string what;
         for (const auto& v : c.valuesets) what += (what.empty() ? "" : "; ") + v;
-        appendf(out, "    %-10s %-8s %s\n", c.code.c_str(), c.system.c_str(), what.empty() ? "(in no value set)" : what.c_str());
+        if (what.empty()) what = "(in no value set)";
+        const std::string title = title_of_code(c);
+        if (title.empty()) {
+            appendf(out, "    %-10s %-8s %s\n", c.code.c_str(), c.system.c_str(), what.c_str());
+        } else {
+            appendf(out, "    %-10s %-8s %s\n", c.code.c_str(), c.system.c_str(), title.c_str());
+            appendf(out, "    %-10s %-8s %s\n", "", "", what.c_str());
+        }
     }
     out += "\n  Rulesets:";
     for (const auto& r : d.rulesets) appendf(out, " %s %s", r.id.c_str(), r.version.c_str());
@@ -162,7 +225,7 @@ std::string to_text(const Explanation& ex, bool with_facts) {
     }
     if (with_facts) {
         out += "\nFacts:\n";
-        for (const auto& f : d.facts) appendf(out, "  %-44s = %s\n", f.name.c_str(), f.value.c_str());
+        for (const auto& f : d.facts) appendf(out, "  %-44s = %s\n", f.name.c_str(), with_displays(f.value, ex.codes).c_str());
     } else {
         appendf(out, "\n(%zu facts: --facts lists them with their values)\n", d.facts.size());
     }
@@ -207,6 +270,29 @@ std::string to_json(const Explanation& ex) {
             }
             w.end_object();
         }
+        w.end_array();
+        w.end_object();
+    }
+    w.end_array();
+    w.key("codes");
+    w.begin_array();
+    for (const auto& c : ex.codes) {
+        w.begin_object();
+        w.key("code");
+        w.value(c.code);
+        w.key("system");
+        w.value(c.system);
+        if (!c.display.empty()) {
+            w.key("display");
+            w.value(c.display);
+        }
+        if (!c.recorded_display.empty()) {
+            w.key("recorded_display");
+            w.value(c.recorded_display);
+        }
+        w.key("valuesets");
+        w.begin_array();
+        for (const auto& v : c.valuesets) w.value(v);
         w.end_array();
         w.end_object();
     }

@@ -37,7 +37,7 @@ int ValueSetTable::find(std::string_view name) const {
 ValueSetTable::System& ValueSetTable::system(std::string_view name) {
     for (auto& s : systems_)
         if (s.name == name) return s;
-    systems_.push_back(System{std::string(name), {}, {}});
+    systems_.push_back(System{std::string(name), {}, {}, {}});
     return systems_.back();
 }
 
@@ -165,6 +165,27 @@ void ValueSetTable::lookup(std::string_view system, std::string_view code, std::
             if (key <= r.hi) set(r.slot);
         }
     }
+}
+
+std::optional<std::string> ValueSetTable::set_display(std::string_view system, std::string_view code,
+                                                      std::string display) {
+    std::string key = is_hierarchical(system) ? normalize_icd(code) : std::string(code);
+    auto& displays = this->system(system).displays;
+    if (auto it = displays.find(key); it != displays.end())
+        return it->second == display ? std::nullopt : std::optional<std::string>(it->second);
+    displays.emplace(std::move(key), std::move(display));
+    return std::nullopt;
+}
+
+const std::string* ValueSetTable::display(std::string_view system, std::string_view code) const {
+    const System* sys = find_system(system);
+    if (!sys || sys->displays.empty()) return nullptr;
+    auto it = is_hierarchical(system) ? sys->displays.find(normalize_icd(code)) : sys->displays.find(code);
+    return it == sys->displays.end() ? nullptr : &it->second;
+}
+
+bool ValueSetTable::has_displays() const {
+    return std::any_of(systems_.begin(), systems_.end(), [](const System& s) { return !s.displays.empty(); });
 }
 
 bool ValueSetTable::contains(const std::uint64_t* bits, int set) const {

@@ -51,6 +51,16 @@ public:
     static std::optional<std::string> hierarchical_ranges(std::string_view entry,
                                                           std::vector<std::pair<std::string, std::string>>& out);
 
+    // Display names (a value set's `displays:`, docs/ruleset-language.md#displays): one per
+    // (system, code), the code as the engine matches it (ICD-10-CM without dot or case).
+    // set_display returns the display already recorded for the code when it differs (the
+    // loader reports the clash), nullopt when it was recorded or is the same.
+    std::optional<std::string> set_display(std::string_view system, std::string_view code, std::string display);
+    // The display of a code, or nullptr. Exact (after normalising an ICD-10-CM code): a
+    // display names one code, never the codes below it.
+    const std::string* display(std::string_view system, std::string_view code) const;
+    bool has_displays() const;
+
 private:
     // An ICD-10-CM entry as a range of code prefixes of one length, each prefix packed
     // big-endian into an integer so that integer order is string order (codes are at most
@@ -79,6 +89,7 @@ private:
         std::string name;
         Hierarchical hierarchical;  // ICD-10-CM: prefixes, ranges, wildcards
         ExactCodes exact;           // every other system: exact codes
+        std::unordered_map<std::string, std::string, Hash, std::equal_to<>> displays;
     };
     System& system(std::string_view name);
     const System* find_system(std::string_view name) const;

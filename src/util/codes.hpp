@@ -50,6 +50,8 @@
     X(version_twice, "E0314", "one ruleset id and version loaded from two files with different contents") \
     X(version_gap, "E0315", "warning: a gap between the effective periods of consecutive versions of a ruleset (a patient in it has no ruleset in force)") \
     X(valuesets_not_checked, "E0330", "check (a note): the value sets of a ruleset file were not checked, the file cannot be read or parsed again") \
+    X(display_not_in_set, "E0340", "a value set's `displays` names a code the value set does not contain, or excludes") \
+    X(display_differs, "E0341", "one code given two different displays in the value sets of a ruleset and its libraries") \
     X(expression_syntax, "E0401", "expression syntax error") \
     X(unknown_name, "E0402", "unknown name") \
     X(type_mismatch, "E0403", "type mismatch") \

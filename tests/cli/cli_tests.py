@@ -542,7 +542,13 @@ def test_explain_json():
     rc, out, err = run("explain", "--rules", "rulesets", "--as-of", AS_OF, "--format", "json", path)
     expect_rc(rc, 0, "explain --format json", out, err)
     ex = json.loads(out)
-    check(list(ex) == ["determination", "rules", "nearest"], f"explain JSON keys: {list(ex)}")
+    check(list(ex) == ["determination", "rules", "codes", "nearest"], f"explain JSON keys: {list(ex)}")
+    # The condition codes with their value sets and the value sets' display (I50.22's
+    # ICD-10-CM title; docs/c-api.md#explanations).
+    hf = [c for c in ex["codes"] if c["code"] == "I50.22"]
+    check(len(hf) == 1 and hf[0]["system"] == "icd10cm"
+          and hf[0].get("display") == "Chronic systolic (congestive) heart failure"
+          and "chronic_conditions: heart_failure" in hf[0]["valuesets"], f"explain JSON codes: {ex['codes']}")
     det = ex["determination"]
     # The determination of `eval`, with the facts explain adds.
     rc, ev, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "ndjson", path)

@@ -255,9 +255,13 @@ def test_explain_by_id():
              "not in with its value")
     # Codes beside what the rulesets make of them: I50.22 is under I50, the heart_failure
     # category of chronic_conditions (rulesets/common/clinical.yaml); N18.31 under N18,
-    # chronic_kidney_disease. Listed in the summary, before the rule-by-rule detail.
-    contains(out, "    I50.22     icd10cm  chronic_conditions: heart_failure;", "code with its category")
-    contains(out, "    N18.31     icd10cm  chronic_conditions: chronic_kidney_disease", "code with its category")
+    # chronic_kidney_disease. Listed in the summary, before the rule-by-rule detail, each
+    # with its ICD-10-CM FY2026 title (the value sets' displays) on its line and the value
+    # sets on the next.
+    contains(out, "    I50.22     icd10cm  Chronic systolic (congestive) heart failure\n"
+                  "                        chronic_conditions: heart_failure;", "code with its title and category")
+    contains(out, "    N18.31     icd10cm  Chronic kidney disease, stage 3a\n"
+                  "                        chronic_conditions: chronic_kidney_disease", "code with its title and category")
     check(out.index("I50.22     icd10cm") < out.index("Tier rules ("), "codes not in the summary:\n" + out)
 
 

@@ -86,6 +86,12 @@ if count < 10:
 bad = [
     ("ruleset", {"schema_version": 1, "ruleset": "x", "version": "1.0.0", "effective": {"from": "2026-01-01"},
                  "parametres": {"n": 1}}, "parametres"),
+    # A display that is not text, and displays inside a category (they go at the value set's level).
+    ("ruleset", {"schema_version": 1, "kind": "library", "library": "x",
+                 "valuesets": {"v": {"icd10cm": ["E11"], "displays": {"icd10cm": {"E11.9": 5}}}}}, "E11.9"),
+    ("ruleset", {"schema_version": 1, "kind": "library", "library": "x",
+                 "valuesets": {"v": {"categories": {"dm": {"icd10cm": ["E11"], "displays": {"icd10cm": {"E11.9": "T2DM"}}}}}}},
+     "dm/displays"),
     ("patient", {"id": "p", "birth_date": "1950-01-01", "sex": "F"}, "sex"),
     ("patient", {"id": "p", "birth_date": "1950-1-1"}, "birth_date"),
     ("patient", {"id": "p", "birth_date": "1950-01-01", "socail": {}}, "socail"),

@@ -40,7 +40,7 @@ __all__ = [
     "Diagnostic", "BatchError", "DateLike", "DateTimeLike", "CarecoordError", "ArgumentError", "RulesetError", "PatientError", "EvaluationError",
     "EngineOptions", "Batch", "default_rulesets",
     "CarePlanEvent", "CarePlanTask", "CarePlanRecord", "EventOutcome", "EventInput", "PayloadValue",
-    "Explanation", "RuleExplanation", "ConditionExplanation", "Boundary",
+    "Explanation", "RuleExplanation", "ConditionExplanation", "Boundary", "CodeNote",
 ]
 
 __version__ = "0.2.0"
@@ -927,6 +927,19 @@ class Boundary:
 
 
 @dataclass(frozen=True)
+class CodeNote:
+    """A condition code of the patient with what the rulesets in force make of it: the value
+    sets (and categories) that contain it, the display a value set gives it, and the display
+    the data recorded with it (FHIR input); docs/c-api.md#explanations."""
+
+    code: str
+    system: str
+    valuesets: Tuple[str, ...]
+    display: Optional[str] = None
+    recorded_display: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class Explanation:
     """Why a determination came out as it did. ``text`` is what ``carecoord explain`` prints;
     ``json`` its structured form (docs/c-api.md#explanations), parsed into the other fields."""
@@ -937,6 +950,7 @@ class Explanation:
     rules: Tuple[RuleExplanation, ...]
     nearest: Tuple[Boundary, ...]
     facts: Mapping[str, str]
+    codes: Tuple[CodeNote, ...] = ()
 
     @classmethod
     def _from(cls, text: str, json_text: str) -> "Explanation":
@@ -950,6 +964,9 @@ class Explanation:
                         for r in d["rules"]),
             nearest=tuple(Boundary(**b) for b in d["nearest"]),
             facts=dict(det.get("facts", {})),
+            codes=tuple(CodeNote(code=c["code"], system=c["system"], valuesets=tuple(c["valuesets"]),
+                                 display=c.get("display"), recorded_display=c.get("recorded_display"))
+                        for c in d.get("codes", [])),
         )
 
 

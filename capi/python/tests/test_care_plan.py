@@ -148,6 +148,22 @@ def test_explain_text_and_structure(engine, patient):
     assert json.loads(ex.json)["determination"]["patient_id"] == "cp-memorial"
 
 
+def test_explain_codes_with_their_titles(engine):
+    # I50.22 is in the heart_failure category of chronic_conditions; its ICD-10-CM FY2026
+    # title is the default value sets' display (rulesets/common/clinical.yaml). J02.9 (acute
+    # pharyngitis) is in no value set and has none.
+    p = {"id": "cn-1", "birth_date": "1950-01-01",
+         "conditions": [{"code": "I50.22", "onset": "2020-01-01"}, {"code": "J02.9", "onset": "2026-05-01"}]}
+    ex = engine.explain(p, datetime.date(2026, 5, 23))
+    assert [c.code for c in ex.codes] == ["I50.22", "J02.9"]
+    hf, throat = ex.codes
+    assert isinstance(hf, carecoord.CodeNote) and hf.system == "icd10cm"
+    assert hf.display == "Chronic systolic (congestive) heart failure"
+    assert "chronic_conditions: heart_failure" in hf.valuesets
+    assert throat.display is None and throat.valuesets == () and throat.recorded_display is None
+    assert "    I50.22     icd10cm  Chronic systolic (congestive) heart failure\n" in ex.text
+
+
 def test_same_record_as_the_cpp_api(engine, patient):
     """Python (through the C getters) and the C++ API (carecoord plan, no C layer) give the
     same record, byte for byte."""
