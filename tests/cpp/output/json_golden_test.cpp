@@ -204,3 +204,38 @@ TEST_CASE("to_json(CarePlanRecord): key order, a null last_event and due_time") 
           R"("event_time":"2026-05-22T15:00","due":"2026-05-27","due_time":null,)"
           R"("action":"Contact","reason":"r","source":""}]})");
 }
+
+TEST_CASE("to_json: an escape at every offset of strings around the 8-byte copy step") {
+    // The writer copies runs eight bytes at a time; put each kind of byte at each position of
+    // strings of 0 to 24 bytes and compare with the escaping spelled out byte by byte.
+    const auto spelled = [](const std::string& s) {
+        static constexpr char hex[] = "0123456789abcdef";
+        std::string out;
+        for (unsigned char c : s) {
+            if (c == '"') out += "\\\"";
+            else if (c == '\\') out += "\\\\";
+            else if (c == '\n') out += "\\n";
+            else if (c == '\r') out += "\\r";
+            else if (c == '\t') out += "\\t";
+            else if (c < 0x20) out += std::string("\\u00") + hex[c >> 4] + hex[c & 15];
+            else out += static_cast<char>(c);
+        }
+        return out;
+    };
+    const std::string specials = std::string("\"\\\n\x01\x1f ") + std::string(1, '\0') + "\x7f\xc3";
+    for (std::size_t len = 0; len <= 24; ++len) {
+        for (std::size_t at = 0; at < len; ++at) {
+            for (char special : specials) {
+                std::string s(len, 'x');
+                s[at] = special;
+                Determination d;
+                d.as_of = ymd(2026, 11, 27);
+                d.patient_id = s;
+                const std::string json = to_json(d);
+                CAPTURE(len);
+                CAPTURE(at);
+                CHECK(json.substr(0, json.find("\",\"as_of\"")) == "{\"patient_id\":\"" + spelled(s));
+            }
+        }
+    }
+}
