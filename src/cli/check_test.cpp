@@ -3,6 +3,10 @@
 #include <cstring>
 #include <algorithm>
 #include <cstdio>
+#include <mutex>
+#include <string_view>
+#include <utility>
+#include <vector>
 #include <optional>
 #include <iostream>
 
@@ -21,6 +25,32 @@ int usage_error(const std::string& command, const std::string& message) {
     return 2;
 }
 
+namespace {
+
+// The cause of the first failed write on each output: a write that fails spends errno, and
+// close_output, which reports the loss, runs later.
+std::mutex lost_writes_mutex;
+std::vector<std::pair<std::FILE*, int>> lost_writes;
+
+int lost_write_cause(std::FILE* f) {
+    std::lock_guard<std::mutex> lock(lost_writes_mutex);
+    for (const auto& [file, why] : lost_writes)
+        if (file == f) return why;
+    return 0;
+}
+
+}  // namespace
+
+bool write_output(std::FILE* f, std::string_view text) {
+    if (text.empty()) return true;
+    errno = 0;
+    if (std::fwrite(text.data(), 1, text.size(), f) == text.size()) return true;
+    const int why = errno;
+    std::lock_guard<std::mutex> lock(lost_writes_mutex);
+    lost_writes.emplace_back(f, why);
+    return false;
+}
+
 bool close_output(std::FILE* f, const std::string& name) {
     // A write error is sticky (ferror); fflush reports what the buffer still held.
     errno = 0;
@@ -30,6 +60,7 @@ bool close_output(std::FILE* f, const std::string& name) {
         ok = false;
         why = errno;
     }
+    if (!ok && !why) why = lost_write_cause(f);
     if (!ok)
         std::fprintf(stderr, "carecoord: error[E0602]: cannot write the output (%s)%s%s\n", name.c_str(),
                      why ? ": " : "", why ? std::strerror(why) : "");

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace carecoord::cli {
@@ -24,5 +25,9 @@ bool is_terminal(int fd);
 // Flushes and closes an output (a file or stdout): false, with an error naming the output
 // (E0602) on stderr, when anything written to it was lost (a full disk, a closed pipe).
 bool close_output(std::FILE* f, const std::string& name);
+
+// Writes all of `text` to `f`: false when it could not (the loss and its cause are reported
+// by close_output, once, when `f` is closed).
+bool write_output(std::FILE* f, std::string_view text);
 
 }  // namespace carecoord::cli

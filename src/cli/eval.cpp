@@ -395,11 +395,8 @@ int cmd_explain(const Args& args) {
         return 1;
     }
     const std::string rendered = o.format_set ? to_json(*ex) + "\n" : to_text(*ex, show_facts);
-    if (std::fwrite(rendered.data(), 1, rendered.size(), stdout) != rendered.size() || std::fflush(stdout) != 0) {
-        std::fprintf(stderr, "error: cannot write the explanation to standard output\n");
-        return 2;
-    }
-    return 0;
+    // A lost write is reported once, with its cause, when main() closes stdout (E0602).
+    return write_output(stdout, rendered) ? 0 : 2;
 }
 
 }  // namespace carecoord::cli

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -20,6 +21,7 @@
 #include "carecoord/fhir.hpp"
 #include "fhir/mapper.hpp"
 #include "util/dir_list.hpp"
+#include "util/file.hpp"
 
 namespace carecoord {
 
@@ -30,12 +32,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct FileCloser {
-    void operator()(std::FILE* f) const {
-        if (f) std::fclose(f);
-    }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
+using util::File;
 
 // Reads lines of a file (or of a byte range of it) through a fixed buffer. A line longer
 // than `max` is not kept: it is reported as too long and skipped to its end.
@@ -180,7 +177,12 @@ public:
     bool take(std::uint32_t p, std::vector<Extent>& out) {
         if (!set_.spill) {
             while (mem_ < set_.memory.size() && set_.memory[mem_].patient < p) ++mem_;
-            while (mem_ < set_.memory.size() && set_.memory[mem_].patient == p) out.push_back(set_.memory[mem_++]);
+            // The cursor moves past an extent only once it is in `out`: a take() cut short by a
+            // refused allocation goes on, when made again, where it stopped.
+            while (mem_ < set_.memory.size() && set_.memory[mem_].patient == p) {
+                out.push_back(set_.memory[mem_]);
+                ++mem_;
+            }
             return true;
         }
         for (auto& c : cursors_) {
@@ -241,6 +243,11 @@ struct FhirBulkReader::Impl {
     std::unique_ptr<RunMerge> merge;     // next()'s pass over the index
     std::uint32_t next_patient = 0;
     std::vector<Extent> patient_extents;  // the current patient's, reused
+    // Whose extents patient_extents holds, and whether all of them: next() cut short by a
+    // refused allocation is made again for the same patient, and the merge has moved on.
+    std::uint32_t extents_of = UINT32_MAX;
+    bool extents_complete = false;
+    bool extents_read = false;
     // Medication resources (they belong to no patient): id -> the line, read when a request
     // names it. One entry per Medication, not per patient.
     std::unordered_map<std::string, Extent> medications;
@@ -465,7 +472,9 @@ std::optional<Result<FhirPatient>> FhirBulkReader::next() {
     Impl& m = *impl_;
     while (m.next_patient < m.patients.size() && !m.patients[m.next_patient].has_resource) ++m.next_patient;
     if (m.next_patient >= m.patients.size()) return std::nullopt;
-    const std::uint32_t number = m.next_patient++;
+    // next_patient moves on only when the patient is returned: a refused allocation below
+    // leaves it where a call made again reads it (the C ABI's retry promise).
+    const std::uint32_t number = m.next_patient;
     const PatientEntry& p = m.patients[number];
     fhir::PatientAssembler assembler(m.options);
     // The file may have changed since open() (truncated, rewritten in place): every line that
@@ -474,8 +483,16 @@ std::optional<Result<FhirPatient>> FhirBulkReader::next() {
     auto changed = [&](const Origin& origin, std::string message) {
         assembler.report(fhir::make_diagnostic(code::io, Severity::error, origin, "", "", std::move(message)));
     };
-    m.patient_extents.clear();
-    if (!m.merge->take(number, m.patient_extents))
+    if (m.extents_of != number) {
+        m.patient_extents.clear();
+        m.extents_of = number;
+        m.extents_complete = false;
+    }
+    if (!m.extents_complete) {
+        m.extents_read = m.merge->take(number, m.patient_extents);
+        m.extents_complete = true;
+    }
+    if (!m.extents_read)
         changed(Origin{}, "the index cannot be read back from its temporary file: this patient's resources are not read");
     for (const Extent& x : m.patient_extents) {
         LineReader reader(m.handles[x.file].get(), x.offset, x.length, m.options.max_resource_bytes);
@@ -523,7 +540,8 @@ std::optional<Result<FhirPatient>> FhirBulkReader::next() {
         }
         assembler.add(r, origin);
     }
-    auto result = assembler.finish();
+    std::optional<Result<FhirPatient>> result(assembler.finish());
+    ++m.next_patient;
     return result;
 }
 

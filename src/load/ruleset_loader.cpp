@@ -16,6 +16,7 @@
 #include "rules/compiler.hpp"
 #include "time/calendar.hpp"
 #include "util/dir_list.hpp"
+#include "util/file.hpp"
 #include "util/sha256.hpp"
 #include "workflow/workflow.hpp"
 
@@ -52,7 +53,7 @@ bool read_file(const std::string& path, std::size_t max_bytes, std::string& out,
     }
     // Not `stream << rdbuf()`: it swallows exceptions, so a refused allocation would hand
     // back a truncated file (then reported as a bad ruleset) instead of std::bad_alloc.
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+    util::File f(std::fopen(path.c_str(), "rb"));
     if (!f) return fail("cannot open the file");
     std::string text(static_cast<std::size_t>(size), '\0');
     const std::size_t got = text.empty() ? 0 : std::fread(text.data(), 1, text.size(), f.get());

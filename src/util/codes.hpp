@@ -32,6 +32,8 @@
     X(unborn_at_as_of, "E0212", "evaluation: the patient is not born at the as-of date (`birth_date` after it); field path `birth_date`") \
     X(condition_before_birth, "E0213", "evaluation: a condition dated before `birth_date`; field path `conditions[i].onset`, `.recorded` or `.abatement`") \
     X(encounter_before_birth, "E0214", "evaluation: an encounter admitted before `birth_date`; field path `encounters[i].admit`") \
+    X(patient_control_char, "E0215", "patient document or FHIR resource: an id contains a control character (U+0000-U+001F, U+007F); field path of the id") \
+    X(patient_bad_utf8, "E0216", "patient document: text that is not valid UTF-8 (YAML, as JSON already refuses it)") \
     X(unknown_key, "E0301", "unknown key") \
     X(missing_key, "E0302", "missing required key") \
     X(wrong_yaml_kind, "E0303", "wrong kind of YAML value (e.g. a list where a mapping is expected)") \
@@ -45,6 +47,8 @@
     X(unreadable_file, "E0311", "a ruleset file could not be read") \
     X(fact_cycle, "E0312", "facts form a cycle") \
     X(tiers_twice, "E0313", "more than one ruleset in force defines tiers") \
+    X(version_twice, "E0314", "one ruleset id and version loaded from two files with different contents") \
+    X(version_gap, "E0315", "warning: a gap between the effective periods of consecutive versions of a ruleset (a patient in it has no ruleset in force)") \
     X(expression_syntax, "E0401", "expression syntax error") \
     X(unknown_name, "E0402", "unknown name") \
     X(type_mismatch, "E0403", "type mismatch") \
@@ -53,7 +57,9 @@
     X(not_available_here, "E0406", "a name used where it is not available (`anchor` outside triggers, `tier` in tier rules or workflows, `event` outside workflows)") \
     X(not_a_list, "E0407", "`where` or an aggregate applied to something that is not a list") \
     X(no_ruleset_in_force, "E0501", "no loaded ruleset is in force at the as-of date") \
+    X(evaluation_budget, "E0504", "evaluation: over the work budget (`max_evaluation_steps`), a runaway evaluation stopped") \
     X(bad_test_case, "E0601", "a test case is malformed (missing as_of, patient or expect)") \
+    X(output_not_written, "E0602", "the output could not be written or closed (a full disk, a closed pipe); exit status 2") \
     X(test_expects_undefined, "E0610", "a test case expects a tier, flag, program or trigger that no loaded ruleset defines (the message gives the closest names)") \
     X(workflow_unknown_state, "E0701", "workflow: unknown state (in `initial`, `from` or `to`)") \
     X(workflow_unknown_event, "E0702", "workflow: unknown event (in `on`)") \

@@ -411,8 +411,11 @@ def test_ndjson_long_line():
     args = ["eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv"]
     rc, out, err = run(*args, "-", stdin=text)
     expect_rc(rc, 1, "eval with long lines", out, err)
-    ids = [line.split(",")[0] for line in out.splitlines()[1:]]
+    # One row per record (docs/cli.md, CSV columns): the long lines are rows with an error.
+    rows = list(csv.DictReader(io.StringIO(out)))
+    ids = [r["patient_id"] for r in rows if not r["error"]]
     check(ids == ["p-1", "p-3", "p-5"], f"records after the long lines are read: {ids}")
+    check([r["source"] for r in rows if r["error"]] == ["<stdin>:2", "<stdin>:4"], f"long lines are error rows: {rows}")
     contains(err, "<stdin>:2: error[E0210]: the line is larger than the limit max_document_bytes (4194304 bytes): skipped",
              "long line 2")
     contains(err, "<stdin>:4: error[E0210]", "long line 4")
@@ -426,7 +429,7 @@ def test_ndjson_long_line():
     contains(err, "<stdin>:1: error[E0202]: unknown field", "a line of exactly the limit is decoded")
     contains(err, "<stdin>:2: error[E0210]", "one byte over the limit")
     # stdin that cannot be read (a directory: EISDIR) is a read error, exit status 1.
-    fd = os.open("rulesets", os.O_RDONLY)
+    fd = os.open(os.path.join(SOURCE, "rulesets"), os.O_RDONLY)
     try:
         p = subprocess.run([CARECOORD, *args, "-"], cwd=SOURCE, stdin=fd, capture_output=True, text=True, timeout=120)
     finally:
@@ -456,10 +459,13 @@ def test_csv_cells():
     rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "csv", "-", stdin=text)
     expect_rc(rc, 1, "csv with hostile ids", out, err)
     rows = out.splitlines()
-    cells = [r.split(",2026-11-27,")[0] for r in rows[1:]]
+    check(len(rows) == 9, f"8 records in: one row each (2 of them errors) and the header, got {len(rows)}")
+    # The raw patient_id cell, after the source cell (<stdin>:N has no comma).
+    cells = [r.split(",", 1)[1].split(",2026-11-27,")[0] for r in rows[1:] if ",2026-11-27," in r]
     check(cells == ['"\'=HYPERLINK(1)"', '"\'+1"', '"\'-2"', '"\'@x"', '"a,""b"""', "plain-3"],
           f"csv id cells: {cells}")
-    check(len(rows) == 7, f"8 records in, 2 refused: 6 rows and the header, got {len(rows)}")
+    errors = [r for r in csv.DictReader(io.StringIO(out)) if r["error"]]
+    check([r["source"] for r in errors] == ["<stdin>:6", "<stdin>:8"], f"the refused ids are error rows: {errors}")
     contains(err, "<stdin>:6: error[E0215]: id: an id must not contain control characters", "NUL in an id")
     contains(err, "<stdin>:8: error[E0215]: id:", "line break in an id")
 
@@ -478,7 +484,7 @@ def test_kind_from_document():
     rc, out, err = run("eval", "--rules", f"{DATA}/kind", "--as-of", AS_OF, "--format", "csv", "-",
                        stdin='{"id": "k1", "birth_date": "1960-01-01", "conditions": [{"code": "I10"}]}\n')
     expect_rc(rc, 0, "eval with a wrapped description", out, err)
-    check(out.splitlines()[1].startswith("k1,2026-11-27,case_management,"), f"wrapped ruleset evaluated: {out}")
+    check(out.splitlines()[1].startswith("<stdin>:1,k1,2026-11-27,case_management,"), f"wrapped ruleset evaluated: {out}")
     for cmd in ("test", "check"):
         rc, out, err = run(cmd, f"{DATA}/broken-tests")
         check(rc != 0, f"{cmd} with a broken tests file: exit status {rc}\n{out}\n{err}")

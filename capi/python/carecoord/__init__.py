@@ -27,7 +27,7 @@ import threading
 import contextlib
 import dataclasses
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, ContextManager, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
 if TYPE_CHECKING:  # pandas is optional: only Batch.to_pandas() imports it
     import pandas
@@ -224,14 +224,17 @@ class _Handle:
     close() while a call on this handle is in flight. As with .NET's SafeHandle, every call
     holds a use count (:meth:`_use`); close() marks the handle closed at once (later calls
     raise ValueError) and the C handle is freed when the last call in flight returns, never
-    under it."""
+    under it. A call that changes the C object (a patient's builder, a bulk reader's next)
+    holds it alone (:meth:`_use_exclusive`): it waits for the calls reading it, and they
+    wait for it, so no thread ever reads a C object while another changes it."""
 
     _free = None  # the C free function, set by subclasses
 
     def __init__(self, ptr: ctypes.c_void_p):
         self._ptr: Optional[ctypes.c_void_p] = ptr
-        self._lock = threading.Lock()
+        self._lock = threading.Condition(threading.Lock())
         self._users = 0
+        self._writing = False
         self._closing = False
 
     def close(self) -> None:
@@ -239,7 +242,7 @@ class _Handle:
         last of them returns. Idempotent."""
         with self._lock:
             self._closing = True
-            if self._users:
+            if self._users or self._writing:
                 return
             ptr, self._ptr = self._ptr, None
         if ptr:
@@ -249,37 +252,53 @@ class _Handle:
     def closed(self) -> bool:
         return self._closing or not self._ptr
 
-    @contextlib.contextmanager
-    def _use(self) -> Iterator[ctypes.c_void_p]:
-        """The C handle, kept alive until the with-block ends."""
-        ptr = self._acquire()
-        try:
-            yield ptr
-        finally:
-            self._release()
-
-    def _acquire(self) -> ctypes.c_void_p:
-        """The C handle, kept alive until the matching _release() (what _use does, without
-        a generator: the per-call path of Engine.evaluate)."""
+    def _enter(self, exclusive: bool) -> ctypes.c_void_p:
         with self._lock:
+            while self._writing or (exclusive and self._users):
+                if self._closing:
+                    break
+                self._lock.wait()
             if self._closing or not self._ptr:
                 raise ValueError(f"this {type(self).__name__} is closed")
-            self._users += 1
+            if exclusive:
+                self._writing = True
+            else:
+                self._users += 1
             return self._ptr
 
-    def _release(self) -> None:
+    def _leave(self, exclusive: bool) -> None:
         with self._lock:
-            self._users -= 1
-            last = self._closing and self._users == 0
+            if exclusive:
+                self._writing = False
+            else:
+                self._users -= 1
+            self._lock.notify_all()
+            last = self._closing and self._users == 0 and not self._writing
             ptr = None
             if last:
                 ptr, self._ptr = self._ptr, None
         if ptr:
             type(self)._free(ptr)
 
+    @contextlib.contextmanager
+    def _hold(self, exclusive: bool) -> Iterator[ctypes.c_void_p]:
+        ptr = self._enter(exclusive)
+        try:
+            yield ptr
+        finally:
+            self._leave(exclusive)
+
+    def _use(self) -> ContextManager[ctypes.c_void_p]:
+        """The C handle for a call that only reads it, kept alive until the with-block ends."""
+        return self._hold(exclusive=False)
+
+    def _use_exclusive(self) -> ContextManager[ctypes.c_void_p]:
+        """The C handle for a call that changes it: no other call is in flight meanwhile."""
+        return self._hold(exclusive=True)
+
     def _invoke(self, fn, *args) -> None:
-        """_call(fn, handle, *args) with the handle held for the call."""
-        with self._use() as h:
+        """_call(fn, handle, *args) for a call that changes the C object (a builder's)."""
+        with self._use_exclusive() as h:
             _call(fn, h, *args)
 
     def __enter__(self: _H) -> _H:
@@ -447,7 +466,8 @@ class FhirBulkReader(_Handle):
     """An iterator over a FHIR bulk-data export directory (``Patient.ndjson``,
     ``Condition.000.ndjson``...): one :class:`Patient` at a time, in the order of the
     Patient files, each with its :attr:`Patient.warnings`. Memory is bounded by an index of
-    byte offsets, not by the export (docs/fhir.md). Not thread safe.
+    byte offsets, not by the export (docs/fhir.md). Threads may share a reader: each
+    patient goes to one of them (the calls are serialised).
 
     A patient that cannot be mapped (no birthDate, an unreadable Patient resource) is
     skipped and its :class:`PatientError` kept in :attr:`errors`; with ``strict=True`` it is
@@ -472,7 +492,7 @@ class FhirBulkReader(_Handle):
     def export_diagnostics(self) -> List[Diagnostic]:
         """Problems that belong to no patient (unreadable lines, resources of a patient not
         in the export, resource types not read), with file and line."""
-        with self._use() as h:
+        with self._use_exclusive() as h:  # next adds to them
             return _diagnostics(_lib.carecoord_fhir_bulk_export_diagnostics(h))
 
     def __iter__(self) -> "FhirBulkReader":
@@ -482,7 +502,7 @@ class FhirBulkReader(_Handle):
         while True:
             out = ctypes.c_void_p()
             err = ctypes.c_void_p()
-            with self._use() as h:
+            with self._use_exclusive() as h:  # next moves the reader: one thread at a time
                 status = _lib.carecoord_fhir_bulk_next(h, ctypes.byref(out), ctypes.byref(err))
             if status == _n.END:
                 raise StopIteration
@@ -1138,8 +1158,9 @@ class Engine(_Handle):
         if not parts:
             return []
         docs = (_n.Document * len(parts))(*[_n.Document(p, len(p)) for p in parts])
-        out = _create(_lib.carecoord_evaluate_documents, self._handle(), docs, len(parts), _n.FORMAT_JSON,
-                      _as_of_text(as_of).encode("ascii"))
+        with self._use() as h:
+            out = _create(_lib.carecoord_evaluate_documents, h, docs, len(parts), _n.FORMAT_JSON,
+                          _as_of_text(as_of).encode("ascii"))
         try:
             n = ctypes.c_size_t()
             ptr = _lib.carecoord_batch_output(out, ctypes.byref(n))
@@ -1168,11 +1189,11 @@ class Engine(_Handle):
             finally:
                 _lib.carecoord_patient_free(ph)
         with self._patient(patient) as p:
-            ph = p._acquire()
+            ph = p._enter(exclusive=False)
             try:
                 return Determination._from_result(self._evaluate(ph, as_of))
             finally:
-                p._release()
+                p._leave(exclusive=False)
 
     def _evaluate(self, ph: ctypes.c_void_p, as_of: DateLike) -> ctypes.c_void_p:
         """The carecoord_result of one evaluation of the patient handle ``ph`` (held by the
@@ -1181,7 +1202,7 @@ class Engine(_Handle):
             raise TypeError("as_of must be a datetime.date (a day), not a datetime")
         out = ctypes.c_void_p()
         err = ctypes.c_void_p()
-        eh = self._acquire()
+        eh = self._enter(exclusive=False)  # what _use() does, without a generator's cost per call
         try:
             if isinstance(as_of, datetime.date):
                 status = _lib.carecoord_evaluate_ymd(ctypes.byref(out), eh, ph, as_of.year, as_of.month, as_of.day,
@@ -1189,7 +1210,7 @@ class Engine(_Handle):
             else:
                 status = _lib.carecoord_evaluate(ctypes.byref(out), eh, ph, _n.opt_bytes(as_of), ctypes.byref(err))
         finally:
-            self._release()
+            self._leave(exclusive=False)
         _check(status, err)
         return out
 
@@ -1218,8 +1239,8 @@ class Engine(_Handle):
 
     def start_care_plan(self, on: DateLike, workflow: str = "care_plan") -> CarePlanRecord:
         """The initial record of ``workflow`` in the version in force ``on``."""
-        h = _create(_lib.carecoord_care_plan_start, self._handle(), workflow.encode("utf-8"),
-                    _as_of_text(on).encode("ascii"))
+        with self._use() as eh:
+            h = _create(_lib.carecoord_care_plan_start, eh, workflow.encode("utf-8"), _as_of_text(on).encode("ascii"))
         try:
             return CarePlanRecord._from_handle(h)
         finally:
@@ -1238,7 +1259,8 @@ class Engine(_Handle):
             out = None
             try:
                 eh = ev._handle()
-                out = _create(_lib.carecoord_care_plan_apply, self._handle(), p._handle(), rh, eh)
+                with self._use() as engine_h, p._use() as ph:
+                    out = _create(_lib.carecoord_care_plan_apply, engine_h, ph, rh, eh)
                 new = CarePlanRecord._from_handle(out)
                 created = _lib.carecoord_care_plan_created_count(out)
                 return EventOutcome(
@@ -1268,8 +1290,8 @@ class Engine(_Handle):
                 for e in evs:
                     handles.append(e._handle())
                 array = (ctypes.c_void_p * max(len(handles), 1))(*[h.value for h in handles])
-                out = _create(_lib.carecoord_care_plan_replay, self._handle(), p._handle(), workflow.encode("utf-8"),
-                              array, len(handles))
+                with self._use() as eh, p._use() as ph:
+                    out = _create(_lib.carecoord_care_plan_replay, eh, ph, workflow.encode("utf-8"), array, len(handles))
                 return CarePlanRecord._from_handle(out)
             finally:
                 _lib.carecoord_care_plan_free(out)
@@ -1278,8 +1300,9 @@ class Engine(_Handle):
 
     def allowed_events(self, state: str, on: DateLike, workflow: str = "care_plan") -> List[str]:
         """The events allowed in ``state`` (declaration order) in the workflow in force ``on``."""
-        h = _create(_lib.carecoord_allowed_events, self._handle(), workflow.encode("utf-8"), state.encode("utf-8"),
-                    _as_of_text(on).encode("ascii"))
+        with self._use() as eh:
+            h = _create(_lib.carecoord_allowed_events, eh, workflow.encode("utf-8"), state.encode("utf-8"),
+                        _as_of_text(on).encode("ascii"))
         try:
             return [_n.text(_lib.carecoord_strings_get(h, i)) for i in range(_lib.carecoord_strings_count(h))]
         finally:
@@ -1289,7 +1312,8 @@ class Engine(_Handle):
         """Why the determination at ``as_of`` is what it is: :attr:`Explanation.text` (what
         ``carecoord explain`` prints) and the structured form."""
         with self._patient(patient) as p:
-            h = _create(_lib.carecoord_explain, self._handle(), p._handle(), _as_of_text(as_of).encode("ascii"))
+            with self._use() as eh, p._use() as ph:
+                h = _create(_lib.carecoord_explain, eh, ph, _as_of_text(as_of).encode("ascii"))
             try:
                 return Explanation._from(_n.text(_lib.carecoord_explanation_text(h)),
                                          _n.text(_lib.carecoord_explanation_json(h)))
