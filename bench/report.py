@@ -352,6 +352,8 @@ def main():
     write_results_md(os.path.join(a.out, "RESULTS.md"), render(report, meta))
     shutil.rmtree(scratch, ignore_errors=True)
     print(render(report, meta))
+    if not report.rows:
+        sys.exit("bench/report.py: nothing was measured")
 
 
 if __name__ == "__main__":
