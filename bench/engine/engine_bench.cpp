@@ -6,8 +6,13 @@
 #include <benchmark/benchmark.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <cstdlib>
 #include <new>
+
+#include <unistd.h>
 
 #include "engine/baseline.hpp"
 #include "carecoord/carecoord.hpp"
@@ -143,6 +148,87 @@ void BM_DefaultRulesets_Load(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(Engine::load_directory(CARECOORD_SOURCE_DIR "/rulesets"));
 }
 BENCHMARK(BM_DefaultRulesets_Load)->Unit(benchmark::kMillisecond);
+
+
+// A patient with n conditions and n encounters: one inpatient stay a day going back from the
+// as-of date, every other one discharged as an acute transfer (so that readmissions continue
+// transfers), for the cost of the nested any() of `hospitalizations_12m` as lists grow.
+Patient long_history(int n) {
+    Patient p;
+    p.id = "bench-long";
+    p.birth_date = sys_days{year{1930} / 3 / 14};
+    const char* codes[4] = {"E11.9", "I10", "N18.31", "J44.9"};
+    for (int i = 0; i < n; ++i) {
+        Condition c;
+        c.code = codes[i % 4];
+        c.onset = sys_days{year{2018} / 1 / 1};
+        c.recorded = c.onset;
+        p.conditions.push_back(c);
+    }
+    for (int i = 0; i < n; ++i) {
+        Encounter e;
+        e.id = "e" + std::to_string(i);
+        e.encounter_class = i % 3 == 2 ? EncounterClass::ambulatory : EncounterClass::inpatient;
+        e.admit = DateTime{kAsOf - days{2 * i + 3}} + hours{9};
+        e.discharge = *e.admit + hours{30};
+        e.disposition = i % 2 ? Disposition::acute_transfer : Disposition::home;
+        p.encounters.push_back(e);
+    }
+    return p;
+}
+
+// rulesets/ as shipped, or with the nested any() of hospitalizations_12m written so that the
+// compiler cannot plan it (`(...) or false`, the same answers): the loop it was before.
+const Engine& rulesets(bool loop) {
+    static const Engine planned = Engine::load_directory(CARECOORD_SOURCE_DIR "/rulesets").value();
+    static const Engine looped = [] {
+        namespace fs = std::filesystem;
+        const fs::path dir = fs::temp_directory_path() / ("carecoord-bench-loop-" + std::to_string(::getpid()));
+        fs::remove_all(dir);
+        fs::copy(CARECOORD_SOURCE_DIR "/rulesets", dir, fs::copy_options::recursive);
+        const fs::path clinical = dir / "common" / "clinical.yaml";
+        std::stringstream text;
+        text << std::ifstream(clinical).rdbuf();
+        std::string yaml = text.str();
+        const std::string from = "where not any(encounters,\n                          class in";
+        const std::string to = "where not any(encounters,\n                          false or class in";
+        const auto at = yaml.find(from);
+        if (at == std::string::npos) std::abort();  // clinical.yaml changed: update the bench
+        yaml.replace(at, from.size(), to);
+        std::ofstream(clinical) << yaml;
+        Engine e = Engine::load_directory(dir.string()).value();
+        fs::remove_all(dir);
+        return e;
+    }();
+    return loop ? looped : planned;
+}
+
+// The full default determination for long_history(n); items = conditions + encounters, so
+// that the items rate compares the cost per condition+encounter across n.
+void run_long(benchmark::State& state, bool loop) {
+    const int n = static_cast<int>(state.range(0));
+    const Engine& engine = rulesets(loop);
+    const Patient p = long_history(n);
+    auto first = engine.evaluate(p, kAsOf);
+    if (!first.ok()) state.SkipWithError("the evaluation failed");
+    for (auto _ : state) benchmark::DoNotOptimize(engine.evaluate(p, kAsOf));
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 2 * n);
+}
+
+void BM_LongHistory_Planned(benchmark::State& state) { run_long(state, false); }
+BENCHMARK(BM_LongHistory_Planned)->Arg(8)->Arg(64)->Arg(512)->Unit(benchmark::kMicrosecond);
+void BM_LongHistory_Loop(benchmark::State& state) { run_long(state, true); }
+BENCHMARK(BM_LongHistory_Loop)->Arg(8)->Arg(64)->Arg(512)->Unit(benchmark::kMicrosecond);
+
+// One patient with 10,000 encounters (and no conditions): target <= 50 ms.
+void BM_TenThousandEncounters(benchmark::State& state) {
+    const Engine& engine = rulesets(false);
+    Patient p = long_history(10000);
+    p.conditions.clear();
+    if (!engine.evaluate(p, kAsOf).ok()) state.SkipWithError("the evaluation failed");
+    for (auto _ : state) benchmark::DoNotOptimize(engine.evaluate(p, kAsOf));
+}
+BENCHMARK(BM_TenThousandEncounters)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

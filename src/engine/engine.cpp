@@ -252,77 +252,96 @@ void apply_death(const std::vector<const rules::Plan*>& plans, Date died, Determ
     out.missing.clear();
 }
 
-void evaluate_plan(const rules::Plan& plan, const Patient& patient, Date as_of, engine::TierInput tier_in,
-                   Determination& out, std::uint64_t& missing_all, const EvaluateOptions& options,
-                   std::vector<std::string>& fact_names) {
-    engine::Evaluator ev(plan, patient, as_of, engine::thread_scratch(), tier_in);
-    if (plan.has_tiers) {
-        int best = -1;
-        std::vector<std::pair<int, const rules::CompiledRule*>> matched;
-        for (const auto& r : plan.tier_rules) {
-            if (ev.truth(r.when) == 1) {
-                matched.emplace_back(r.tier, &r);
-                best = std::max(best, r.tier);
-            }
+// One ruleset's sections, in the order they see each other: the tier first (flags,
+// programs and triggers read it), then flags, programs, triggers, and the facts listed for
+// an explanation.
+struct PlanRun {
+    const rules::Plan& plan;
+    engine::Evaluator& ev;
+    Determination& out;
+    std::uint64_t& missing_all;  // every field reported missing, as bits
+};
+
+void decide_tier(PlanRun& r) {
+    const rules::Plan& plan = r.plan;
+    engine::Evaluator& ev = r.ev;
+    Determination& out = r.out;
+    int best = -1;
+    std::vector<std::pair<int, const rules::CompiledRule*>> matched;
+    for (const auto& rule : plan.tier_rules) {
+        if (ev.truth(rule.when) == engine::true_truth) {
+            matched.emplace_back(rule.tier, &rule);
+            best = std::max(best, rule.tier);
         }
-        std::stable_sort(matched.begin(), matched.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-        out.tier.by_default = best < 0;
-        out.tier.tier = plan.tier_order[static_cast<std::size_t>(best < 0 ? plan.default_tier : best)];
-        out.tier.matched.clear();
-        for (const auto& [t, r] : matched) out.tier.matched.push_back(RuleMatch{r->id, ev.render(r->reason), r->source});
     }
+    std::stable_sort(matched.begin(), matched.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    out.tier.by_default = best < 0;
+    out.tier.tier = plan.tier_order[static_cast<std::size_t>(best < 0 ? plan.default_tier : best)];
+    out.tier.matched.clear();
+    for (const auto& [t, rule] : matched) out.tier.matched.push_back(RuleMatch{rule->id, ev.render(rule->reason), rule->source});
     // Flags and everything after them see the tier just decided.
-    if (plan.has_tiers) {
-        engine::TierInput decided = ev.tier_input();
-        decided.known = true;
-        decided.tier = out.tier.tier;
-        ev.set_tier(decided);
-    }
-    engine::Evaluator& ev2 = ev;
-    for (const auto& f : plan.flags) {
+    engine::TierInput decided = ev.tier_input();
+    decided.known = true;
+    decided.tier = out.tier.tier;
+    ev.set_tier(decided);
+}
+
+void evaluate_flags(PlanRun& r) {
+    for (const auto& f : r.plan.flags) {
         FlagResult fr;
         fr.id = f.id;
-        for (const auto& r : f.rules)
-            if (ev2.truth(r.when) == 1) fr.matched.push_back(RuleMatch{r.id, ev2.render(r.reason), r.source});
-        if (!fr.matched.empty()) out.flags.push_back(std::move(fr));
+        for (const auto& rule : f.rules)
+            if (r.ev.truth(rule.when) == engine::true_truth)
+                fr.matched.push_back(RuleMatch{rule.id, r.ev.render(rule.reason), rule.source});
+        if (!fr.matched.empty()) r.out.flags.push_back(std::move(fr));
     }
-    for (const auto& p : plan.programs) {
+}
+
+void evaluate_programs(PlanRun& r) {
+    engine::Evaluator& ev = r.ev;
+    for (const auto& p : r.plan.programs) {
         ProgramResult pr;
         pr.id = p.id;
         pr.source = p.source;
-        if (p.payer_mask && !ev2.has_coverage(p.payer_mask)) {
+        if (p.payer_mask && !ev.has_coverage(p.payer_mask)) {
             pr.status = Eligibility::not_eligible;
             std::string payers;
             auto domain = rules::enum_domain(rules::EnumId::payer);
             for (std::size_t i = 0; i < domain.size(); ++i)
                 if ((p.payer_mask >> i) & 1u) payers += (payers.empty() ? "" : " or ") + std::string(domain[i]);
             pr.reason = "no active coverage by " + payers;
-            out.programs.push_back(std::move(pr));
+            r.out.programs.push_back(std::move(pr));
             continue;
         }
-        std::uint64_t before = ev2.missing();
-        ev2.clear_missing();
-        int t = ev2.truth(p.when);
-        std::uint64_t used = ev2.missing();
-        pr.status = t == 1 ? Eligibility::eligible : t == 0 ? Eligibility::not_eligible : Eligibility::unknown;
-        if (t < 0) engine::Evaluator::missing_names(used, pr.missing);
-        if (t == 0 && !p.not_reason.empty()) pr.reason = ev2.render(p.not_reason);
-        else if (t != 0 || p.not_reason.empty()) pr.reason = t == 0 ? "" : ev2.render(p.reason);
-        ev2.clear_missing();
-        missing_all |= before | used;
-        out.programs.push_back(std::move(pr));
+        std::uint64_t before = ev.missing();
+        ev.clear_missing();
+        const engine::Truth t = ev.truth(p.when);
+        std::uint64_t used = ev.missing();
+        pr.status = t == engine::true_truth    ? Eligibility::eligible
+                    : t == engine::false_truth ? Eligibility::not_eligible
+                                               : Eligibility::unknown;
+        if (t == engine::unknown_truth) engine::Evaluator::missing_names(used, pr.missing);
+        if (t == engine::false_truth && !p.not_reason.empty()) pr.reason = ev.render(p.not_reason);
+        else if (t != engine::false_truth || p.not_reason.empty()) pr.reason = t == engine::false_truth ? "" : ev.render(p.reason);
+        ev.clear_missing();
+        r.missing_all |= before | used;
+        r.out.programs.push_back(std::move(pr));
     }
-    for (const auto& trig : plan.triggers) {
-        rules::Value anchor = ev2.eval(trig.anchor);
+}
+
+void evaluate_triggers(PlanRun& r, Date as_of) {
+    engine::Evaluator& ev = r.ev;
+    for (const auto& trig : r.plan.triggers) {
+        rules::Value anchor = ev.eval(trig.anchor);
         if (anchor.state != rules::Value::known) continue;
-        ev2.set_anchor(anchor);
-        if (trig.when >= 0 && ev2.truth(trig.when) != 1) continue;
-        rules::Value due = ev2.eval(trig.due);
+        ev.set_anchor(anchor);
+        if (trig.when >= 0 && ev.truth(trig.when) != engine::true_truth) continue;
+        rules::Value due = ev.eval(trig.due);
         if (due.state != rules::Value::known) continue;
         TriggerResult tr;
         tr.id = trig.id;
-        const auto& at = plan.nodes[static_cast<std::size_t>(trig.anchor)].type;
-        const auto& dt = plan.nodes[static_cast<std::size_t>(trig.due)].type;
+        const auto& at = r.plan.nodes[static_cast<std::size_t>(trig.anchor)].type;
+        const auto& dt = r.plan.nodes[static_cast<std::size_t>(trig.due)].type;
         auto to_day = [](std::int64_t minutes) {
             std::int64_t d = minutes / 1440;
             if (minutes % 1440 != 0 && minutes < 0) --d;
@@ -337,24 +356,37 @@ void evaluate_plan(const rules::Plan& plan, const Patient& patient, Date as_of, 
         }
         tr.status = tr.due < as_of ? TriggerStatus::overdue : TriggerStatus::open;
         tr.action = trig.action;
-        tr.reason = ev2.render(trig.reason);
+        tr.reason = ev.render(trig.reason);
         tr.source = trig.source;
-        out.triggers.push_back(std::move(tr));
+        r.out.triggers.push_back(std::move(tr));
     }
-    ev2.set_anchor(rules::Value::none_value());
+    ev.set_anchor(rules::Value::none_value());
+}
+
+// The facts for an explanation, each name once across the rulesets in force.
+void list_facts(PlanRun& r, std::vector<std::string>& fact_names) {
+    for (const auto& f : r.plan.facts) {
+        if (std::find(fact_names.begin(), fact_names.end(), f.name) != fact_names.end()) continue;
+        fact_names.push_back(f.name);
+        rules::Value v = r.ev.eval(f.node);
+        std::string text;
+        r.ev.format(v, f.type, text);
+        r.out.facts.push_back(FactValue{f.name, std::move(text)});
+    }
+}
+
+void evaluate_plan(const rules::Plan& plan, const Patient& patient, Date as_of, engine::TierInput tier_in,
+                   Determination& out, std::uint64_t& missing_all, const EvaluateOptions& options,
+                   std::vector<std::string>& fact_names) {
+    engine::Evaluator ev(plan, patient, as_of, engine::thread_scratch(), tier_in);
+    PlanRun run{plan, ev, out, missing_all};
+    if (plan.has_tiers) decide_tier(run);
+    evaluate_flags(run);
+    evaluate_programs(run);
+    evaluate_triggers(run, as_of);
     // Listing the facts for an explanation reads fields nothing needed: not missing data.
     missing_all |= ev.missing();
-    if (options.include_facts) {
-        for (std::size_t i = 0; i < plan.facts.size(); ++i) {
-            const auto& f = plan.facts[i];
-            if (std::find(fact_names.begin(), fact_names.end(), f.name) != fact_names.end()) continue;
-            fact_names.push_back(f.name);
-            rules::Value v = ev2.eval(f.node);
-            std::string text;
-            ev2.format(v, f.type, text);
-            out.facts.push_back(FactValue{f.name, std::move(text)});
-        }
-    }
+    if (options.include_facts) list_facts(run, fact_names);
 }
 
 }  // namespace

@@ -52,6 +52,34 @@ std::size_t coll_size(const Patient& p, Coll c) {
     }
 }
 
+// -1, 0 or 1 as known a is below, equal to or above known b (a date and a datetime compare
+// by calendar date).
+int compare_known(const Value& a, TypeKind ka, const Value& b, TypeKind kb) {
+    if (ka == TypeKind::number) return a.num < b.num ? -1 : a.num > b.num ? 1 : 0;
+    if (ka == TypeKind::string || ka == TypeKind::code) {
+        int c = a.s.compare(b.s);
+        return c < 0 ? -1 : c > 0 ? 1 : 0;
+    }
+    if (ka != kb && (ka == TypeKind::date || ka == TypeKind::datetime)) {
+        std::int64_t x = ka == TypeKind::datetime ? floor_div(a.i, 1440) : a.i;
+        std::int64_t y = kb == TypeKind::datetime ? floor_div(b.i, 1440) : b.i;
+        return x < y ? -1 : x > y ? 1 : 0;
+    }
+    return a.i < b.i ? -1 : a.i > b.i ? 1 : 0;
+}
+
+bool holds(CmpOp op, int c) {
+    switch (op) {
+        case CmpOp::eq: return c == 0;
+        case CmpOp::ne: return c != 0;
+        case CmpOp::lt: return c < 0;
+        case CmpOp::le: return c <= 0;
+        case CmpOp::gt: return c > 0;
+        case CmpOp::ge: return c >= 0;
+    }
+    return false;
+}
+
 }  // namespace
 
 Scratch& thread_scratch() {
@@ -65,6 +93,10 @@ void Scratch::reset(const Plan& plan, const Patient& patient) {
     scope.assign(static_cast<std::size_t>(plan.max_depth) + 1, Element{});
     facts.assign(plan.facts.size(), FactSlot{});
     base_ready.fill(false);
+    // Grown, never shrunk: the indexes keep their storage across evaluations.
+    if (joins.size() < plan.joins.size()) joins.resize(plan.joins.size());
+    for (std::size_t j = 0; j < plan.joins.size(); ++j) joins[j].state = JoinIndex::State::unbuilt;
+    join_outer.clear();
     std::size_t words = plan.valuesets.words();
     const std::size_t sizes[4] = {patient.conditions.size(), patient.encounters.size(),
                                   patient.medications.size(), patient.observations.size()};
@@ -144,7 +176,8 @@ const std::uint64_t* Evaluator::code_bits(Field f, std::uint32_t index) {
         plan_.valuesets.lookup(*system, *code, bits);
         // Every coding counts: the value sets of the further codings are added.
         if (!also->empty()) {
-            std::vector<std::uint64_t> more(plan_.valuesets.words());
+            auto& more = s_.lookup_bits;
+            more.resize(plan_.valuesets.words());
             for (const auto& a : *also) {
                 plan_.valuesets.lookup(a.system, a.code, more.data());
                 for (std::size_t w = 0; w < more.size(); ++w) bits[w] |= more[w];
@@ -362,11 +395,11 @@ Value Evaluator::shift(const Node& n, Value when, const Value& dur) {
     return Value::integer(out_datetime ? day * 1440 + minute_of_day : day);
 }
 
-int Evaluator::truth(std::int32_t node) {
+Truth Evaluator::truth(std::int32_t node) {
     Value v = eval(node);
-    if (v.state == Value::unknown) return -1;
-    if (v.state == Value::none) return 0;
-    return v.i ? 1 : 0;
+    if (v.state == Value::unknown) return unknown_truth;
+    if (v.state == Value::none) return false_truth;
+    return v.i ? true_truth : false_truth;
 }
 
 Value Evaluator::aggregate(const Node& n) {
@@ -388,15 +421,15 @@ Value Evaluator::aggregate(const Node& n) {
         slot = Scratch::Element{list.coll, s_.arena[list.offset + k], list.parent};
         switch (n.op) {
             case Op::any: {
-                int t = truth(n.b);
-                if (t == 1) { slot = saved; return Value::boolean(true); }
-                if (t < 0) any_unknown = true;
+                Truth t = truth(n.b);
+                if (t == true_truth) { slot = saved; return Value::boolean(true); }
+                if (t == unknown_truth) any_unknown = true;
                 break;
             }
             case Op::all: {
-                int t = truth(n.b);
-                if (t == 0) { slot = saved; return Value::boolean(false); }
-                if (t < 0) any_unknown = true;
+                Truth t = truth(n.b);
+                if (t == false_truth) { slot = saved; return Value::boolean(false); }
+                if (t == unknown_truth) any_unknown = true;
                 break;
             }
             case Op::count_distinct: {
@@ -451,6 +484,197 @@ Value Evaluator::aggregate(const Node& n) {
     }
 }
 
+bool Evaluator::eval_clean(std::int32_t node, Value& out) {
+    const std::uint64_t saved_missing = missing_;
+    const int saved_suppress = suppress_missing_;
+    missing_ = 0;
+    suppress_missing_ = 0;
+    out = eval(node);
+    const bool clean = out.state != Value::unknown && missing_ == 0;
+    missing_ = saved_missing;
+    suppress_missing_ = saved_suppress;
+    return clean;
+}
+
+// Filters the join's list and sorts what is left by the key, once per evaluation. The loop
+// the index replaces reads, for each element, the leading filters until one is false, then
+// the other terms; so every value read here for an element the loop would also read, and
+// the index is used only when all of them are clean (known or none, nothing missing): then
+// the terms are two-valued and reading them has no effect, in any order or number.
+void Evaluator::build_join(const rules::JoinPlan& jp, Scratch::JoinIndex& ix) {
+    using State = Scratch::JoinIndex::State;
+    ix.state = State::unusable;
+    ix.elems.clear();
+    ix.keys.clear();
+    ix.values.clear();
+    Value lv;
+    if (!eval_clean(jp.list, lv) || lv.state != Value::known) return;
+    ix.list = lv.list;
+    const ListRef list = lv.list;
+    const std::size_t bounds = jp.bounds.size();
+    auto& slot = s_.scope[static_cast<std::size_t>(jp.depth)];
+    const Scratch::Element saved = slot;
+    bool ok = true;
+    for (std::uint32_t k = 0; k < list.count && ok; ++k) {
+        const std::uint32_t idx = s_.arena[list.offset + k];
+        slot = Scratch::Element{list.coll, idx, list.parent};
+        Value v;
+        // The leading filters, in the loop's order: the first false one ends its reading.
+        bool keep = true;
+        for (std::size_t f = 0; f < jp.leading_filters && keep; ++f) {
+            if (!eval_clean(jp.filters[f], v)) { ok = false; break; }
+            keep = v.state == Value::known && v.i != 0;
+        }
+        if (!ok) break;
+        if (!keep) continue;
+        // Everything else the loop may read of the element, whatever the outer one is.
+        for (std::size_t f = jp.leading_filters; f < jp.filters.size(); ++f) {
+            if (!eval_clean(jp.filters[f], v)) { ok = false; break; }
+            if (!(v.state == Value::known && v.i != 0)) keep = false;
+        }
+        if (!ok) break;
+        Value key;
+        if (!eval_clean(jp.key, key)) { ok = false; break; }
+        const std::size_t first = ix.values.size();
+        for (const auto& b : jp.bounds) {
+            if (!eval_clean(b.inner, v)) { ok = false; break; }
+            ix.values.push_back(v);
+        }
+        if (!ok) break;
+        bool keyed_known = true, keyed_any_known = false;
+        for (std::size_t b = 0; b < bounds; ++b) {
+            if (!jp.bounds[b].keyed) continue;
+            const Value& x = ix.values[first + b];
+            if (x.state == Value::known) keyed_any_known = true;
+            else keyed_known = false;
+            if (x.state == Value::known && jp.bounds[b].inner_kind == TypeKind::number && std::isnan(x.num)) ok = false;
+        }
+        if (key.state == Value::known && jp.key_kind == TypeKind::number && std::isnan(key.num)) ok = false;
+        if (!ok) break;
+        if (key.state != Value::known) {
+            // No key: every keyed comparison must then be none (false), so that it never matches.
+            if (keyed_any_known) { ok = false; break; }
+            keep = false;
+        } else if (!keyed_known) {
+            ok = false;
+            break;
+        }
+        if (!keep) {
+            ix.values.resize(first);
+            continue;
+        }
+        ix.elems.push_back(idx);
+        ix.keys.push_back(key);
+    }
+    slot = saved;
+    if (!ok) return;
+    // Sort by the key, stable so that equal keys keep the list's order.
+    const std::size_t m = ix.elems.size();
+    auto& order = s_.join_order;
+    order.resize(m);
+    for (std::size_t e = 0; e < m; ++e) order[e] = static_cast<std::uint32_t>(e);
+    const TypeKind kk = jp.key_kind;
+    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return compare_known(ix.keys[a], kk, ix.keys[b], kk) < 0;
+    });
+    s_.join_elems.resize(m);
+    s_.join_values.resize(m * bounds);
+    for (std::size_t e = 0; e < m; ++e) {
+        s_.join_elems[e] = ix.elems[order[e]];
+        for (std::size_t b = 0; b < bounds; ++b) s_.join_values[e * bounds + b] = ix.values[order[e] * bounds + b];
+    }
+    ix.elems.swap(s_.join_elems);
+    ix.values.swap(s_.join_values);
+    // Each keyed value must rise with the key (date(), a shift by a constant duration, ...):
+    // then the elements a keyed comparison accepts are a prefix, a suffix or a range.
+    for (std::size_t b = 0; b < bounds; ++b) {
+        if (!jp.bounds[b].keyed) continue;
+        const TypeKind k = jp.bounds[b].inner_kind;
+        for (std::size_t e = 1; e < m; ++e)
+            if (compare_known(ix.values[(e - 1) * bounds + b], k, ix.values[e * bounds + b], k) > 0) return;
+    }
+    ix.state = State::ready;
+}
+
+// any() by its index, for the element in scope: the same answer as the loop, or nullopt
+// when the index cannot be relied on for this patient or this element (then the loop runs).
+std::optional<Value> Evaluator::any_by_index(const Node& n) {
+    const auto& jp = plan_.joins[static_cast<std::size_t>(n.join)];
+    auto& ix = s_.joins[static_cast<std::size_t>(n.join)];
+    if (ix.state == Scratch::JoinIndex::State::unbuilt) build_join(jp, ix);
+    if (ix.state != Scratch::JoinIndex::State::ready) return std::nullopt;
+    // Nothing passed the filters: the loop finds no element, whatever the outer one is.
+    if (ix.elems.empty()) return Value::boolean(false);
+    const std::size_t base = s_.join_outer.size();
+    const std::size_t bounds = jp.bounds.size();
+    bool outer_false = false;
+    Value v;
+    for (auto t : jp.outer_terms) {
+        if (!eval_clean(t, v)) { s_.join_outer.resize(base); return std::nullopt; }
+        if (!(v.state == Value::known && v.i != 0)) outer_false = true;
+    }
+    for (const auto& b : jp.bounds) {
+        if (!eval_clean(b.outer, v)) { s_.join_outer.resize(base); return std::nullopt; }
+        s_.join_outer.push_back(v);
+    }
+    if (outer_false) { s_.join_outer.resize(base); return Value::boolean(false); }
+    const std::size_t m = ix.elems.size();
+    std::size_t lo = 0, hi = m;
+    for (std::size_t b = 0; b < bounds && lo < hi; ++b) {
+        const auto& jb = jp.bounds[b];
+        if (!jb.keyed) continue;
+        const Value& x = s_.join_outer[base + b];
+        if (x.state != Value::known) { lo = hi; break; }  // compared with none: false
+        // The first candidate at which `pred(compare(value, x))` stops holding; pred holds
+        // on a prefix, as the values rise.
+        auto first_not = [&](auto pred) {
+            std::size_t l = 0, h = m;
+            while (l < h) {
+                const std::size_t mid = l + (h - l) / 2;
+                if (pred(compare_known(ix.values[mid * bounds + b], jb.inner_kind, x, jb.outer_kind))) l = mid + 1;
+                else h = mid;
+            }
+            return l;
+        };
+        auto below = [](int c) { return c < 0; };
+        auto not_above = [](int c) { return c <= 0; };
+        switch (jb.op) {
+            case CmpOp::lt: hi = std::min(hi, first_not(below)); break;
+            case CmpOp::le: hi = std::min(hi, first_not(not_above)); break;
+            case CmpOp::gt: lo = std::max(lo, first_not(not_above)); break;
+            case CmpOp::ge: lo = std::max(lo, first_not(below)); break;
+            case CmpOp::eq:
+                lo = std::max(lo, first_not(below));
+                hi = std::min(hi, first_not(not_above));
+                break;
+            case CmpOp::ne: break;
+        }
+    }
+    bool found = false;
+    auto& slot = s_.scope[static_cast<std::size_t>(jp.depth)];
+    const Scratch::Element saved = slot;
+    for (std::size_t e = lo; e < hi && !found; ++e) {
+        bool all = true;
+        for (std::size_t b = 0; b < bounds && all; ++b) {
+            const auto& jb = jp.bounds[b];
+            if (jb.keyed) continue;
+            const Value& iv = ix.values[e * bounds + b];
+            const Value& x = s_.join_outer[base + b];
+            if (iv.state != Value::known || x.state != Value::known) all = jb.op == CmpOp::ne;
+            else all = holds(jb.op, compare_known(iv, jb.inner_kind, x, jb.outer_kind));
+        }
+        if (all && !jp.residual.empty()) {
+            slot = Scratch::Element{ix.list.coll, ix.elems[e], ix.list.parent};
+            for (auto r : jp.residual)
+                if (truth(r) != true_truth) { all = false; break; }
+        }
+        found = all;
+    }
+    slot = saved;
+    s_.join_outer.resize(base);
+    return Value::boolean(found);
+}
+
 std::string budget_message(std::uint64_t steps) {
     return "the evaluation did more work than the limit max_evaluation_steps (" + std::to_string(steps) +
            " steps): an aggregate nested in another over long lists? (raise the limit in EngineOptions::limits)";
@@ -464,13 +688,13 @@ Value Evaluator::eval(std::int32_t index) {
         case Op::constant: return n.k;
         case Op::fact: {
             auto& f = s_.facts[static_cast<std::size_t>(n.extra)];
-            if (f.state == 2) {
+            if (f.state == Scratch::FactState::done) {
                 if (suppress_missing_ == 0) missing_ |= f.missing;
                 return f.value;
             }
             // The checker rejects cycles, so state 1 cannot be seen here. A fact records
             // what it misses even when first read inside exists(): later plain reads report it.
-            f.state = 1;
+            f.state = Scratch::FactState::computing;
             const std::uint64_t outer = missing_;
             const int outer_suppress = suppress_missing_;
             missing_ = 0;
@@ -481,7 +705,7 @@ Value Evaluator::eval(std::int32_t index) {
             auto& g = s_.facts[static_cast<std::size_t>(n.extra)];
             g.value = v;
             g.missing = missing_;
-            g.state = 2;
+            g.state = Scratch::FactState::done;
             suppress_missing_ = outer_suppress;
             missing_ = outer | (suppress_missing_ == 0 ? g.missing : 0);
             return v;
@@ -546,8 +770,8 @@ Value Evaluator::eval(std::int32_t index) {
             return event_ && slot < event_->payload.size() ? event_->payload[slot] : Value::unknown_value();
         }
         case Op::not_: {
-            int t = truth(n.a);
-            return t < 0 ? Value::unknown_value() : Value::boolean(t == 0);
+            Truth t = truth(n.a);
+            return t == unknown_truth ? Value::unknown_value() : Value::boolean(t == false_truth);
         }
         case Op::neg: {
             Value v = eval(n.a);
@@ -555,19 +779,19 @@ Value Evaluator::eval(std::int32_t index) {
             return v;
         }
         case Op::and_: {
-            int a = truth(n.a);
-            if (a == 0) return Value::boolean(false);
-            int b = truth(n.b);
-            if (b == 0) return Value::boolean(false);
-            if (a < 0 || b < 0) return Value::unknown_value();
+            Truth a = truth(n.a);
+            if (a == false_truth) return Value::boolean(false);
+            Truth b = truth(n.b);
+            if (b == false_truth) return Value::boolean(false);
+            if (a == unknown_truth || b == unknown_truth) return Value::unknown_value();
             return Value::boolean(true);
         }
         case Op::or_: {
-            int a = truth(n.a);
-            if (a == 1) return Value::boolean(true);
-            int b = truth(n.b);
-            if (b == 1) return Value::boolean(true);
-            if (a < 0 || b < 0) return Value::unknown_value();
+            Truth a = truth(n.a);
+            if (a == true_truth) return Value::boolean(true);
+            Truth b = truth(n.b);
+            if (b == true_truth) return Value::boolean(true);
+            if (a == unknown_truth || b == unknown_truth) return Value::unknown_value();
             return Value::boolean(false);
         }
         case Op::cond: {
@@ -581,31 +805,7 @@ Value Evaluator::eval(std::int32_t index) {
             const auto op = static_cast<CmpOp>(n.aux);
             if (a.state == Value::unknown || b.state == Value::unknown) return Value::unknown_value();
             if (a.state == Value::none || b.state == Value::none) return Value::boolean(op == CmpOp::ne);
-            const auto ka = static_cast<TypeKind>(n.aux2);
-            const auto kb = static_cast<TypeKind>(n.aux3);
-            int c = 0;
-            if (ka == TypeKind::number) {
-                c = a.num < b.num ? -1 : a.num > b.num ? 1 : 0;
-            } else if (ka == TypeKind::string || ka == TypeKind::code) {
-                c = a.s.compare(b.s);
-                c = c < 0 ? -1 : c > 0 ? 1 : 0;
-            } else if (ka != kb && (ka == TypeKind::date || ka == TypeKind::datetime)) {
-                // A date and a datetime compare by calendar date.
-                std::int64_t x = ka == TypeKind::datetime ? floor_div(a.i, 1440) : a.i;
-                std::int64_t y = kb == TypeKind::datetime ? floor_div(b.i, 1440) : b.i;
-                c = x < y ? -1 : x > y ? 1 : 0;
-            } else {
-                c = a.i < b.i ? -1 : a.i > b.i ? 1 : 0;
-            }
-            switch (op) {
-                case CmpOp::eq: return Value::boolean(c == 0);
-                case CmpOp::ne: return Value::boolean(c != 0);
-                case CmpOp::lt: return Value::boolean(c < 0);
-                case CmpOp::le: return Value::boolean(c <= 0);
-                case CmpOp::gt: return Value::boolean(c > 0);
-                case CmpOp::ge: return Value::boolean(c >= 0);
-            }
-            return Value::unknown_value();
+            return Value::boolean(holds(op, compare_known(a, static_cast<TypeKind>(n.aux2), b, static_cast<TypeKind>(n.aux3))));
         }
         case Op::arith: {
             Value a = eval(n.a);
@@ -637,15 +837,9 @@ Value Evaluator::eval(std::int32_t index) {
             if (src.op == Op::elem_field) {
                 member = plan_.valuesets.contains(code_bits(static_cast<Field>(src.extra), static_cast<std::uint32_t>(c.i)), n.extra);
             } else {
-                std::uint64_t bits[16];
-                std::vector<std::uint64_t> big;
-                std::uint64_t* out = bits;
-                if (plan_.valuesets.words() > 16) {
-                    big.resize(plan_.valuesets.words());
-                    out = big.data();
-                }
-                plan_.valuesets.lookup(c.system ? *c.system : std::string_view{}, c.s, out);
-                member = plan_.valuesets.contains(out, n.extra);
+                s_.lookup_bits.resize(plan_.valuesets.words());
+                plan_.valuesets.lookup(c.system ? *c.system : std::string_view{}, c.s, s_.lookup_bits.data());
+                member = plan_.valuesets.contains(s_.lookup_bits.data(), n.extra);
             }
             return Value::boolean(member != (n.aux != 0));
         }
@@ -655,8 +849,9 @@ Value Evaluator::eval(std::int32_t index) {
             if (v.state == Value::none) return Value::boolean(n.aux != 0);
             const auto& list = plan_.lists[static_cast<std::size_t>(n.extra)];
             bool found = false;
-            if (n.aux2 == 1) found = (list.enum_mask >> v.i) & 1u;
-            else if (n.aux2 == 2) found = std::find(list.strings.begin(), list.strings.end(), v.s) != list.strings.end();
+            const auto match = static_cast<rules::ListMatch>(n.aux2);
+            if (match == rules::ListMatch::enum_mask) found = (list.enum_mask >> v.i) & 1u;
+            else if (match == rules::ListMatch::strings) found = std::find(list.strings.begin(), list.strings.end(), v.s) != list.strings.end();
             else found = std::find(list.numbers.begin(), list.numbers.end(), v.num) != list.numbers.end();
             return Value::boolean(found != (n.aux != 0));
         }
@@ -674,7 +869,7 @@ Value Evaluator::eval(std::int32_t index) {
             for (std::uint32_t k = 0; k < in.count; ++k) {
                 std::uint32_t idx = s_.arena[in.offset + k];
                 slot = Scratch::Element{in.coll, idx, in.parent};
-                if (truth(n.b) == 1) s_.arena[out.offset + out.count++] = idx;
+                if (truth(n.b) == true_truth) s_.arena[out.offset + out.count++] = idx;
             }
             slot = saved;
             Value v;
@@ -697,7 +892,11 @@ Value Evaluator::eval(std::int32_t index) {
             --suppress_missing_;
             return Value::boolean(v.state == Value::known);
         }
-        case Op::any: case Op::all: case Op::count_distinct: case Op::sum_list:
+        case Op::any:
+            if (n.join >= 0)
+                if (auto r = any_by_index(n)) return *r;
+            return aggregate(n);
+        case Op::all: case Op::count_distinct: case Op::sum_list:
         case Op::min_list: case Op::max_list: case Op::latest: case Op::earliest:
             return aggregate(n);
         case Op::min_values:
@@ -722,9 +921,9 @@ Value Evaluator::eval(std::int32_t index) {
             if (src.op == Op::elem_field) {
                 cat = plan_.valuesets.category_of(code_bits(static_cast<Field>(src.extra), static_cast<std::uint32_t>(c.i)), n.extra);
             } else {
-                std::vector<std::uint64_t> bits(plan_.valuesets.words());
-                plan_.valuesets.lookup(c.system ? *c.system : std::string_view{}, c.s, bits.data());
-                cat = plan_.valuesets.category_of(bits.data(), n.extra);
+                s_.lookup_bits.resize(plan_.valuesets.words());
+                plan_.valuesets.lookup(c.system ? *c.system : std::string_view{}, c.s, s_.lookup_bits.data());
+                cat = plan_.valuesets.category_of(s_.lookup_bits.data(), n.extra);
             }
             if (cat < 0) return Value::none_value();
             Value v;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,8 +30,9 @@ struct Scratch {
         std::uint32_t index = 0;
         std::uint32_t parent = 0;
     };
+    enum class FactState : std::uint8_t { pending, computing, done };
     struct FactSlot {
-        std::uint8_t state = 0;  // 0 not computed, 1 computing, 2 done
+        FactState state = FactState::pending;
         Value value;
         std::uint64_t missing = 0;
     };
@@ -43,6 +45,21 @@ struct Scratch {
     std::array<std::vector<std::uint64_t>, 4> code_bits;
     std::array<std::vector<std::uint8_t>, 4> code_done;
     std::vector<Value> distinct;
+    std::vector<std::uint64_t> lookup_bits;  // value-set bits of a code looked up on the spot
+    // The sorted indexes of the plan's joins (rules::JoinPlan), built on first use.
+    struct JoinIndex {
+        enum class State : std::uint8_t { unbuilt, ready, unusable };
+        State state = State::unbuilt;
+        rules::ListRef list;
+        std::vector<std::uint32_t> elems;  // the candidates, sorted by the key
+        std::vector<Value> keys;
+        std::vector<Value> values;         // per candidate, the inner side of each bound
+    };
+    std::vector<JoinIndex> joins;
+    std::vector<Value> join_outer;            // outer sides of the joins being answered (a stack)
+    std::vector<std::uint32_t> join_order;    // sorting
+    std::vector<std::uint32_t> join_elems;
+    std::vector<Value> join_values;
     std::deque<std::string> texts;  // strings made during evaluation (codes())
     // The evaluation's work budget (RulesetLimits::max_evaluation_steps): set by whoever
     // starts an evaluation, shared by the Evaluators of its plans, not reset per plan.
@@ -74,6 +91,10 @@ struct EventInput {
 // one evaluation at a time per thread.
 Scratch& thread_scratch();
 
+// A boolean as the rules see it: three-valued. Unscoped, with the values -1/0/1, so that
+// callers written against the former `int truth()` keep compiling.
+enum Truth : int { unknown_truth = -1, false_truth = 0, true_truth = 1 };
+
 struct TierInput {
     bool known = false;
     std::string_view tier;
@@ -89,8 +110,8 @@ public:
     Evaluator(const Plan& plan, const Patient& patient, Date as_of, Scratch& scratch, TierInput tier);
 
     Value eval(std::int32_t node);
-    // Evaluates a boolean: 1 true, 0 false, -1 unknown (a none boolean is false).
-    int truth(std::int32_t node);
+    // Evaluates a boolean (a none boolean is false).
+    Truth truth(std::int32_t node);
 
     std::uint64_t missing() const { return missing_; }
     void clear_missing() { missing_ = 0; }
@@ -123,6 +144,11 @@ private:
     std::int32_t days_of(const Value& v, bool is_datetime) const;
     Value shift(const rules::Node& n, Value when, const Value& dur);
     Value aggregate(const rules::Node& n);
+    std::optional<Value> any_by_index(const rules::Node& n);
+    void build_join(const rules::JoinPlan& jp, Scratch::JoinIndex& ix);
+    // Evaluates with missing data counted afresh: false when the value is unknown or
+    // reading it reported missing data (then the value is not to be relied on).
+    bool eval_clean(std::int32_t node, Value& out);
     bool visible(Coll c, std::uint32_t parent, std::uint32_t i) const;
 
     const Plan& plan_;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include "carecoord/patient.hpp"
@@ -273,9 +274,10 @@ class KeyPathFinder : public YAML::EventHandler {
 public:
     explicit KeyPathFinder(load::Mark target) : target_(target) {}
 
-    struct Found {
-        std::string path;
-    };
+    // The path of the key at the target position, once the replay has passed it. The events
+    // after it are ignored (yaml-cpp offers no way to stop a replay but an exception, and an
+    // exception is not for the case that was looked for).
+    const std::optional<std::string>& found() const { return found_; }
 
     void OnDocumentStart(const YAML::Mark&) override {}
     void OnDocumentEnd() override {}
@@ -302,6 +304,7 @@ private:
     };
 
     void scalar(const YAML::Mark& m, const std::string& value) {
+        if (found_) return;
         if (!stack_.empty() && stack_.back().map && stack_.back().want_key) {
             if (m.line + 1 == target_.line && m.column + 1 == target_.column) {
                 std::string path = path_to_top();
@@ -309,7 +312,8 @@ private:
                     if (!path.empty()) path += '.';
                     path += value;
                 }
-                throw Found{std::move(path)};
+                found_ = std::move(path);
+                return;
             }
             stack_.back().key = value;
             stack_.back().want_key = false;
@@ -319,6 +323,7 @@ private:
     }
 
     void end_container() {
+        if (found_) return;
         stack_.pop_back();
         value_done();
     }
@@ -353,22 +358,22 @@ private:
     load::Mark target_;
     std::vector<Frame> stack_;
     bool path_ok_ = true;
+    std::optional<std::string> found_;
 };
 
 std::string yaml_key_path(std::string_view text, load::Mark at) {
     if (at.line <= 0) return {};
+    KeyPathFinder finder(at);
     try {
         std::istringstream in{std::string(text)};
         YAML::Parser parser(in);
-        KeyPathFinder finder(at);
         parser.HandleNextDocument(finder);
-    } catch (const KeyPathFinder::Found& f) {
-        return f.path;
     } catch (const std::bad_alloc&) {
         throw;
     } catch (const std::exception&) {
+        // A syntax error later in the text: the key, when it came before, was found.
     }
-    return {};
+    return finder.found().value_or(std::string{});
 }
 
 Result<Patient> parse_yaml_document(std::string_view text, const PatientLimits& limits) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "rules/parser.hpp"
+#include "util/codes.hpp"
 #include "util/suggest.hpp"
 
 namespace carecoord::rules {
@@ -145,7 +146,7 @@ bool Compiler::is_new_name(const std::string& name, const TextOrigin& at) {
     else if (auto f = facts_.find(name); f != facts_.end()) first = &f->second.at;
     if (!first) return true;
     Diagnostic d;
-    d.code = "E0306";
+    d.code = codes::defined_twice;
     d.message = "'" + name + "' is defined twice; first at " + first->file + ":" + std::to_string(first->line) + ":" +
                 std::to_string(first->column);
     d.file = at.file;
@@ -172,7 +173,7 @@ bool Compiler::declare_list_parameter(const std::string& name, LiteralList list,
 
 bool Compiler::declare_fact(const std::string& name, std::string text, std::string description, const TextOrigin& at) {
     if (!is_new_name(name, at)) return false;
-    facts_[name] = FactDecl{std::move(text), std::move(description), at, 0, -1, false};
+    facts_[name] = FactDecl{std::move(text), std::move(description), at, FactState::pending, -1, false};
     return true;
 }
 
@@ -200,7 +201,7 @@ void Compiler::record_declarations() {
 void Compiler::compile_facts() {
     compiling_all_facts_ = true;
     for (auto& [name, decl] : facts_) {
-        if (decl.state != 0) continue;
+        if (decl.state != FactState::pending) continue;
         // A cycle is reported at the fact where it closes, with that fact's position.
         Expr at;
         origin_ = &decl.at;
@@ -221,20 +222,20 @@ std::int32_t Compiler::ensure_fact(const std::string& name, const Expr& at) {
     note_use(name);
     auto it = facts_.find(name);
     FactDecl& f = it->second;
-    if (f.state == 2) {
+    if (f.state == FactState::done) {
         used_tier_ |= f.uses_tier;
         return f.slot;
     }
-    if (f.state == 3) throw CompileFail{false};
-    if (f.state == 1) {
+    if (f.state == FactState::failed) throw CompileFail{false};
+    if (f.state == FactState::compiling) {
         std::string cycle;
         auto start = std::find(fact_stack_.begin(), fact_stack_.end(), name);
         for (auto i = start; i != fact_stack_.end(); ++i) cycle += *i + " -> ";
         cycle += name;
-        error(at, "E0312", "facts form a cycle: " + cycle);
+        error(at, codes::fact_cycle, "facts form a cycle: " + cycle);
     }
     // Compile the fact in its own context, then come back to the expression that used it.
-    f.state = 1;
+    f.state = FactState::compiling;
     fact_stack_.push_back(name);
     auto saved_origin = origin_;
     auto saved_ctx = ctx_;
@@ -250,7 +251,7 @@ std::int32_t Compiler::ensure_fact(const std::string& name, const Expr& at) {
         std::variant<Expr, ParseError> parsed = parse_expression(f.text, limits_, nodes_budget_used_);
         if (parsed.index() == 1) {
             const auto& pe = std::get<1>(parsed);
-            diagnostics_.push_back(make_diagnostic(pe.offset, pe.over_limit ? "E0105" : "E0401", pe.message));
+            diagnostics_.push_back(make_diagnostic(pe.offset, pe.over_limit ? codes::yaml_limit : codes::expression_syntax, pe.message));
         } else {
             Scope scope;
             root = compile_expr(std::get<0>(parsed), scope);
@@ -264,7 +265,7 @@ std::int32_t Compiler::ensure_fact(const std::string& name, const Expr& at) {
     used_tier_ = saved_tier || fact_tier;
     fact_stack_.pop_back();
     if (!ok) {
-        f.state = 3;
+        f.state = FactState::failed;
         throw CompileFail{false};
     }
     CompiledFact cf;
@@ -274,7 +275,7 @@ std::int32_t Compiler::ensure_fact(const std::string& name, const Expr& at) {
     cf.type = type_of(root);
     plan_.facts.push_back(std::move(cf));
     f.slot = static_cast<std::int32_t>(plan_.facts.size() - 1);
-    f.state = 2;
+    f.state = FactState::done;
     f.uses_tier = fact_tier;
     return f.slot;
 }
@@ -289,17 +290,17 @@ std::int32_t Compiler::compile(std::string_view text, const TextOrigin& at, cons
         auto parsed = parse_expression(text, limits_, nodes_budget_used_);
         if (parsed.index() == 1) {
             const auto& pe = std::get<1>(parsed);
-            diagnostics_.push_back(make_diagnostic(pe.offset, pe.over_limit ? "E0105" : "E0401", pe.message));
+            diagnostics_.push_back(make_diagnostic(pe.offset, pe.over_limit ? codes::yaml_limit : codes::expression_syntax, pe.message));
             return -1;
         }
         Scope scope;
         const Expr& e = std::get<0>(parsed);
         root = compile_expr(e, scope);
         if (used_tier_ && !ctx.allow_tier)
-            error(e, "E0406", tier_unavailable(""));
+            error(e, codes::not_available_here, tier_unavailable(""));
         if (expect && type_of(root).kind != *expect) {
             Type want = make(*expect);
-            error(e, "E0403", "expected a " + type_name(want) + ", found a " + type_name(type_of(root)));
+            error(e, codes::type_mismatch, "expected a " + type_name(want) + ", found a " + type_name(type_of(root)));
         }
     } catch (const CompileFail&) {
         root = -1;
@@ -315,7 +316,7 @@ std::int32_t Compiler::compile_time(std::string_view text, const TextOrigin& at,
     if (!is_time(type_of(n))) {
         origin_ = &at;
         ctx_ = &ctx;
-        diagnostics_.push_back(make_diagnostic(0, "E0403", "expected a date or datetime, found a " + type_name(type_of(n))));
+        diagnostics_.push_back(make_diagnostic(0, codes::type_mismatch, "expected a date or datetime, found a " + type_name(type_of(n))));
         origin_ = nullptr;
         ctx_ = nullptr;
         return -1;
@@ -336,7 +337,7 @@ Template Compiler::compile_template(std::string_view text, const TextOrigin& at,
             if (close == std::string_view::npos) {
                 origin_ = &at;
                 ctx_ = &ctx;
-                diagnostics_.push_back(make_diagnostic(static_cast<int>(i), "E0401", "'{' in a reason is not closed by '}' (write '{{' for a brace)"));
+                diagnostics_.push_back(make_diagnostic(static_cast<int>(i), codes::expression_syntax, "'{' in a reason is not closed by '}' (write '{{' for a brace)"));
                 origin_ = nullptr;
                 ctx_ = nullptr;
                 return out;
@@ -399,14 +400,14 @@ std::int32_t Compiler::compile_expr_node(const Expr& e, Scope& scope) {
                 const Expr& k = e.kids[i];
                 bool neg_number = k.kind == Expr::Kind::unary && k.text == "-" && k.kids[0].kind == Expr::Kind::number;
                 if (k.kind == Expr::Kind::string) {
-                    if (i > 0 && elem != TypeKind::string) error(k, "E0403", "a list holds either strings or numbers, not both");
+                    if (i > 0 && elem != TypeKind::string) error(k, codes::type_mismatch, "a list holds either strings or numbers, not both");
                     list.strings.push_back(k.text);
                 } else if (k.kind == Expr::Kind::number || neg_number) {
-                    if (i > 0 && elem != TypeKind::number) error(k, "E0403", "a list holds either strings or numbers, not both");
+                    if (i > 0 && elem != TypeKind::number) error(k, codes::type_mismatch, "a list holds either strings or numbers, not both");
                     elem = TypeKind::number;
                     list.numbers.push_back(neg_number ? -k.kids[0].number : k.number);
                 } else {
-                    error(k, "E0403", "a list literal holds only string or number literals");
+                    error(k, codes::type_mismatch, "a list literal holds only string or number literals");
                 }
             }
             plan_.lists.push_back(std::move(list));
@@ -426,7 +427,7 @@ std::int32_t Compiler::compile_expr_node(const Expr& e, Scope& scope) {
             Node n;
             n.a = a;
             if (e.text == "not") {
-                if (t.kind != TypeKind::boolean) error(e, "E0403", "'not' needs a boolean, found a " + type_name(t));
+                if (t.kind != TypeKind::boolean) error(e, codes::type_mismatch, "'not' needs a boolean, found a " + type_name(t));
                 n.op = Op::not_;
                 n.type = make(TypeKind::boolean);
             } else {
@@ -435,7 +436,7 @@ std::int32_t Compiler::compile_expr_node(const Expr& e, Scope& scope) {
                     k.k.dur.amount = -k.k.dur.amount;
                     return node(std::move(k));
                 }
-                if (t.kind != TypeKind::number) error(e, "E0403", "'-' needs a number, found a " + type_name(t));
+                if (t.kind != TypeKind::number) error(e, codes::type_mismatch, "'-' needs a number, found a " + type_name(t));
                 n.op = Op::neg;
                 n.type = t;
             }
@@ -447,11 +448,11 @@ std::int32_t Compiler::compile_expr_node(const Expr& e, Scope& scope) {
             std::int32_t list = compile_expr(e.kids[0], scope);
             const Type lt = type_of(list);
             if (lt.kind != TypeKind::list)
-                error(e, "E0407", "'where' filters a list of records, not a " + type_name(lt));
+                error(e, codes::not_a_list, "'where' filters a list of records, not a " + type_name(lt));
             std::int32_t depth = 0;
             std::int32_t pred = compile_element_expr(e.kids[1], lt.coll, scope, depth);
             if (type_of(pred).kind != TypeKind::boolean)
-                error(e.kids[1], "E0403", "the condition after 'where' must be a boolean, found a " + type_name(type_of(pred)));
+                error(e.kids[1], codes::type_mismatch, "the condition after 'where' must be a boolean, found a " + type_name(type_of(pred)));
             Node n;
             n.op = Op::where;
             n.a = list;
@@ -463,11 +464,11 @@ std::int32_t Compiler::compile_expr_node(const Expr& e, Scope& scope) {
         case Expr::Kind::cond: {
             std::int32_t c = compile_expr(e.kids[0], scope);
             if (type_of(c).kind != TypeKind::boolean)
-                error(e.kids[0], "E0403", "the condition after 'if' must be a boolean, found a " + type_name(type_of(c)));
+                error(e.kids[0], codes::type_mismatch, "the condition after 'if' must be a boolean, found a " + type_name(type_of(c)));
             std::int32_t a = compile_expr(e.kids[1], scope);
             std::int32_t b = compile_expr(e.kids[2], scope);
             if (!(type_of(a) == type_of(b)))
-                error(e, "E0403", "'then' and 'else' must have the same type, found " + type_name(type_of(a)) + " and " + type_name(type_of(b)));
+                error(e, codes::type_mismatch, "'then' and 'else' must have the same type, found " + type_name(type_of(a)) + " and " + type_name(type_of(b)));
             Node n;
             n.op = Op::cond;
             n.a = c;
@@ -477,7 +478,7 @@ std::int32_t Compiler::compile_expr_node(const Expr& e, Scope& scope) {
             return node(std::move(n));
         }
     }
-    error(e, "E0401", "unsupported expression");
+    error(e, codes::expression_syntax, "unsupported expression");
 }
 
 std::int32_t Compiler::compile_element_expr(const Expr& e, Coll coll, Scope& scope, std::int32_t& depth) {
@@ -514,7 +515,7 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
     if (name == "event") return compile_event(e);
     if (name == "anchor") {
         if (!ctx_ || !ctx_->allow_anchor)
-            error(e, "E0406", "'anchor' is only available in a trigger's when, due and reason");
+            error(e, codes::not_available_here, "'anchor' is only available in a trigger's when, due and reason");
         Node n;
         n.op = Op::anchor;
         n.type = ctx_->anchor_type;
@@ -524,7 +525,7 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
     if (auto fact = facts_.find(name); fact != facts_.end()) {
         std::int32_t slot = ensure_fact(name, e);
         if (fact->second.uses_tier && ctx_ && !ctx_->allow_tier)
-            error(e, "E0406", tier_unavailable("fact '" + name + "' reads 'tier', which"));
+            error(e, codes::not_available_here, tier_unavailable("fact '" + name + "' reads 'tier', which"));
         Node n;
         n.op = Op::fact;
         n.extra = slot;
@@ -565,7 +566,7 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
     if (name == "age") { n.op = Op::age; n.type = make(TypeKind::number); return node(std::move(n)); }
     if (name == "tier" || name == "previous_tier") {
         if (name == "tier") {
-            if (ctx_ && !ctx_->allow_tier) error(e, "E0406", tier_unavailable(""));
+            if (ctx_ && !ctx_->allow_tier) error(e, codes::not_available_here, tier_unavailable(""));
             used_tier_ = true;
         } else {
             plan_.reads_previous_tier = true;
@@ -588,7 +589,7 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
         return node(std::move(n));
     }
     if (name == "social" || name == "language" || name == "ltc_placement" || name == "care_plan")
-        error(e, "E0403", "'" + name + "' is a record: read one of its fields, e.g. " + name + ".<field>");
+        error(e, codes::type_mismatch, "'" + name + "' is a record: read one of its fields, e.g. " + name + ".<field>");
     // Everything a name could mean here: element fields in scope, facts, parameters, patient
     // fields and collections, built-ins and value sets.
     std::vector<std::string> in_scope;
@@ -608,14 +609,14 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
     std::string hint = util::did_you_mean(name, in_scope, {}, 0);
     if (hint.empty() && !scope.elements.empty())
         hint = " (the fields of " + std::string(coll_name(scope.elements.back())) + " are listed in docs/ruleset-language.md)";
-    error(e, "E0402", "unknown name '" + name + "'" + hint);
+    error(e, codes::unknown_name, "unknown name '" + name + "'" + hint);
 }
 
 std::int32_t Compiler::compile_member(const Expr& e, Scope& scope) {
     const Expr& base = e.kids[0];
     if (base.kind == Expr::Kind::name && base.text == "outer") {
         if (scope.elements.size() < 2)
-            error(e, "E0406", "'outer' is only available inside a nested where");
+            error(e, codes::not_available_here, "'outer' is only available inside a nested where");
         auto d = static_cast<std::int32_t>(scope.elements.size()) - 2;
         Coll c = scope.elements[static_cast<std::size_t>(d)];
         for (const auto& f : field_table())
@@ -630,7 +631,7 @@ std::int32_t Compiler::compile_member(const Expr& e, Scope& scope) {
         std::vector<std::string> fields;
         for (const auto& f : field_table())
             if (f.coll == c) fields.emplace_back(f.name);
-        error(e, "E0402", "the enclosing " + std::string(coll_name(c)) + " element has no field '" + e.text + "'" +
+        error(e, codes::unknown_name, "the enclosing " + std::string(coll_name(c)) + " element has no field '" + e.text + "'" +
                               util::did_you_mean(e.text, fields, "fields"));
     }
     if ((base.kind == Expr::Kind::name && base.text == "event") ||
@@ -653,14 +654,14 @@ std::int32_t Compiler::compile_member(const Expr& e, Scope& scope) {
             }
         }
         if (record)
-            error(e, "E0402", "'" + base.text + "' has no field '" + e.text + "'" + util::did_you_mean(e.text, fields, "fields"));
+            error(e, codes::unknown_name, "'" + base.text + "' has no field '" + e.text + "'" + util::did_you_mean(e.text, fields, "fields"));
     }
-    error(e, "E0403", "fields can be read only from social, language, ltc_placement, care_plan and outer");
+    error(e, codes::type_mismatch, "fields can be read only from social, language, ltc_placement, care_plan and outer");
 }
 
 std::int32_t Compiler::compile_event(const Expr& e) {
     if (!ctx_ || !ctx_->allow_event)
-        error(e, "E0406", "'event' is only available in a workflow's transitions (when, due, reason)");
+        error(e, codes::not_available_here, "'event' is only available in a workflow's transitions (when, due, reason)");
     Node n;
     if (e.kind == Expr::Kind::name) {  // `event` alone: its time
         n.op = Op::event_time;
@@ -670,8 +671,8 @@ std::int32_t Compiler::compile_event(const Expr& e) {
     if (e.kids[0].kind == Expr::Kind::name) {  // event.time, event.type
         if (e.text == "time") { n.op = Op::event_time; n.type = make(TypeKind::datetime); return node(std::move(n)); }
         if (e.text == "type") { n.op = Op::event_type; n.type = make(TypeKind::string); return node(std::move(n)); }
-        if (e.text == "payload") error(e, "E0403", "'event.payload' is a record: read one of its fields, e.g. event.payload.<field>");
-        error(e, "E0402", "'event' has no field '" + e.text + "'" +
+        if (e.text == "payload") error(e, codes::type_mismatch, "'event.payload' is a record: read one of its fields, e.g. event.payload.<field>");
+        error(e, codes::unknown_name, "'event' has no field '" + e.text + "'" +
                               util::did_you_mean(e.text, {"time", "type", "payload"}, "fields"));
     }
     std::string declared;
@@ -689,7 +690,7 @@ std::int32_t Compiler::compile_event(const Expr& e) {
             payload_names.push_back(name);
         }
     const auto close = util::closest_names(e.text, payload_names);
-    error(e, "E0402", "the event has no payload field '" + e.text + "' (" +
+    error(e, codes::unknown_name, "the event has no payload field '" + e.text + "' (" +
                           (close.empty() ? "" : "did you mean '" + close.front() + "'? ") +
                           "declared: " + (declared.empty() ? "none" : declared) + ")");
 }
@@ -707,7 +708,7 @@ std::int32_t Compiler::enum_constant(const Node& enum_node, std::int32_t string_
     for (auto d : domain) allowed += (allowed.empty() ? "" : ", ") + std::string(d);
     std::vector<std::string> words(domain.begin(), domain.end());
     const auto close = util::closest_names(value, words);
-    error(at, "E0405", "'" + value + "' is not one of: " + allowed +
+    error(at, codes::not_an_enum_value, "'" + value + "' is not one of: " + allowed +
                            (close.empty() ? "" : " (did you mean '" + close.front() + "'?)"));
 }
 
@@ -725,9 +726,9 @@ std::int32_t Compiler::compile_compare(const Expr& e, std::int32_t a, std::int32
     else if (ta.kind == TypeKind::enumeration && ta == tb) ok = true;
     else if (ta.kind == TypeKind::boolean && tb.kind == TypeKind::boolean && equality) ok = true;
     if (!ok)
-        error(e, "E0403", "cannot compare a " + type_name(ta) + " with a " + type_name(tb));
+        error(e, codes::type_mismatch, "cannot compare a " + type_name(ta) + " with a " + type_name(tb));
     if (!equality && (ta.kind == TypeKind::enumeration || ta.kind == TypeKind::boolean))
-        error(e, "E0403", "'" + e.text + "' does not order " + type_name(ta) + " values; use == or in");
+        error(e, codes::type_mismatch, "'" + e.text + "' does not order " + type_name(ta) + " values; use == or in");
     Node n;
     n.op = Op::cmp;
     n.aux = static_cast<std::uint8_t>(op);
@@ -749,17 +750,17 @@ std::int32_t Compiler::compile_in(const Expr& e, std::int32_t a, const Expr& rhs
     n.type = make(TypeKind::boolean);
     if (tb.kind == TypeKind::valueset) {
         if (ta.kind != TypeKind::code)
-            error(e, "E0403", "'in' a value set needs a code (such as a condition's code), found a " + type_name(ta));
+            error(e, codes::type_mismatch, "'in' a value set needs a code (such as a condition's code), found a " + type_name(ta));
         n.op = Op::in_valueset;
         n.extra = plan_.nodes[static_cast<std::size_t>(b)].extra;
         return node(std::move(n));
     }
     if (tb.kind != TypeKind::literal_list)
-        error(rhs, "E0403", "'in' needs a value set or a list, found a " + type_name(tb));
+        error(rhs, codes::type_mismatch, "'in' needs a value set or a list, found a " + type_name(tb));
     int list_index = plan_.nodes[static_cast<std::size_t>(b)].extra;
     n.op = Op::in_list;
     if (ta.kind == TypeKind::enumeration) {
-        if (tb.elem != TypeKind::string) error(rhs, "E0403", "an enumeration can only be in a list of strings");
+        if (tb.elem != TypeKind::string) error(rhs, codes::type_mismatch, "an enumeration can only be in a list of strings");
         // Copy: the list may be a shared parameter used with several enumerations.
         LiteralList mask_list;
         auto domain = enum_domain(ta.enum_id);
@@ -768,26 +769,26 @@ std::int32_t Compiler::compile_in(const Expr& e, std::int32_t a, const Expr& rhs
             if (it == domain.end()) {
                 std::string allowed;
                 for (auto d : domain) allowed += (allowed.empty() ? "" : ", ") + std::string(d);
-                error(rhs, "E0405", "'" + s + "' is not one of: " + allowed);
+                error(rhs, codes::not_an_enum_value, "'" + s + "' is not one of: " + allowed);
             }
             mask_list.enum_mask |= std::uint64_t{1} << (it - domain.begin());
         }
         plan_.lists.push_back(std::move(mask_list));
         n.extra = static_cast<std::int32_t>(plan_.lists.size() - 1);
-        n.aux2 = 1;
+        n.aux2 = static_cast<std::uint8_t>(ListMatch::enum_mask);
         return node(std::move(n));
     }
     if ((ta.kind == TypeKind::string || ta.kind == TypeKind::code) && tb.elem == TypeKind::string) {
         n.extra = list_index;
-        n.aux2 = 2;
+        n.aux2 = static_cast<std::uint8_t>(ListMatch::strings);
         return node(std::move(n));
     }
     if (ta.kind == TypeKind::number && tb.elem == TypeKind::number) {
         n.extra = list_index;
-        n.aux2 = 3;
+        n.aux2 = static_cast<std::uint8_t>(ListMatch::numbers);
         return node(std::move(n));
     }
-    error(e, "E0403", "cannot look for a " + type_name(ta) + " in a " + type_name(tb));
+    error(e, codes::type_mismatch, "cannot look for a " + type_name(ta) + " in a " + type_name(tb));
 }
 
 std::int32_t Compiler::compile_binary(const Expr& e, Scope& scope) {
@@ -804,7 +805,7 @@ std::int32_t Compiler::compile_binary(const Expr& e, Scope& scope) {
     n.b = b;
     if (op == "and" || op == "or") {
         if (ta.kind != TypeKind::boolean || tb.kind != TypeKind::boolean)
-            error(e, "E0403", "'" + op + "' needs booleans on both sides, found " + type_name(ta) + " and " + type_name(tb));
+            error(e, codes::type_mismatch, "'" + op + "' needs booleans on both sides, found " + type_name(ta) + " and " + type_name(tb));
         n.op = op == "and" ? Op::and_ : Op::or_;
         n.type = make(TypeKind::boolean);
         return node(std::move(n));
@@ -820,7 +821,7 @@ std::int32_t Compiler::compile_binary(const Expr& e, Scope& scope) {
         const Type& tw = type_of(when);
         const Type& td = type_of(dur);
         if (!is_time(tw) || td.kind != TypeKind::duration)
-            error(e, "E0403", "'" + op + "' needs a duration and a date or datetime, found " + type_name(type_of(a)) + " and " + type_name(type_of(b)));
+            error(e, codes::type_mismatch, "'" + op + "' needs a duration and a date or datetime, found " + type_name(type_of(a)) + " and " + type_name(type_of(b)));
         Node s;
         s.op = Op::date_shift;
         s.a = when;
@@ -844,56 +845,102 @@ std::int32_t Compiler::compile_binary(const Expr& e, Scope& scope) {
         if (is_time(ta) && tb.kind == TypeKind::duration) return shift(a, b, op == "-");
         if (op == "+" && ta.kind == TypeKind::duration && is_time(tb)) return shift(b, a, false);
         if (is_time(ta) && is_time(tb))
-            error(e, "E0403", "dates cannot be subtracted; use days_between(a, b) or hours_between(a, b)");
-        error(e, "E0403", "'" + op + "' cannot combine a " + type_name(ta) + " and a " + type_name(tb));
+            error(e, codes::type_mismatch, "dates cannot be subtracted; use days_between(a, b) or hours_between(a, b)");
+        error(e, codes::type_mismatch, "'" + op + "' cannot combine a " + type_name(ta) + " and a " + type_name(tb));
     }
     if (op == "*" || op == "/") {
         if (ta.kind != TypeKind::number || tb.kind != TypeKind::number)
-            error(e, "E0403", "'" + op + "' needs numbers, found " + type_name(ta) + " and " + type_name(tb));
+            error(e, codes::type_mismatch, "'" + op + "' needs numbers, found " + type_name(ta) + " and " + type_name(tb));
         n.op = Op::arith;
         n.aux = static_cast<std::uint8_t>(op[0]);
         n.type = ta;
         return node(std::move(n));
     }
-    error(e, "E0401", "unknown operator '" + op + "'");
+    error(e, codes::expression_syntax, "unknown operator '" + op + "'");
 }
+
+namespace {
+
+// How a built-in function's arguments are compiled and typed.
+enum class CallShape : std::uint8_t {
+    list_count,      // f(list of records)
+    exists,          // exists(list) or exists(value): op for a list, alt_op for a value
+    list_aggregate,  // f(list, element expression [, value expression])
+    extreme,         // min/max: f(list, element expression) (op), or variadic over values (alt_op)
+    category,        // category(code, value set with categories)
+    codes,           // codes(list of coded records)
+    between,         // f(date or datetime, date or datetime) -> number
+    date_of,         // date(datetime) -> date
+    abs,             // abs(number)
+};
+
+// The built-in functions, declared once, the way cel-cpp declares its standard library:
+// name, argument count, how the arguments are typed, and the node kind each compiles to.
+// A new function is a row here, its case in Evaluator::eval and a line in
+// docs/ruleset-language.md.
+struct Builtin {
+    std::string_view name;
+    std::uint8_t min_args;
+    std::uint8_t max_args;
+    CallShape shape;
+    Op op;
+    Op alt_op = Op::constant;
+};
+
+constexpr Builtin kBuiltins[] = {
+    {"count", 1, 1, CallShape::list_count, Op::count},
+    {"exists", 1, 1, CallShape::exists, Op::exists_list, Op::exists_value},
+    {"count_distinct", 2, 2, CallShape::list_aggregate, Op::count_distinct},
+    {"all", 2, 2, CallShape::list_aggregate, Op::all},
+    {"any", 2, 2, CallShape::list_aggregate, Op::any},
+    {"sum", 2, 2, CallShape::list_aggregate, Op::sum_list},
+    {"max", 1, 64, CallShape::extreme, Op::max_list, Op::max_values},
+    {"min", 1, 64, CallShape::extreme, Op::min_list, Op::min_values},
+    {"latest", 2, 3, CallShape::list_aggregate, Op::latest},
+    {"earliest", 2, 3, CallShape::list_aggregate, Op::earliest},
+    {"category", 2, 2, CallShape::category, Op::category},
+    {"codes", 1, 1, CallShape::codes, Op::codes},
+    {"days_between", 2, 2, CallShape::between, Op::days_between},
+    {"hours_between", 2, 2, CallShape::between, Op::hours_between},
+    {"years_between", 2, 2, CallShape::between, Op::years_between},
+    {"date", 1, 1, CallShape::date_of, Op::date_of},
+    {"abs", 1, 1, CallShape::abs, Op::abs_},
+};
+
+const Builtin* find_builtin(std::string_view name) {
+    for (const auto& b : kBuiltins)
+        if (b.name == name) return &b;
+    return nullptr;
+}
+
+}  // namespace
 
 std::int32_t Compiler::compile_call(const Expr& e, Scope& scope) {
     const std::string& f = e.text;
     const auto argc = e.kids.size();
+    const Builtin* fn = find_builtin(f);
+    if (!fn) {
+        std::vector<std::string> names;
+        for (const auto& b : kBuiltins) names.emplace_back(b.name);
+        error(e, codes::unknown_name, "unknown function '" + f + "'" + util::did_you_mean(f, names, "functions", 0));
+    }
     auto want_args = [&](std::size_t lo, std::size_t hi) {
         if (argc < lo || argc > hi) {
             std::string n = lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi);
-            error(e, "E0404", f + "() takes " + n + " argument(s), found " + std::to_string(argc));
+            error(e, codes::wrong_arity, f + "() takes " + n + " argument(s), found " + std::to_string(argc));
         }
     };
     auto list_arg = [&](std::size_t i) {
         std::int32_t l = compile_expr(e.kids[i], scope);
         if (type_of(l).kind != TypeKind::list)
-            error(e.kids[i], "E0407", f + "() needs a list of records, found a " + type_name(type_of(l)));
+            error(e.kids[i], codes::not_a_list, f + "() needs a list of records, found a " + type_name(type_of(l)));
         return l;
     };
     Node n;
-    if (f == "count") {
-        want_args(1, 1);
-        n.op = Op::count;
-        n.a = list_arg(0);
-        n.type = make(TypeKind::number);
-        return node(std::move(n));
-    }
-    if (f == "exists") {
-        want_args(1, 1);
-        std::int32_t x = compile_expr(e.kids[0], scope);
-        n.op = type_of(x).kind == TypeKind::list ? Op::exists_list : Op::exists_value;
-        n.a = x;
-        n.type = make(TypeKind::boolean);
-        return node(std::move(n));
-    }
-    // Aggregates over a list with an element expression. min/max take this form when their
-    // first argument is a list of records, and are variadic over values otherwise.
+    n.op = fn->op;
+    // Aggregates over a list with an element expression (min/max in their list form).
     auto aggregate = [&](std::int32_t l) {
-        bool three = (f == "latest" || f == "earliest");
-        want_args(2, three ? 3 : 2);
+        want_args(2, fn->shape == CallShape::extreme ? 2 : fn->max_args);
         Coll c = type_of(l).coll;
         std::int32_t depth = 0;
         std::int32_t x = compile_element_expr(e.kids[1], c, scope, depth);
@@ -901,119 +948,323 @@ std::int32_t Compiler::compile_call(const Expr& e, Scope& scope) {
         n.a = l;
         n.b = x;
         n.depth = depth;
-        if (f == "count_distinct") {
-            if (tx.kind == TypeKind::list || tx.kind == TypeKind::literal_list || tx.kind == TypeKind::valueset)
-                error(e.kids[1], "E0403", "count_distinct() counts values, not a " + type_name(tx));
-            n.op = Op::count_distinct;
+        switch (fn->op) {
+            case Op::count_distinct:
+                if (tx.kind == TypeKind::list || tx.kind == TypeKind::literal_list || tx.kind == TypeKind::valueset)
+                    error(e.kids[1], codes::type_mismatch, "count_distinct() counts values, not a " + type_name(tx));
+                n.type = make(TypeKind::number);
+                break;
+            case Op::any:
+            case Op::all:
+                if (tx.kind != TypeKind::boolean)
+                    error(e.kids[1], codes::type_mismatch, f + "() needs a boolean condition, found a " + type_name(tx));
+                n.type = make(TypeKind::boolean);
+                break;
+            case Op::sum_list:
+                if (tx.kind != TypeKind::number) error(e.kids[1], codes::type_mismatch, "sum() adds numbers, found a " + type_name(tx));
+                n.type = tx;
+                break;
+            case Op::min_list:
+            case Op::max_list:
+                if (tx.kind != TypeKind::number && !is_time(tx))
+                    error(e.kids[1], codes::type_mismatch, f + "() needs numbers, dates or datetimes, found a " + type_name(tx));
+                n.type = tx;
+                break;
+            default:  // latest, earliest
+                if (!is_time(tx) && tx.kind != TypeKind::number)
+                    error(e.kids[1], codes::type_mismatch, f + "() orders by a date, datetime or number, found a " + type_name(tx));
+                n.type = tx;
+                if (argc == 3) {
+                    std::int32_t d2 = 0;
+                    n.c = compile_element_expr(e.kids[2], c, scope, d2);
+                    n.type = type_of(n.c);
+                }
+                break;
+        }
+        std::int32_t made = node(std::move(n));
+        if (fn->op == Op::any) plan_join(made);
+        return made;
+    };
+    switch (fn->shape) {
+        case CallShape::list_count:
+            want_args(fn->min_args, fn->max_args);
+            n.a = list_arg(0);
             n.type = make(TypeKind::number);
-        } else if (f == "any" || f == "all") {
-            if (tx.kind != TypeKind::boolean) error(e.kids[1], "E0403", f + "() needs a boolean condition, found a " + type_name(tx));
-            n.op = f == "any" ? Op::any : Op::all;
+            return node(std::move(n));
+        case CallShape::exists: {
+            want_args(fn->min_args, fn->max_args);
+            std::int32_t x = compile_expr(e.kids[0], scope);
+            if (type_of(x).kind != TypeKind::list) n.op = fn->alt_op;
+            n.a = x;
             n.type = make(TypeKind::boolean);
-        } else if (f == "sum") {
-            if (tx.kind != TypeKind::number) error(e.kids[1], "E0403", "sum() adds numbers, found a " + type_name(tx));
-            n.op = Op::sum_list;
-            n.type = tx;
-        } else if (f == "min" || f == "max") {
-            if (tx.kind != TypeKind::number && !is_time(tx))
-                error(e.kids[1], "E0403", f + "() needs numbers, dates or datetimes, found a " + type_name(tx));
-            n.op = f == "min" ? Op::min_list : Op::max_list;
-            n.type = tx;
+            return node(std::move(n));
+        }
+        case CallShape::list_aggregate:
+            if (argc < 1) want_args(fn->min_args, fn->max_args);
+            return aggregate(list_arg(0));
+        case CallShape::extreme: {
+            if (argc < 1) want_args(fn->min_args, fn->max_args);
+            std::int32_t first = compile_expr(e.kids[0], scope);
+            if (type_of(first).kind == TypeKind::list) return aggregate(first);
+            n.op = fn->alt_op;
+            for (std::size_t i = 0; i < argc; ++i) {
+                const Expr& k = e.kids[i];
+                std::int32_t x = i == 0 ? first : compile_expr(k, scope);
+                const Type& tx = type_of(x);
+                if (tx.kind != TypeKind::number && !is_time(tx))
+                    error(k, codes::type_mismatch, f + "() needs numbers, dates or datetimes, found a " + type_name(tx));
+                if (!n.args.empty() && !(type_of(n.args.front()).kind == tx.kind))
+                    error(k, codes::type_mismatch, f + "() needs arguments of one type, found " + type_name(type_of(n.args.front())) + " and " + type_name(tx));
+                n.args.push_back(x);
+            }
+            n.type = type_of(n.args.front());
+            return node(std::move(n));
+        }
+        case CallShape::category: {
+            want_args(fn->min_args, fn->max_args);
+            std::int32_t code = compile_expr(e.kids[0], scope);
+            std::int32_t vs = compile_expr(e.kids[1], scope);
+            if (type_of(code).kind != TypeKind::code) error(e.kids[0], codes::type_mismatch, "category() needs a code, found a " + type_name(type_of(code)));
+            if (type_of(vs).kind != TypeKind::valueset) error(e.kids[1], codes::type_mismatch, "category() needs a value set, found a " + type_name(type_of(vs)));
+            int set = plan_.nodes[static_cast<std::size_t>(vs)].extra;
+            if (plan_.valuesets.sets()[static_cast<std::size_t>(set)].categories.empty())
+                error(e.kids[1], codes::type_mismatch, "value set '" + e.kids[1].text + "' has no categories");
+            n.a = code;
+            n.extra = set;
+            n.type = make(TypeKind::string);
+            return node(std::move(n));
+        }
+        case CallShape::codes: {
+            want_args(fn->min_args, fn->max_args);
+            std::int32_t l = list_arg(0);
+            if (!code_field(type_of(l).coll)) error(e.kids[0], codes::type_mismatch, "codes() needs a list of coded records");
+            n.a = l;
+            n.type = make(TypeKind::string);
+            return node(std::move(n));
+        }
+        case CallShape::between: {
+            want_args(fn->min_args, fn->max_args);
+            n.a = compile_expr(e.kids[0], scope);
+            n.b = compile_expr(e.kids[1], scope);
+            for (int i = 0; i < 2; ++i) {
+                const Type& t = type_of(i == 0 ? n.a : n.b);
+                if (!is_time(t)) error(e.kids[static_cast<std::size_t>(i)], codes::type_mismatch, f + "() needs dates or datetimes, found a " + type_name(t));
+            }
+            n.aux2 = type_of(n.a).kind == TypeKind::datetime ? 1 : 0;
+            n.aux3 = type_of(n.b).kind == TypeKind::datetime ? 1 : 0;
+            n.type = make(TypeKind::number);
+            return node(std::move(n));
+        }
+        case CallShape::date_of:
+            want_args(fn->min_args, fn->max_args);
+            n.a = compile_expr(e.kids[0], scope);
+            if (!is_time(type_of(n.a))) error(e.kids[0], codes::type_mismatch, "date() needs a datetime, found a " + type_name(type_of(n.a)));
+            n.aux2 = type_of(n.a).kind == TypeKind::datetime ? 1 : 0;
+            n.type = make(TypeKind::date);
+            return node(std::move(n));
+        case CallShape::abs:
+            want_args(fn->min_args, fn->max_args);
+            n.a = compile_expr(e.kids[0], scope);
+            if (type_of(n.a).kind != TypeKind::number) error(e.kids[0], codes::type_mismatch, "abs() needs a number");
+            n.type = make(TypeKind::number);
+            return node(std::move(n));
+    }
+    error(e, codes::unknown_name, "unknown function '" + f + "'");
+}
+
+
+// ---- Join planning ----------------------------------------------------------------------
+
+std::uint64_t Compiler::free_depths(std::int32_t n) {
+    constexpr std::uint64_t not_computed = ~std::uint64_t{0};
+    if (free_depths_memo_.size() < plan_.nodes.size()) free_depths_memo_.resize(plan_.nodes.size(), not_computed);
+    const auto i = static_cast<std::size_t>(n);
+    if (free_depths_memo_[i] != not_computed) return free_depths_memo_[i];
+    const Node& x = plan_.nodes[i];
+    auto bit = [](std::int32_t d) { return d >= 0 && d < 63 ? std::uint64_t{1} << d : std::uint64_t{1} << 63; };
+    auto of = [&](std::int32_t k) { return k >= 0 ? free_depths(k) : std::uint64_t{0}; };
+    std::uint64_t m = 0;
+    switch (x.op) {
+        case Op::elem_field:
+        case Op::nested_events: m = bit(x.depth); break;
+        case Op::fact: m = 0; break;  // a fact is compiled in a scope of its own
+        case Op::where: case Op::any: case Op::all: case Op::count_distinct: case Op::sum_list:
+        case Op::min_list: case Op::max_list: case Op::latest: case Op::earliest:
+            m = of(x.a) | ((of(x.b) | of(x.c)) & ~bit(x.depth));
+            break;
+        default:
+            m = of(x.a) | of(x.b) | of(x.c);
+            for (auto k : x.args) m |= of(k);
+            break;
+    }
+    free_depths_memo_[i] = m;
+    return m;
+}
+
+bool Compiler::two_valued(std::int32_t n) {
+    if (two_valued_memo_.size() < plan_.nodes.size()) two_valued_memo_.resize(plan_.nodes.size(), 2);
+    const auto i = static_cast<std::size_t>(n);
+    if (two_valued_memo_[i] != 2) return two_valued_memo_[i] != 0;
+    const Node& x = plan_.nodes[i];
+    auto kids = [&]() {
+        for (std::int32_t k : {x.a, x.b, x.c})
+            if (k >= 0 && !two_valued(k)) return false;
+        for (auto k : x.args)
+            if (!two_valued(k)) return false;
+        return true;
+    };
+    bool r = false;
+    switch (x.op) {
+        case Op::constant: r = x.k.state != Value::unknown; break;
+        case Op::patient_field:
+        case Op::elem_field: r = field_info(static_cast<Field>(x.extra)).missing_bit < 0; break;
+        case Op::collection: case Op::nested_events: case Op::as_of: case Op::age:
+        case Op::previous_tier: case Op::tier_change_day:
+        case Op::exists_value:  // reads its argument with missing data not reported
+            r = true;
+            break;
+        case Op::fact: r = two_valued(plan_.facts[static_cast<std::size_t>(x.extra)].node); break;
+        case Op::tier: case Op::anchor: case Op::event_time: case Op::event_type: case Op::event_payload:
+            r = false;  // unknown when not given
+            break;
+        case Op::arith: r = x.aux != '/' && kids(); break;  // a division by zero is unknown
+        default: r = kids(); break;
+    }
+    two_valued_memo_[i] = r ? 1 : 0;
+    return r;
+}
+
+bool Compiler::same_expr(std::int32_t x, std::int32_t y) const {
+    if (x == y) return true;
+    if (x < 0 || y < 0) return false;
+    const Node& a = plan_.nodes[static_cast<std::size_t>(x)];
+    const Node& b = plan_.nodes[static_cast<std::size_t>(y)];
+    if (a.op != b.op || a.aux != b.aux || a.aux2 != b.aux2 || a.aux3 != b.aux3 || a.extra != b.extra ||
+        a.depth != b.depth || !(a.type == b.type) || a.args.size() != b.args.size())
+        return false;
+    if (a.op == Op::constant &&
+        (a.k.state != b.k.state || a.k.i != b.k.i || a.k.num != b.k.num || a.k.s != b.k.s || a.k.system != b.k.system ||
+         a.k.dur.amount != b.k.dur.amount || a.k.dur.unit != b.k.dur.unit))
+        return false;
+    for (std::size_t k = 0; k < a.args.size(); ++k)
+        if (!same_expr(a.args[k], b.args[k])) return false;
+    return same_expr(a.a, b.a) && same_expr(a.b, b.b) && same_expr(a.c, b.c) &&
+           (a.a < 0) == (b.a < 0) && (a.b < 0) == (b.b < 0) && (a.c < 0) == (b.c < 0);
+}
+
+std::int32_t Compiler::order_base(std::int32_t n) const {
+    const Node& x = plan_.nodes[static_cast<std::size_t>(n)];
+    auto is_constant = [&](std::int32_t k) { return k >= 0 && plan_.nodes[static_cast<std::size_t>(k)].op == Op::constant; };
+    // Each of these keeps the order of its argument (never decreases as it grows).
+    if (x.op == Op::date_of) return order_base(x.a);
+    if (x.op == Op::date_shift && is_constant(x.b)) return order_base(x.a);
+    if (x.op == Op::arith && (x.aux == '+' || x.aux == '-') && is_constant(x.b)) return order_base(x.a);
+    if (x.op == Op::arith && x.aux == '+' && is_constant(x.a)) return order_base(x.b);
+    return n;
+}
+
+namespace {
+
+CmpOp flipped(CmpOp op) {
+    switch (op) {
+        case CmpOp::lt: return CmpOp::gt;
+        case CmpOp::le: return CmpOp::ge;
+        case CmpOp::gt: return CmpOp::lt;
+        case CmpOp::ge: return CmpOp::le;
+        default: return op;
+    }
+}
+
+bool orderable(TypeKind k) {
+    switch (k) {
+        case TypeKind::number: case TypeKind::date: case TypeKind::datetime: case TypeKind::string:
+        case TypeKind::code: case TypeKind::enumeration: case TypeKind::boolean:
+            return true;
+        default: return false;
+    }
+}
+
+}  // namespace
+
+// An any() in an element scope, over a list that does not depend on that scope, whose
+// condition is a chain of `and` terms, each of which reads only the inner element, reads no
+// inner element, compares an inner side with an outer side, or can never be unknown: sorted
+// by the inner expression most of the comparisons order by (a key), it becomes a binary
+// search per outer element. Anything else stays a loop.
+void Compiler::plan_join(std::int32_t any_node) {
+    const Node n = plan_.nodes[static_cast<std::size_t>(any_node)];
+    if (n.depth <= 0 || n.depth >= 63) return;  // no outer element to correlate with
+    const std::uint64_t inner = std::uint64_t{1} << n.depth;
+    if (free_depths(n.a) != 0) return;
+    std::vector<std::int32_t> terms;
+    std::vector<std::int32_t> pending{n.b};
+    while (!pending.empty()) {
+        std::int32_t t = pending.back();
+        pending.pop_back();
+        const Node& x = plan_.nodes[static_cast<std::size_t>(t)];
+        if (x.op == Op::and_) {
+            pending.push_back(x.b);
+            pending.push_back(x.a);
         } else {
-            if (!is_time(tx) && tx.kind != TypeKind::number)
-                error(e.kids[1], "E0403", f + "() orders by a date, datetime or number, found a " + type_name(tx));
-            n.op = f == "latest" ? Op::latest : Op::earliest;
-            n.type = tx;
-            if (argc == 3) {
-                std::int32_t d2 = 0;
-                n.c = compile_element_expr(e.kids[2], c, scope, d2);
-                n.type = type_of(n.c);
+            terms.push_back(t);
+        }
+    }
+    JoinPlan jp;
+    jp.list = n.a;
+    jp.depth = n.depth;
+    bool leading = true;
+    for (std::int32_t t : terms) {
+        const std::uint64_t m = free_depths(t);
+        if (!(m & ~inner) && (m & inner || m == 0)) {
+            jp.filters.push_back(t);
+            if (leading) ++jp.leading_filters;
+            continue;
+        }
+        leading = false;
+        if (!(m & inner)) {
+            jp.outer_terms.push_back(t);
+            continue;
+        }
+        const Node& x = plan_.nodes[static_cast<std::size_t>(t)];
+        if (x.op == Op::cmp) {
+            const std::uint64_t ma = free_depths(x.a), mb = free_depths(x.b);
+            const auto op = static_cast<CmpOp>(x.aux);
+            const auto ka = static_cast<TypeKind>(x.aux2), kb = static_cast<TypeKind>(x.aux3);
+            if (!(ma & ~inner) && !(mb & inner)) {
+                jp.bounds.push_back(JoinBound{x.a, x.b, op, ka, kb, false});
+                continue;
+            }
+            if (!(mb & ~inner) && !(ma & inner)) {
+                jp.bounds.push_back(JoinBound{x.b, x.a, flipped(op), kb, ka, false});
+                continue;
             }
         }
-        return node(std::move(n));
+        if (!two_valued(t)) return;
+        jp.residual.push_back(t);
+    }
+    // The key: the inner expression that most ordered comparisons order by.
+    std::int32_t key = -1;
+    std::size_t key_uses = 0;
+    auto keyable = [&](const JoinBound& b) {
+        return b.op != CmpOp::ne && orderable(b.inner_kind) && orderable(type_of(order_base(b.inner)).kind);
     };
-    if (f == "count_distinct" || f == "any" || f == "all" || f == "sum" || f == "latest" || f == "earliest") {
-        if (argc < 1) want_args(2, 2);
-        return aggregate(list_arg(0));
-    }
-    if (f == "min" || f == "max") {
-        if (argc < 1) want_args(1, 64);
-        std::int32_t first = compile_expr(e.kids[0], scope);
-        if (type_of(first).kind == TypeKind::list) return aggregate(first);
-        n.op = f == "min" ? Op::min_values : Op::max_values;
-        for (std::size_t i = 0; i < argc; ++i) {
-            const Expr& k = e.kids[i];
-            std::int32_t x = i == 0 ? first : compile_expr(k, scope);
-            const Type& tx = type_of(x);
-            if (tx.kind != TypeKind::number && !is_time(tx))
-                error(k, "E0403", f + "() needs numbers, dates or datetimes, found a " + type_name(tx));
-            if (!n.args.empty() && !(type_of(n.args.front()).kind == tx.kind))
-                error(k, "E0403", f + "() needs arguments of one type, found " + type_name(type_of(n.args.front())) + " and " + type_name(tx));
-            n.args.push_back(x);
+    for (const auto& b : jp.bounds) {
+        if (!keyable(b)) continue;
+        const std::int32_t base = order_base(b.inner);
+        std::size_t uses = 0;
+        for (const auto& c : jp.bounds)
+            if (keyable(c) && same_expr(order_base(c.inner), base)) ++uses;
+        if (uses > key_uses) {
+            key = base;
+            key_uses = uses;
         }
-        n.type = type_of(n.args.front());
-        return node(std::move(n));
     }
-    if (f == "category") {
-        want_args(2, 2);
-        std::int32_t code = compile_expr(e.kids[0], scope);
-        std::int32_t vs = compile_expr(e.kids[1], scope);
-        if (type_of(code).kind != TypeKind::code) error(e.kids[0], "E0403", "category() needs a code, found a " + type_name(type_of(code)));
-        if (type_of(vs).kind != TypeKind::valueset) error(e.kids[1], "E0403", "category() needs a value set, found a " + type_name(type_of(vs)));
-        int set = plan_.nodes[static_cast<std::size_t>(vs)].extra;
-        if (plan_.valuesets.sets()[static_cast<std::size_t>(set)].categories.empty())
-            error(e.kids[1], "E0403", "value set '" + e.kids[1].text + "' has no categories");
-        n.op = Op::category;
-        n.a = code;
-        n.extra = set;
-        n.type = make(TypeKind::string);
-        return node(std::move(n));
-    }
-    if (f == "codes") {
-        want_args(1, 1);
-        std::int32_t l = list_arg(0);
-        if (!code_field(type_of(l).coll)) error(e.kids[0], "E0403", "codes() needs a list of coded records");
-        n.op = Op::codes;
-        n.a = l;
-        n.type = make(TypeKind::string);
-        return node(std::move(n));
-    }
-    if (f == "days_between" || f == "hours_between" || f == "years_between") {
-        want_args(2, 2);
-        n.a = compile_expr(e.kids[0], scope);
-        n.b = compile_expr(e.kids[1], scope);
-        for (int i = 0; i < 2; ++i) {
-            const Type& t = type_of(i == 0 ? n.a : n.b);
-            if (!is_time(t)) error(e.kids[static_cast<std::size_t>(i)], "E0403", f + "() needs dates or datetimes, found a " + type_name(t));
-        }
-        n.op = f == "days_between" ? Op::days_between : f == "hours_between" ? Op::hours_between : Op::years_between;
-        n.aux2 = type_of(n.a).kind == TypeKind::datetime ? 1 : 0;
-        n.aux3 = type_of(n.b).kind == TypeKind::datetime ? 1 : 0;
-        n.type = make(TypeKind::number);
-        return node(std::move(n));
-    }
-    if (f == "date") {
-        want_args(1, 1);
-        n.a = compile_expr(e.kids[0], scope);
-        if (!is_time(type_of(n.a))) error(e.kids[0], "E0403", "date() needs a datetime, found a " + type_name(type_of(n.a)));
-        n.op = Op::date_of;
-        n.aux2 = type_of(n.a).kind == TypeKind::datetime ? 1 : 0;
-        n.type = make(TypeKind::date);
-        return node(std::move(n));
-    }
-    if (f == "abs") {
-        want_args(1, 1);
-        n.a = compile_expr(e.kids[0], scope);
-        if (type_of(n.a).kind != TypeKind::number) error(e.kids[0], "E0403", "abs() needs a number");
-        n.op = Op::abs_;
-        n.type = make(TypeKind::number);
-        return node(std::move(n));
-    }
-    error(e, "E0402", "unknown function '" + f + "'" +
-                          util::did_you_mean(f, {"count", "exists", "count_distinct", "all", "any", "sum", "max", "min",
-                                                 "latest", "earliest", "category", "codes", "days_between",
-                                                 "hours_between", "years_between", "date", "abs"},
-                                             "functions", 0));
+    if (key < 0) return;
+    for (auto& b : jp.bounds) b.keyed = keyable(b) && same_expr(order_base(b.inner), key);
+    jp.key = key;
+    jp.key_kind = type_of(key).kind;
+    plan_.joins.push_back(std::move(jp));
+    plan_.nodes[static_cast<std::size_t>(any_node)].join = static_cast<std::int32_t>(plan_.joins.size() - 1);
 }
 
 }  // namespace carecoord::rules

@@ -1,6 +1,7 @@
 // Names, types and code generation: expression text -> checked, compiled nodes of a Plan.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -80,11 +81,14 @@ private:
     struct Scope {
         std::vector<Coll> elements;  // element scopes, outermost first
     };
+    // Where a fact is in its compilation: facts compile on first use, so `compiling` seen
+    // again means a cycle, and `failed` was already reported.
+    enum class FactState : std::uint8_t { pending, compiling, done, failed };
     struct FactDecl {
         std::string text;
         std::string description;
         TextOrigin at;
-        int state = 0;  // 0 not compiled, 1 compiling, 2 done, 3 failed
+        FactState state = FactState::pending;
         std::int32_t slot = -1;
         bool uses_tier = false;
     };
@@ -114,6 +118,13 @@ private:
     std::int32_t enum_constant(const Node& enum_node, std::int32_t string_node, const Expr& at);
     const Type& type_of(std::int32_t n) const { return plan_.nodes[static_cast<std::size_t>(n)].type; }
     bool is_constant_string(std::int32_t n) const;
+    // Join planning (Plan::joins): plans an any() node as a sorted index when its condition
+    // allows it, else leaves it a loop.
+    void plan_join(std::int32_t any_node);
+    std::uint64_t free_depths(std::int32_t n);  // the element scopes a node reads and does not bind itself
+    bool two_valued(std::int32_t n);            // never unknown and reports no missing data, for any patient
+    bool same_expr(std::int32_t x, std::int32_t y) const;
+    std::int32_t order_base(std::int32_t n) const;  // n without monotone wrappers (date(), shifts by a constant)
     void note_use(const std::string& name);
 
     [[noreturn]] void error(const Expr& at, const char* code, std::string message);
@@ -135,6 +146,9 @@ private:
     // Which parameters and facts each fact reads ("" = rules, programs, triggers, reasons).
     std::map<std::string, std::set<std::string>, std::less<>> uses_;
     bool compiling_all_facts_ = false;
+    // Memos of free_depths() and two_valued(), by node (2: not computed).
+    std::vector<std::uint64_t> free_depths_memo_;
+    std::vector<std::uint8_t> two_valued_memo_;
 };
 
 }  // namespace carecoord::rules

@@ -109,7 +109,7 @@ enum class Op : std::uint8_t {
     arith,        // aux = '+', '-', '*', '/' (numbers)
     date_shift,   // a = date/datetime, b = duration, aux = +1/-1 (as 0/1), aux2: 1 if a is datetime, aux3: result datetime
     in_valueset,  // a = code, extra = valueset index; aux = 1 for "not in"
-    in_list,      // a = value, extra = literal list index; aux = 1 for "not in"
+    in_list,      // a = value, extra = literal list index; aux = 1 for "not in", aux2 = ListMatch
     where,        // a = list, b = predicate
     count, count_distinct, exists_list, exists_value, any, all,
     min_list, max_list, sum_list, latest, earliest,  // a = list, b = element expr, c = value expr (latest/earliest 3-arg)
@@ -120,6 +120,10 @@ enum class Op : std::uint8_t {
 };
 
 enum class CmpOp : std::uint8_t { eq, ne, lt, le, gt, ge };
+
+// How an in_list node looks its value up (its aux2): an enumeration in a bit mask, or a
+// string or number among the list's literals.
+enum class ListMatch : std::uint8_t { none, enum_mask, strings, numbers };
 
 struct Node {
     Op op = Op::constant;
@@ -135,6 +139,35 @@ struct Node {
     std::int32_t src_begin = -1, src_end = -1;
     Value k;                   // constant
     std::vector<std::int32_t> args;
+    std::int32_t join = -1;    // any: its index plan (Plan::joins), or -1 when it runs as a loop
+};
+
+// An `any(list, t1 and t2 and ...)` inside another element's scope whose terms compare the
+// inner element with the outer one (`admit < outer.admit`), planned by the compiler as a
+// sorted index: the list is filtered and sorted once per evaluation, and each outer element
+// costs a binary search and a pass over the matching range, not a pass over the whole list.
+// The evaluator checks at run time that what it relies on holds for the patient at hand (no
+// term unknown or reporting missing data, the keyed values ordered with the key) and falls
+// back to the loop when it does not, so both give the same answers (Evaluator::any_by_index).
+struct JoinBound {
+    std::int32_t inner = -1;  // the side of a comparison that reads only the inner element
+    std::int32_t outer = -1;  // the side that reads no inner element
+    CmpOp op = CmpOp::eq;     // as `inner op outer`
+    TypeKind inner_kind = TypeKind::number;
+    TypeKind outer_kind = TypeKind::number;
+    bool keyed = false;       // ordered with the sort key: its matches are a range of the index
+};
+
+struct JoinPlan {
+    std::int32_t list = -1;   // the list any() ranges over (reads no element scope)
+    std::int32_t depth = 0;   // the inner element's scope level
+    std::int32_t key = -1;    // the sort key: reads only the inner element
+    TypeKind key_kind = TypeKind::number;
+    std::vector<std::int32_t> filters;      // terms that read only the inner element, in their order
+    std::size_t leading_filters = 0;        // how many of them come before every other term
+    std::vector<std::int32_t> outer_terms;  // terms that read no inner element
+    std::vector<JoinBound> bounds;          // comparisons of an inner side with an outer side
+    std::vector<std::int32_t> residual;     // the other terms: never unknown, read nothing missing
 };
 
 // A literal list (`["inpatient", "observation"]` or a list parameter) after compilation.
@@ -224,6 +257,7 @@ struct Plan {
     SourceRef effective_where;  // the `effective` mapping, for diagnostics about the period
 
     std::vector<Node> nodes;
+    std::vector<JoinPlan> joins;
     std::vector<CompiledFact> facts;
     std::vector<LiteralList> lists;
     std::deque<std::string> strings;  // string constants; a deque keeps their addresses stable

@@ -67,6 +67,8 @@ namespace {
 
 // A tier rule with an aggregate nested in another: work grows with the square of the
 // number of encounters (every encounter against every encounter; no pair matches).
+// A pairwise condition the compiler cannot plan as an index (an `or` under `not`, not a
+// chain of `and` terms: rules::JoinPlan), so that it stays a loop over all pairs.
 const char* kNested = R"(schema_version: 1
 ruleset: nested
 version: 1.0.0
@@ -77,7 +79,7 @@ tiers:
   rules:
     - id: cm_pair
       tier: case_management
-      when: count(encounters where any(encounters, admit > outer.admit and class == "snf")) >= 1
+      when: count(encounters where any(encounters, not (admit <= outer.admit or class != "snf"))) >= 1
       reason: "a later skilled-nursing stay"
 )";
 
