@@ -11,7 +11,7 @@ DEMO_PATIENTS ?= 2000
 DEMO_DIFF = --from rulesets/intensity/intensity-v1.yaml --to rulesets/intensity/intensity-v2.yaml \
             --with rulesets/programs --with rulesets/triggers --ignore-effective --as-of $(AS_OF)
 
-.PHONY: all deps configure build test demo install wheel nuget clean test-asan test-tsan fuzz bench coverage mutation
+.PHONY: all deps configure build test demo install wheel nuget clean test-asan test-tsan fuzz bench bench-report coverage mutation
 
 all: build
 
@@ -92,6 +92,12 @@ bench: build
 	$(BUILD)/bench/engine_bench
 	$(BUILD)/bench/json_bench
 	CARECOORD_LIBRARY=$(abspath $(BUILD))/capi/libcarecoord.so python3 bench/cds_hooks/load_test.py
+
+# Every benchmark three times interleaved, CPU-time medians with min-max, the C ABI
+# instruction count and the peer engines in the same run: regenerates the generated part
+# of bench/RESULTS.md and writes bench/results.json (bench/report.py). Not part of `make test`.
+bench-report: build
+	nice python3 bench/report.py --build $(BUILD)
 
 # The test suites under AddressSanitizer + UndefinedBehaviorSanitizer (no recovery: the first
 # report fails the test), and under ThreadSanitizer.

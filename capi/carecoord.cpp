@@ -3,11 +3,13 @@
 #include "carecoord.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <initializer_list>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <new>
 #include <string>
@@ -101,12 +103,30 @@ struct carecoord_batch {
     std::size_t count = 0, errors = 0;
 };
 
+// A result holds the determination itself; the getters read it in place. The texts it has no
+// string for (the JSON, trigger dates) are made on the first read, not by the evaluation: most
+// callers read a few fields and never the JSON. A result may be read from several threads at
+// once (docs/threading.md), hence the lock around the first read.
 struct carecoord_result {
+    struct TriggerDates {
+        char anchor[11];
+        char due[11];
+        char due_time[17];  // "" when the trigger counts days
+    };
+
     carecoord::Determination determination;
-    std::string json;
-    std::string as_of;
-    std::string deceased;  // empty: alive at as_of
-    std::vector<std::string> anchors, dues, due_times;
+    char as_of[11] = {};
+    char deceased[11] = {};  // "": alive at as_of
+
+    // The JSON, or NULL when its memory could not be allocated (a later call tries again).
+    const char* json() const noexcept;
+    // The dates of trigger i, formatted on the first read of any of them.
+    const TriggerDates* trigger_dates(std::size_t i) const noexcept;
+
+    mutable std::mutex first_read;
+    mutable std::atomic<bool> json_ready{false}, dates_ready{false};
+    mutable std::string json_text;
+    mutable std::vector<TriggerDates> dates;  // sized by the evaluation, filled on first read
 };
 
 namespace {
@@ -249,6 +269,38 @@ void patient_ok(std::vector<Diagnostic> diagnostics) {
     if (!diagnostics.empty()) throw Failure{CARECOORD_ERR_PATIENT, std::move(diagnostics)};
 }
 
+// "YYYY-MM-DD" into a buffer, without allocating (the result's getters never allocate).
+void put_date(char (&out)[11], Date d) {
+    const std::chrono::year_month_day ymd{d};
+    const int y = int{ymd.year()};
+    const unsigned m = unsigned{ymd.month()}, day = unsigned{ymd.day()};
+    // Years outside 0-9999 are not dates a determination holds (as_of is 1800-2999).
+    const unsigned yy = y < 0 ? 0u : (y > 9999 ? 9999u : static_cast<unsigned>(y));
+    const char text[11] = {static_cast<char>('0' + yy / 1000),     static_cast<char>('0' + yy / 100 % 10),
+                           static_cast<char>('0' + yy / 10 % 10),  static_cast<char>('0' + yy % 10),
+                           '-',
+                           static_cast<char>('0' + m / 10),         static_cast<char>('0' + m % 10),
+                           '-',
+                           static_cast<char>('0' + day / 10),       static_cast<char>('0' + day % 10),
+                           '\0'};
+    std::memcpy(out, text, sizeof text);
+}
+
+// "YYYY-MM-DDTHH:MM".
+void put_datetime(char (&out)[17], carecoord::DateTime t) {
+    const Date d = carecoord::time::date_of(t);
+    char date[11];
+    put_date(date, d);
+    const auto minute = static_cast<unsigned>((t - carecoord::time::start_of(d)).count());  // 0..1439
+    std::memcpy(out, date, 10);
+    const char hhmm[7] = {'T',
+                          static_cast<char>('0' + minute / 60 / 10), static_cast<char>('0' + minute / 60 % 10),
+                          ':',
+                          static_cast<char>('0' + minute % 60 / 10), static_cast<char>('0' + minute % 60 % 10),
+                          '\0'};
+    std::memcpy(out + 10, hhmm, sizeof hhmm);
+}
+
 carecoord_status evaluate(carecoord_result** out, const carecoord_engine* engine, const carecoord_patient* patient,
                           std::optional<Date> as_of, carecoord_error** err) {
     return guard(err, [&] {
@@ -261,14 +313,9 @@ carecoord_status evaluate(carecoord_result** out, const carecoord_engine* engine
         r->determination = unwrap<carecoord::Determination>(engine->engine.evaluate(patient->patient, *as_of),
                                                             CARECOORD_ERR_EVALUATION);
         const auto& d = r->determination;
-        r->json = carecoord::to_json(d);
-        r->as_of = carecoord::time::format_date(d.as_of);
-        if (d.deceased) r->deceased = carecoord::time::format_date(*d.deceased);
-        for (const auto& t : d.triggers) {
-            r->anchors.push_back(carecoord::time::format_date(t.anchor));
-            r->dues.push_back(carecoord::time::format_date(t.due));
-            r->due_times.push_back(t.due_time ? carecoord::time::format_datetime(*t.due_time) : std::string());
-        }
+        put_date(r->as_of, d.as_of);
+        if (d.deceased) put_date(r->deceased, *d.deceased);
+        r->dates.resize(d.triggers.size());
         hand_out(out, std::move(r));
     });
 }
@@ -921,11 +968,48 @@ carecoord_status carecoord_evaluate_ymd(carecoord_result** out, const carecoord_
 
 void carecoord_result_free(carecoord_result* result) { delete result; }
 
-const char* carecoord_result_json(const carecoord_result* r) { return r ? r->json.c_str() : nullptr; }
+const char* carecoord_result::json() const noexcept {
+    if (!json_ready.load(std::memory_order_acquire)) {
+        try {
+            std::lock_guard<std::mutex> lock(first_read);
+            if (!json_ready.load(std::memory_order_relaxed)) {
+                json_text = carecoord::to_json(determination);
+                json_ready.store(true, std::memory_order_release);
+            }
+        } catch (...) {  // std::bad_alloc (to_json throws nothing else); std::system_error from the lock
+            return nullptr;
+        }
+    }
+    return json_text.c_str();
+}
+
+const carecoord_result::TriggerDates* carecoord_result::trigger_dates(std::size_t i) const noexcept {
+    if (i >= dates.size()) return nullptr;
+    if (!dates_ready.load(std::memory_order_acquire)) {
+        try {
+            std::lock_guard<std::mutex> lock(first_read);
+            if (!dates_ready.load(std::memory_order_relaxed)) {
+                for (std::size_t k = 0; k < dates.size(); ++k) {
+                    const auto& t = determination.triggers[k];
+                    put_date(dates[k].anchor, t.anchor);
+                    put_date(dates[k].due, t.due);
+                    if (t.due_time) put_datetime(dates[k].due_time, *t.due_time);
+                    else dates[k].due_time[0] = '\0';
+                }
+                dates_ready.store(true, std::memory_order_release);
+            }
+        } catch (...) {  // std::system_error from the lock: nothing here allocates
+            return nullptr;
+        }
+    }
+    return &dates[i];
+}
+
+const char* carecoord_result_json(const carecoord_result* r) { return r ? r->json() : nullptr; }
 const char* carecoord_result_patient_id(const carecoord_result* r) {
     return r ? r->determination.patient_id.c_str() : nullptr;
 }
-const char* carecoord_result_as_of(const carecoord_result* r) { return r ? r->as_of.c_str() : nullptr; }
+const char* carecoord_result_as_of(const carecoord_result* r) { return r ? r->as_of : nullptr; }
 const char* carecoord_result_tier(const carecoord_result* r) { return r ? r->determination.tier.tier.c_str() : nullptr; }
 int carecoord_result_tier_by_default(const carecoord_result* r) { return r && r->determination.tier.by_default ? 1 : 0; }
 size_t carecoord_result_tier_rule_count(const carecoord_result* r) {
@@ -990,14 +1074,16 @@ const char* carecoord_result_trigger_status_name(const carecoord_result* r, size
     return t ? carecoord::to_string(t->status).data() : nullptr;
 }
 const char* carecoord_result_trigger_anchor(const carecoord_result* r, size_t i) {
-    return r ? c_str_or_null(at(r->anchors, i)) : nullptr;
+    const auto* t = r ? r->trigger_dates(i) : nullptr;
+    return t ? t->anchor : nullptr;
 }
 const char* carecoord_result_trigger_due(const carecoord_result* r, size_t i) {
-    return r ? c_str_or_null(at(r->dues, i)) : nullptr;
+    const auto* t = r ? r->trigger_dates(i) : nullptr;
+    return t ? t->due : nullptr;
 }
 const char* carecoord_result_trigger_due_time(const carecoord_result* r, size_t i) {
-    const auto* t = trigger(r, i);
-    return t && t->due_time ? r->due_times[i].c_str() : nullptr;
+    const auto* t = r ? r->trigger_dates(i) : nullptr;
+    return t && t->due_time[0] != '\0' ? t->due_time : nullptr;
 }
 const char* carecoord_result_trigger_action(const carecoord_result* r, size_t i) {
     return member(trigger(r, i), &carecoord::TriggerResult::action);
@@ -1011,7 +1097,7 @@ const char* carecoord_result_missing(const carecoord_result* r, size_t i) {
     return r ? c_str_or_null(at(r->determination.missing, i)) : nullptr;
 }
 const char* carecoord_result_deceased(const carecoord_result* r) {
-    return r && !r->deceased.empty() ? r->deceased.c_str() : nullptr;
+    return r && r->deceased[0] != '\0' ? r->deceased : nullptr;
 }
 
 // ---- batches -----------------------------------------------------------------------

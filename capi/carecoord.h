@@ -490,7 +490,10 @@ CARECOORD_API void carecoord_result_free(carecoord_result* result);
  * result is NULL; count getters return 0 for NULL. */
 
 /* The whole determination as JSON, byte for byte what `carecoord eval --format ndjson`
- * writes for the same patient and date (fixed key order, no trailing newline). */
+ * writes for the same patient and date (fixed key order, no trailing newline). The text is
+ * built on the first call (the other getters read the determination in place and never
+ * allocate); NULL when the memory for it could not be allocated, and a later call tries
+ * again. */
 CARECOORD_API const char* carecoord_result_json(const carecoord_result* result);
 /* The patient id and the as-of date ("YYYY-MM-DD"). */
 CARECOORD_API const char* carecoord_result_patient_id(const carecoord_result* result);

@@ -1,6 +1,7 @@
 /* The C side of the binding-overhead measurement (bench/bindings/overhead.py runs both):
- * decode one patient document, evaluate it, read the determination's JSON, free, in a loop.
- *   capi_bench RULESETS PATIENT.json ITERATIONS   -> prints microseconds per call */
+ * decode one patient document, evaluate it, read the determination's JSON (or with `tier`,
+ * only its tier), free, in a loop.
+ *   capi_bench RULESETS PATIENT.json ITERATIONS [json|tier]  -> CPU microseconds per call */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,9 @@ static char* read_all(const char* path, size_t* len) {
 }
 
 int main(int argc, char** argv) {
-    if (argc != 4) { fprintf(stderr, "usage: capi_bench RULESETS PATIENT.json ITERATIONS\n"); return 2; }
+    if (argc != 4 && argc != 5) { fprintf(stderr, "usage: capi_bench RULESETS PATIENT.json ITERATIONS [json|tier]\n"); return 2; }
+    const int tier_only = argc == 5 && strcmp(argv[4], "tier") == 0;
+    if (argc == 5 && !tier_only && strcmp(argv[4], "json") != 0) { fprintf(stderr, "mode: json or tier\n"); return 2; }
     carecoord_engine* engine = NULL;
     carecoord_error* err = NULL;
     if (carecoord_engine_load_path(&engine, argv[1], &err) != CARECOORD_OK) { fprintf(stderr, "load failed\n"); return 1; }
@@ -32,17 +35,17 @@ int main(int argc, char** argv) {
     long n = atol(argv[3]);
     size_t sink = 0;
     struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
     for (long i = 0; i < n; ++i) {
         carecoord_patient* p = NULL;
         carecoord_result* r = NULL;
         if (carecoord_patient_parse(&p, doc, len, CARECOORD_FORMAT_JSON, &err) != CARECOORD_OK) return 1;
         if (carecoord_evaluate_ymd(&r, engine, p, 2026, 11, 27, &err) != CARECOORD_OK) return 1;
-        sink += strlen(carecoord_result_json(r));
+        sink += strlen(tier_only ? carecoord_result_tier(r) : carecoord_result_json(r));
         carecoord_result_free(r);
         carecoord_patient_free(p);
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
     double us = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / 1e3 / (double)n;
     printf("%.3f\n", us);
     free(doc);

@@ -21,7 +21,7 @@ fi
 
 # carecoord: the reference answer, and its timings on the same records.
 ref=$("$BUILD/carecoord" eval --rules bench/rule.yaml --as-of $AS_OF --format csv --jobs 1 "$SCRATCH/records.ndjson" \
-      | awk -F, 'NR > 1 && $3 == "case_management"' | wc -l)
+      | python3 -c 'import csv, sys; print(sum(r["tier"] == "case_management" for r in csv.DictReader(sys.stdin)))')
 cc=$("$BUILD/bench/json_bench" --benchmark_filter='BM_Population_RuleFile' --benchmark_format=json 2>/dev/null |
      python3 -c 'import json, sys
 b = {x["name"]: x["cpu_time"] / 1000 for x in json.load(sys.stdin)["benchmarks"]}

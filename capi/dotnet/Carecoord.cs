@@ -442,7 +442,9 @@ namespace Carecoord
             AsOf = ParseDate(Native.carecoord_result_as_of(r));
             Tier = Native.Text(Native.carecoord_result_tier(r));
             TierByDefault = Native.carecoord_result_tier_by_default(r) != 0;
-            Json = Native.Text(Native.carecoord_result_json(r));
+            var json = Native.carecoord_result_json(r);  // built on this first read: NULL when out of memory
+            if (json == IntPtr.Zero) throw new OutOfMemoryException("carecoord_result_json: out of memory");
+            Json = Native.Text(json);
             var rules = new List<TierRule>();
             for (int i = 0, n = Native.N(Native.carecoord_result_tier_rule_count(r)); i < n; ++i)
                 rules.Add(new TierRule(Native.Text(Native.carecoord_result_tier_rule_id(r, Native.U(i))),
@@ -1071,14 +1073,18 @@ namespace Carecoord
         /// <summary>Evaluates with the ruleset versions in force at asOf (its date part).</summary>
         public Determination Evaluate(Patient patient, DateTime asOf)
         {
-            if (patient == null) throw new ArgumentNullException("patient");
-            if (patient.Handle.IsClosed) throw new ObjectDisposedException("Patient");
+            using (var result = EvaluateResult(patient, asOf)) return new Determination(result);
+        }
+
+        // The C result of one evaluation, for the caller to dispose.
+        private ResultHandle EvaluateResult(Patient patient, DateTime asOf)
+        {
+            var p = Live(patient);
             ResultHandle result;
             ErrorHandle err;
-            var st = Native.carecoord_evaluate_ymd(out result, Live(), patient.Handle, asOf.Year, asOf.Month, asOf.Day,
-                                                   out err);
+            var st = Native.carecoord_evaluate_ymd(out result, Live(), p, asOf.Year, asOf.Month, asOf.Day, out err);
             Native.Check(st, err);
-            using (result) return new Determination(result);
+            return result;
         }
 
         /// <summary>Evaluates a patient JSON document.</summary>
@@ -1222,17 +1228,11 @@ namespace Carecoord
         public string EvaluateFhir(Patient patient, DateTime asOf, string carePlanId = null, string utcOffset = null,
                                    string recorded = null)
         {
-            if (patient == null) throw new ArgumentNullException("patient");
-            if (patient.Handle.IsClosed) throw new ObjectDisposedException("Patient");
-            ResultHandle result;
-            ErrorHandle err;
-            var st = Native.carecoord_evaluate_ymd(out result, Live(), patient.Handle, asOf.Year, asOf.Month, asOf.Day,
-                                                   out err);
-            Native.Check(st, err);
-            using (result)
+            using (var result = EvaluateResult(patient, asOf))
             {
                 IntPtr bundle;
-                st = Native.carecoord_result_fhir(out bundle, result, Native.Utf8(carePlanId), Native.Utf8(utcOffset),
+                ErrorHandle err;
+                var st = Native.carecoord_result_fhir(out bundle, result, Native.Utf8(carePlanId), Native.Utf8(utcOffset),
                                                   Native.Utf8(recorded), out err);
                 Native.Check(st, err);
                 try { return Native.Text(bundle); }

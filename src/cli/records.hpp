@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -108,53 +109,98 @@ double reader_fraction(const Reader& reader) {
     else return -1;
 }
 
+// One chunk of a batch on its way through run_batch(): read, evaluated, written.
+template <class R>
+struct BatchChunk {
+    std::vector<Record> records;
+    std::vector<Diagnostic> read_errors;  // what the reader reported while reading it
+    double fraction = -1;                 // of the input read once it was read (-1: unknown)
+    bool more = false;                    // false: the input ended (records is then empty)
+    std::vector<R> results;
+    std::vector<std::string> messages;
+};
+
 // Runs `work(record, result, errors)` over every record of `reader` on `jobs` threads, a
 // chunk at a time, then `emit(record, result)` for each record in input order; a record
 // whose work wrote errors is reported on standard error instead of emitted, and also handed
 // to `on_bad(record, errors)` when given (the CSV writes it as a row with an error column).
 // With `progress`, the progress line goes to standard error.
 // `reader` is a RecordReader or anything else with its next_chunk().
+//
+// With one job everything runs on the calling thread, one chunk after another. With more,
+// the three steps overlap: the next chunk is read and the previous one written (emit,
+// on_bad, standard error, progress: in input order, on one thread at a time) while the
+// `jobs` threads evaluate the current one.
 template <class R, class Reader, class Work, class Emit>
 BatchStats run_batch(Reader& reader, unsigned jobs, Work work, Emit emit, bool progress = false,
                      const std::function<void(const Record&, const std::string&)>& on_bad = {}) {
+    using Chunk = BatchChunk<R>;
     Progress line(progress);
     BatchStats stats;
-    std::vector<Record> chunk;
-    std::vector<R> results;
-    std::vector<std::string> messages;
-    std::vector<Diagnostic> errors;
     const std::size_t chunk_size = 4096;
     jobs = std::max(1u, jobs ? jobs : std::thread::hardware_concurrency());
-    while (reader.next_chunk(chunk, chunk_size, errors)) {
-        print_diagnostics(errors);
-        stats.input_failed |= !errors.empty();
-        errors.clear();
-        results.assign(chunk.size(), R{});
-        messages.assign(chunk.size(), {});
+    auto read = [&reader, chunk_size](Chunk& c) {
+        c.read_errors.clear();
+        c.more = reader.next_chunk(c.records, chunk_size, c.read_errors);
+        c.fraction = reader_fraction(reader);
+        if (!c.more) c.records.clear();
+    };
+    auto evaluate = [&work, jobs](Chunk& c) {
+        c.results.assign(c.records.size(), R{});
+        c.messages.assign(c.records.size(), {});
         std::atomic<std::size_t> next{0};
         auto run = [&] {
-            for (std::size_t i; (i = next.fetch_add(1)) < chunk.size();) work(chunk[i], results[i], messages[i]);
+            for (std::size_t i; (i = next.fetch_add(1)) < c.records.size();) work(c.records[i], c.results[i], c.messages[i]);
         };
         std::vector<std::thread> threads;
-        unsigned n = std::min<unsigned>(jobs, static_cast<unsigned>(chunk.size()));
+        const unsigned n = std::min<unsigned>(jobs, static_cast<unsigned>(c.records.size()));
         for (unsigned t = 1; t < n; ++t) threads.emplace_back(run);
         run();
         for (auto& t : threads) t.join();
-        for (std::size_t i = 0; i < chunk.size(); ++i) {
+    };
+    // The read errors first, as a reader reading on this thread would have printed them.
+    auto write = [&](const Chunk& c) {
+        print_diagnostics(c.read_errors);
+        stats.input_failed |= !c.read_errors.empty();
+        for (std::size_t i = 0; i < c.records.size(); ++i) {
             ++stats.total;
-            if (!messages[i].empty()) {
+            if (!c.messages[i].empty()) {
                 ++stats.bad;
-                std::fputs(messages[i].c_str(), stderr);
-                if (on_bad) on_bad(chunk[i], messages[i]);
+                std::fputs(c.messages[i].c_str(), stderr);
+                if (on_bad) on_bad(c.records[i], c.messages[i]);
                 continue;
             }
-            emit(chunk[i], results[i]);
+            emit(c.records[i], c.results[i]);
         }
-        line.update(stats.total, reader_fraction(reader));
+        if (c.more) line.update(stats.total, c.fraction);
+    };
+    if (jobs == 1) {
+        Chunk c;
+        for (read(c); c.more; read(c)) {
+            evaluate(c);
+            write(c);
+        }
+        write(c);  // the reader's last errors
+    } else {
+        // Chunk k is read into slot k % 3 while chunk k - 1 is evaluated and k - 2 written.
+        Chunk slots[3];
+        std::future<void> reading, writing;
+        std::size_t k = 0;
+        read(slots[0]);
+        while (slots[k % 3].more) {
+            Chunk& current = slots[k % 3];
+            Chunk& next = slots[(k + 1) % 3];  // chunk k - 2's, written before chunk k - 1 was handed on
+            reading = std::async(std::launch::async, [&read, &next] { read(next); });
+            evaluate(current);
+            if (writing.valid()) writing.get();
+            writing = std::async(std::launch::async, [&write, &current] { write(current); });
+            reading.get();
+            ++k;
+        }
+        if (writing.valid()) writing.get();
+        write(slots[k % 3]);
     }
     line.update(stats.total, 1.0, true);
-    print_diagnostics(errors);
-    stats.input_failed |= !errors.empty();
     return stats;
 }
 

@@ -1,50 +1,38 @@
 // A care-plan record as JSON (carecoord plan, the C interface and the bindings).
 #include "carecoord/care_plan.hpp"
 #include "output/json_writer.hpp"
-#include "time/calendar.hpp"
 
 namespace carecoord {
 
 std::string to_json(const CarePlanRecord& record) {
+    using namespace std::string_view_literals;
+    using output::append_string;
     std::string out;
-    output::JsonWriter w(out);
-    w.begin_object();
-    w.key("state");
-    w.value(record.state);
-    w.key("last_event");
-    if (record.last_event) w.value(time::format_datetime(*record.last_event));
-    else w.null();
-    w.key("applied");
-    w.begin_array();
-    for (const auto& a : record.applied) w.value(a);
-    w.end_array();
-    w.key("tasks");
-    w.begin_array();
-    for (const auto& t : record.tasks) {
-        w.begin_object();
-        w.key("id");
-        w.value(t.id);
-        w.key("task");
-        w.value(t.task);
-        w.key("event");
-        w.value(t.event);
-        w.key("event_time");
-        w.value(time::format_datetime(t.event_time));
-        w.key("due");
-        w.value(time::format_date(t.due));
-        w.key("due_time");
-        if (t.due_time) w.value(time::format_datetime(*t.due_time));
-        else w.null();
-        w.key("action");
-        w.value(t.action);
-        w.key("reason");
-        w.value(t.reason);
-        w.key("source");
-        w.value(t.source);
-        w.end_object();
+    out.reserve(256 + 512 * record.tasks.size());
+    out += R"({"state":)"sv;
+    append_string(out, record.state);
+    out += R"(,"last_event":)"sv;
+    output::append_datetime_string(out, record.last_event);
+    out += R"(,"applied":[)"sv;
+    for (std::size_t i = 0; i < record.applied.size(); ++i) {
+        if (i != 0) out += ',';
+        append_string(out, record.applied[i]);
     }
-    w.end_array();
-    w.end_object();
+    out += R"(],"tasks":[)"sv;
+    for (std::size_t i = 0; i < record.tasks.size(); ++i) {
+        const auto& t = record.tasks[i];
+        out += i == 0 ? R"({"id":)"sv : R"(,{"id":)"sv;
+        append_string(out, t.id);
+        out += R"(,"task":)"sv;
+        append_string(out, t.task);
+        out += R"(,"event":)"sv;
+        append_string(out, t.event);
+        out += R"(,"event_time":)"sv;
+        output::append_datetime_string(out, t.event_time);
+        output::append_due(out, t.due, t.due_time, t.action, t.reason, t.source);
+        out += '}';
+    }
+    out += "]}"sv;
     return out;
 }
 

@@ -221,28 +221,38 @@ std::optional<DateTime> parse_datetime(std::string_view text) {
     return start_of(*day) + std::chrono::hours{hh} + std::chrono::minutes{mm};
 }
 
-std::string format_date(Date d) {
+void append_date(std::string& out, Date d) {
     const auto ymd = to_civil(d);
     const int y = int{ymd.year()};
-    std::string out;
-    out.reserve(16);
     if (y < 0) out.push_back('-');
     append_padded(out, y < 0 ? -static_cast<long long>(y) : y, 4);
     out.push_back('-');
     append_padded(out, unsigned{ymd.month()}, 2);
     out.push_back('-');
     append_padded(out, unsigned{ymd.day()}, 2);
-    return out;
 }
 
-std::string format_datetime(DateTime t) {
+void append_datetime(std::string& out, DateTime t) {
     const Date d = date_of(t);
     const auto minute_of_day = (t - start_of(d)).count();  // 0..1439 (floor above)
-    std::string out = format_date(d);
+    append_date(out, d);
     out.push_back('T');
     append_padded(out, minute_of_day / 60, 2);
     out.push_back(':');
     append_padded(out, minute_of_day % 60, 2);
+}
+
+std::string format_date(Date d) {
+    std::string out;
+    out.reserve(16);
+    append_date(out, d);
+    return out;
+}
+
+std::string format_datetime(DateTime t) {
+    std::string out;
+    out.reserve(16);
+    append_datetime(out, t);
     return out;
 }
 

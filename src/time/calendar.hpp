@@ -31,6 +31,9 @@ std::string date_problem(std::string_view text, bool detail = true);
 
 std::string format_date(Date d);          // "2025-08-29"
 std::string format_datetime(DateTime t);  // "2025-08-29T15:00"
+// The same text appended to `out` (writers of JSON and CSV build one string per record).
+void append_date(std::string& out, Date d);
+void append_datetime(std::string& out, DateTime t);
 
 inline Date date_of(DateTime t) { return std::chrono::floor<std::chrono::days>(t); }
 inline DateTime start_of(Date d) { return DateTime{d}; }

@@ -204,7 +204,7 @@ bool run_path(long n, const char* mode) {
             EXPECT(st == CARECOORD_OK || result == nullptr, "evaluate: *out set on failure (N=%ld)", n);
             return st;
         })) {
-        // The accessors do not allocate; they must answer whatever the allocator does.
+        // The accessors but the JSON do not allocate; they must answer whatever the allocator does.
         std::size_t total = std::strlen(carecoord_result_tier(result));
         for (std::size_t i = 0; i < carecoord_result_tier_rule_count(result); ++i)
             total += std::strlen(carecoord_result_tier_rule_id(result, i)) +
@@ -221,8 +221,23 @@ bool run_path(long n, const char* mode) {
         // Food insecurity is false in the patient: the default tier.
         EXPECT(std::strcmp(carecoord_result_tier(result), "routine") == 0, "tier %s (N=%ld, %s)",
                carecoord_result_tier(result), n, mode);
-        if (g_expected_json.empty()) g_expected_json = carecoord_result_json(result);
-        EXPECT(g_expected_json == carecoord_result_json(result), "a different determination (N=%ld, %s)", n, mode);
+        // The JSON is built on its first read, the one accessor that allocates: NULL when that
+        // allocation was refused, and (in "once" mode) the text on the next call.
+        long refused_before_json = g_failed.load();
+        const char* json = carecoord_result_json(result);
+        if (!json) {
+            EXPECT(g_failed.load() > refused_before_json, "result_json NULL, no allocation refused (N=%ld, %s)", n,
+                   mode);
+            if (std::strcmp(mode, "once") == 0) {
+                json = carecoord_result_json(result);
+                EXPECT(json != nullptr, "result_json NULL again after one refused allocation (N=%ld)", n);
+            }
+        }
+        if (json) {
+            if (g_expected_json.empty()) g_expected_json = json;
+            EXPECT(g_expected_json == json, "a different determination (N=%ld, %s)", n, mode);
+            EXPECT(carecoord_result_json(result) == json, "result_json built twice (N=%ld, %s)", n, mode);
+        }
         // A call that fails on its own (a bad document): its error must be reported as
         // such, or as out of memory when building the report needed memory that was refused.
         static const char bad[] = "{\"id\": \"p\", \"birth_date\": \"1950-02-30\"}";

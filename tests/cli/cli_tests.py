@@ -190,6 +190,34 @@ def test_eval_mixed_batch():
     contains(err, "<stdin>:2: error[E0204]", "eval mixed csv")
 
 
+def test_eval_jobs_pipeline():
+    # Three chunks of 4,096 records and more (docs/cli.md: reading, evaluating and writing
+    # overlap from --jobs 2 on), with bad lines in the first, second and last chunk: every
+    # --jobs gives the good records in input order and the errors in input order.
+    rc, pop, err = run("--as-of", AS_OF, "--count", "9000", "--seed", "5", prog=POPGEN)
+    expect_rc(rc, 0, "popgen for jobs", err=err)
+    lines = pop.splitlines()
+    bad = {0, 4097, 8999}  # 0-based positions in the input of the lines made unreadable
+    for i in sorted(bad):
+        lines.insert(i, '{"id": "x", "birth_date": "2025-02-30"}')
+    text = "\n".join(lines) + "\n"
+    want_ids = [json.loads(l)["id"] for i, l in enumerate(lines) if i not in bad]
+    want_errors = [f"<stdin>:{i + 1}: error[E0204]: birth_date:" for i in sorted(bad)]
+    outputs = []
+    for jobs in ["1", "2", "3"]:
+        rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "ndjson", "--jobs", jobs,
+                           stdin=text)
+        expect_rc(rc, 1, f"eval --jobs {jobs}", err=err)
+        got_ids = [json.loads(l)["patient_id"] for l in out.splitlines()]
+        check(got_ids == want_ids, f"eval --jobs {jobs}: {len(got_ids)} determinations, not the input's order")
+        got_errors = [l for l in err.splitlines() if "error[" in l]
+        check(len(got_errors) == 3 and all(g.startswith(w) for g, w in zip(got_errors, want_errors)),
+              f"eval --jobs {jobs}: errors {got_errors}")
+        contains(err, "3 of 9003 records failed", f"eval --jobs {jobs}")
+        outputs.append(out)
+    check(outputs[0] == outputs[1] == outputs[2], "eval: --jobs 1, 2 and 3 differ")
+
+
 def test_eval_examples():
     rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "examples/patients")
     expect_rc(rc, 0, "eval examples", out, err)

@@ -25,6 +25,7 @@ import json as _json
 import os
 import threading
 import contextlib
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ContextManager, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
@@ -570,24 +571,45 @@ class Trigger:
     reason: str
 
 
-@dataclass(frozen=True)
+_DETERMINATION_FIELDS = ("patient_id", "as_of", "tier", "tier_by_default", "tier_rules", "flags", "programs",
+                         "triggers", "missing", "json", "deceased")
+_UNSET = object()
+
+
 class Determination:
     """What one evaluation answers. ``json`` is the determination exactly as
-    ``carecoord eval --format ndjson`` writes it."""
+    ``carecoord eval --format ndjson`` writes it.
 
-    patient_id: str
-    as_of: datetime.date
-    tier: str
-    tier_by_default: bool
-    tier_rules: List[TierRule]
-    flags: List[str]
-    programs: List[Program]
-    triggers: List[Trigger]
-    missing: List[str]
-    json: str
+    A determination from :meth:`Engine.evaluate` holds the library's result and reads each
+    field from it on first access (one call into the library for ``tier``; the JSON text is
+    made only when ``json`` or :meth:`to_dict` is read), then keeps it. It is immutable;
+    equal determinations compare equal whatever they were read from."""
+
+    __slots__ = ("_values", "_result", "_text")
+
+    def __init__(self, patient_id: str, as_of: datetime.date, tier: str, tier_by_default: bool,
+                 tier_rules: List[TierRule], flags: List[str], programs: List[Program], triggers: List[Trigger],
+                 missing: List[str], json: str, deceased: Optional[datetime.date] = None):
+        values = dict(patient_id=patient_id, as_of=as_of, tier=tier, tier_by_default=tier_by_default,
+                      tier_rules=tier_rules, flags=flags, programs=programs, triggers=triggers, missing=missing,
+                      json=json, deceased=deceased)
+        object.__setattr__(self, "_values", values)
+        object.__setattr__(self, "_result", None)
+        object.__setattr__(self, "_text", None)
+
     # The date of death when the patient died on or before as_of (then the tier is the
     # lowest, with no flag, program or trigger); None for a living patient.
-    deceased: Optional[datetime.date] = None
+    patient_id: str = property(lambda self: self._get("patient_id"))  # type: ignore[assignment]
+    as_of: datetime.date = property(lambda self: self._get("as_of"))  # type: ignore[assignment]
+    tier: str = property(lambda self: self._get("tier"))  # type: ignore[assignment]
+    tier_by_default: bool = property(lambda self: self._get("tier_by_default"))  # type: ignore[assignment]
+    tier_rules: List[TierRule] = property(lambda self: self._get("tier_rules"))  # type: ignore[assignment]
+    flags: List[str] = property(lambda self: self._get("flags"))  # type: ignore[assignment]
+    programs: List[Program] = property(lambda self: self._get("programs"))  # type: ignore[assignment]
+    triggers: List[Trigger] = property(lambda self: self._get("triggers"))  # type: ignore[assignment]
+    missing: List[str] = property(lambda self: self._get("missing"))  # type: ignore[assignment]
+    json: str = property(lambda self: self._get("json"))  # type: ignore[assignment]
+    deceased: Optional[datetime.date] = property(lambda self: self._get("deceased"))  # type: ignore[assignment]
 
     def program(self, id: str) -> Optional[Program]:
         return next((p for p in self.programs if p.id == id), None)
@@ -599,12 +621,49 @@ class Determination:
         """The full determination (rulesets, reasons, sources) as Python data."""
         return _json.loads(self.json)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Determination):
+            return NotImplemented
+        return all(self._get(n) == other._get(n) for n in _DETERMINATION_FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]  # lists inside, as the dataclass it was
+
+    def __repr__(self) -> str:
+        return "Determination(" + ", ".join(f"{n}={self._get(n)!r}" for n in _DETERMINATION_FIELDS) + ")"
+
+    def __reduce__(self):
+        return (Determination._from_json, (self.json,))
+
+    def __del__(self) -> None:
+        r = getattr(self, "_result", None)
+        if r is not None and _lib is not None:
+            _lib.carecoord_result_free(r)
+
+    def _get(self, name: str) -> Any:
+        v = self._values.get(name, _UNSET)
+        if v is _UNSET:
+            if self._result is not None:
+                v = self._values[name] = _RESULT_READERS[name](self._result)
+            else:
+                # From JSON text: parsed whole on the first access.
+                self._values.update(_parse_determination(self._text))
+                v = self._values[name]
+        return v
+
     @classmethod
     def _from_result(cls, r: ctypes.c_void_p) -> "Determination":
-        # One call into the library for the whole determination, then the C JSON parser:
-        # reading each field through its own accessor costs a ctypes call (a microsecond or
-        # more) per field, 140 of them for a typical patient (bench/bindings/overhead.py).
-        return cls._from_json(_n.text(_lib.carecoord_result_json(r)))
+        """Takes ownership of a carecoord_result: freed with the Determination."""
+        d = cls.__new__(cls)
+        object.__setattr__(d, "_values", {})
+        object.__setattr__(d, "_result", r)
+        object.__setattr__(d, "_text", None)
+        return d
 
     @classmethod
     def from_json(cls, text: Union[str, bytes]) -> "Determination":
@@ -614,32 +673,98 @@ class Determination:
         if isinstance(text, bytes):
             text = text.decode("utf-8")
         try:
-            return cls._from_json(text)
+            return cls(**_parse_determination(text))
         except (KeyError, TypeError, AttributeError) as e:
             raise ValueError(f"not a carecoord determination: missing or malformed field {e}") from None
 
     @classmethod
     def _from_json(cls, text: str) -> "Determination":
-        """A Determination from the library's JSON form of one (what ``json`` holds)."""
-        d = _json.loads(text)
-        date = datetime.date.fromisoformat
-        tier = d["tier"]
-        return cls(
-            patient_id=d["patient_id"],
-            as_of=date(d["as_of"]),
-            tier=tier["id"],
-            tier_by_default=tier["by_default"],
-            tier_rules=[TierRule(m["rule"], m["reason"]) for m in tier["matched"]],
-            flags=[f["id"] for f in d["flags"]],
-            programs=[Program(id=p["id"], status=p["status"], reason=p["reason"], source=p["source"],
-                              missing=list(p["missing"])) for p in d["programs"]],
-            triggers=[Trigger(id=t["id"], status=t["status"], anchor=date(t["anchor"]), due=date(t["due"]),
-                              due_time=datetime.datetime.fromisoformat(t["due_time"]) if t["due_time"] else None,
-                              action=t["action"], reason=t["reason"]) for t in d["triggers"]],
-            missing=list(d["missing"]),
-            json=text,
-            deceased=date(d["deceased"]) if d["deceased"] else None,
-        )
+        """A Determination over the library's JSON form of one (what ``json`` holds), parsed
+        on first access."""
+        d = cls.__new__(cls)
+        object.__setattr__(d, "_values", {"json": text})
+        object.__setattr__(d, "_result", None)
+        object.__setattr__(d, "_text", text)
+        return d
+
+
+def _parse_determination(text: str) -> Dict[str, Any]:
+    d = _json.loads(text)
+    date = datetime.date.fromisoformat
+    tier = d["tier"]
+    return dict(
+        patient_id=d["patient_id"],
+        as_of=date(d["as_of"]),
+        tier=tier["id"],
+        tier_by_default=tier["by_default"],
+        tier_rules=[TierRule(m["rule"], m["reason"]) for m in tier["matched"]],
+        flags=[f["id"] for f in d["flags"]],
+        programs=[Program(id=p["id"], status=p["status"], reason=p["reason"], source=p["source"],
+                          missing=list(p["missing"])) for p in d["programs"]],
+        triggers=[Trigger(id=t["id"], status=t["status"], anchor=date(t["anchor"]), due=date(t["due"]),
+                          due_time=datetime.datetime.fromisoformat(t["due_time"]) if t["due_time"] else None,
+                          action=t["action"], reason=t["reason"]) for t in d["triggers"]],
+        missing=list(d["missing"]),
+        json=text,
+        deceased=date(d["deceased"]) if d["deceased"] else None,
+    )
+
+
+def _result_json(r: ctypes.c_void_p) -> str:
+    text = _lib.carecoord_result_json(r)
+    if text is None:  # the library could not allocate the text; a later read tries again
+        raise MemoryError("carecoord_result_json: out of memory")
+    return text.decode("utf-8")
+
+
+def _result_programs(r: ctypes.c_void_p) -> List[Program]:
+    t, lib = _n.text, _lib
+    return [Program(id=t(lib.carecoord_result_program_id(r, i)), status=t(lib.carecoord_result_program_status_name(r, i)),
+                    reason=t(lib.carecoord_result_program_reason(r, i)),
+                    source=t(lib.carecoord_result_program_source(r, i)),
+                    missing=[t(lib.carecoord_result_program_missing(r, i, j))
+                             for j in range(lib.carecoord_result_program_missing_count(r, i))])
+            for i in range(lib.carecoord_result_program_count(r))]
+
+
+def _result_triggers(r: ctypes.c_void_p) -> List[Trigger]:
+    t, lib, date = _n.text, _lib, datetime.date.fromisoformat
+    out = []
+    for i in range(lib.carecoord_result_trigger_count(r)):
+        due_time = lib.carecoord_result_trigger_due_time(r, i)
+        out.append(Trigger(id=t(lib.carecoord_result_trigger_id(r, i)),
+                           status=t(lib.carecoord_result_trigger_status_name(r, i)),
+                           anchor=date(t(lib.carecoord_result_trigger_anchor(r, i))),
+                           due=date(t(lib.carecoord_result_trigger_due(r, i))),
+                           due_time=datetime.datetime.fromisoformat(due_time.decode("ascii")) if due_time else None,
+                           action=t(lib.carecoord_result_trigger_action(r, i)),
+                           reason=t(lib.carecoord_result_trigger_reason(r, i))))
+    return out
+
+
+def _result_deceased(r: ctypes.c_void_p) -> Optional[datetime.date]:
+    text = _lib.carecoord_result_deceased(r)
+    return datetime.date.fromisoformat(text.decode("ascii")) if text else None
+
+
+# How each field of a Determination is read from a carecoord_result, one accessor call per
+# value (each costs a ctypes call, well under a microsecond; only the fields read are paid for).
+_RESULT_READERS = {
+    "patient_id": lambda r: _n.text(_lib.carecoord_result_patient_id(r)),
+    "as_of": lambda r: datetime.date.fromisoformat(_lib.carecoord_result_as_of(r).decode("ascii")),
+    "tier": lambda r: _n.text(_lib.carecoord_result_tier(r)),
+    "tier_by_default": lambda r: bool(_lib.carecoord_result_tier_by_default(r)),
+    "tier_rules": lambda r: [TierRule(_n.text(_lib.carecoord_result_tier_rule_id(r, i)),
+                                      _n.text(_lib.carecoord_result_tier_rule_reason(r, i)))
+                             for i in range(_lib.carecoord_result_tier_rule_count(r))],
+    "flags": lambda r: [_n.text(_lib.carecoord_result_flag_id(r, i)) for i in range(_lib.carecoord_result_flag_count(r))],
+    "programs": _result_programs,
+    "triggers": _result_triggers,
+    "missing": lambda r: [_n.text(_lib.carecoord_result_missing(r, i))
+                          for i in range(_lib.carecoord_result_missing_count(r))],
+    "json": _result_json,
+    "deceased": _result_deceased,
+}
 
 
 # ---- batches --------------------------------------------------------------------------
@@ -1089,35 +1214,39 @@ class Engine(_Handle):
     def evaluate(self, patient: PatientInput, as_of: DateLike) -> Determination:
         """Evaluates a patient (a :class:`Patient`, a document as a dict, or JSON text) with
         the ruleset versions in force at ``as_of`` (a date; never the clock)."""
-        owned = None
-        if isinstance(patient, Patient):
-            p = patient
-        elif isinstance(patient, (str, bytes)):
-            p = owned = Patient.from_json(patient)
-        elif isinstance(patient, Mapping):
-            p = owned = Patient.from_dict(patient)
-        else:
-            raise TypeError("patient must be a Patient, a dict or a JSON string")
-        try:
-            out = ctypes.c_void_p()
-            err = ctypes.c_void_p()
-            if isinstance(as_of, datetime.datetime):
-                raise TypeError("as_of must be a datetime.date (a day), not a datetime")
-            with self._use() as eh, p._use() as ph:
-                if isinstance(as_of, datetime.date):
-                    status = _lib.carecoord_evaluate_ymd(ctypes.byref(out), eh, ph,
-                                                         as_of.year, as_of.month, as_of.day, ctypes.byref(err))
-                else:
-                    status = _lib.carecoord_evaluate(ctypes.byref(out), eh, ph,
-                                                     _n.opt_bytes(as_of), ctypes.byref(err))
-            _check(status, err)
+        if isinstance(patient, (str, bytes)):
+            # A document decoded for this call only: its C handle, without a Patient object.
+            data = patient.encode("utf-8") if isinstance(patient, str) else patient
+            ph = _create(_lib.carecoord_patient_parse, data, len(data), _n.FORMAT_JSON)
             try:
-                return Determination._from_result(out)
+                return Determination._from_result(self._evaluate(ph, as_of))
             finally:
-                _lib.carecoord_result_free(out)
+                _lib.carecoord_patient_free(ph)
+        with self._patient(patient) as p:
+            ph = p._enter(exclusive=False)
+            try:
+                return Determination._from_result(self._evaluate(ph, as_of))
+            finally:
+                p._leave(exclusive=False)
+
+    def _evaluate(self, ph: ctypes.c_void_p, as_of: DateLike) -> ctypes.c_void_p:
+        """The carecoord_result of one evaluation of the patient handle ``ph`` (held by the
+        caller), owned by the caller."""
+        if isinstance(as_of, datetime.datetime):
+            raise TypeError("as_of must be a datetime.date (a day), not a datetime")
+        out = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        eh = self._enter(exclusive=False)  # what _use() does, without a generator's cost per call
+        try:
+            if isinstance(as_of, datetime.date):
+                status = _lib.carecoord_evaluate_ymd(ctypes.byref(out), eh, ph, as_of.year, as_of.month, as_of.day,
+                                                     ctypes.byref(err))
+            else:
+                status = _lib.carecoord_evaluate(ctypes.byref(out), eh, ph, _n.opt_bytes(as_of), ctypes.byref(err))
         finally:
-            if owned is not None:
-                owned.close()
+            self._leave(exclusive=False)
+        _check(status, err)
+        return out
 
     def evaluate_fhir(self, patient: PatientInput, as_of: DateLike, *, care_plan_id: Optional[str] = None,
                       utc_offset: Optional[str] = None,
@@ -1129,25 +1258,17 @@ class Engine(_Handle):
         ``recorded`` Provenance.recorded (a FHIR instant). Returns (determination, bundle
         JSON text). A malformed option raises :class:`ArgumentError` (E1002-E1004), a patient
         id that is not a FHIR id :class:`PatientError` (E1001)."""
-        as_of_text = _as_of_text(as_of)
-        with self._patient(patient) as p:
-            out = ctypes.c_void_p()
-            err = ctypes.c_void_p()
-            with self._use() as eh, p._use() as ph:
-                status = _lib.carecoord_evaluate(ctypes.byref(out), eh, ph, _n.opt_bytes(as_of_text), ctypes.byref(err))
-            _check(status, err)
-            try:
-                bundle = ctypes.c_void_p()
-                _check(_lib.carecoord_result_fhir(ctypes.byref(bundle), out, _n.opt_bytes(care_plan_id),
-                                                  _n.opt_bytes(utc_offset), _n.opt_bytes(recorded),
-                                                  ctypes.byref(err)), err)
-                try:
-                    text = ctypes.string_at(bundle).decode("utf-8")
-                finally:
-                    _lib.carecoord_string_free(bundle)
-                return Determination._from_result(out), text
-            finally:
-                _lib.carecoord_result_free(out)
+        det = self.evaluate(patient, as_of)
+        bundle = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        _check(_lib.carecoord_result_fhir(ctypes.byref(bundle), det._result, _n.opt_bytes(care_plan_id),
+                                          _n.opt_bytes(utc_offset), _n.opt_bytes(recorded), ctypes.byref(err)), err)
+        try:
+            text = ctypes.string_at(bundle).decode("utf-8")
+        finally:
+            _lib.carecoord_string_free(bundle)
+        return det, text
+
     # ---- care plans (docs/c-api.md#care-plans) -------------------------------------------
 
     def start_care_plan(self, on: DateLike, workflow: str = "care_plan") -> CarePlanRecord:
