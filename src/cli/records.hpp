@@ -131,17 +131,19 @@ struct BatchChunk {
 // the three steps overlap: the next chunk is read and the previous one written (emit,
 // on_bad, standard error, progress: in input order, on one thread at a time) while the
 // `jobs` threads evaluate the current one.
+// Records read, evaluated and written per step of run_batch.
+inline constexpr std::size_t kBatchChunkSize = 4096;
+
 template <class R, class Reader, class Work, class Emit>
 BatchStats run_batch(Reader& reader, unsigned jobs, Work work, Emit emit, bool progress = false,
                      const std::function<void(const Record&, const std::string&)>& on_bad = {}) {
     using Chunk = BatchChunk<R>;
     Progress line(progress);
     BatchStats stats;
-    const std::size_t chunk_size = 4096;
     jobs = std::max(1u, jobs ? jobs : std::thread::hardware_concurrency());
-    auto read = [&reader, chunk_size](Chunk& c) {
+    auto read = [&reader](Chunk& c) {
         c.read_errors.clear();
-        c.more = reader.next_chunk(c.records, chunk_size, c.read_errors);
+        c.more = reader.next_chunk(c.records, kBatchChunkSize, c.read_errors);
         c.fraction = reader_fraction(reader);
         if (!c.more) c.records.clear();
     };
