@@ -192,15 +192,12 @@ SNOMED = "http://snomed.info/sct"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 
 
-def export_conditions(data: str):
-    """Counter of (system, code, display) of every Condition in the FHIR files below data."""
-    found = collections.Counter()
+def walk_fhir_objects(data: str, on_object) -> None:
+    """Calls on_object with every JSON object, at any depth, of the .json and .ndjson files below data."""
 
     def visit(x):
         if isinstance(x, dict):
-            if x.get("resourceType") == "Condition":
-                for c in (x.get("code") or {}).get("coding") or []:
-                    found[(c.get("system"), str(c.get("code")), c.get("display") or "")] += 1
+            on_object(x)
             for v in x.values():
                 visit(v)
         elif isinstance(x, list):
@@ -216,6 +213,18 @@ def export_conditions(data: str):
         elif path.endswith(".json"):
             with open(path, encoding="utf-8") as f:
                 visit(json.load(f))
+
+
+def export_conditions(data: str):
+    """Counter of (system, code, display) of every Condition in the FHIR files below data."""
+    found = collections.Counter()
+
+    def on_object(x):
+        if x.get("resourceType") == "Condition":
+            for c in (x.get("code") or {}).get("coding") or []:
+                found[(c.get("system"), str(c.get("code")), c.get("display") or "")] += 1
+
+    walk_fhir_objects(data, on_object)
     return found
 
 
@@ -298,26 +307,12 @@ def export_terms(data: str):
     """{(system, code): {display}} of every coding (any resource) in the FHIR files below data."""
     found = collections.defaultdict(set)
 
-    def visit(x):
-        if isinstance(x, dict):
-            system, code, display = x.get("system"), x.get("code"), x.get("display")
-            if system in SYSTEM_OF_URI and isinstance(code, str) and isinstance(display, str) and display:
-                found[(SYSTEM_OF_URI[system], code)].add(display)
-            for v in x.values():
-                visit(v)
-        elif isinstance(x, list):
-            for v in x:
-                visit(v)
+    def on_object(x):
+        system, code, display = x.get("system"), x.get("code"), x.get("display")
+        if system in SYSTEM_OF_URI and isinstance(code, str) and isinstance(display, str) and display:
+            found[(SYSTEM_OF_URI[system], code)].add(display)
 
-    for path in sorted(glob.glob(os.path.join(data, "**", "*"), recursive=True)):
-        if path.endswith(".ndjson"):
-            with open(path, encoding="utf-8") as f:
-                for line in f:
-                    if line.strip():
-                        visit(json.loads(line))
-        elif path.endswith(".json"):
-            with open(path, encoding="utf-8") as f:
-                visit(json.load(f))
+    walk_fhir_objects(data, on_object)
     return found
 
 
