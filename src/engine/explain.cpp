@@ -77,9 +77,9 @@ public:
         if (n.op == Op::in_list || n.op == Op::in_valueset) {
             // `x in S` / `x not in S`: the value compared, beside what it was looked up in.
             ev_.format(ev_.eval(n.a), node(n.a).type, c.left);
-            c.op = n.aux ? "not in" : "in";
+            c.op = n.negate ? "not in" : "in";
             if (n.op == Op::in_valueset) {
-                c.right = plan_.valuesets.sets()[static_cast<std::size_t>(n.extra)].name;
+                c.right = plan_.valuesets.sets()[static_cast<std::size_t>(n.valueset())].name;
             } else if (auto at = c.text.rfind(" in "); at != std::string::npos) {
                 c.right = c.text.substr(at + 4);
             }
@@ -89,11 +89,11 @@ public:
         rules::Value a = ev_.eval(n.a), b = ev_.eval(n.b);
         ev_.format(a, node(n.a).type, c.left);
         ev_.format(b, node(n.b).type, c.right);
-        c.op = op_text(static_cast<CmpOp>(n.aux));
+        c.op = op_text(n.cmp_op);
         if (c.result == "false" && node(n.a).type.kind == TypeKind::number && a.state == rules::Value::known &&
             b.state == rules::Value::known) {
             // How far the left side is from passing; counts are whole numbers.
-            switch (static_cast<CmpOp>(n.aux)) {
+            switch (n.cmp_op) {
                 case CmpOp::ge: c.gap = b.num - a.num; break;
                 case CmpOp::gt: c.gap = std::floor(b.num - a.num) + 1; break;
                 case CmpOp::le: c.gap = a.num - b.num; break;

@@ -416,7 +416,7 @@ std::int32_t Compiler::compile_expr_node(const Expr& e, Scope& scope) {
             Node n;
             n.op = Op::constant;
             n.type = t;
-            n.extra = static_cast<std::int32_t>(plan_.lists.size() - 1);
+            n.set_index(plan_.lists.size() - 1);
             return node(std::move(n));
         }
         case Expr::Kind::name: return compile_name(e, scope);
@@ -505,7 +505,7 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
             if (f.coll != c || f.name != name) continue;
             Node n;
             n.op = f.field == Field::med_events ? Op::nested_events : Op::elem_field;
-            n.extra = static_cast<std::int32_t>(f.field);
+            n.set_field(f.field);
             n.depth = d;
             n.type = f.type;
             return node(std::move(n));
@@ -528,7 +528,7 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
             error(e, codes::not_available_here, tier_unavailable("fact '" + name + "' reads 'tier', which"));
         Node n;
         n.op = Op::fact;
-        n.extra = slot;
+        n.set_index(static_cast<std::size_t>(slot));
         n.type = plan_.facts[static_cast<std::size_t>(slot)].type;
         return node(std::move(n));
     }
@@ -538,7 +538,7 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
             Node n;
             n.op = Op::constant;
             n.type = it->second.type;
-            n.extra = it->second.list;
+            n.set_index(static_cast<std::size_t>(it->second.list));
             return node(std::move(n));
         }
         return constant(it->second.value, it->second.type);
@@ -548,7 +548,7 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
         if (f.coll == Coll::none && f.record.empty() && f.name == name) {
             Node n;
             n.op = Op::patient_field;
-            n.extra = static_cast<std::int32_t>(f.field);
+            n.set_field(f.field);
             n.type = f.type;
             return node(std::move(n));
         }
@@ -556,7 +556,7 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
         if (coll_name(c) == name) {
             Node n;
             n.op = Op::collection;
-            n.extra = static_cast<std::int32_t>(c);
+            n.set_collection(c);
             n.type = list_of(c);
             return node(std::move(n));
         }
@@ -585,7 +585,7 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
     if (int vs = plan_.valuesets.find(name); vs >= 0) {
         n.op = Op::constant;
         n.type = make(TypeKind::valueset);
-        n.extra = vs;
+        n.ref = vs;  // the value set's index
         return node(std::move(n));
     }
     if (name == "social" || name == "language" || name == "ltc_placement" || name == "care_plan")
@@ -623,7 +623,7 @@ std::int32_t Compiler::compile_member(const Expr& e, Scope& scope) {
             if (f.coll == c && f.name == e.text) {
                 Node n;
                 n.op = f.field == Field::med_events ? Op::nested_events : Op::elem_field;
-                n.extra = static_cast<std::int32_t>(f.field);
+                n.set_field(f.field);
                 n.depth = d;
                 n.type = f.type;
                 return node(std::move(n));
@@ -648,7 +648,7 @@ std::int32_t Compiler::compile_member(const Expr& e, Scope& scope) {
             if (f.name == e.text) {
                 Node n;
                 n.op = Op::patient_field;
-                n.extra = static_cast<std::int32_t>(f.field);
+                n.set_field(f.field);
                 n.type = f.type;
                 return node(std::move(n));
             }
@@ -682,7 +682,7 @@ std::int32_t Compiler::compile_event(const Expr& e) {
             const auto& [name, type] = (*ctx_->event_payload)[i];
             if (name == e.text) {
                 n.op = Op::event_payload;
-                n.extra = static_cast<std::int32_t>(i);
+                n.set_index(i);
                 n.type = type;
                 return node(std::move(n));
             }
@@ -731,9 +731,9 @@ std::int32_t Compiler::compile_compare(const Expr& e, std::int32_t a, std::int32
         error(e, codes::type_mismatch, "'" + e.text + "' does not order " + type_name(ta) + " values; use == or in");
     Node n;
     n.op = Op::cmp;
-    n.aux = static_cast<std::uint8_t>(op);
-    n.aux2 = static_cast<std::uint8_t>(ta.kind);
-    n.aux3 = static_cast<std::uint8_t>(tb.kind);
+    n.cmp_op = op;
+    n.left_kind = ta.kind;
+    n.right_kind = tb.kind;
     n.a = a;
     n.b = b;
     n.type = make(TypeKind::boolean);
@@ -746,25 +746,25 @@ std::int32_t Compiler::compile_in(const Expr& e, std::int32_t a, const Expr& rhs
     const Type tb = type_of(b);
     Node n;
     n.a = a;
-    n.aux = negate ? 1 : 0;
+    n.negate = negate;
     n.type = make(TypeKind::boolean);
     if (tb.kind == TypeKind::valueset) {
         if (ta.kind != TypeKind::code)
             error(e, codes::type_mismatch, "'in' a value set needs a code (such as a condition's code), found a " + type_name(ta));
         n.op = Op::in_valueset;
-        n.extra = plan_.nodes[static_cast<std::size_t>(b)].extra;
+        n.ref = plan_.nodes[static_cast<std::size_t>(b)].valueset();
         return node(std::move(n));
     }
     if (tb.kind != TypeKind::literal_list)
         error(rhs, codes::type_mismatch, "'in' needs a value set or a list, found a " + type_name(tb));
-    int list_index = plan_.nodes[static_cast<std::size_t>(b)].extra;
+    const std::size_t list_index = plan_.nodes[static_cast<std::size_t>(b)].literal_list();
     n.op = Op::in_list;
     if (ta.kind == TypeKind::enumeration) {
         if (tb.elem != TypeKind::string) error(rhs, codes::type_mismatch, "an enumeration can only be in a list of strings");
         // Copy: the list may be a shared parameter used with several enumerations.
         LiteralList mask_list;
         auto domain = enum_domain(ta.enum_id);
-        for (const auto& s : plan_.lists[static_cast<std::size_t>(list_index)].strings) {
+        for (const auto& s : plan_.lists[list_index].strings) {
             auto it = std::find(domain.begin(), domain.end(), s);
             if (it == domain.end()) {
                 std::string allowed;
@@ -774,18 +774,18 @@ std::int32_t Compiler::compile_in(const Expr& e, std::int32_t a, const Expr& rhs
             mask_list.enum_mask |= std::uint64_t{1} << (it - domain.begin());
         }
         plan_.lists.push_back(std::move(mask_list));
-        n.extra = static_cast<std::int32_t>(plan_.lists.size() - 1);
-        n.aux2 = static_cast<std::uint8_t>(ListMatch::enum_mask);
+        n.set_index(plan_.lists.size() - 1);
+        n.list_match = ListMatch::enum_mask;
         return node(std::move(n));
     }
     if ((ta.kind == TypeKind::string || ta.kind == TypeKind::code) && tb.elem == TypeKind::string) {
-        n.extra = list_index;
-        n.aux2 = static_cast<std::uint8_t>(ListMatch::strings);
+        n.set_index(list_index);
+        n.list_match = ListMatch::strings;
         return node(std::move(n));
     }
     if (ta.kind == TypeKind::number && tb.elem == TypeKind::number) {
-        n.extra = list_index;
-        n.aux2 = static_cast<std::uint8_t>(ListMatch::numbers);
+        n.set_index(list_index);
+        n.list_match = ListMatch::numbers;
         return node(std::move(n));
     }
     error(e, codes::type_mismatch, "cannot look for a " + type_name(ta) + " in a " + type_name(tb));
@@ -826,10 +826,9 @@ std::int32_t Compiler::compile_binary(const Expr& e, Scope& scope) {
         s.op = Op::date_shift;
         s.a = when;
         s.b = dur;
-        s.aux = minus ? 1 : 0;
-        s.aux2 = tw.kind == TypeKind::datetime ? 1 : 0;
+        s.negate = minus;
+        s.left_kind = tw.kind;
         bool result_datetime = tw.kind == TypeKind::datetime || td.clock;
-        s.aux3 = result_datetime ? 1 : 0;
         s.type = make(result_datetime ? TypeKind::datetime : TypeKind::date);
         return node(std::move(s));
     };
@@ -838,7 +837,7 @@ std::int32_t Compiler::compile_binary(const Expr& e, Scope& scope) {
     if (op == "+" || op == "-") {
         if (ta.kind == TypeKind::number && tb.kind == TypeKind::number) {
             n.op = Op::arith;
-            n.aux = static_cast<std::uint8_t>(op[0]);
+            n.arith_op = static_cast<ArithOp>(op[0]);
             n.type = ta;
             return node(std::move(n));
         }
@@ -852,7 +851,7 @@ std::int32_t Compiler::compile_binary(const Expr& e, Scope& scope) {
         if (ta.kind != TypeKind::number || tb.kind != TypeKind::number)
             error(e, codes::type_mismatch, "'" + op + "' needs numbers, found " + type_name(ta) + " and " + type_name(tb));
         n.op = Op::arith;
-        n.aux = static_cast<std::uint8_t>(op[0]);
+        n.arith_op = static_cast<ArithOp>(op[0]);
         n.type = ta;
         return node(std::move(n));
     }
@@ -924,6 +923,7 @@ std::int32_t Compiler::compile_call(const Expr& e, Scope& scope) {
         for (const auto& b : kBuiltins) names.emplace_back(b.name);
         error(e, codes::unknown_name, "unknown function '" + f + "'" + util::did_you_mean(f, names, "functions", 0));
     }
+    // False (and reported) when the call has too few or too many arguments.
     auto want_args = [&](std::size_t lo, std::size_t hi) {
         if (argc < lo || argc > hi) {
             std::string n = lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi);
@@ -1026,11 +1026,11 @@ std::int32_t Compiler::compile_call(const Expr& e, Scope& scope) {
             std::int32_t vs = compile_expr(e.kids[1], scope);
             if (type_of(code).kind != TypeKind::code) error(e.kids[0], codes::type_mismatch, "category() needs a code, found a " + type_name(type_of(code)));
             if (type_of(vs).kind != TypeKind::valueset) error(e.kids[1], codes::type_mismatch, "category() needs a value set, found a " + type_name(type_of(vs)));
-            int set = plan_.nodes[static_cast<std::size_t>(vs)].extra;
+            int set = plan_.nodes[static_cast<std::size_t>(vs)].valueset();
             if (plan_.valuesets.sets()[static_cast<std::size_t>(set)].categories.empty())
                 error(e.kids[1], codes::type_mismatch, "value set '" + e.kids[1].text + "' has no categories");
             n.a = code;
-            n.extra = set;
+            n.ref = set;  // the value set's index
             n.type = make(TypeKind::string);
             return node(std::move(n));
         }
@@ -1050,8 +1050,8 @@ std::int32_t Compiler::compile_call(const Expr& e, Scope& scope) {
                 const Type& t = type_of(i == 0 ? n.a : n.b);
                 if (!is_time(t)) error(e.kids[static_cast<std::size_t>(i)], codes::type_mismatch, f + "() needs dates or datetimes, found a " + type_name(t));
             }
-            n.aux2 = type_of(n.a).kind == TypeKind::datetime ? 1 : 0;
-            n.aux3 = type_of(n.b).kind == TypeKind::datetime ? 1 : 0;
+            n.left_kind = type_of(n.a).kind;
+            n.right_kind = type_of(n.b).kind;
             n.type = make(TypeKind::number);
             return node(std::move(n));
         }
@@ -1059,7 +1059,7 @@ std::int32_t Compiler::compile_call(const Expr& e, Scope& scope) {
             want_args(fn->min_args, fn->max_args);
             n.a = compile_expr(e.kids[0], scope);
             if (!is_time(type_of(n.a))) error(e.kids[0], codes::type_mismatch, "date() needs a datetime, found a " + type_name(type_of(n.a)));
-            n.aux2 = type_of(n.a).kind == TypeKind::datetime ? 1 : 0;
+            n.left_kind = type_of(n.a).kind;
             n.type = make(TypeKind::date);
             return node(std::move(n));
         case CallShape::abs:
@@ -1117,17 +1117,17 @@ bool Compiler::two_valued(std::int32_t n) {
     switch (x.op) {
         case Op::constant: r = x.k.state != Value::unknown; break;
         case Op::patient_field:
-        case Op::elem_field: r = field_info(static_cast<Field>(x.extra)).missing_bit < 0; break;
+        case Op::elem_field: r = field_info(x.field()).missing_bit < 0; break;
         case Op::collection: case Op::nested_events: case Op::as_of: case Op::age:
         case Op::previous_tier: case Op::tier_change_day:
         case Op::exists_value:  // reads its argument with missing data not reported
             r = true;
             break;
-        case Op::fact: r = two_valued(plan_.facts[static_cast<std::size_t>(x.extra)].node); break;
+        case Op::fact: r = two_valued(plan_.facts[x.fact_slot()].node); break;
         case Op::tier: case Op::anchor: case Op::event_time: case Op::event_type: case Op::event_payload:
             r = false;  // unknown when not given
             break;
-        case Op::arith: r = x.aux != '/' && kids(); break;  // a division by zero is unknown
+        case Op::arith: r = x.arith_op != ArithOp::div && kids(); break;  // a division by zero is unknown
         default: r = kids(); break;
     }
     two_valued_memo_[i] = r ? 1 : 0;
@@ -1139,8 +1139,7 @@ bool Compiler::same_expr(std::int32_t x, std::int32_t y) const {
     if (x < 0 || y < 0) return false;
     const Node& a = plan_.nodes[static_cast<std::size_t>(x)];
     const Node& b = plan_.nodes[static_cast<std::size_t>(y)];
-    if (a.op != b.op || a.aux != b.aux || a.aux2 != b.aux2 || a.aux3 != b.aux3 || a.extra != b.extra ||
-        a.depth != b.depth || !(a.type == b.type) || a.args.size() != b.args.size())
+    if (!a.same_shape(b) || a.ref != b.ref || a.args.size() != b.args.size())
         return false;
     if (a.op == Op::constant &&
         (a.k.state != b.k.state || a.k.i != b.k.i || a.k.num != b.k.num || a.k.s != b.k.s || a.k.system != b.k.system ||
@@ -1158,8 +1157,8 @@ std::int32_t Compiler::order_base(std::int32_t n) const {
     // Each of these keeps the order of its argument (never decreases as it grows).
     if (x.op == Op::date_of) return order_base(x.a);
     if (x.op == Op::date_shift && is_constant(x.b)) return order_base(x.a);
-    if (x.op == Op::arith && (x.aux == '+' || x.aux == '-') && is_constant(x.b)) return order_base(x.a);
-    if (x.op == Op::arith && x.aux == '+' && is_constant(x.a)) return order_base(x.b);
+    if (x.op == Op::arith && (x.arith_op == ArithOp::add || x.arith_op == ArithOp::sub) && is_constant(x.b)) return order_base(x.a);
+    if (x.op == Op::arith && x.arith_op == ArithOp::add && is_constant(x.a)) return order_base(x.b);
     return n;
 }
 
@@ -1228,8 +1227,8 @@ void Compiler::plan_join(std::int32_t any_node) {
         const Node& x = plan_.nodes[static_cast<std::size_t>(t)];
         if (x.op == Op::cmp) {
             const std::uint64_t ma = free_depths(x.a), mb = free_depths(x.b);
-            const auto op = static_cast<CmpOp>(x.aux);
-            const auto ka = static_cast<TypeKind>(x.aux2), kb = static_cast<TypeKind>(x.aux3);
+            const auto op = x.cmp_op;
+            const auto ka = x.left_kind, kb = x.right_kind;
             if (!(ma & ~inner) && !(mb & inner)) {
                 jp.bounds.push_back(JoinBound{x.a, x.b, op, ka, kb, false});
                 continue;

@@ -103,44 +103,83 @@ struct Value {
 enum class Op : std::uint8_t {
     constant, fact, patient_field, elem_field, collection, nested_events,
     as_of, age, tier, previous_tier, tier_change_day, anchor,
-    event_time, event_type, event_payload,  // workflow: the event being applied (extra = payload slot)
+    event_time, event_type, event_payload,  // workflow: the event being applied (payload_slot())
     not_, neg, and_, or_, cond,
-    cmp,          // aux = CmpOp, aux2 = TypeKind of operands (date vs datetime mixing: aux3)
-    arith,        // aux = '+', '-', '*', '/' (numbers)
-    date_shift,   // a = date/datetime, b = duration, aux = +1/-1 (as 0/1), aux2: 1 if a is datetime, aux3: result datetime
-    in_valueset,  // a = code, extra = valueset index; aux = 1 for "not in"
-    in_list,      // a = value, extra = literal list index; aux = 1 for "not in", aux2 = ListMatch
+    cmp,          // a cmp_op b; left_kind, right_kind: the operands' kinds (a date may meet a datetime)
+    arith,        // a arith_op b (numbers)
+    date_shift,   // a = date/datetime (left_kind), b = duration; negate: subtract; the result is the node's type
+    in_valueset,  // a = code in valueset(); negate: "not in"
+    in_list,      // a = value in literal_list(), looked up as list_match; negate: "not in"
     where,        // a = list, b = predicate
     count, count_distinct, exists_list, exists_value, any, all,
     min_list, max_list, sum_list, latest, earliest,  // a = list, b = element expr, c = value expr (latest/earliest 3-arg)
     min_values, max_values,  // args
-    category,     // a = code, extra = valueset index
+    category,     // a = code, valueset()
     codes,        // a = list
-    days_between, hours_between, years_between, date_of, abs_,
+    days_between, hours_between, years_between,  // a (left_kind), b (right_kind): date or datetime
+    date_of,      // a (left_kind): date or datetime
+    abs_,
 };
 
 enum class CmpOp : std::uint8_t { eq, ne, lt, le, gt, ge };
 
-// How an in_list node looks its value up (its aux2): an enumeration in a bit mask, or a
-// string or number among the list's literals.
+// The arithmetic of an arith node, by the character that writes it.
+enum class ArithOp : char { none = 0, add = '+', sub = '-', mul = '*', div = '/' };
+
+// How an in_list node looks its value up: an enumeration in a bit mask, or a string or
+// number among the list's literals.
 enum class ListMatch : std::uint8_t { none, enum_mask, strings, numbers };
 
+// One node of an expression. Beside the operands (a, b, c, args), a node carries small
+// payloads named by what they mean; each is set for the ops its comment lists and left at its
+// default for every other op, so two nodes compare equal field by field.
 struct Node {
     Op op = Op::constant;
-    std::uint8_t aux = 0;
-    std::uint8_t aux2 = 0;
-    std::uint8_t aux3 = 0;
+    CmpOp cmp_op = CmpOp::eq;                // cmp
+    TypeKind left_kind = TypeKind::boolean;  // cmp, date_shift, *_between, date_of: the kind of a
+    TypeKind right_kind = TypeKind::boolean; // cmp, *_between: the kind of b
     std::int32_t a = -1, b = -1, c = -1;
-    std::int32_t extra = 0;   // fact slot, field id, depth, valueset, literal list, collection
-    std::int32_t depth = 0;   // elem_field / nested_events: which scope level to read
+    // The table entry the node refers to; what it indexes depends on op, so it is read and
+    // written through the accessors below, which name it.
+    std::int32_t ref = 0;
+    std::int32_t depth = 0;   // elem_field / nested_events: which scope level to read; aggregates: the element's
     Type type;
+    bool negate = false;                     // in_valueset, in_list ("not in"), date_shift (subtract)
+    ListMatch list_match = ListMatch::none;  // in_list
+    ArithOp arith_op = ArithOp::none;        // arith
+    std::int32_t join = -1;    // any: its index plan (Plan::joins), or -1 when it runs as a loop
     // The node's text in the expression it was compiled from (when_text of its rule), for
     // explanations: [src_begin, src_end) byte offsets, or -1 when it has none of its own.
     std::int32_t src_begin = -1, src_end = -1;
     Value k;                   // constant
     std::vector<std::int32_t> args;
-    std::int32_t join = -1;    // any: its index plan (Plan::joins), or -1 when it runs as a loop
+
+    // patient_field, elem_field, nested_events: the field read.
+    Field field() const { return static_cast<Field>(ref); }
+    void set_field(Field f) { ref = static_cast<std::int32_t>(f); }
+    // collection: the patient's list.
+    Coll collection() const { return static_cast<Coll>(ref); }
+    void set_collection(Coll c) { ref = static_cast<std::int32_t>(c); }
+    // fact: its slot in Plan::facts (and in the evaluation's fact memo).
+    std::size_t fact_slot() const { return static_cast<std::size_t>(ref); }
+    // in_valueset, category, and a constant of type valueset: index into Plan::valuesets.
+    int valueset() const { return ref; }
+    // in_list, and a constant of type literal_list: index into Plan::lists.
+    std::size_t literal_list() const { return static_cast<std::size_t>(ref); }
+    // event_payload: the payload field's slot in the event.
+    std::size_t payload_slot() const { return static_cast<std::size_t>(ref); }
+    void set_index(std::size_t i) { ref = static_cast<std::int32_t>(i); }
+
+    // Same op, payloads, scope depth and type: everything but the operands, ref and constant.
+    bool same_shape(const Node& o) const {
+        return op == o.op && cmp_op == o.cmp_op && left_kind == o.left_kind && right_kind == o.right_kind &&
+               negate == o.negate && list_match == o.list_match && arith_op == o.arith_op && depth == o.depth &&
+               type == o.type;
+    }
 };
+// The evaluator walks nodes by the thousand per patient: naming the payloads must not grow
+// them (144 bytes on LP64 before they were named, most of it the constant Value and args).
+static_assert(sizeof(void*) != 8 || sizeof(Node) <= 144, "rules::Node grew");
 
 // An `any(list, t1 and t2 and ...)` inside another element's scope whose terms compare the
 // inner element with the outer one (`admit < outer.admit`), planned by the compiler as a
