@@ -78,6 +78,9 @@ public:
     bool last_used_tier() const { return used_tier_; }
 
 private:
+    // What compile_*() return, and ensure_fact(), once the failure is reported.
+    static constexpr std::int32_t failed = -1;
+
     struct Scope {
         std::vector<Coll> elements;  // element scopes, outermost first
     };
@@ -127,7 +130,9 @@ private:
     std::int32_t order_base(std::int32_t n) const;  // n without monotone wrappers (date(), shifts by a constant)
     void note_use(const std::string& name);
 
-    [[noreturn]] void error(const Expr& at, const char* code, std::string message);
+    // Reports a diagnostic at `at` and returns `failed`, for `return error(...)`: a failed
+    // expression unwinds by return values, each caller passing `failed` on.
+    [[nodiscard]] std::int32_t error(const Expr& at, const char* code, std::string message);
     Diagnostic make_diagnostic(int offset, const char* code, std::string message) const;
 
     Plan& plan_;
