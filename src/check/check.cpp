@@ -332,7 +332,7 @@ std::vector<Diagnostic> analyze_rules(const detail::EngineState& state) {
     for (const auto& [id, versions] : state.by_id)
         for (const auto& plan : versions) {
             analyze_tier_rules(*plan, out);
-            for (const auto& d : plan->declarations) {
+            for (const auto& d : state.source_of(*plan).declarations) {
                 // A library is reached through each ruleset's include: one file, several spellings.
                 auto& slot = decls[{fs::path(d.where.file).lexically_normal().string(), d.where.line, d.where.column, d.name}];
                 slot.first = d.kind;

@@ -107,7 +107,10 @@ Result<Engine> build(const std::vector<load::SourceText>& sources, std::vector<D
         }
         auto state = std::make_shared<detail::EngineState>();
         state->options = options;
-        for (auto& p : out.plans) state->by_id[p->id].push_back(std::move(p));
+        for (std::size_t i = 0; i < out.plans.size(); ++i) {
+            state->sources[out.plans[i].get()] = std::move(out.sources[i]);
+            state->by_id[out.plans[i]->id].push_back(std::move(out.plans[i]));
+        }
         for (auto& [id, versions] : state->by_id)
             std::sort(versions.begin(), versions.end(),
                       [](const auto& a, const auto& b) { return a->effective_from < b->effective_from; });

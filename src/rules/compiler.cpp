@@ -42,8 +42,12 @@ std::optional<Field> code_field(Coll c) {
 
 }  // namespace
 
-Compiler::Compiler(Plan& plan, std::vector<Diagnostic>& diagnostics, const ParseLimits& limits)
-    : plan_(plan), diagnostics_(diagnostics), limits_(limits) {}
+Compiler::Compiler(Plan& plan, PlanSource& source, std::vector<Diagnostic>& diagnostics, const ParseLimits& limits)
+    : plan_(plan), source_(source), diagnostics_(diagnostics), limits_(limits) {}
+
+void Compiler::record_when_text(std::int32_t when, std::string text) {
+    if (when >= 0) source_.when_texts[when] = std::move(text);
+}
 
 Diagnostic Compiler::make_diagnostic(int offset, const char* code, std::string message) const {
     Diagnostic d;
@@ -186,7 +190,7 @@ void Compiler::record_declarations() {
         if (auto it = uses_.find(n); it != uses_.end()) pending.insert(pending.end(), it->second.begin(), it->second.end());
     }
     auto add = [&](Declaration::Kind kind, const std::string& name, const TextOrigin& at) {
-        plan_.declarations.push_back(Declaration{kind, name, SourceRef{at.file, at.line, at.column}, used.count(name) > 0});
+        source_.declarations.push_back(Declaration{kind, name, SourceRef{at.file, at.line, at.column}, used.count(name) > 0});
     };
     for (const auto& [name, p] : params_) add(Declaration::Kind::parameter, name, p.at);
     for (const auto& [name, f] : facts_) add(Declaration::Kind::fact, name, f.at);
@@ -353,11 +357,11 @@ Template Compiler::compile_template(std::string_view text, const TextOrigin& at,
 
 std::int32_t Compiler::compile_expr(const Expr& e, Scope& scope) {
     std::int32_t n = compile_expr_node(e, scope);
-    Node& made = plan_.nodes[static_cast<std::size_t>(n)];
-    if (made.src_begin < 0) {
-        made.src_begin = e.begin;
-        made.src_end = e.end;
-    }
+    if (n == failed) return failed;
+    // A node made by a name (a fact, a parameter) keeps the span of where it was first used.
+    const auto i = static_cast<std::size_t>(n);
+    if (source_.spans.size() <= i) source_.spans.resize(i + 1);
+    if (source_.spans[i].begin < 0) source_.spans[i] = TextSpan{e.begin, e.end};
     return n;
 }
 

@@ -148,9 +148,6 @@ struct Node {
     ListMatch list_match = ListMatch::none;  // in_list
     ArithOp arith_op = ArithOp::none;        // arith
     std::int32_t join = -1;    // any: its index plan (Plan::joins), or -1 when it runs as a loop
-    // The node's text in the expression it was compiled from (when_text of its rule), for
-    // explanations: [src_begin, src_end) byte offsets, or -1 when it has none of its own.
-    std::int32_t src_begin = -1, src_end = -1;
     Value k;                   // constant
     std::vector<std::int32_t> args;
 
@@ -178,8 +175,9 @@ struct Node {
     }
 };
 // The evaluator walks nodes by the thousand per patient: naming the payloads must not grow
-// them (144 bytes on LP64 before they were named, most of it the constant Value and args).
-static_assert(sizeof(void*) != 8 || sizeof(Node) <= 144, "rules::Node grew");
+// them (144 bytes on LP64 before they were named, 136 once the text spans moved to
+// PlanSource; most of it is the constant Value and args).
+static_assert(sizeof(void*) != 8 || sizeof(Node) <= 136, "rules::Node grew");
 
 // An `any(list, t1 and t2 and ...)` inside another element's scope whose terms compare the
 // inner element with the outer one (`admit < outer.admit`), planned by the compiler as a
@@ -237,8 +235,7 @@ struct CompiledFact {
 
 struct CompiledRule {
     std::string id;
-    std::int32_t when = -1;
-    std::string when_text;  // the source of `when`, which its nodes' spans index
+    std::int32_t when = -1;  // its text: PlanSource::when_text(when)
     Template reason;
     std::string source;
     int tier = -1;  // tier rules: index into tier_order
@@ -255,8 +252,7 @@ struct CompiledProgram {
     std::string id;
     std::string name;
     std::uint64_t payer_mask = 0;  // 0: no payer filter
-    std::int32_t when = -1;
-    std::string when_text;
+    std::int32_t when = -1;  // its text: PlanSource::when_text(when)
     Template reason;
     Template not_reason;
     std::string source;
@@ -272,16 +268,6 @@ struct CompiledTrigger {
     Template reason;
     std::string source;
     SourceRef where;
-};
-
-// A parameter or fact as declared (in the ruleset or a library it includes), and whether a
-// rule, flag, program or trigger uses it, directly or through facts. For `carecoord check`.
-struct Declaration {
-    enum class Kind : std::uint8_t { parameter, fact };
-    Kind kind = Kind::parameter;
-    std::string name;
-    SourceRef where;
-    bool used = false;
 };
 
 struct Plan {
@@ -314,7 +300,6 @@ struct Plan {
     std::vector<CompiledFlag> flags;
     std::vector<CompiledProgram> programs;
     std::vector<CompiledTrigger> triggers;
-    std::vector<Declaration> declarations;  // every parameter and fact, in name order
     bool uses_tier = false;        // reads `tier` outside tier rules
     int max_depth = 0;             // deepest element scope
 
