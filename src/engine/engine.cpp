@@ -8,6 +8,7 @@
 #include "engine/engine_state.hpp"
 #include "engine/evaluator.hpp"
 #include "load/ruleset_loader.hpp"
+#include "model/as_of.hpp"
 #include "time/calendar.hpp"
 #include "util/diagnostics.hpp"
 
@@ -45,7 +46,7 @@ namespace {
 std::optional<Date> newest_change(const Patient& p, Date as_of) {
     std::optional<Date> best;
     auto take = [&](const std::optional<Date>& d) {
-        if (d && *d <= as_of && (!best || *d > *best)) best = d;
+        if (d && model::as_of::happened(*d, as_of) && (!best || *d > *best)) best = d;
     };
     for (const auto& c : p.conditions) {
         take(c.recorded ? c.recorded : c.onset);
@@ -226,7 +227,7 @@ Diagnostic date_error(const char* code, std::string field_path, std::string mess
 // before birth. Messages name the fields, never the dates.
 std::vector<Diagnostic> impossible_dates(const Patient& p, Date as_of) {
     std::vector<Diagnostic> out;
-    if (p.birth_date > as_of)
+    if (!model::as_of::born(p, as_of))
         out.push_back(date_error("E0212", "birth_date", "birth_date is after the as-of date: the patient was not born yet"));
     for (std::size_t i = 0; i < p.conditions.size(); ++i) {
         const auto& c = p.conditions[i];
@@ -438,7 +439,7 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
         std::sort(out.triggers.begin(), out.triggers.end(), [](const TriggerResult& a, const TriggerResult& b) {
             return a.due != b.due ? a.due < b.due : a.id < b.id;
         });
-        if (patient.deceased && *patient.deceased <= as_of) apply_death(plans, *patient.deceased, out);
+        if (model::as_of::died(patient, as_of)) apply_death(plans, *patient.deceased, out);
         return out;
     } catch (const engine::BudgetExceeded&) {
         return failure("E0504", engine::budget_message(state_->options.limits.max_evaluation_steps));

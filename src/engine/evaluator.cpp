@@ -992,7 +992,7 @@ bool Evaluator::has_coverage(std::uint64_t payer_mask) {
     for (std::uint32_t k = 0; k < all.count; ++k) {
         const auto& c = p_.coverage[s_.arena[all.offset + k]];
         if (!((payer_mask >> static_cast<unsigned>(c.payer)) & 1u)) continue;
-        if (c.end && days(*c.end) < as_of_) continue;
+        if (!model::as_of::in_force(c, as_of_)) continue;
         return true;
     }
     return false;
