@@ -231,6 +231,9 @@ std::vector<Diagnostic> impossible_dates(const Patient& p, Date as_of) {
         out.push_back(date_error("E0212", "birth_date", "birth_date is after the as-of date: the patient was not born yet"));
     for (std::size_t i = 0; i < p.conditions.size(); ++i) {
         const auto& c = p.conditions[i];
+        if (!(c.onset && *c.onset < p.birth_date) && !(c.recorded && *c.recorded < p.birth_date) &&
+            !(c.abatement && *c.abatement < p.birth_date))
+            continue;  // the usual case: no field path to build
         std::string at = "conditions[" + std::to_string(i) + "].";
         if (c.onset && *c.onset < p.birth_date) out.push_back(date_error("E0213", at + "onset", "condition onset is before birth_date"));
         if (c.recorded && *c.recorded < p.birth_date)
@@ -317,11 +320,7 @@ void evaluate_programs(PlanRun& r) {
         pr.source = p.source;
         if (p.payer_mask && !ev.has_coverage(p.payer_mask)) {
             pr.status = Eligibility::not_eligible;
-            std::string payers;
-            auto domain = rules::enum_domain(rules::EnumId::payer);
-            for (std::size_t i = 0; i < domain.size(); ++i)
-                if ((p.payer_mask >> i) & 1u) payers += (payers.empty() ? "" : " or ") + std::string(domain[i]);
-            pr.reason = "no active coverage by " + payers;
+            pr.reason = p.no_coverage_reason;
             r.out.programs.push_back(std::move(pr));
             continue;
         }
@@ -417,6 +416,16 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
         if (auto bad = impossible_dates(patient, as_of); !bad.empty()) return bad;
         std::uint64_t missing = 0;
         std::vector<std::string> fact_names;
+        // Every plan that is not only a workflow adds one ruleset and one result per program:
+        // room for them once, not grown (and every result moved) program by program.
+        std::size_t n_rulesets = 0, n_programs = 0;
+        for (const auto* plan : plans)
+            if (!plan->workflow_only()) {
+                ++n_rulesets;
+                n_programs += plan->programs.size();
+            }
+        out.rulesets.reserve(n_rulesets);
+        out.programs.reserve(n_programs);
         auto previous = state_->previous_tier(plans, patient, as_of);
         for (const auto* plan : plans) {
             if (plan->workflow_only()) continue;

@@ -761,6 +761,7 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
                     if (it == domain.end()) diag(file, x, codes::invalid_value, "not a payer (medicare_ffs, medicare_advantage, medicaid, commercial, other, uninsured)", cp.id);
                     else cp.payer_mask |= std::uint64_t{1} << (it - domain.begin());
                 }
+                if (cp.payer_mask) cp.no_coverage_reason = rules::no_coverage_reason(cp.payer_mask);
             }
             if (const YamlNode* w = p.find("when"); w && w->is_scalar()) {
                 cp.when = compiler_->compile(w->scalar, origin(file, *w), ctx, TypeKind::boolean);

@@ -80,10 +80,8 @@ inline bool discharged(const Encounter& e, std::int32_t as_of) {
 inline bool happened(Date d, Date as_of) { return happened(day_number(d), day_number(as_of)); }
 
 // A coverage period that exists (visible()) is in force unless it ended before the as-of date
-// (it covers its last day).
-inline bool in_force(const Coverage& c, std::int32_t as_of) {
-    return visible(c, as_of) && (!c.end || day_number(*c.end) >= as_of);
-}
+// (it covers its last day). For a period already known to be visible.
+inline bool in_force(const Coverage& c, std::int32_t as_of) { return !c.end || day_number(*c.end) >= as_of; }
 
 // A death on or before the as-of date is known; one after it has not happened yet.
 inline bool died(const Patient& p, Date as_of) { return p.deceased && happened(*p.deceased, as_of); }

@@ -50,6 +50,9 @@ struct Type {
 
 std::string type_name(const Type& t);
 std::span<const std::string_view> enum_domain(EnumId id);
+// "no active coverage by medicaid or commercial": a program's reason when none of its payers
+// covers the patient, written once when the program is compiled.
+std::string no_coverage_reason(std::uint64_t payer_mask);
 
 // Every patient field an expression can read: the X rows of model/patient_schema.hpp, in
 // the order of CARECOORD_RULE_RECORDS. Patient-level fields have coll == none.
@@ -252,6 +255,7 @@ struct CompiledProgram {
     std::string id;
     std::string name;
     std::uint64_t payer_mask = 0;  // 0: no payer filter
+    std::string no_coverage_reason;  // the reason when no coverage by those payers is in force
     std::int32_t when = -1;  // its text: PlanSource::when_text(when)
     Template reason;
     Template not_reason;
