@@ -1057,7 +1057,10 @@ void Evaluator::format(const Value& v, const rules::Type& t, std::string& out) {
 }
 
 std::string Evaluator::render(const rules::Template& t) {
-    std::string out;
+    // Built in the scratch buffer, which keeps its capacity, then copied out at its final
+    // size: one allocation per reason instead of one per growth of the string.
+    std::string& out = s_.render_buffer;
+    out.clear();
     for (const auto& part : t) {
         if (part.node < 0) {
             out += part.text;

@@ -61,6 +61,7 @@ struct Scratch {
     std::vector<std::uint32_t> join_elems;
     std::vector<Value> join_values;
     std::deque<std::string> texts;  // strings made during evaluation (codes())
+    std::string render_buffer;      // Evaluator::render builds a reason here
     // The evaluation's work budget (RulesetLimits::max_evaluation_steps): set by whoever
     // starts an evaluation, shared by the Evaluators of its plans, not reset per plan.
     std::uint64_t steps_left = RulesetLimits{}.max_evaluation_steps;
