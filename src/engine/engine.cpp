@@ -74,7 +74,7 @@ EngineState::PreviousTier EngineState::previous_tier(const std::vector<const rul
     // new ruleset version is not a change in the patient.
     const rules::Plan& plan = *plans.front();
     Date before = *changed - std::chrono::days{1};
-    engine::Evaluator ev(plan, patient, before, engine::thread_scratch(), engine::TierInput{});
+    engine::Evaluator ev(plan, patient, before, engine::thread_scratch(), engine::TierInput{}, shared_codes_of(plan));
     int best = -1;
     for (const auto& r : plan.tier_rules)
         if (ev.truth(r.when) == 1) best = std::max(best, r.tier);
@@ -115,6 +115,14 @@ Result<Engine> build(const std::vector<load::SourceText>& sources, std::vector<D
         for (auto& [id, versions] : state->by_id)
             std::sort(versions.begin(), versions.end(),
                       [](const auto& a, const auto& b) { return a->effective_from < b->effective_from; });
+        std::vector<const rules::ValueSetTable*> canonical;
+        for (const auto& [id, versions] : state->by_id)
+            for (const auto& p : versions) {
+                auto same = std::find_if(canonical.begin(), canonical.end(),
+                                         [&](const rules::ValueSetTable* t) { return t->same_lookup(p->valuesets); });
+                if (same == canonical.end()) same = canonical.insert(canonical.end(), &p->valuesets);
+                state->shared_codes[p.get()] = *same;
+            }
         return detail::EngineState::make(std::move(state));
     } catch (...) {
         return util::exception_diagnostic("loading rulesets");
@@ -386,10 +394,10 @@ void list_facts(PlanRun& r, std::vector<std::string>& fact_names) {
     }
 }
 
-void evaluate_plan(const rules::Plan& plan, const Patient& patient, Date as_of, engine::TierInput tier_in,
-                   Determination& out, std::uint64_t& missing_all, const EvaluateOptions& options,
-                   std::vector<std::string>& fact_names) {
-    engine::Evaluator ev(plan, patient, as_of, engine::thread_scratch(), tier_in);
+void evaluate_plan(const rules::Plan& plan, const rules::ValueSetTable* shared_codes, const Patient& patient, Date as_of,
+                   engine::TierInput tier_in, Determination& out, std::uint64_t& missing_all,
+                   const EvaluateOptions& options, std::vector<std::string>& fact_names) {
+    engine::Evaluator ev(plan, patient, as_of, engine::thread_scratch(), tier_in, shared_codes);
     PlanRun run{plan, ev, out, missing_all};
     if (plan.has_tiers) decide_tier(run);
     evaluate_flags(run);
@@ -411,6 +419,7 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
         auto plans = state_->in_force(as_of);
         if (plans.empty()) return failure(codes::no_ruleset_in_force, "no loaded ruleset is in force at the as-of date");
         engine::thread_scratch().steps_left = state_->options.limits.max_evaluation_steps;
+        engine::thread_scratch().codes_table = nullptr;  // a new patient: no code looked up yet
         if (plans.size() > 1 && plans[1]->has_tiers)
             return failure(codes::tiers_twice, "more than one ruleset in force defines tiers: " + plans[0]->id + " and " + plans[1]->id);
         if (auto bad = impossible_dates(patient, as_of); !bad.empty()) return bad;
@@ -436,7 +445,7 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
                 tier.known = true;
                 tier.tier = out.tier.tier;
             }
-            evaluate_plan(*plan, patient, as_of, tier, out, missing, options, fact_names);
+            evaluate_plan(*plan, state_->shared_codes_of(*plan), patient, as_of, tier, out, missing, options, fact_names);
         }
         for (const auto& entry : state_->by_id) {
             const std::string& id = entry.first;

@@ -20,6 +20,12 @@ struct EngineState {
 
     const rules::PlanSource& source_of(const rules::Plan& plan) const { return *sources.at(&plan); }
 
+    // For each Plan, the first loaded Plan's value-set table that looks every code up the
+    // same way (rules::ValueSetTable::same_lookup): the rulesets that include one library
+    // of value sets share one lookup per patient code within an evaluation.
+    std::map<const rules::Plan*, const rules::ValueSetTable*> shared_codes;
+    const rules::ValueSetTable* shared_codes_of(const rules::Plan& plan) const { return shared_codes.at(&plan); }
+
     static Engine make(std::shared_ptr<const EngineState> s) { return Engine(std::move(s)); }
     // The state behind an engine, for the library's own code (the public header keeps it out
     // of reach).

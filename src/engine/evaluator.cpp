@@ -88,7 +88,7 @@ Scratch& thread_scratch() {
     return *scratch;
 }
 
-void Scratch::reset(const Plan& plan, const Patient& patient) {
+void Scratch::reset(const Plan& plan, const Patient& patient, const rules::ValueSetTable* shared_codes) {
     arena.clear();
     scope.assign(static_cast<std::size_t>(plan.max_depth) + 1, Element{});
     facts.assign(plan.facts.size(), FactSlot{});
@@ -97,19 +97,24 @@ void Scratch::reset(const Plan& plan, const Patient& patient) {
     if (joins.size() < plan.joins.size()) joins.resize(plan.joins.size());
     for (std::size_t j = 0; j < plan.joins.size(); ++j) joins[j].state = JoinIndex::State::unbuilt;
     join_outer.clear();
-    std::size_t words = plan.valuesets.words();
-    const std::size_t sizes[4] = {patient.conditions.size(), patient.encounters.size(),
-                                  patient.medications.size(), patient.observations.size()};
-    for (int i = 0; i < 4; ++i) {
-        code_bits[static_cast<std::size_t>(i)].resize(sizes[i] * words);
-        code_done[static_cast<std::size_t>(i)].assign(sizes[i], 0);
+    // Code bits do not depend on the as-of date or the plan, only on the codes and the table.
+    if (!shared_codes || shared_codes != codes_table) {
+        std::size_t words = plan.valuesets.words();
+        const std::size_t sizes[4] = {patient.conditions.size(), patient.encounters.size(),
+                                      patient.medications.size(), patient.observations.size()};
+        for (int i = 0; i < 4; ++i) {
+            code_bits[static_cast<std::size_t>(i)].resize(sizes[i] * words);
+            code_done[static_cast<std::size_t>(i)].assign(sizes[i], 0);
+        }
     }
+    codes_table = shared_codes;
     texts.clear();
 }
 
-Evaluator::Evaluator(const Plan& plan, const Patient& patient, Date as_of, Scratch& scratch, TierInput tier)
+Evaluator::Evaluator(const Plan& plan, const Patient& patient, Date as_of, Scratch& scratch, TierInput tier,
+                     const rules::ValueSetTable* shared_codes)
     : plan_(plan), p_(patient), as_of_(days(as_of)), s_(scratch), tier_(tier) {
-    s_.reset(plan, patient);
+    s_.reset(plan, patient, shared_codes);
 }
 
 void Evaluator::missing_names(std::uint64_t mask, std::vector<std::string>& out) {
