@@ -91,7 +91,10 @@ Scratch& thread_scratch() {
 void Scratch::reset(const Plan& plan, const Patient& patient, const rules::ValueSetTable* shared_codes) {
     arena.clear();
     scope.assign(static_cast<std::size_t>(plan.max_depth) + 1, Element{});
-    facts.assign(plan.facts.size(), FactSlot{});
+    // Only the states: a fact's value and missing bits are written before it is marked done,
+    // so the 80-odd bytes of each slot need not be cleared per plan.
+    facts.resize(plan.facts.size());
+    for (auto& f : facts) f.state = FactState::pending;
     base_ready.fill(false);
     // Grown, never shrunk: the indexes keep their storage across evaluations.
     if (joins.size() < plan.joins.size()) joins.resize(plan.joins.size());
