@@ -46,7 +46,7 @@ bool patient_free(const Plan& p, std::int32_t n) {
         case Op::as_of: case Op::age: case Op::tier: case Op::previous_tier: case Op::tier_change_day: case Op::anchor:
             return false;
         case Op::fact:
-            return patient_free(p, p.facts[static_cast<std::size_t>(x.extra)].node);
+            return patient_free(p, p.facts[x.fact_slot()].node);
         default: break;
     }
     if (!patient_free(p, x.a) || !patient_free(p, x.b) || !patient_free(p, x.c)) return false;
@@ -57,7 +57,7 @@ bool patient_free(const Plan& p, std::int32_t n) {
 // depends on the patient. `false and X` is false and `true or X` true whatever X is.
 std::optional<int> constant_truth(const Plan& p, std::int32_t n, engine::Evaluator& ev) {
     const Node& x = p.nodes[static_cast<std::size_t>(n)];
-    if (x.op == Op::fact) return constant_truth(p, p.facts[static_cast<std::size_t>(x.extra)].node, ev);
+    if (x.op == Op::fact) return constant_truth(p, p.facts[x.fact_slot()].node, ev);
     if (x.op == Op::and_ || x.op == Op::or_) {
         int absorbing = x.op == Op::and_ ? 0 : 1;
         auto a = constant_truth(p, x.a, ev);
@@ -92,19 +92,16 @@ bool same_expr(const Plan& p, std::int32_t a, std::int32_t b) {
     if (a < 0 || b < 0) return false;
     const Node& x = p.nodes[static_cast<std::size_t>(a)];
     const Node& y = p.nodes[static_cast<std::size_t>(b)];
-    if (x.op != y.op || x.aux != y.aux || x.aux2 != y.aux2 || x.aux3 != y.aux3 || x.depth != y.depth || !(x.type == y.type) ||
-        x.args.size() != y.args.size())
+    if (!x.same_shape(y) || x.args.size() != y.args.size())
         return false;
     if (x.op == Op::constant) {
         if (x.type.kind == rules::TypeKind::literal_list)
-            return x.extra == y.extra ||
-                   same_list(p.lists[static_cast<std::size_t>(x.extra)], p.lists[static_cast<std::size_t>(y.extra)]);
-        return x.extra == y.extra && same_value(x.k, y.k);
+            return x.ref == y.ref || same_list(p.lists[x.literal_list()], p.lists[y.literal_list()]);
+        return x.ref == y.ref && same_value(x.k, y.k);
     }
-    if (x.op == Op::in_list && x.extra != y.extra &&
-        !same_list(p.lists[static_cast<std::size_t>(x.extra)], p.lists[static_cast<std::size_t>(y.extra)]))
+    if (x.op == Op::in_list && x.ref != y.ref && !same_list(p.lists[x.literal_list()], p.lists[y.literal_list()]))
         return false;
-    if (x.op != Op::in_list && x.extra != y.extra) return false;
+    if (x.op != Op::in_list && x.ref != y.ref) return false;
     if (!same_expr(p, x.a, y.a) || !same_expr(p, x.b, y.b) || !same_expr(p, x.c, y.c)) return false;
     for (std::size_t i = 0; i < x.args.size(); ++i)
         if (!same_expr(p, x.args[i], y.args[i])) return false;
@@ -335,7 +332,7 @@ std::vector<Diagnostic> analyze_rules(const detail::EngineState& state) {
     for (const auto& [id, versions] : state.by_id)
         for (const auto& plan : versions) {
             analyze_tier_rules(*plan, out);
-            for (const auto& d : plan->declarations) {
+            for (const auto& d : state.source_of(*plan).declarations) {
                 // A library is reached through each ruleset's include: one file, several spellings.
                 auto& slot = decls[{fs::path(d.where.file).lexically_normal().string(), d.where.line, d.where.column, d.name}];
                 slot.first = d.kind;

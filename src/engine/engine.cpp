@@ -8,6 +8,7 @@
 #include "engine/engine_state.hpp"
 #include "engine/evaluator.hpp"
 #include "load/ruleset_loader.hpp"
+#include "model/as_of.hpp"
 #include "time/calendar.hpp"
 #include "util/diagnostics.hpp"
 
@@ -45,7 +46,7 @@ namespace {
 std::optional<Date> newest_change(const Patient& p, Date as_of) {
     std::optional<Date> best;
     auto take = [&](const std::optional<Date>& d) {
-        if (d && *d <= as_of && (!best || *d > *best)) best = d;
+        if (d && model::as_of::happened(*d, as_of) && (!best || *d > *best)) best = d;
     };
     for (const auto& c : p.conditions) {
         take(c.recorded ? c.recorded : c.onset);
@@ -73,7 +74,7 @@ EngineState::PreviousTier EngineState::previous_tier(const std::vector<const rul
     // new ruleset version is not a change in the patient.
     const rules::Plan& plan = *plans.front();
     Date before = *changed - std::chrono::days{1};
-    engine::Evaluator ev(plan, patient, before, engine::thread_scratch(), engine::TierInput{});
+    engine::Evaluator ev(plan, patient, before, engine::thread_scratch(), engine::TierInput{}, shared_codes_of(plan));
     int best = -1;
     for (const auto& r : plan.tier_rules)
         if (ev.truth(r.when) == 1) best = std::max(best, r.tier);
@@ -107,10 +108,21 @@ Result<Engine> build(const std::vector<load::SourceText>& sources, std::vector<D
         }
         auto state = std::make_shared<detail::EngineState>();
         state->options = options;
-        for (auto& p : out.plans) state->by_id[p->id].push_back(std::move(p));
+        for (std::size_t i = 0; i < out.plans.size(); ++i) {
+            state->sources[out.plans[i].get()] = std::move(out.sources[i]);
+            state->by_id[out.plans[i]->id].push_back(std::move(out.plans[i]));
+        }
         for (auto& [id, versions] : state->by_id)
             std::sort(versions.begin(), versions.end(),
                       [](const auto& a, const auto& b) { return a->effective_from < b->effective_from; });
+        std::vector<const rules::ValueSetTable*> canonical;
+        for (const auto& [id, versions] : state->by_id)
+            for (const auto& p : versions) {
+                auto same = std::find_if(canonical.begin(), canonical.end(),
+                                         [&](const rules::ValueSetTable* t) { return t->same_lookup(p->valuesets); });
+                if (same == canonical.end()) same = canonical.insert(canonical.end(), &p->valuesets);
+                state->shared_codes[p.get()] = *same;
+            }
         return detail::EngineState::make(std::move(state));
     } catch (...) {
         return util::exception_diagnostic("loading rulesets");
@@ -223,10 +235,13 @@ Diagnostic date_error(const char* code, std::string field_path, std::string mess
 // before birth. Messages name the fields, never the dates.
 std::vector<Diagnostic> impossible_dates(const Patient& p, Date as_of) {
     std::vector<Diagnostic> out;
-    if (p.birth_date > as_of)
+    if (!model::as_of::born(p, as_of))
         out.push_back(date_error("E0212", "birth_date", "birth_date is after the as-of date: the patient was not born yet"));
     for (std::size_t i = 0; i < p.conditions.size(); ++i) {
         const auto& c = p.conditions[i];
+        if (!(c.onset && *c.onset < p.birth_date) && !(c.recorded && *c.recorded < p.birth_date) &&
+            !(c.abatement && *c.abatement < p.birth_date))
+            continue;  // the usual case: no field path to build
         std::string at = "conditions[" + std::to_string(i) + "].";
         if (c.onset && *c.onset < p.birth_date) out.push_back(date_error("E0213", at + "onset", "condition onset is before birth_date"));
         if (c.recorded && *c.recorded < p.birth_date)
@@ -313,11 +328,7 @@ void evaluate_programs(PlanRun& r) {
         pr.source = p.source;
         if (p.payer_mask && !ev.has_coverage(p.payer_mask)) {
             pr.status = Eligibility::not_eligible;
-            std::string payers;
-            auto domain = rules::enum_domain(rules::EnumId::payer);
-            for (std::size_t i = 0; i < domain.size(); ++i)
-                if ((p.payer_mask >> i) & 1u) payers += (payers.empty() ? "" : " or ") + std::string(domain[i]);
-            pr.reason = "no active coverage by " + payers;
+            pr.reason = p.no_coverage_reason;
             r.out.programs.push_back(std::move(pr));
             continue;
         }
@@ -383,10 +394,10 @@ void list_facts(PlanRun& r, std::vector<std::string>& fact_names) {
     }
 }
 
-void evaluate_plan(const rules::Plan& plan, const Patient& patient, Date as_of, engine::TierInput tier_in,
-                   Determination& out, std::uint64_t& missing_all, const EvaluateOptions& options,
-                   std::vector<std::string>& fact_names) {
-    engine::Evaluator ev(plan, patient, as_of, engine::thread_scratch(), tier_in);
+void evaluate_plan(const rules::Plan& plan, const rules::ValueSetTable* shared_codes, const Patient& patient, Date as_of,
+                   engine::TierInput tier_in, Determination& out, std::uint64_t& missing_all,
+                   const EvaluateOptions& options, std::vector<std::string>& fact_names) {
+    engine::Evaluator ev(plan, patient, as_of, engine::thread_scratch(), tier_in, shared_codes);
     PlanRun run{plan, ev, out, missing_all};
     if (plan.has_tiers) decide_tier(run);
     evaluate_flags(run);
@@ -408,11 +419,22 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
         auto plans = state_->in_force(as_of);
         if (plans.empty()) return failure(codes::no_ruleset_in_force, "no loaded ruleset is in force at the as-of date");
         engine::thread_scratch().steps_left = state_->options.limits.max_evaluation_steps;
+        engine::thread_scratch().codes_table = nullptr;  // a new patient: no code looked up yet
         if (plans.size() > 1 && plans[1]->has_tiers)
             return failure(codes::tiers_twice, "more than one ruleset in force defines tiers: " + plans[0]->id + " and " + plans[1]->id);
         if (auto bad = impossible_dates(patient, as_of); !bad.empty()) return bad;
         std::uint64_t missing = 0;
         std::vector<std::string> fact_names;
+        // Every plan that is not only a workflow adds one ruleset and one result per program:
+        // room for them once, not grown (and every result moved) program by program.
+        std::size_t n_rulesets = 0, n_programs = 0;
+        for (const auto* plan : plans)
+            if (!plan->workflow_only()) {
+                ++n_rulesets;
+                n_programs += plan->programs.size();
+            }
+        out.rulesets.reserve(n_rulesets);
+        out.programs.reserve(n_programs);
         auto previous = state_->previous_tier(plans, patient, as_of);
         for (const auto* plan : plans) {
             if (plan->workflow_only()) continue;
@@ -423,7 +445,7 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
                 tier.known = true;
                 tier.tier = out.tier.tier;
             }
-            evaluate_plan(*plan, patient, as_of, tier, out, missing, options, fact_names);
+            evaluate_plan(*plan, state_->shared_codes_of(*plan), patient, as_of, tier, out, missing, options, fact_names);
         }
         for (const auto& entry : state_->by_id) {
             const std::string& id = entry.first;
@@ -435,7 +457,7 @@ Result<Determination> Engine::evaluate(const Patient& patient, Date as_of, const
         std::sort(out.triggers.begin(), out.triggers.end(), [](const TriggerResult& a, const TriggerResult& b) {
             return a.due != b.due ? a.due < b.due : a.id < b.id;
         });
-        if (patient.deceased && *patient.deceased <= as_of) apply_death(plans, *patient.deceased, out);
+        if (model::as_of::died(patient, as_of)) apply_death(plans, *patient.deceased, out);
         return out;
     } catch (const engine::BudgetExceeded&) {
         return failure("E0504", engine::budget_message(state_->options.limits.max_evaluation_steps));

@@ -88,28 +88,36 @@ Scratch& thread_scratch() {
     return *scratch;
 }
 
-void Scratch::reset(const Plan& plan, const Patient& patient) {
+void Scratch::reset(const Plan& plan, const Patient& patient, const rules::ValueSetTable* shared_codes) {
     arena.clear();
     scope.assign(static_cast<std::size_t>(plan.max_depth) + 1, Element{});
-    facts.assign(plan.facts.size(), FactSlot{});
+    // Only the states: a fact's value and missing bits are written before it is marked done,
+    // so the 80-odd bytes of each slot need not be cleared per plan.
+    facts.resize(plan.facts.size());
+    for (auto& f : facts) f.state = FactState::pending;
     base_ready.fill(false);
     // Grown, never shrunk: the indexes keep their storage across evaluations.
     if (joins.size() < plan.joins.size()) joins.resize(plan.joins.size());
     for (std::size_t j = 0; j < plan.joins.size(); ++j) joins[j].state = JoinIndex::State::unbuilt;
     join_outer.clear();
-    std::size_t words = plan.valuesets.words();
-    const std::size_t sizes[4] = {patient.conditions.size(), patient.encounters.size(),
-                                  patient.medications.size(), patient.observations.size()};
-    for (int i = 0; i < 4; ++i) {
-        code_bits[static_cast<std::size_t>(i)].resize(sizes[i] * words);
-        code_done[static_cast<std::size_t>(i)].assign(sizes[i], 0);
+    // Code bits do not depend on the as-of date or the plan, only on the codes and the table.
+    if (!shared_codes || shared_codes != codes_table) {
+        std::size_t words = plan.valuesets.words();
+        const std::size_t sizes[4] = {patient.conditions.size(), patient.encounters.size(),
+                                      patient.medications.size(), patient.observations.size()};
+        for (int i = 0; i < 4; ++i) {
+            code_bits[static_cast<std::size_t>(i)].resize(sizes[i] * words);
+            code_done[static_cast<std::size_t>(i)].assign(sizes[i], 0);
+        }
     }
+    codes_table = shared_codes;
     texts.clear();
 }
 
-Evaluator::Evaluator(const Plan& plan, const Patient& patient, Date as_of, Scratch& scratch, TierInput tier)
+Evaluator::Evaluator(const Plan& plan, const Patient& patient, Date as_of, Scratch& scratch, TierInput tier,
+                     const rules::ValueSetTable* shared_codes)
     : plan_(plan), p_(patient), as_of_(days(as_of)), s_(scratch), tier_(tier) {
-    s_.reset(plan, patient);
+    s_.reset(plan, patient, shared_codes);
 }
 
 void Evaluator::missing_names(std::uint64_t mask, std::vector<std::string>& out) {
@@ -372,9 +380,9 @@ std::int32_t Evaluator::days_of(const Value& v, bool is_datetime) const {
 Value Evaluator::shift(const Node& n, Value when, const Value& dur) {
     if (when.state != Value::known) return when;
     if (dur.state != Value::known) return dur;
-    const bool in_datetime = n.aux2 != 0;
-    const bool out_datetime = n.aux3 != 0;
-    std::int64_t amount = n.aux ? -std::int64_t{dur.dur.amount} : std::int64_t{dur.dur.amount};
+    const bool in_datetime = n.left_kind == TypeKind::datetime;
+    const bool out_datetime = n.type.kind == TypeKind::datetime;
+    std::int64_t amount = n.negate ? -std::int64_t{dur.dur.amount} : std::int64_t{dur.dur.amount};
     std::int64_t day = in_datetime ? floor_div(when.i, 1440) : when.i;
     std::int64_t minute_of_day = in_datetime ? when.i - day * 1440 : 0;
     using U = rules::DurationUnit;
@@ -687,7 +695,7 @@ Value Evaluator::eval(std::int32_t index) {
     switch (n.op) {
         case Op::constant: return n.k;
         case Op::fact: {
-            auto& f = s_.facts[static_cast<std::size_t>(n.extra)];
+            auto& f = s_.facts[n.fact_slot()];
             if (f.state == Scratch::FactState::done) {
                 if (suppress_missing_ == 0) missing_ |= f.missing;
                 return f.value;
@@ -700,9 +708,9 @@ Value Evaluator::eval(std::int32_t index) {
             missing_ = 0;
             suppress_missing_ = 0;
             const Scratch::Element saved_scope = s_.scope.empty() ? Scratch::Element{} : s_.scope[0];
-            Value v = eval(plan_.facts[static_cast<std::size_t>(n.extra)].node);
+            Value v = eval(plan_.facts[n.fact_slot()].node);
             if (!s_.scope.empty()) s_.scope[0] = saved_scope;
-            auto& g = s_.facts[static_cast<std::size_t>(n.extra)];
+            auto& g = s_.facts[n.fact_slot()];
             g.value = v;
             g.missing = missing_;
             g.state = Scratch::FactState::done;
@@ -711,25 +719,25 @@ Value Evaluator::eval(std::int32_t index) {
             return v;
         }
         case Op::patient_field: {
-            Value v = field(static_cast<Field>(n.extra), nullptr);
+            Value v = field(n.field(), nullptr);
             if (v.state == Value::unknown && suppress_missing_ == 0) {
-                int bit = rules::field_info(static_cast<Field>(n.extra)).missing_bit;
+                int bit = rules::field_info(n.field()).missing_bit;
                 if (bit >= 0) missing_ |= std::uint64_t{1} << bit;
             }
             return v;
         }
         case Op::elem_field: {
             const auto& e = s_.scope[static_cast<std::size_t>(n.depth)];
-            Value v = field(static_cast<Field>(n.extra), &e);
+            Value v = field(n.field(), &e);
             if (v.state == Value::unknown && suppress_missing_ == 0) {
-                int bit = rules::field_info(static_cast<Field>(n.extra)).missing_bit;
+                int bit = rules::field_info(n.field()).missing_bit;
                 if (bit >= 0) missing_ |= std::uint64_t{1} << bit;
             }
             return v;
         }
         case Op::collection: {
             Value v;
-            v.list = collection(static_cast<Coll>(n.extra));
+            v.list = collection(n.collection());
             return v;
         }
         case Op::nested_events: {
@@ -766,7 +774,7 @@ Value Evaluator::eval(std::int32_t index) {
             return v;
         }
         case Op::event_payload: {
-            auto slot = static_cast<std::size_t>(n.extra);
+            auto slot = n.payload_slot();
             return event_ && slot < event_->payload.size() ? event_->payload[slot] : Value::unknown_value();
         }
         case Op::not_: {
@@ -802,21 +810,21 @@ Value Evaluator::eval(std::int32_t index) {
         case Op::cmp: {
             Value a = eval(n.a);
             Value b = eval(n.b);
-            const auto op = static_cast<CmpOp>(n.aux);
+            const auto op = n.cmp_op;
             if (a.state == Value::unknown || b.state == Value::unknown) return Value::unknown_value();
             if (a.state == Value::none || b.state == Value::none) return Value::boolean(op == CmpOp::ne);
-            return Value::boolean(holds(op, compare_known(a, static_cast<TypeKind>(n.aux2), b, static_cast<TypeKind>(n.aux3))));
+            return Value::boolean(holds(op, compare_known(a, n.left_kind, b, n.right_kind)));
         }
         case Op::arith: {
             Value a = eval(n.a);
             Value b = eval(n.b);
             if (a.state == Value::unknown || b.state == Value::unknown) return Value::unknown_value();
             if (a.state == Value::none || b.state == Value::none) return Value::none_value();
-            switch (n.aux) {
-                case '+': return Value::number(a.num + b.num);
-                case '-': return Value::number(a.num - b.num);
-                case '*': return Value::number(a.num * b.num);
-                default:
+            switch (n.arith_op) {
+                case rules::ArithOp::add: return Value::number(a.num + b.num);
+                case rules::ArithOp::sub: return Value::number(a.num - b.num);
+                case rules::ArithOp::mul: return Value::number(a.num * b.num);
+                default:  // div
                     if (b.num == 0) return Value::unknown_value();
                     return Value::number(a.num / b.num);
             }
@@ -830,30 +838,30 @@ Value Evaluator::eval(std::int32_t index) {
         case Op::in_valueset: {
             Value c = eval(n.a);
             if (c.state == Value::unknown) return c;
-            if (c.state == Value::none) return Value::boolean(n.aux != 0);
+            if (c.state == Value::none) return Value::boolean(n.negate);
             // Codes read from the patient carry their element index; look their bits up once.
             const Node& src = plan_.nodes[static_cast<std::size_t>(n.a)];
             bool member;
             if (src.op == Op::elem_field) {
-                member = plan_.valuesets.contains(code_bits(static_cast<Field>(src.extra), static_cast<std::uint32_t>(c.i)), n.extra);
+                member = plan_.valuesets.contains(code_bits(src.field(), static_cast<std::uint32_t>(c.i)), n.valueset());
             } else {
                 s_.lookup_bits.resize(plan_.valuesets.words());
                 plan_.valuesets.lookup(c.system ? *c.system : std::string_view{}, c.s, s_.lookup_bits.data());
-                member = plan_.valuesets.contains(s_.lookup_bits.data(), n.extra);
+                member = plan_.valuesets.contains(s_.lookup_bits.data(), n.valueset());
             }
-            return Value::boolean(member != (n.aux != 0));
+            return Value::boolean(member != n.negate);
         }
         case Op::in_list: {
             Value v = eval(n.a);
             if (v.state == Value::unknown) return v;
-            if (v.state == Value::none) return Value::boolean(n.aux != 0);
-            const auto& list = plan_.lists[static_cast<std::size_t>(n.extra)];
+            if (v.state == Value::none) return Value::boolean(n.negate);
+            const auto& list = plan_.lists[n.literal_list()];
             bool found = false;
-            const auto match = static_cast<rules::ListMatch>(n.aux2);
+            const auto match = n.list_match;
             if (match == rules::ListMatch::enum_mask) found = (list.enum_mask >> v.i) & 1u;
             else if (match == rules::ListMatch::strings) found = std::find(list.strings.begin(), list.strings.end(), v.s) != list.strings.end();
             else found = std::find(list.numbers.begin(), list.numbers.end(), v.num) != list.numbers.end();
-            return Value::boolean(found != (n.aux != 0));
+            return Value::boolean(found != n.negate);
         }
         case Op::where: {
             Value lv = eval(n.a);
@@ -919,15 +927,15 @@ Value Evaluator::eval(std::int32_t index) {
             const Node& src = plan_.nodes[static_cast<std::size_t>(n.a)];
             int cat;
             if (src.op == Op::elem_field) {
-                cat = plan_.valuesets.category_of(code_bits(static_cast<Field>(src.extra), static_cast<std::uint32_t>(c.i)), n.extra);
+                cat = plan_.valuesets.category_of(code_bits(src.field(), static_cast<std::uint32_t>(c.i)), n.valueset());
             } else {
                 s_.lookup_bits.resize(plan_.valuesets.words());
                 plan_.valuesets.lookup(c.system ? *c.system : std::string_view{}, c.s, s_.lookup_bits.data());
-                cat = plan_.valuesets.category_of(s_.lookup_bits.data(), n.extra);
+                cat = plan_.valuesets.category_of(s_.lookup_bits.data(), n.valueset());
             }
             if (cat < 0) return Value::none_value();
             Value v;
-            v.s = plan_.valuesets.sets()[static_cast<std::size_t>(n.extra)].categories[static_cast<std::size_t>(cat)];
+            v.s = plan_.valuesets.sets()[static_cast<std::size_t>(n.valueset())].categories[static_cast<std::size_t>(cat)];
             return v;
         }
         case Op::codes: {
@@ -963,20 +971,20 @@ Value Evaluator::eval(std::int32_t index) {
             if (a.state == Value::unknown || b.state == Value::unknown) return Value::unknown_value();
             if (a.state == Value::none || b.state == Value::none) return Value::none_value();
             if (n.op == Op::hours_between) {
-                std::int64_t ma = n.aux2 ? a.i : a.i * 1440;
-                std::int64_t mb = n.aux3 ? b.i : b.i * 1440;
+                std::int64_t ma = n.left_kind == TypeKind::datetime ? a.i : a.i * 1440;
+                std::int64_t mb = n.right_kind == TypeKind::datetime ? b.i : b.i * 1440;
                 std::int64_t d = mb - ma;
                 return Value::number(static_cast<double>(d >= 0 ? d / 60 : -((-d) / 60)));
             }
-            std::int32_t da = days_of(a, n.aux2 != 0);
-            std::int32_t db = days_of(b, n.aux3 != 0);
+            std::int32_t da = days_of(a, n.left_kind == TypeKind::datetime);
+            std::int32_t db = days_of(b, n.right_kind == TypeKind::datetime);
             if (n.op == Op::days_between) return Value::number(db - da);
             return Value::number(time::whole_years_between(to_date(da), to_date(db)));
         }
         case Op::date_of: {
             Value a = eval(n.a);
             if (a.state != Value::known) return a;
-            return Value::integer(n.aux2 ? floor_div(a.i, 1440) : a.i);
+            return Value::integer(n.left_kind == TypeKind::datetime ? floor_div(a.i, 1440) : a.i);
         }
         case Op::abs_: {
             Value a = eval(n.a);
@@ -992,7 +1000,7 @@ bool Evaluator::has_coverage(std::uint64_t payer_mask) {
     for (std::uint32_t k = 0; k < all.count; ++k) {
         const auto& c = p_.coverage[s_.arena[all.offset + k]];
         if (!((payer_mask >> static_cast<unsigned>(c.payer)) & 1u)) continue;
-        if (c.end && days(*c.end) < as_of_) continue;
+        if (!model::as_of::in_force(c, as_of_)) continue;
         return true;
     }
     return false;
@@ -1057,7 +1065,10 @@ void Evaluator::format(const Value& v, const rules::Type& t, std::string& out) {
 }
 
 std::string Evaluator::render(const rules::Template& t) {
-    std::string out;
+    // Built in the scratch buffer, which keeps its capacity, then copied out at its final
+    // size: one allocation per reason instead of one per growth of the string.
+    std::string& out = s_.render_buffer;
+    out.clear();
     for (const auto& part : t) {
         if (part.node < 0) {
             out += part.text;

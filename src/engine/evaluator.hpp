@@ -44,6 +44,10 @@ struct Scratch {
     // Value-set bits of each coded field's elements, looked up once per evaluation.
     std::array<std::vector<std::uint64_t>, 4> code_bits;
     std::array<std::vector<std::uint8_t>, 4> code_done;
+    // The table the bits above were looked up in, while the Evaluators of one
+    // Engine::evaluate may share them (the rulesets in force compiled equal tables); nullptr
+    // otherwise. Engine::evaluate clears it when it starts on a patient.
+    const rules::ValueSetTable* codes_table = nullptr;
     std::vector<Value> distinct;
     std::vector<std::uint64_t> lookup_bits;  // value-set bits of a code looked up on the spot
     // The sorted indexes of the plan's joins (rules::JoinPlan), built on first use.
@@ -61,11 +65,14 @@ struct Scratch {
     std::vector<std::uint32_t> join_elems;
     std::vector<Value> join_values;
     std::deque<std::string> texts;  // strings made during evaluation (codes())
+    std::string render_buffer;      // Evaluator::render builds a reason here
     // The evaluation's work budget (RulesetLimits::max_evaluation_steps): set by whoever
     // starts an evaluation, shared by the Evaluators of its plans, not reset per plan.
     std::uint64_t steps_left = RulesetLimits{}.max_evaluation_steps;
 
-    void reset(const Plan& plan, const Patient& patient);
+    // `shared_codes`: keep the code bits when they were looked up in that table for this
+    // patient (see codes_table); nullptr: look every code up afresh.
+    void reset(const Plan& plan, const Patient& patient, const rules::ValueSetTable* shared_codes);
 };
 
 // Thrown by Evaluator::eval when the budget is spent; the entry points turn it into E0504.
@@ -107,7 +114,10 @@ struct TierInput {
 
 class Evaluator {
 public:
-    Evaluator(const Plan& plan, const Patient& patient, Date as_of, Scratch& scratch, TierInput tier);
+    // `shared_codes` (Engine::evaluate only): the canonical table of the plan's value sets, so
+    // that the code lookups of one patient are shared by every plan with an equal table.
+    Evaluator(const Plan& plan, const Patient& patient, Date as_of, Scratch& scratch, TierInput tier,
+              const rules::ValueSetTable* shared_codes = nullptr);
 
     Value eval(std::int32_t node);
     // Evaluates a boolean (a none boolean is false).

@@ -33,14 +33,14 @@ const char* op_text(CmpOp op) {
 
 class RuleWalker {
 public:
-    RuleWalker(const Plan& plan, engine::Evaluator& ev) : plan_(plan), ev_(ev) {}
+    RuleWalker(const Plan& plan, const rules::PlanSource& src, engine::Evaluator& ev) : plan_(plan), src_(src), ev_(ev) {}
 
     const Node& node(std::int32_t i) const { return plan_.nodes[static_cast<std::size_t>(i)]; }
 
     std::string text(std::int32_t i, const std::string& source) const {
-        const Node& n = node(i);
-        if (n.src_begin < 0 || n.src_end > static_cast<std::int32_t>(source.size()) || n.src_end <= n.src_begin) return "";
-        std::string t = source.substr(static_cast<std::size_t>(n.src_begin), static_cast<std::size_t>(n.src_end - n.src_begin));
+        const rules::TextSpan n = src_.span(i);
+        if (n.begin < 0 || n.end > static_cast<std::int32_t>(source.size()) || n.end <= n.begin) return "";
+        std::string t = source.substr(static_cast<std::size_t>(n.begin), static_cast<std::size_t>(n.end - n.begin));
         // Block scalars fold lines: one line per condition reads better.
         std::string out;
         bool space = false;
@@ -77,9 +77,9 @@ public:
         if (n.op == Op::in_list || n.op == Op::in_valueset) {
             // `x in S` / `x not in S`: the value compared, beside what it was looked up in.
             ev_.format(ev_.eval(n.a), node(n.a).type, c.left);
-            c.op = n.aux ? "not in" : "in";
+            c.op = n.negate ? "not in" : "in";
             if (n.op == Op::in_valueset) {
-                c.right = plan_.valuesets.sets()[static_cast<std::size_t>(n.extra)].name;
+                c.right = plan_.valuesets.sets()[static_cast<std::size_t>(n.valueset())].name;
             } else if (auto at = c.text.rfind(" in "); at != std::string::npos) {
                 c.right = c.text.substr(at + 4);
             }
@@ -89,11 +89,11 @@ public:
         rules::Value a = ev_.eval(n.a), b = ev_.eval(n.b);
         ev_.format(a, node(n.a).type, c.left);
         ev_.format(b, node(n.b).type, c.right);
-        c.op = op_text(static_cast<CmpOp>(n.aux));
+        c.op = op_text(n.cmp_op);
         if (c.result == "false" && node(n.a).type.kind == TypeKind::number && a.state == rules::Value::known &&
             b.state == rules::Value::known) {
             // How far the left side is from passing; counts are whole numbers.
-            switch (static_cast<CmpOp>(n.aux)) {
+            switch (n.cmp_op) {
                 case CmpOp::ge: c.gap = b.num - a.num; break;
                 case CmpOp::gt: c.gap = std::floor(b.num - a.num) + 1; break;
                 case CmpOp::le: c.gap = a.num - b.num; break;
@@ -126,6 +126,7 @@ private:
     }
 
     const Plan& plan_;
+    const rules::PlanSource& src_;
     engine::Evaluator& ev_;
 };
 
@@ -148,7 +149,8 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
             engine::TierInput tier_in{true, tier, previous.known, previous.tier,
                                       static_cast<std::int32_t>(previous.changed.time_since_epoch().count())};
             engine::Evaluator ev(*plan, patient, as_of, engine::thread_scratch(), tier_in);
-            RuleWalker walk(*plan, ev);
+            const rules::PlanSource& src = detail::EngineState::of(engine).source_of(*plan);
+            RuleWalker walk(*plan, src, ev);
             // What each condition code is, by the value sets of this plan.
             std::vector<std::uint64_t> bits(plan->valuesets.words());
             for (const auto& c : patient.conditions) {
@@ -198,7 +200,7 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
             }
             for (const auto& rule : plan->tier_rules) {
                 const std::string& target = plan->tier_order[static_cast<std::size_t>(rule.tier)];
-                RuleExplanation r = explain_rule("tier", rule.id, target, rule.when, rule.when_text);
+                RuleExplanation r = explain_rule("tier", rule.id, target, rule.when, src.when_text(rule.when));
                 // A rule of a higher tier that does not match: which single condition, moved how
                 // far, would make it match? None for the deceased: no data moves them.
                 if (!out.determination.deceased && rule.tier > current && r.result != "true" && rule.when >= 0) {
@@ -221,9 +223,9 @@ Result<Explanation> explain(const Engine& engine, const Patient& patient, Date a
                 out.rules.push_back(std::move(r));
             }
             for (const auto& flag : plan->flags)
-                for (const auto& rule : flag.rules) out.rules.push_back(explain_rule("flag", rule.id, flag.id, rule.when, rule.when_text));
+                for (const auto& rule : flag.rules) out.rules.push_back(explain_rule("flag", rule.id, flag.id, rule.when, src.when_text(rule.when)));
             for (const auto& program : plan->programs)
-                out.rules.push_back(explain_rule("program", program.id, "", program.when, program.when_text));
+                out.rules.push_back(explain_rule("program", program.id, "", program.when, src.when_text(program.when)));
         }
         std::stable_sort(out.nearest.begin(), out.nearest.end(), [](const Boundary& a, const Boundary& b) { return a.gap < b.gap; });
         return out;

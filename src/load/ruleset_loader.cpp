@@ -155,6 +155,8 @@ public:
         : limits_(limits), diags_(diags), cache_(cache) {}
 
     std::shared_ptr<rules::Plan> load(const SourceText& src, const YamlNode& root);
+    // What the last load() compiled beside its Plan (rules/plan_source.hpp).
+    std::shared_ptr<rules::PlanSource> take_source() { return std::move(source_); }
 
 private:
     // One file's contribution: the ruleset or a library.
@@ -226,6 +228,7 @@ private:
     const RulesetLimits& limits_;
     std::vector<Diagnostic>& diags_;
     std::shared_ptr<rules::Plan> plan_;
+    std::shared_ptr<rules::PlanSource> source_;
     std::unique_ptr<Compiler> compiler_;
     std::vector<Unit> units_;
     ParseCache& cache_;
@@ -690,7 +693,7 @@ rules::CompiledRule Loader::compile_rule(const std::string& file, const YamlNode
     }
     if (const YamlNode* w = rule.find("when"); w && w->is_scalar()) {
         r.when = compiler_->compile(w->scalar, origin(file, *w), ctx, TypeKind::boolean);
-        r.when_text = w->scalar;
+        compiler_->record_when_text(r.when, w->scalar);
     }
     else diag(file, w ? *w : rule, w ? codes::wrong_yaml_kind : codes::missing_key, w ? "'when' must be an expression" : "missing required key 'when'", r.id);
     if (const YamlNode* re = template_node(file, rule, "reason", r.id))
@@ -758,10 +761,11 @@ void Loader::compile_ruleset_sections(const std::string& file, const YamlNode& r
                     if (it == domain.end()) diag(file, x, codes::invalid_value, "not a payer (medicare_ffs, medicare_advantage, medicaid, commercial, other, uninsured)", cp.id);
                     else cp.payer_mask |= std::uint64_t{1} << (it - domain.begin());
                 }
+                if (cp.payer_mask) cp.no_coverage_reason = rules::no_coverage_reason(cp.payer_mask);
             }
             if (const YamlNode* w = p.find("when"); w && w->is_scalar()) {
                 cp.when = compiler_->compile(w->scalar, origin(file, *w), ctx, TypeKind::boolean);
-                cp.when_text = w->scalar;
+                compiler_->record_when_text(cp.when, w->scalar);
             }
             else diag(file, w ? *w : p, w ? codes::wrong_yaml_kind : codes::missing_key, w ? "'when' must be an expression" : "missing required key 'when'", cp.id);
             if (const YamlNode* re = template_node(file, p, "reason", cp.id)) cp.reason = compiler_->compile_template(re->scalar, origin(file, *re), ctx);
@@ -807,6 +811,7 @@ std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode&
     const std::string& file = src.name;
     std::size_t before = diags_.size();
     plan_ = std::make_shared<rules::Plan>();
+    source_ = std::make_shared<rules::PlanSource>();
     plan_->file = file;
     check_keys(file, root, kRulesetKeys, "a ruleset");
 
@@ -863,7 +868,7 @@ std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode&
     add_source(file, src.text);
     collect_units(file, src.dir, root, seen, hash, 0);
     plan_->sha256 = hash.hex_finish();
-    compiler_ = std::make_unique<Compiler>(*plan_, diags_,
+    compiler_ = std::make_unique<Compiler>(*plan_, *source_, diags_,
                                            rules::ParseLimits{limits_.max_expression_depth, limits_.max_expression_nodes});
     pending_displays_.clear();
     for (const auto& u : units_) declare_valuesets(u);
@@ -1001,7 +1006,10 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
             continue;
         }
         Loader loader(limits, out.diagnostics, cache);
-        if (auto plan = loader.load(src, root)) out.plans.push_back(std::move(plan));
+        if (auto plan = loader.load(src, root)) {
+            out.plans.push_back(std::move(plan));
+            out.sources.push_back(loader.take_source());
+        }
     }
     workflow::check_trigger_references(out.plans, out.diagnostics);
     // Versions of one ruleset must not be in force at the same time, nor two rulesets that

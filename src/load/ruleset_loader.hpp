@@ -10,6 +10,7 @@
 #include "carecoord/diagnostic.hpp"
 #include "carecoord/limits.hpp"
 #include "rules/plan.hpp"
+#include "rules/plan_source.hpp"
 
 namespace carecoord::load {
 
@@ -21,6 +22,7 @@ struct SourceText {
 
 struct LoadOutput {
     std::vector<std::shared_ptr<const rules::Plan>> plans;
+    std::vector<std::shared_ptr<const rules::PlanSource>> sources;  // beside plans, one each
     std::vector<Diagnostic> diagnostics;
 };
 

@@ -3,9 +3,11 @@
 // past therefore sees what was known then. Dates are day numbers (days since 1970-01-01),
 // date-times minutes since 1970-01-01 00:00, so the evaluator compares integers.
 //
-// Two kinds of rule: which list items exist on the as-of date (visible()), and how a field
-// of a record that exists reads on it (the AS_OF column of model/patient_schema.hpp, applied
-// by the evaluator through the functions below).
+// Three kinds of rule: which list items exist on the as-of date (visible()), how a field of a
+// record that exists reads on it (the AS_OF column of model/patient_schema.hpp, applied by the
+// evaluator through the functions below), and what the engine itself decides from dates
+// (coverage in force, a death known, the patient's history before the as-of date). Every
+// comparison of a patient's date with the as-of date goes through this file.
 #pragma once
 
 #include <cstdint>
@@ -72,5 +74,19 @@ inline ConditionStatus status_on(const Condition& c, std::int32_t as_of) {
 inline bool discharged(const Encounter& e, std::int32_t as_of) {
     return e.discharge && happened_minute(minute_number(*e.discharge), as_of);
 }
+
+// --- What the engine decides from dates ---------------------------------------------
+
+inline bool happened(Date d, Date as_of) { return happened(day_number(d), day_number(as_of)); }
+
+// A coverage period that exists (visible()) is in force unless it ended before the as-of date
+// (it covers its last day). For a period already known to be visible.
+inline bool in_force(const Coverage& c, std::int32_t as_of) { return !c.end || day_number(*c.end) >= as_of; }
+
+// A death on or before the as-of date is known; one after it has not happened yet.
+inline bool died(const Patient& p, Date as_of) { return p.deceased && happened(*p.deceased, as_of); }
+
+// A patient born after the as-of date does not exist yet: no evaluation makes sense.
+inline bool born(const Patient& p, Date as_of) { return happened(p.birth_date, as_of); }
 
 }  // namespace carecoord::model::as_of

@@ -10,12 +10,6 @@ namespace carecoord::rules {
 
 namespace {
 
-// Thrown inside the compiler to abandon one expression. `reported` is false when the
-// cause was already reported elsewhere (a fact that failed to compile).
-struct CompileFail {
-    bool reported = true;
-};
-
 Type make(TypeKind k) { Type t; t.kind = k; return t; }
 Type list_of(Coll c) { Type t; t.kind = TypeKind::list; t.coll = c; return t; }
 
@@ -48,8 +42,12 @@ std::optional<Field> code_field(Coll c) {
 
 }  // namespace
 
-Compiler::Compiler(Plan& plan, std::vector<Diagnostic>& diagnostics, const ParseLimits& limits)
-    : plan_(plan), diagnostics_(diagnostics), limits_(limits) {}
+Compiler::Compiler(Plan& plan, PlanSource& source, std::vector<Diagnostic>& diagnostics, const ParseLimits& limits)
+    : plan_(plan), source_(source), diagnostics_(diagnostics), limits_(limits) {}
+
+void Compiler::record_when_text(std::int32_t when, std::string text) {
+    if (when >= 0) source_.when_texts[when] = std::move(text);
+}
 
 Diagnostic Compiler::make_diagnostic(int offset, const char* code, std::string message) const {
     Diagnostic d;
@@ -74,9 +72,9 @@ Diagnostic Compiler::make_diagnostic(int offset, const char* code, std::string m
     return d;
 }
 
-void Compiler::error(const Expr& at, const char* code, std::string message) {
+std::int32_t Compiler::error(const Expr& at, const char* code, std::string message) {
     diagnostics_.push_back(make_diagnostic(at.offset, code, std::move(message)));
-    throw CompileFail{};
+    return failed;
 }
 
 // Why `tier` cannot be read where it was: workflows get tier changes as events, and tier
@@ -192,7 +190,7 @@ void Compiler::record_declarations() {
         if (auto it = uses_.find(n); it != uses_.end()) pending.insert(pending.end(), it->second.begin(), it->second.end());
     }
     auto add = [&](Declaration::Kind kind, const std::string& name, const TextOrigin& at) {
-        plan_.declarations.push_back(Declaration{kind, name, SourceRef{at.file, at.line, at.column}, used.count(name) > 0});
+        source_.declarations.push_back(Declaration{kind, name, SourceRef{at.file, at.line, at.column}, used.count(name) > 0});
     };
     for (const auto& [name, p] : params_) add(Declaration::Kind::parameter, name, p.at);
     for (const auto& [name, f] : facts_) add(Declaration::Kind::fact, name, f.at);
@@ -208,10 +206,7 @@ void Compiler::compile_facts() {
         ExprContext ctx;
         ctx.rule_id = "fact " + name;
         ctx_ = &ctx;
-        try {
-            ensure_fact(name, at);
-        } catch (const CompileFail&) {
-        }
+        (void)ensure_fact(name, at);  // a failure is reported where it happens
         origin_ = nullptr;
         ctx_ = nullptr;
     }
@@ -226,13 +221,13 @@ std::int32_t Compiler::ensure_fact(const std::string& name, const Expr& at) {
         used_tier_ |= f.uses_tier;
         return f.slot;
     }
-    if (f.state == FactState::failed) throw CompileFail{false};
+    if (f.state == FactState::failed) return failed;  // reported when it failed
     if (f.state == FactState::compiling) {
         std::string cycle;
         auto start = std::find(fact_stack_.begin(), fact_stack_.end(), name);
         for (auto i = start; i != fact_stack_.end(); ++i) cycle += *i + " -> ";
         cycle += name;
-        error(at, codes::fact_cycle, "facts form a cycle: " + cycle);
+        return error(at, codes::fact_cycle, "facts form a cycle: " + cycle);
     }
     // Compile the fact in its own context, then come back to the expression that used it.
     f.state = FactState::compiling;
@@ -245,20 +240,16 @@ std::int32_t Compiler::ensure_fact(const std::string& name, const Expr& at) {
     origin_ = &f.at;
     ctx_ = &fctx;
     used_tier_ = false;
-    std::int32_t root = -1;
-    bool ok = false;
-    try {
-        std::variant<Expr, ParseError> parsed = parse_expression(f.text, limits_, nodes_budget_used_);
-        if (parsed.index() == 1) {
-            const auto& pe = std::get<1>(parsed);
-            diagnostics_.push_back(make_diagnostic(pe.offset, pe.over_limit ? codes::yaml_limit : codes::expression_syntax, pe.message));
-        } else {
-            Scope scope;
-            root = compile_expr(std::get<0>(parsed), scope);
-            ok = true;
-        }
-    } catch (const CompileFail&) {
+    std::int32_t root = failed;
+    std::variant<Expr, ParseError> parsed = parse_expression(f.text, limits_, nodes_budget_used_);
+    if (parsed.index() == 1) {
+        const auto& pe = std::get<1>(parsed);
+        diagnostics_.push_back(make_diagnostic(pe.offset, pe.over_limit ? codes::yaml_limit : codes::expression_syntax, pe.message));
+    } else {
+        Scope scope;
+        root = compile_expr(std::get<0>(parsed), scope);
     }
+    const bool ok = root != failed;
     bool fact_tier = used_tier_;
     origin_ = saved_origin;
     ctx_ = saved_ctx;
@@ -266,7 +257,7 @@ std::int32_t Compiler::ensure_fact(const std::string& name, const Expr& at) {
     fact_stack_.pop_back();
     if (!ok) {
         f.state = FactState::failed;
-        throw CompileFail{false};
+        return failed;
     }
     CompiledFact cf;
     cf.name = name;
@@ -285,26 +276,26 @@ std::int32_t Compiler::compile(std::string_view text, const TextOrigin& at, cons
     origin_ = &at;
     ctx_ = &ctx;
     used_tier_ = false;
-    std::int32_t root = -1;
-    try {
+    auto checked = [&]() -> std::int32_t {
         auto parsed = parse_expression(text, limits_, nodes_budget_used_);
         if (parsed.index() == 1) {
             const auto& pe = std::get<1>(parsed);
             diagnostics_.push_back(make_diagnostic(pe.offset, pe.over_limit ? codes::yaml_limit : codes::expression_syntax, pe.message));
-            return -1;
+            return failed;
         }
         Scope scope;
         const Expr& e = std::get<0>(parsed);
-        root = compile_expr(e, scope);
+        const std::int32_t root = compile_expr(e, scope);
+        if (root == failed) return failed;
         if (used_tier_ && !ctx.allow_tier)
-            error(e, codes::not_available_here, tier_unavailable(""));
+            return error(e, codes::not_available_here, tier_unavailable(""));
         if (expect && type_of(root).kind != *expect) {
             Type want = make(*expect);
-            error(e, codes::type_mismatch, "expected a " + type_name(want) + ", found a " + type_name(type_of(root)));
+            return error(e, codes::type_mismatch, "expected a " + type_name(want) + ", found a " + type_name(type_of(root)));
         }
-    } catch (const CompileFail&) {
-        root = -1;
-    }
+        return root;
+    };
+    const std::int32_t root = checked();
     origin_ = nullptr;
     ctx_ = nullptr;
     return root;
@@ -366,11 +357,11 @@ Template Compiler::compile_template(std::string_view text, const TextOrigin& at,
 
 std::int32_t Compiler::compile_expr(const Expr& e, Scope& scope) {
     std::int32_t n = compile_expr_node(e, scope);
-    Node& made = plan_.nodes[static_cast<std::size_t>(n)];
-    if (made.src_begin < 0) {
-        made.src_begin = e.begin;
-        made.src_end = e.end;
-    }
+    if (n == failed) return failed;
+    // A node made by a name (a fact, a parameter) keeps the span of where it was first used.
+    const auto i = static_cast<std::size_t>(n);
+    if (source_.spans.size() <= i) source_.spans.resize(i + 1);
+    if (source_.spans[i].begin < 0) source_.spans[i] = TextSpan{e.begin, e.end};
     return n;
 }
 
@@ -400,14 +391,14 @@ std::int32_t Compiler::compile_expr_node(const Expr& e, Scope& scope) {
                 const Expr& k = e.kids[i];
                 bool neg_number = k.kind == Expr::Kind::unary && k.text == "-" && k.kids[0].kind == Expr::Kind::number;
                 if (k.kind == Expr::Kind::string) {
-                    if (i > 0 && elem != TypeKind::string) error(k, codes::type_mismatch, "a list holds either strings or numbers, not both");
+                    if (i > 0 && elem != TypeKind::string) return error(k, codes::type_mismatch, "a list holds either strings or numbers, not both");
                     list.strings.push_back(k.text);
                 } else if (k.kind == Expr::Kind::number || neg_number) {
-                    if (i > 0 && elem != TypeKind::number) error(k, codes::type_mismatch, "a list holds either strings or numbers, not both");
+                    if (i > 0 && elem != TypeKind::number) return error(k, codes::type_mismatch, "a list holds either strings or numbers, not both");
                     elem = TypeKind::number;
                     list.numbers.push_back(neg_number ? -k.kids[0].number : k.number);
                 } else {
-                    error(k, codes::type_mismatch, "a list literal holds only string or number literals");
+                    return error(k, codes::type_mismatch, "a list literal holds only string or number literals");
                 }
             }
             plan_.lists.push_back(std::move(list));
@@ -416,18 +407,19 @@ std::int32_t Compiler::compile_expr_node(const Expr& e, Scope& scope) {
             Node n;
             n.op = Op::constant;
             n.type = t;
-            n.extra = static_cast<std::int32_t>(plan_.lists.size() - 1);
+            n.set_index(plan_.lists.size() - 1);
             return node(std::move(n));
         }
         case Expr::Kind::name: return compile_name(e, scope);
         case Expr::Kind::member: return compile_member(e, scope);
         case Expr::Kind::unary: {
             std::int32_t a = compile_expr(e.kids[0], scope);
+            if (a == failed) return failed;
             const Type& t = type_of(a);
             Node n;
             n.a = a;
             if (e.text == "not") {
-                if (t.kind != TypeKind::boolean) error(e, codes::type_mismatch, "'not' needs a boolean, found a " + type_name(t));
+                if (t.kind != TypeKind::boolean) return error(e, codes::type_mismatch, "'not' needs a boolean, found a " + type_name(t));
                 n.op = Op::not_;
                 n.type = make(TypeKind::boolean);
             } else {
@@ -436,7 +428,7 @@ std::int32_t Compiler::compile_expr_node(const Expr& e, Scope& scope) {
                     k.k.dur.amount = -k.k.dur.amount;
                     return node(std::move(k));
                 }
-                if (t.kind != TypeKind::number) error(e, codes::type_mismatch, "'-' needs a number, found a " + type_name(t));
+                if (t.kind != TypeKind::number) return error(e, codes::type_mismatch, "'-' needs a number, found a " + type_name(t));
                 n.op = Op::neg;
                 n.type = t;
             }
@@ -446,13 +438,15 @@ std::int32_t Compiler::compile_expr_node(const Expr& e, Scope& scope) {
         case Expr::Kind::call: return compile_call(e, scope);
         case Expr::Kind::where: {
             std::int32_t list = compile_expr(e.kids[0], scope);
+            if (list == failed) return failed;
             const Type lt = type_of(list);
             if (lt.kind != TypeKind::list)
-                error(e, codes::not_a_list, "'where' filters a list of records, not a " + type_name(lt));
+                return error(e, codes::not_a_list, "'where' filters a list of records, not a " + type_name(lt));
             std::int32_t depth = 0;
             std::int32_t pred = compile_element_expr(e.kids[1], lt.coll, scope, depth);
+            if (pred == failed) return failed;
             if (type_of(pred).kind != TypeKind::boolean)
-                error(e.kids[1], codes::type_mismatch, "the condition after 'where' must be a boolean, found a " + type_name(type_of(pred)));
+                return error(e.kids[1], codes::type_mismatch, "the condition after 'where' must be a boolean, found a " + type_name(type_of(pred)));
             Node n;
             n.op = Op::where;
             n.a = list;
@@ -463,12 +457,15 @@ std::int32_t Compiler::compile_expr_node(const Expr& e, Scope& scope) {
         }
         case Expr::Kind::cond: {
             std::int32_t c = compile_expr(e.kids[0], scope);
+            if (c == failed) return failed;
             if (type_of(c).kind != TypeKind::boolean)
-                error(e.kids[0], codes::type_mismatch, "the condition after 'if' must be a boolean, found a " + type_name(type_of(c)));
+                return error(e.kids[0], codes::type_mismatch, "the condition after 'if' must be a boolean, found a " + type_name(type_of(c)));
             std::int32_t a = compile_expr(e.kids[1], scope);
+            if (a == failed) return failed;
             std::int32_t b = compile_expr(e.kids[2], scope);
+            if (b == failed) return failed;
             if (!(type_of(a) == type_of(b)))
-                error(e, codes::type_mismatch, "'then' and 'else' must have the same type, found " + type_name(type_of(a)) + " and " + type_name(type_of(b)));
+                return error(e, codes::type_mismatch, "'then' and 'else' must have the same type, found " + type_name(type_of(a)) + " and " + type_name(type_of(b)));
             Node n;
             n.op = Op::cond;
             n.a = c;
@@ -478,20 +475,14 @@ std::int32_t Compiler::compile_expr_node(const Expr& e, Scope& scope) {
             return node(std::move(n));
         }
     }
-    error(e, codes::expression_syntax, "unsupported expression");
+    return error(e, codes::expression_syntax, "unsupported expression");
 }
 
 std::int32_t Compiler::compile_element_expr(const Expr& e, Coll coll, Scope& scope, std::int32_t& depth) {
     scope.elements.push_back(coll);
     depth = static_cast<std::int32_t>(scope.elements.size() - 1);
     plan_.max_depth = std::max(plan_.max_depth, depth + 1);
-    std::int32_t n;
-    try {
-        n = compile_expr(e, scope);
-    } catch (...) {
-        scope.elements.pop_back();
-        throw;
-    }
+    const std::int32_t n = compile_expr(e, scope);
     scope.elements.pop_back();
     return n;
 }
@@ -505,7 +496,7 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
             if (f.coll != c || f.name != name) continue;
             Node n;
             n.op = f.field == Field::med_events ? Op::nested_events : Op::elem_field;
-            n.extra = static_cast<std::int32_t>(f.field);
+            n.set_field(f.field);
             n.depth = d;
             n.type = f.type;
             return node(std::move(n));
@@ -515,7 +506,7 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
     if (name == "event") return compile_event(e);
     if (name == "anchor") {
         if (!ctx_ || !ctx_->allow_anchor)
-            error(e, codes::not_available_here, "'anchor' is only available in a trigger's when, due and reason");
+            return error(e, codes::not_available_here, "'anchor' is only available in a trigger's when, due and reason");
         Node n;
         n.op = Op::anchor;
         n.type = ctx_->anchor_type;
@@ -524,11 +515,12 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
     // 3. Facts and parameters.
     if (auto fact = facts_.find(name); fact != facts_.end()) {
         std::int32_t slot = ensure_fact(name, e);
+        if (slot == failed) return failed;
         if (fact->second.uses_tier && ctx_ && !ctx_->allow_tier)
-            error(e, codes::not_available_here, tier_unavailable("fact '" + name + "' reads 'tier', which"));
+            return error(e, codes::not_available_here, tier_unavailable("fact '" + name + "' reads 'tier', which"));
         Node n;
         n.op = Op::fact;
-        n.extra = slot;
+        n.set_index(static_cast<std::size_t>(slot));
         n.type = plan_.facts[static_cast<std::size_t>(slot)].type;
         return node(std::move(n));
     }
@@ -538,7 +530,7 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
             Node n;
             n.op = Op::constant;
             n.type = it->second.type;
-            n.extra = it->second.list;
+            n.set_index(static_cast<std::size_t>(it->second.list));
             return node(std::move(n));
         }
         return constant(it->second.value, it->second.type);
@@ -548,7 +540,7 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
         if (f.coll == Coll::none && f.record.empty() && f.name == name) {
             Node n;
             n.op = Op::patient_field;
-            n.extra = static_cast<std::int32_t>(f.field);
+            n.set_field(f.field);
             n.type = f.type;
             return node(std::move(n));
         }
@@ -556,7 +548,7 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
         if (coll_name(c) == name) {
             Node n;
             n.op = Op::collection;
-            n.extra = static_cast<std::int32_t>(c);
+            n.set_collection(c);
             n.type = list_of(c);
             return node(std::move(n));
         }
@@ -566,7 +558,7 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
     if (name == "age") { n.op = Op::age; n.type = make(TypeKind::number); return node(std::move(n)); }
     if (name == "tier" || name == "previous_tier") {
         if (name == "tier") {
-            if (ctx_ && !ctx_->allow_tier) error(e, codes::not_available_here, tier_unavailable(""));
+            if (ctx_ && !ctx_->allow_tier) return error(e, codes::not_available_here, tier_unavailable(""));
             used_tier_ = true;
         } else {
             plan_.reads_previous_tier = true;
@@ -585,11 +577,11 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
     if (int vs = plan_.valuesets.find(name); vs >= 0) {
         n.op = Op::constant;
         n.type = make(TypeKind::valueset);
-        n.extra = vs;
+        n.ref = vs;  // the value set's index
         return node(std::move(n));
     }
     if (name == "social" || name == "language" || name == "ltc_placement" || name == "care_plan")
-        error(e, codes::type_mismatch, "'" + name + "' is a record: read one of its fields, e.g. " + name + ".<field>");
+        return error(e, codes::type_mismatch, "'" + name + "' is a record: read one of its fields, e.g. " + name + ".<field>");
     // Everything a name could mean here: element fields in scope, facts, parameters, patient
     // fields and collections, built-ins and value sets.
     std::vector<std::string> in_scope;
@@ -609,21 +601,21 @@ std::int32_t Compiler::compile_name(const Expr& e, Scope& scope) {
     std::string hint = util::did_you_mean(name, in_scope, {}, 0);
     if (hint.empty() && !scope.elements.empty())
         hint = " (the fields of " + std::string(coll_name(scope.elements.back())) + " are listed in docs/ruleset-language.md)";
-    error(e, codes::unknown_name, "unknown name '" + name + "'" + hint);
+    return error(e, codes::unknown_name, "unknown name '" + name + "'" + hint);
 }
 
 std::int32_t Compiler::compile_member(const Expr& e, Scope& scope) {
     const Expr& base = e.kids[0];
     if (base.kind == Expr::Kind::name && base.text == "outer") {
         if (scope.elements.size() < 2)
-            error(e, codes::not_available_here, "'outer' is only available inside a nested where");
+            return error(e, codes::not_available_here, "'outer' is only available inside a nested where");
         auto d = static_cast<std::int32_t>(scope.elements.size()) - 2;
         Coll c = scope.elements[static_cast<std::size_t>(d)];
         for (const auto& f : field_table())
             if (f.coll == c && f.name == e.text) {
                 Node n;
                 n.op = f.field == Field::med_events ? Op::nested_events : Op::elem_field;
-                n.extra = static_cast<std::int32_t>(f.field);
+                n.set_field(f.field);
                 n.depth = d;
                 n.type = f.type;
                 return node(std::move(n));
@@ -631,7 +623,7 @@ std::int32_t Compiler::compile_member(const Expr& e, Scope& scope) {
         std::vector<std::string> fields;
         for (const auto& f : field_table())
             if (f.coll == c) fields.emplace_back(f.name);
-        error(e, codes::unknown_name, "the enclosing " + std::string(coll_name(c)) + " element has no field '" + e.text + "'" +
+        return error(e, codes::unknown_name, "the enclosing " + std::string(coll_name(c)) + " element has no field '" + e.text + "'" +
                               util::did_you_mean(e.text, fields, "fields"));
     }
     if ((base.kind == Expr::Kind::name && base.text == "event") ||
@@ -648,20 +640,20 @@ std::int32_t Compiler::compile_member(const Expr& e, Scope& scope) {
             if (f.name == e.text) {
                 Node n;
                 n.op = Op::patient_field;
-                n.extra = static_cast<std::int32_t>(f.field);
+                n.set_field(f.field);
                 n.type = f.type;
                 return node(std::move(n));
             }
         }
         if (record)
-            error(e, codes::unknown_name, "'" + base.text + "' has no field '" + e.text + "'" + util::did_you_mean(e.text, fields, "fields"));
+            return error(e, codes::unknown_name, "'" + base.text + "' has no field '" + e.text + "'" + util::did_you_mean(e.text, fields, "fields"));
     }
-    error(e, codes::type_mismatch, "fields can be read only from social, language, ltc_placement, care_plan and outer");
+    return error(e, codes::type_mismatch, "fields can be read only from social, language, ltc_placement, care_plan and outer");
 }
 
 std::int32_t Compiler::compile_event(const Expr& e) {
     if (!ctx_ || !ctx_->allow_event)
-        error(e, codes::not_available_here, "'event' is only available in a workflow's transitions (when, due, reason)");
+        return error(e, codes::not_available_here, "'event' is only available in a workflow's transitions (when, due, reason)");
     Node n;
     if (e.kind == Expr::Kind::name) {  // `event` alone: its time
         n.op = Op::event_time;
@@ -671,8 +663,8 @@ std::int32_t Compiler::compile_event(const Expr& e) {
     if (e.kids[0].kind == Expr::Kind::name) {  // event.time, event.type
         if (e.text == "time") { n.op = Op::event_time; n.type = make(TypeKind::datetime); return node(std::move(n)); }
         if (e.text == "type") { n.op = Op::event_type; n.type = make(TypeKind::string); return node(std::move(n)); }
-        if (e.text == "payload") error(e, codes::type_mismatch, "'event.payload' is a record: read one of its fields, e.g. event.payload.<field>");
-        error(e, codes::unknown_name, "'event' has no field '" + e.text + "'" +
+        if (e.text == "payload") return error(e, codes::type_mismatch, "'event.payload' is a record: read one of its fields, e.g. event.payload.<field>");
+        return error(e, codes::unknown_name, "'event' has no field '" + e.text + "'" +
                               util::did_you_mean(e.text, {"time", "type", "payload"}, "fields"));
     }
     std::string declared;
@@ -682,7 +674,7 @@ std::int32_t Compiler::compile_event(const Expr& e) {
             const auto& [name, type] = (*ctx_->event_payload)[i];
             if (name == e.text) {
                 n.op = Op::event_payload;
-                n.extra = static_cast<std::int32_t>(i);
+                n.set_index(i);
                 n.type = type;
                 return node(std::move(n));
             }
@@ -690,7 +682,7 @@ std::int32_t Compiler::compile_event(const Expr& e) {
             payload_names.push_back(name);
         }
     const auto close = util::closest_names(e.text, payload_names);
-    error(e, codes::unknown_name, "the event has no payload field '" + e.text + "' (" +
+    return error(e, codes::unknown_name, "the event has no payload field '" + e.text + "' (" +
                           (close.empty() ? "" : "did you mean '" + close.front() + "'? ") +
                           "declared: " + (declared.empty() ? "none" : declared) + ")");
 }
@@ -708,15 +700,23 @@ std::int32_t Compiler::enum_constant(const Node& enum_node, std::int32_t string_
     for (auto d : domain) allowed += (allowed.empty() ? "" : ", ") + std::string(d);
     std::vector<std::string> words(domain.begin(), domain.end());
     const auto close = util::closest_names(value, words);
-    error(at, codes::not_an_enum_value, "'" + value + "' is not one of: " + allowed +
+    return error(at, codes::not_an_enum_value, "'" + value + "' is not one of: " + allowed +
                            (close.empty() ? "" : " (did you mean '" + close.front() + "'?)"));
 }
 
 std::int32_t Compiler::compile_compare(const Expr& e, std::int32_t a, std::int32_t b, CmpOp op) {
     Type ta = type_of(a), tb = type_of(b);
     // An enumeration compared with a string literal: the literal becomes the enum value.
-    if (ta.kind == TypeKind::enumeration && is_constant_string(b)) { b = enum_constant(plan_.nodes[static_cast<std::size_t>(a)], b, e.kids[1]); tb = ta; }
-    if (tb.kind == TypeKind::enumeration && is_constant_string(a)) { a = enum_constant(plan_.nodes[static_cast<std::size_t>(b)], a, e.kids[0]); ta = tb; }
+    if (ta.kind == TypeKind::enumeration && is_constant_string(b)) {
+        b = enum_constant(plan_.nodes[static_cast<std::size_t>(a)], b, e.kids[1]);
+        if (b == failed) return failed;
+        tb = ta;
+    }
+    if (tb.kind == TypeKind::enumeration && is_constant_string(a)) {
+        a = enum_constant(plan_.nodes[static_cast<std::size_t>(b)], a, e.kids[0]);
+        if (a == failed) return failed;
+        ta = tb;
+    }
     bool equality = op == CmpOp::eq || op == CmpOp::ne;
     auto text_like = [](const Type& t) { return t.kind == TypeKind::string || t.kind == TypeKind::code; };
     bool ok = false;
@@ -726,14 +726,14 @@ std::int32_t Compiler::compile_compare(const Expr& e, std::int32_t a, std::int32
     else if (ta.kind == TypeKind::enumeration && ta == tb) ok = true;
     else if (ta.kind == TypeKind::boolean && tb.kind == TypeKind::boolean && equality) ok = true;
     if (!ok)
-        error(e, codes::type_mismatch, "cannot compare a " + type_name(ta) + " with a " + type_name(tb));
+        return error(e, codes::type_mismatch, "cannot compare a " + type_name(ta) + " with a " + type_name(tb));
     if (!equality && (ta.kind == TypeKind::enumeration || ta.kind == TypeKind::boolean))
-        error(e, codes::type_mismatch, "'" + e.text + "' does not order " + type_name(ta) + " values; use == or in");
+        return error(e, codes::type_mismatch, "'" + e.text + "' does not order " + type_name(ta) + " values; use == or in");
     Node n;
     n.op = Op::cmp;
-    n.aux = static_cast<std::uint8_t>(op);
-    n.aux2 = static_cast<std::uint8_t>(ta.kind);
-    n.aux3 = static_cast<std::uint8_t>(tb.kind);
+    n.cmp_op = op;
+    n.left_kind = ta.kind;
+    n.right_kind = tb.kind;
     n.a = a;
     n.b = b;
     n.type = make(TypeKind::boolean);
@@ -742,70 +742,74 @@ std::int32_t Compiler::compile_compare(const Expr& e, std::int32_t a, std::int32
 
 std::int32_t Compiler::compile_in(const Expr& e, std::int32_t a, const Expr& rhs, Scope& scope, bool negate) {
     std::int32_t b = compile_expr(rhs, scope);
+    if (b == failed) return failed;
     const Type ta = type_of(a);
     const Type tb = type_of(b);
     Node n;
     n.a = a;
-    n.aux = negate ? 1 : 0;
+    n.negate = negate;
     n.type = make(TypeKind::boolean);
     if (tb.kind == TypeKind::valueset) {
         if (ta.kind != TypeKind::code)
-            error(e, codes::type_mismatch, "'in' a value set needs a code (such as a condition's code), found a " + type_name(ta));
+            return error(e, codes::type_mismatch, "'in' a value set needs a code (such as a condition's code), found a " + type_name(ta));
         n.op = Op::in_valueset;
-        n.extra = plan_.nodes[static_cast<std::size_t>(b)].extra;
+        n.ref = plan_.nodes[static_cast<std::size_t>(b)].valueset();
         return node(std::move(n));
     }
     if (tb.kind != TypeKind::literal_list)
-        error(rhs, codes::type_mismatch, "'in' needs a value set or a list, found a " + type_name(tb));
-    int list_index = plan_.nodes[static_cast<std::size_t>(b)].extra;
+        return error(rhs, codes::type_mismatch, "'in' needs a value set or a list, found a " + type_name(tb));
+    const std::size_t list_index = plan_.nodes[static_cast<std::size_t>(b)].literal_list();
     n.op = Op::in_list;
     if (ta.kind == TypeKind::enumeration) {
-        if (tb.elem != TypeKind::string) error(rhs, codes::type_mismatch, "an enumeration can only be in a list of strings");
+        if (tb.elem != TypeKind::string) return error(rhs, codes::type_mismatch, "an enumeration can only be in a list of strings");
         // Copy: the list may be a shared parameter used with several enumerations.
         LiteralList mask_list;
         auto domain = enum_domain(ta.enum_id);
-        for (const auto& s : plan_.lists[static_cast<std::size_t>(list_index)].strings) {
+        for (const auto& s : plan_.lists[list_index].strings) {
             auto it = std::find(domain.begin(), domain.end(), s);
             if (it == domain.end()) {
                 std::string allowed;
                 for (auto d : domain) allowed += (allowed.empty() ? "" : ", ") + std::string(d);
-                error(rhs, codes::not_an_enum_value, "'" + s + "' is not one of: " + allowed);
+                return error(rhs, codes::not_an_enum_value, "'" + s + "' is not one of: " + allowed);
             }
             mask_list.enum_mask |= std::uint64_t{1} << (it - domain.begin());
         }
         plan_.lists.push_back(std::move(mask_list));
-        n.extra = static_cast<std::int32_t>(plan_.lists.size() - 1);
-        n.aux2 = static_cast<std::uint8_t>(ListMatch::enum_mask);
+        n.set_index(plan_.lists.size() - 1);
+        n.list_match = ListMatch::enum_mask;
         return node(std::move(n));
     }
     if ((ta.kind == TypeKind::string || ta.kind == TypeKind::code) && tb.elem == TypeKind::string) {
-        n.extra = list_index;
-        n.aux2 = static_cast<std::uint8_t>(ListMatch::strings);
+        n.set_index(list_index);
+        n.list_match = ListMatch::strings;
         return node(std::move(n));
     }
     if (ta.kind == TypeKind::number && tb.elem == TypeKind::number) {
-        n.extra = list_index;
-        n.aux2 = static_cast<std::uint8_t>(ListMatch::numbers);
+        n.set_index(list_index);
+        n.list_match = ListMatch::numbers;
         return node(std::move(n));
     }
-    error(e, codes::type_mismatch, "cannot look for a " + type_name(ta) + " in a " + type_name(tb));
+    return error(e, codes::type_mismatch, "cannot look for a " + type_name(ta) + " in a " + type_name(tb));
 }
 
 std::int32_t Compiler::compile_binary(const Expr& e, Scope& scope) {
     const std::string& op = e.text;
     if (op == "in" || op == "not in") {
         std::int32_t a = compile_expr(e.kids[0], scope);
+        if (a == failed) return failed;
         return compile_in(e, a, e.kids[1], scope, op == "not in");
     }
     std::int32_t a = compile_expr(e.kids[0], scope);
+    if (a == failed) return failed;
     std::int32_t b = compile_expr(e.kids[1], scope);
+    if (b == failed) return failed;
     Type ta = type_of(a), tb = type_of(b);
     Node n;
     n.a = a;
     n.b = b;
     if (op == "and" || op == "or") {
         if (ta.kind != TypeKind::boolean || tb.kind != TypeKind::boolean)
-            error(e, codes::type_mismatch, "'" + op + "' needs booleans on both sides, found " + type_name(ta) + " and " + type_name(tb));
+            return error(e, codes::type_mismatch, "'" + op + "' needs booleans on both sides, found " + type_name(ta) + " and " + type_name(tb));
         n.op = op == "and" ? Op::and_ : Op::or_;
         n.type = make(TypeKind::boolean);
         return node(std::move(n));
@@ -821,15 +825,14 @@ std::int32_t Compiler::compile_binary(const Expr& e, Scope& scope) {
         const Type& tw = type_of(when);
         const Type& td = type_of(dur);
         if (!is_time(tw) || td.kind != TypeKind::duration)
-            error(e, codes::type_mismatch, "'" + op + "' needs a duration and a date or datetime, found " + type_name(type_of(a)) + " and " + type_name(type_of(b)));
+            return error(e, codes::type_mismatch, "'" + op + "' needs a duration and a date or datetime, found " + type_name(type_of(a)) + " and " + type_name(type_of(b)));
         Node s;
         s.op = Op::date_shift;
         s.a = when;
         s.b = dur;
-        s.aux = minus ? 1 : 0;
-        s.aux2 = tw.kind == TypeKind::datetime ? 1 : 0;
+        s.negate = minus;
+        s.left_kind = tw.kind;
         bool result_datetime = tw.kind == TypeKind::datetime || td.clock;
-        s.aux3 = result_datetime ? 1 : 0;
         s.type = make(result_datetime ? TypeKind::datetime : TypeKind::date);
         return node(std::move(s));
     };
@@ -838,25 +841,25 @@ std::int32_t Compiler::compile_binary(const Expr& e, Scope& scope) {
     if (op == "+" || op == "-") {
         if (ta.kind == TypeKind::number && tb.kind == TypeKind::number) {
             n.op = Op::arith;
-            n.aux = static_cast<std::uint8_t>(op[0]);
+            n.arith_op = static_cast<ArithOp>(op[0]);
             n.type = ta;
             return node(std::move(n));
         }
         if (is_time(ta) && tb.kind == TypeKind::duration) return shift(a, b, op == "-");
         if (op == "+" && ta.kind == TypeKind::duration && is_time(tb)) return shift(b, a, false);
         if (is_time(ta) && is_time(tb))
-            error(e, codes::type_mismatch, "dates cannot be subtracted; use days_between(a, b) or hours_between(a, b)");
-        error(e, codes::type_mismatch, "'" + op + "' cannot combine a " + type_name(ta) + " and a " + type_name(tb));
+            return error(e, codes::type_mismatch, "dates cannot be subtracted; use days_between(a, b) or hours_between(a, b)");
+        return error(e, codes::type_mismatch, "'" + op + "' cannot combine a " + type_name(ta) + " and a " + type_name(tb));
     }
     if (op == "*" || op == "/") {
         if (ta.kind != TypeKind::number || tb.kind != TypeKind::number)
-            error(e, codes::type_mismatch, "'" + op + "' needs numbers, found " + type_name(ta) + " and " + type_name(tb));
+            return error(e, codes::type_mismatch, "'" + op + "' needs numbers, found " + type_name(ta) + " and " + type_name(tb));
         n.op = Op::arith;
-        n.aux = static_cast<std::uint8_t>(op[0]);
+        n.arith_op = static_cast<ArithOp>(op[0]);
         n.type = ta;
         return node(std::move(n));
     }
-    error(e, codes::expression_syntax, "unknown operator '" + op + "'");
+    return error(e, codes::expression_syntax, "unknown operator '" + op + "'");
 }
 
 namespace {
@@ -922,28 +925,32 @@ std::int32_t Compiler::compile_call(const Expr& e, Scope& scope) {
     if (!fn) {
         std::vector<std::string> names;
         for (const auto& b : kBuiltins) names.emplace_back(b.name);
-        error(e, codes::unknown_name, "unknown function '" + f + "'" + util::did_you_mean(f, names, "functions", 0));
+        return error(e, codes::unknown_name, "unknown function '" + f + "'" + util::did_you_mean(f, names, "functions", 0));
     }
+    // False (and reported) when the call has too few or too many arguments.
     auto want_args = [&](std::size_t lo, std::size_t hi) {
-        if (argc < lo || argc > hi) {
-            std::string n = lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi);
-            error(e, codes::wrong_arity, f + "() takes " + n + " argument(s), found " + std::to_string(argc));
-        }
+        if (argc >= lo && argc <= hi) return true;
+        std::string n = lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi);
+        (void)error(e, codes::wrong_arity, f + "() takes " + n + " argument(s), found " + std::to_string(argc));
+        return false;
     };
     auto list_arg = [&](std::size_t i) {
         std::int32_t l = compile_expr(e.kids[i], scope);
+        if (l == failed) return failed;
         if (type_of(l).kind != TypeKind::list)
-            error(e.kids[i], codes::not_a_list, f + "() needs a list of records, found a " + type_name(type_of(l)));
+            return error(e.kids[i], codes::not_a_list, f + "() needs a list of records, found a " + type_name(type_of(l)));
         return l;
     };
     Node n;
     n.op = fn->op;
     // Aggregates over a list with an element expression (min/max in their list form).
     auto aggregate = [&](std::int32_t l) {
-        want_args(2, fn->shape == CallShape::extreme ? 2 : fn->max_args);
+        if (l == failed) return failed;
+        if (!want_args(2, fn->shape == CallShape::extreme ? 2 : fn->max_args)) return failed;
         Coll c = type_of(l).coll;
         std::int32_t depth = 0;
         std::int32_t x = compile_element_expr(e.kids[1], c, scope, depth);
+        if (x == failed) return failed;
         const Type tx = type_of(x);
         n.a = l;
         n.b = x;
@@ -951,32 +958,33 @@ std::int32_t Compiler::compile_call(const Expr& e, Scope& scope) {
         switch (fn->op) {
             case Op::count_distinct:
                 if (tx.kind == TypeKind::list || tx.kind == TypeKind::literal_list || tx.kind == TypeKind::valueset)
-                    error(e.kids[1], codes::type_mismatch, "count_distinct() counts values, not a " + type_name(tx));
+                    return error(e.kids[1], codes::type_mismatch, "count_distinct() counts values, not a " + type_name(tx));
                 n.type = make(TypeKind::number);
                 break;
             case Op::any:
             case Op::all:
                 if (tx.kind != TypeKind::boolean)
-                    error(e.kids[1], codes::type_mismatch, f + "() needs a boolean condition, found a " + type_name(tx));
+                    return error(e.kids[1], codes::type_mismatch, f + "() needs a boolean condition, found a " + type_name(tx));
                 n.type = make(TypeKind::boolean);
                 break;
             case Op::sum_list:
-                if (tx.kind != TypeKind::number) error(e.kids[1], codes::type_mismatch, "sum() adds numbers, found a " + type_name(tx));
+                if (tx.kind != TypeKind::number) return error(e.kids[1], codes::type_mismatch, "sum() adds numbers, found a " + type_name(tx));
                 n.type = tx;
                 break;
             case Op::min_list:
             case Op::max_list:
                 if (tx.kind != TypeKind::number && !is_time(tx))
-                    error(e.kids[1], codes::type_mismatch, f + "() needs numbers, dates or datetimes, found a " + type_name(tx));
+                    return error(e.kids[1], codes::type_mismatch, f + "() needs numbers, dates or datetimes, found a " + type_name(tx));
                 n.type = tx;
                 break;
             default:  // latest, earliest
                 if (!is_time(tx) && tx.kind != TypeKind::number)
-                    error(e.kids[1], codes::type_mismatch, f + "() orders by a date, datetime or number, found a " + type_name(tx));
+                    return error(e.kids[1], codes::type_mismatch, f + "() orders by a date, datetime or number, found a " + type_name(tx));
                 n.type = tx;
                 if (argc == 3) {
                     std::int32_t d2 = 0;
                     n.c = compile_element_expr(e.kids[2], c, scope, d2);
+                    if (n.c == failed) return failed;
                     n.type = type_of(n.c);
                 }
                 break;
@@ -987,89 +995,100 @@ std::int32_t Compiler::compile_call(const Expr& e, Scope& scope) {
     };
     switch (fn->shape) {
         case CallShape::list_count:
-            want_args(fn->min_args, fn->max_args);
+            if (!want_args(fn->min_args, fn->max_args)) return failed;
             n.a = list_arg(0);
+            if (n.a == failed) return failed;
             n.type = make(TypeKind::number);
             return node(std::move(n));
         case CallShape::exists: {
-            want_args(fn->min_args, fn->max_args);
+            if (!want_args(fn->min_args, fn->max_args)) return failed;
             std::int32_t x = compile_expr(e.kids[0], scope);
+            if (x == failed) return failed;
             if (type_of(x).kind != TypeKind::list) n.op = fn->alt_op;
             n.a = x;
             n.type = make(TypeKind::boolean);
             return node(std::move(n));
         }
         case CallShape::list_aggregate:
-            if (argc < 1) want_args(fn->min_args, fn->max_args);
+            if (argc < 1 && !want_args(fn->min_args, fn->max_args)) return failed;
             return aggregate(list_arg(0));
         case CallShape::extreme: {
-            if (argc < 1) want_args(fn->min_args, fn->max_args);
+            if (argc < 1 && !want_args(fn->min_args, fn->max_args)) return failed;
             std::int32_t first = compile_expr(e.kids[0], scope);
+            if (first == failed) return failed;
             if (type_of(first).kind == TypeKind::list) return aggregate(first);
             n.op = fn->alt_op;
             for (std::size_t i = 0; i < argc; ++i) {
                 const Expr& k = e.kids[i];
                 std::int32_t x = i == 0 ? first : compile_expr(k, scope);
+                if (x == failed) return failed;
                 const Type& tx = type_of(x);
                 if (tx.kind != TypeKind::number && !is_time(tx))
-                    error(k, codes::type_mismatch, f + "() needs numbers, dates or datetimes, found a " + type_name(tx));
+                    return error(k, codes::type_mismatch, f + "() needs numbers, dates or datetimes, found a " + type_name(tx));
                 if (!n.args.empty() && !(type_of(n.args.front()).kind == tx.kind))
-                    error(k, codes::type_mismatch, f + "() needs arguments of one type, found " + type_name(type_of(n.args.front())) + " and " + type_name(tx));
+                    return error(k, codes::type_mismatch, f + "() needs arguments of one type, found " + type_name(type_of(n.args.front())) + " and " + type_name(tx));
                 n.args.push_back(x);
             }
             n.type = type_of(n.args.front());
             return node(std::move(n));
         }
         case CallShape::category: {
-            want_args(fn->min_args, fn->max_args);
+            if (!want_args(fn->min_args, fn->max_args)) return failed;
             std::int32_t code = compile_expr(e.kids[0], scope);
+            if (code == failed) return failed;
             std::int32_t vs = compile_expr(e.kids[1], scope);
-            if (type_of(code).kind != TypeKind::code) error(e.kids[0], codes::type_mismatch, "category() needs a code, found a " + type_name(type_of(code)));
-            if (type_of(vs).kind != TypeKind::valueset) error(e.kids[1], codes::type_mismatch, "category() needs a value set, found a " + type_name(type_of(vs)));
-            int set = plan_.nodes[static_cast<std::size_t>(vs)].extra;
+            if (vs == failed) return failed;
+            if (type_of(code).kind != TypeKind::code) return error(e.kids[0], codes::type_mismatch, "category() needs a code, found a " + type_name(type_of(code)));
+            if (type_of(vs).kind != TypeKind::valueset) return error(e.kids[1], codes::type_mismatch, "category() needs a value set, found a " + type_name(type_of(vs)));
+            int set = plan_.nodes[static_cast<std::size_t>(vs)].valueset();
             if (plan_.valuesets.sets()[static_cast<std::size_t>(set)].categories.empty())
-                error(e.kids[1], codes::type_mismatch, "value set '" + e.kids[1].text + "' has no categories");
+                return error(e.kids[1], codes::type_mismatch, "value set '" + e.kids[1].text + "' has no categories");
             n.a = code;
-            n.extra = set;
+            n.ref = set;  // the value set's index
             n.type = make(TypeKind::string);
             return node(std::move(n));
         }
         case CallShape::codes: {
-            want_args(fn->min_args, fn->max_args);
+            if (!want_args(fn->min_args, fn->max_args)) return failed;
             std::int32_t l = list_arg(0);
-            if (!code_field(type_of(l).coll)) error(e.kids[0], codes::type_mismatch, "codes() needs a list of coded records");
+            if (l == failed) return failed;
+            if (!code_field(type_of(l).coll)) return error(e.kids[0], codes::type_mismatch, "codes() needs a list of coded records");
             n.a = l;
             n.type = make(TypeKind::string);
             return node(std::move(n));
         }
         case CallShape::between: {
-            want_args(fn->min_args, fn->max_args);
+            if (!want_args(fn->min_args, fn->max_args)) return failed;
             n.a = compile_expr(e.kids[0], scope);
+            if (n.a == failed) return failed;
             n.b = compile_expr(e.kids[1], scope);
+            if (n.b == failed) return failed;
             for (int i = 0; i < 2; ++i) {
                 const Type& t = type_of(i == 0 ? n.a : n.b);
-                if (!is_time(t)) error(e.kids[static_cast<std::size_t>(i)], codes::type_mismatch, f + "() needs dates or datetimes, found a " + type_name(t));
+                if (!is_time(t)) return error(e.kids[static_cast<std::size_t>(i)], codes::type_mismatch, f + "() needs dates or datetimes, found a " + type_name(t));
             }
-            n.aux2 = type_of(n.a).kind == TypeKind::datetime ? 1 : 0;
-            n.aux3 = type_of(n.b).kind == TypeKind::datetime ? 1 : 0;
+            n.left_kind = type_of(n.a).kind;
+            n.right_kind = type_of(n.b).kind;
             n.type = make(TypeKind::number);
             return node(std::move(n));
         }
         case CallShape::date_of:
-            want_args(fn->min_args, fn->max_args);
+            if (!want_args(fn->min_args, fn->max_args)) return failed;
             n.a = compile_expr(e.kids[0], scope);
-            if (!is_time(type_of(n.a))) error(e.kids[0], codes::type_mismatch, "date() needs a datetime, found a " + type_name(type_of(n.a)));
-            n.aux2 = type_of(n.a).kind == TypeKind::datetime ? 1 : 0;
+            if (n.a == failed) return failed;
+            if (!is_time(type_of(n.a))) return error(e.kids[0], codes::type_mismatch, "date() needs a datetime, found a " + type_name(type_of(n.a)));
+            n.left_kind = type_of(n.a).kind;
             n.type = make(TypeKind::date);
             return node(std::move(n));
         case CallShape::abs:
-            want_args(fn->min_args, fn->max_args);
+            if (!want_args(fn->min_args, fn->max_args)) return failed;
             n.a = compile_expr(e.kids[0], scope);
-            if (type_of(n.a).kind != TypeKind::number) error(e.kids[0], codes::type_mismatch, "abs() needs a number");
+            if (n.a == failed) return failed;
+            if (type_of(n.a).kind != TypeKind::number) return error(e.kids[0], codes::type_mismatch, "abs() needs a number");
             n.type = make(TypeKind::number);
             return node(std::move(n));
     }
-    error(e, codes::unknown_name, "unknown function '" + f + "'");
+    return error(e, codes::unknown_name, "unknown function '" + f + "'");
 }
 
 
@@ -1117,17 +1136,17 @@ bool Compiler::two_valued(std::int32_t n) {
     switch (x.op) {
         case Op::constant: r = x.k.state != Value::unknown; break;
         case Op::patient_field:
-        case Op::elem_field: r = field_info(static_cast<Field>(x.extra)).missing_bit < 0; break;
+        case Op::elem_field: r = field_info(x.field()).missing_bit < 0; break;
         case Op::collection: case Op::nested_events: case Op::as_of: case Op::age:
         case Op::previous_tier: case Op::tier_change_day:
         case Op::exists_value:  // reads its argument with missing data not reported
             r = true;
             break;
-        case Op::fact: r = two_valued(plan_.facts[static_cast<std::size_t>(x.extra)].node); break;
+        case Op::fact: r = two_valued(plan_.facts[x.fact_slot()].node); break;
         case Op::tier: case Op::anchor: case Op::event_time: case Op::event_type: case Op::event_payload:
             r = false;  // unknown when not given
             break;
-        case Op::arith: r = x.aux != '/' && kids(); break;  // a division by zero is unknown
+        case Op::arith: r = x.arith_op != ArithOp::div && kids(); break;  // a division by zero is unknown
         default: r = kids(); break;
     }
     two_valued_memo_[i] = r ? 1 : 0;
@@ -1139,8 +1158,7 @@ bool Compiler::same_expr(std::int32_t x, std::int32_t y) const {
     if (x < 0 || y < 0) return false;
     const Node& a = plan_.nodes[static_cast<std::size_t>(x)];
     const Node& b = plan_.nodes[static_cast<std::size_t>(y)];
-    if (a.op != b.op || a.aux != b.aux || a.aux2 != b.aux2 || a.aux3 != b.aux3 || a.extra != b.extra ||
-        a.depth != b.depth || !(a.type == b.type) || a.args.size() != b.args.size())
+    if (!a.same_shape(b) || a.ref != b.ref || a.args.size() != b.args.size())
         return false;
     if (a.op == Op::constant &&
         (a.k.state != b.k.state || a.k.i != b.k.i || a.k.num != b.k.num || a.k.s != b.k.s || a.k.system != b.k.system ||
@@ -1158,8 +1176,8 @@ std::int32_t Compiler::order_base(std::int32_t n) const {
     // Each of these keeps the order of its argument (never decreases as it grows).
     if (x.op == Op::date_of) return order_base(x.a);
     if (x.op == Op::date_shift && is_constant(x.b)) return order_base(x.a);
-    if (x.op == Op::arith && (x.aux == '+' || x.aux == '-') && is_constant(x.b)) return order_base(x.a);
-    if (x.op == Op::arith && x.aux == '+' && is_constant(x.a)) return order_base(x.b);
+    if (x.op == Op::arith && (x.arith_op == ArithOp::add || x.arith_op == ArithOp::sub) && is_constant(x.b)) return order_base(x.a);
+    if (x.op == Op::arith && x.arith_op == ArithOp::add && is_constant(x.a)) return order_base(x.b);
     return n;
 }
 
@@ -1228,8 +1246,8 @@ void Compiler::plan_join(std::int32_t any_node) {
         const Node& x = plan_.nodes[static_cast<std::size_t>(t)];
         if (x.op == Op::cmp) {
             const std::uint64_t ma = free_depths(x.a), mb = free_depths(x.b);
-            const auto op = static_cast<CmpOp>(x.aux);
-            const auto ka = static_cast<TypeKind>(x.aux2), kb = static_cast<TypeKind>(x.aux3);
+            const auto op = x.cmp_op;
+            const auto ka = x.left_kind, kb = x.right_kind;
             if (!(ma & ~inner) && !(mb & inner)) {
                 jp.bounds.push_back(JoinBound{x.a, x.b, op, ka, kb, false});
                 continue;

@@ -11,6 +11,7 @@
 #include "carecoord/diagnostic.hpp"
 #include "rules/ast.hpp"
 #include "rules/plan.hpp"
+#include "rules/plan_source.hpp"
 
 namespace carecoord::rules {
 
@@ -46,7 +47,9 @@ struct ExprContext {
 
 class Compiler {
 public:
-    Compiler(Plan& plan, std::vector<Diagnostic>& diagnostics, const ParseLimits& limits);
+    // Compiles into `plan` what evaluation reads and into `source` what only check and
+    // explanations do (text spans, condition texts, declarations).
+    Compiler(Plan& plan, PlanSource& source, std::vector<Diagnostic>& diagnostics, const ParseLimits& limits);
 
     // Declarations, before anything is compiled. Return false (and report) on a duplicate.
     bool declare_parameter(const std::string& name, Value value, Type type, const TextOrigin& at);
@@ -70,7 +73,10 @@ public:
     // Parses a parameter's plain scalar as a literal: number, boolean, date, datetime or duration.
     static bool parse_literal(std::string_view text, Value& value, Type& type);
 
-    // Fills Plan::declarations: every parameter and fact with whether something other than an
+    // Keeps a condition's text for explanations, by its root node (from compile()).
+    void record_when_text(std::int32_t when, std::string text);
+
+    // Fills PlanSource::declarations: every parameter and fact with whether something other than an
     // unused fact reads it. Call after compile_facts().
     void record_declarations();
 
@@ -78,6 +84,9 @@ public:
     bool last_used_tier() const { return used_tier_; }
 
 private:
+    // What compile_*() return, and ensure_fact(), once the failure is reported.
+    static constexpr std::int32_t failed = -1;
+
     struct Scope {
         std::vector<Coll> elements;  // element scopes, outermost first
     };
@@ -127,10 +136,13 @@ private:
     std::int32_t order_base(std::int32_t n) const;  // n without monotone wrappers (date(), shifts by a constant)
     void note_use(const std::string& name);
 
-    [[noreturn]] void error(const Expr& at, const char* code, std::string message);
+    // Reports a diagnostic at `at` and returns `failed`, for `return error(...)`: a failed
+    // expression unwinds by return values, each caller passing `failed` on.
+    [[nodiscard]] std::int32_t error(const Expr& at, const char* code, std::string message);
     Diagnostic make_diagnostic(int offset, const char* code, std::string message) const;
 
     Plan& plan_;
+    PlanSource& source_;
     std::vector<Diagnostic>& diagnostics_;
     ParseLimits limits_;
     std::size_t nodes_budget_used_ = 0;

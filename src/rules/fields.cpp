@@ -97,6 +97,14 @@ static_assert([] {
 std::span<const FieldInfo> field_table() { return kFields; }
 const FieldInfo& field_info(Field f) { return kFields[static_cast<std::size_t>(f)]; }
 
+std::string no_coverage_reason(std::uint64_t payer_mask) {
+    std::string payers;
+    auto domain = enum_domain(EnumId::payer);
+    for (std::size_t i = 0; i < domain.size(); ++i)
+        if ((payer_mask >> i) & 1u) payers += (payers.empty() ? "" : " or ") + std::string(domain[i]);
+    return "no active coverage by " + payers;
+}
+
 std::span<const std::string_view> enum_domain(EnumId id) {
     using namespace model;
     switch (id) {

@@ -50,6 +50,9 @@ struct Type {
 
 std::string type_name(const Type& t);
 std::span<const std::string_view> enum_domain(EnumId id);
+// "no active coverage by medicaid or commercial": a program's reason when none of its payers
+// covers the patient, written once when the program is compiled.
+std::string no_coverage_reason(std::uint64_t payer_mask);
 
 // Every patient field an expression can read: the X rows of model/patient_schema.hpp, in
 // the order of CARECOORD_RULE_RECORDS. Patient-level fields have coll == none.
@@ -103,44 +106,81 @@ struct Value {
 enum class Op : std::uint8_t {
     constant, fact, patient_field, elem_field, collection, nested_events,
     as_of, age, tier, previous_tier, tier_change_day, anchor,
-    event_time, event_type, event_payload,  // workflow: the event being applied (extra = payload slot)
+    event_time, event_type, event_payload,  // workflow: the event being applied (payload_slot())
     not_, neg, and_, or_, cond,
-    cmp,          // aux = CmpOp, aux2 = TypeKind of operands (date vs datetime mixing: aux3)
-    arith,        // aux = '+', '-', '*', '/' (numbers)
-    date_shift,   // a = date/datetime, b = duration, aux = +1/-1 (as 0/1), aux2: 1 if a is datetime, aux3: result datetime
-    in_valueset,  // a = code, extra = valueset index; aux = 1 for "not in"
-    in_list,      // a = value, extra = literal list index; aux = 1 for "not in", aux2 = ListMatch
+    cmp,          // a cmp_op b; left_kind, right_kind: the operands' kinds (a date may meet a datetime)
+    arith,        // a arith_op b (numbers)
+    date_shift,   // a = date/datetime (left_kind), b = duration; negate: subtract; the result is the node's type
+    in_valueset,  // a = code in valueset(); negate: "not in"
+    in_list,      // a = value in literal_list(), looked up as list_match; negate: "not in"
     where,        // a = list, b = predicate
     count, count_distinct, exists_list, exists_value, any, all,
     min_list, max_list, sum_list, latest, earliest,  // a = list, b = element expr, c = value expr (latest/earliest 3-arg)
     min_values, max_values,  // args
-    category,     // a = code, extra = valueset index
+    category,     // a = code, valueset()
     codes,        // a = list
-    days_between, hours_between, years_between, date_of, abs_,
+    days_between, hours_between, years_between,  // a (left_kind), b (right_kind): date or datetime
+    date_of,      // a (left_kind): date or datetime
+    abs_,
 };
 
 enum class CmpOp : std::uint8_t { eq, ne, lt, le, gt, ge };
 
-// How an in_list node looks its value up (its aux2): an enumeration in a bit mask, or a
-// string or number among the list's literals.
+// The arithmetic of an arith node, by the character that writes it.
+enum class ArithOp : char { none = 0, add = '+', sub = '-', mul = '*', div = '/' };
+
+// How an in_list node looks its value up: an enumeration in a bit mask, or a string or
+// number among the list's literals.
 enum class ListMatch : std::uint8_t { none, enum_mask, strings, numbers };
 
+// One node of an expression. Beside the operands (a, b, c, args), a node carries small
+// payloads named by what they mean; each is set for the ops its comment lists and left at its
+// default for every other op, so two nodes compare equal field by field.
 struct Node {
     Op op = Op::constant;
-    std::uint8_t aux = 0;
-    std::uint8_t aux2 = 0;
-    std::uint8_t aux3 = 0;
+    CmpOp cmp_op = CmpOp::eq;                // cmp
+    TypeKind left_kind = TypeKind::boolean;  // cmp, date_shift, *_between, date_of: the kind of a
+    TypeKind right_kind = TypeKind::boolean; // cmp, *_between: the kind of b
     std::int32_t a = -1, b = -1, c = -1;
-    std::int32_t extra = 0;   // fact slot, field id, depth, valueset, literal list, collection
-    std::int32_t depth = 0;   // elem_field / nested_events: which scope level to read
+    // The table entry the node refers to; what it indexes depends on op, so it is read and
+    // written through the accessors below, which name it.
+    std::int32_t ref = 0;
+    std::int32_t depth = 0;   // elem_field / nested_events: which scope level to read; aggregates: the element's
     Type type;
-    // The node's text in the expression it was compiled from (when_text of its rule), for
-    // explanations: [src_begin, src_end) byte offsets, or -1 when it has none of its own.
-    std::int32_t src_begin = -1, src_end = -1;
+    bool negate = false;                     // in_valueset, in_list ("not in"), date_shift (subtract)
+    ListMatch list_match = ListMatch::none;  // in_list
+    ArithOp arith_op = ArithOp::none;        // arith
+    std::int32_t join = -1;    // any: its index plan (Plan::joins), or -1 when it runs as a loop
     Value k;                   // constant
     std::vector<std::int32_t> args;
-    std::int32_t join = -1;    // any: its index plan (Plan::joins), or -1 when it runs as a loop
+
+    // patient_field, elem_field, nested_events: the field read.
+    Field field() const { return static_cast<Field>(ref); }
+    void set_field(Field f) { ref = static_cast<std::int32_t>(f); }
+    // collection: the patient's list.
+    Coll collection() const { return static_cast<Coll>(ref); }
+    void set_collection(Coll c) { ref = static_cast<std::int32_t>(c); }
+    // fact: its slot in Plan::facts (and in the evaluation's fact memo).
+    std::size_t fact_slot() const { return static_cast<std::size_t>(ref); }
+    // in_valueset, category, and a constant of type valueset: index into Plan::valuesets.
+    int valueset() const { return ref; }
+    // in_list, and a constant of type literal_list: index into Plan::lists.
+    std::size_t literal_list() const { return static_cast<std::size_t>(ref); }
+    // event_payload: the payload field's slot in the event.
+    std::size_t payload_slot() const { return static_cast<std::size_t>(ref); }
+    void set_index(std::size_t i) { ref = static_cast<std::int32_t>(i); }
+
+    // Same op, payloads, scope depth and type: everything but the operands, ref and constant.
+    bool same_shape(const Node& o) const {
+        return op == o.op && cmp_op == o.cmp_op && left_kind == o.left_kind && right_kind == o.right_kind &&
+               negate == o.negate && list_match == o.list_match && arith_op == o.arith_op && depth == o.depth &&
+               type == o.type;
+    }
 };
+// The evaluator walks nodes by the thousand per patient: naming the payloads must not grow
+// them (144 bytes on LP64 before they were named, 136 once the text spans moved to
+// PlanSource; most of it is the constant Value and args).
+static_assert(sizeof(void*) != 8 || sizeof(Node) <= 136, "rules::Node grew");
 
 // An `any(list, t1 and t2 and ...)` inside another element's scope whose terms compare the
 // inner element with the outer one (`admit < outer.admit`), planned by the compiler as a
@@ -198,8 +238,7 @@ struct CompiledFact {
 
 struct CompiledRule {
     std::string id;
-    std::int32_t when = -1;
-    std::string when_text;  // the source of `when`, which its nodes' spans index
+    std::int32_t when = -1;  // its text: PlanSource::when_text(when)
     Template reason;
     std::string source;
     int tier = -1;  // tier rules: index into tier_order
@@ -216,8 +255,8 @@ struct CompiledProgram {
     std::string id;
     std::string name;
     std::uint64_t payer_mask = 0;  // 0: no payer filter
-    std::int32_t when = -1;
-    std::string when_text;
+    std::string no_coverage_reason;  // the reason when no coverage by those payers is in force
+    std::int32_t when = -1;  // its text: PlanSource::when_text(when)
     Template reason;
     Template not_reason;
     std::string source;
@@ -233,16 +272,6 @@ struct CompiledTrigger {
     Template reason;
     std::string source;
     SourceRef where;
-};
-
-// A parameter or fact as declared (in the ruleset or a library it includes), and whether a
-// rule, flag, program or trigger uses it, directly or through facts. For `carecoord check`.
-struct Declaration {
-    enum class Kind : std::uint8_t { parameter, fact };
-    Kind kind = Kind::parameter;
-    std::string name;
-    SourceRef where;
-    bool used = false;
 };
 
 struct Plan {
@@ -275,7 +304,6 @@ struct Plan {
     std::vector<CompiledFlag> flags;
     std::vector<CompiledProgram> programs;
     std::vector<CompiledTrigger> triggers;
-    std::vector<Declaration> declarations;  // every parameter and fact, in name order
     bool uses_tier = false;        // reads `tier` outside tier rules
     int max_depth = 0;             // deepest element scope
 

@@ -188,6 +188,23 @@ bool ValueSetTable::has_displays() const {
     return std::any_of(systems_.begin(), systems_.end(), [](const System& s) { return !s.displays.empty(); });
 }
 
+bool ValueSetTable::same_lookup(const ValueSetTable& o) const {
+    if (slots_ != o.slots_ || sets_.size() != o.sets_.size() || systems_.size() != o.systems_.size()) return false;
+    for (std::size_t i = 0; i < sets_.size(); ++i) {
+        const auto &a = sets_[i], &b = o.sets_[i];
+        if (a.name != b.name || a.categories != b.categories || a.include_slots != b.include_slots ||
+            a.exclude_slot != b.exclude_slot)
+            return false;
+    }
+    for (std::size_t i = 0; i < systems_.size(); ++i) {
+        const auto &a = systems_[i], &b = o.systems_[i];
+        if (a.name != b.name || a.exact != b.exact || a.hierarchical.by_length != b.hierarchical.by_length ||
+            a.hierarchical.max_hi != b.hierarchical.max_hi)
+            return false;
+    }
+    return true;
+}
+
 bool ValueSetTable::contains(const std::uint64_t* bits, int set) const {
     const auto& info = sets_[static_cast<std::size_t>(set)];
     if (test(bits, info.exclude_slot)) return false;

@@ -40,6 +40,11 @@ public:
         return (bits[slot >> 6] >> (slot & 63)) & 1u;
     }
     bool contains(const std::uint64_t* bits, int set) const;
+    // True when lookup() gives every code the same bits in both tables, and each value set
+    // and category has the same slots: bits looked up in one can be tested in the other.
+    // (Two rulesets that include one library of value sets compile equal tables.) False
+    // can also mean "not shown equal": the comparison is of the compiled structures.
+    bool same_lookup(const ValueSetTable& other) const;
     int category_of(const std::uint64_t* bits, int set) const;  // -1: none
 
     // ICD-10-CM codes are compared without the dot and in upper case.
@@ -70,6 +75,7 @@ private:
     struct Range {
         std::uint64_t lo, hi;
         std::uint32_t slot;
+        bool operator==(const Range&) const = default;
     };
     struct Hierarchical {
         // Ranges grouped by their length; within a group sorted by lo, with the running

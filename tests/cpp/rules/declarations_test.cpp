@@ -1,4 +1,4 @@
-// Plan::declarations: which parameters and facts something uses, for `carecoord check`.
+// PlanSource::declarations: which parameters and facts something uses, for `carecoord check`.
 #include <doctest/doctest.h>
 
 #include <map>
@@ -30,9 +30,10 @@ tiers:
 )";
     auto engine = Engine::load_string(text, "uses.yaml");
     REQUIRE(engine.ok());
-    const auto& plan = *carecoord::detail::EngineState::of(*engine).by_id.at("uses").front();
+    const auto& state = carecoord::detail::EngineState::of(*engine);
+    const auto& plan = *state.by_id.at("uses").front();
     std::map<std::string, bool> used;
-    for (const auto& d : plan.declarations) used[d.name] = d.used;
+    for (const auto& d : state.source_of(plan).declarations) used[d.name] = d.used;
     CHECK(used == std::map<std::string, bool>{{"threshold", true}, {"lonely", false}, {"only_dead", false},
                                               {"used_fact", true}, {"helper", false}, {"dead_fact", false},
                                               {"in_reason", true}});
