@@ -189,10 +189,11 @@ import json, sys, time
 sys.path.insert(0, sys.argv[1])
 import zen
 since = int(sys.argv[3].replace("-", ""))
+as_of = int(sys.argv[4].replace("-", ""))
 cats = [["E10", "E11"], ["I10", "I11", "I12"], ["I50"], ["N18"], ["J44"], ["J45"], ["F32", "F33"], ["I48"]]
 active = "(#.status == 'active' or #.status == 'recurrence' or #.status == 'relapse') and not #.abated"
 cat = lambda ps: "(some(conditions, %s and (%s)) ? 1 : 0)" % (active, " or ".join("startsWith(#.code, '%s')" % p for p in ps))
-src = "(%s) >= 4 or count(encounters, #.class == 'inpatient' and #.admit >= %d) >= 2 or housing or food" % (
+src = "alive and ((%s) >= 4 or count(encounters, #.class == 'inpatient' and #.admit >= %d) >= 2 or housing or food)" % (
     " + ".join(cat(c) for c in cats), since)
 def norm(r):
     s = r.get("social") or {}
@@ -200,7 +201,9 @@ def norm(r):
                            for c in r.get("conditions", [])],
             "encounters": [{"class": e["class"], "admit": int(e["admit"][:10].replace("-", "")) if e.get("admit") else 0}
                            for e in r.get("encounters", [])],
-            "housing": bool(s.get("housing_instability")), "food": bool(s.get("food_insecurity"))}
+            "housing": bool(s.get("housing_instability")), "food": bool(s.get("food_insecurity")),
+            # the deceased get the lowest tier in carecoord whatever the rule says (peers.mjs)
+            "alive": not (r.get("deceased") and int(r["deceased"][:10].replace("-", "")) <= as_of)}
 records = [norm(json.loads(l)) for l in open(sys.argv[2]) if l.strip()]
 expr = zen.compile_expression(src)
 matches = sum(1 for r in records if expr.evaluate(r))
@@ -223,7 +226,7 @@ def zen_python(report, build, records_file):
             return
     since = (datetime.date.fromisoformat(AS_OF) - datetime.timedelta(days=365)).isoformat()
     try:
-        _, out = cpu_of([sys.executable, "-c", ZEN_PY, target, records_file, since], stderr=subprocess.PIPE)
+        _, out = cpu_of([sys.executable, "-c", ZEN_PY, target, records_file, since, AS_OF], stderr=subprocess.PIPE)
     except subprocess.CalledProcessError as e:
         report.skip("peer zen-engine (Python, compiled expression)",
                     "the run failed: " + (e.stderr or b"").decode(errors="replace").strip().splitlines()[-1:][0]

@@ -30,7 +30,7 @@ printf "%-36s %8s %14s %20s\n" engine matches "us/eval" "us/record (parse+eval)"
 printf "%-36s %8s %14s %20s\n" carecoord "$ref" $(echo "$cc" | cut -f1) $(echo "$cc" | cut -f2)
 if command -v node >/dev/null; then
   cp bench/peers/peers.mjs "$SCRATCH/"   # node resolves the peers from the script's own folder
-  (cd "$SCRATCH" && node peers.mjs records.ndjson $SINCE) | while IFS=$'\t' read -r name m e p; do
+  (cd "$SCRATCH" && node peers.mjs records.ndjson $SINCE $AS_OF) | while IFS=$'\t' read -r name m e p; do
     if [ -z "${e:-}" ]; then printf "%-36s %s\n" "$name" "$m"; else
       flag=""; [ "$m" = "$ref" ] || flag="  (disagrees with carecoord: $ref)"
       printf "%-36s %8s %14s %20s%s\n" "$name" "$m" "$e" "$p" "$flag"; fi
