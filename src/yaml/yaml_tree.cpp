@@ -46,7 +46,7 @@ struct YamlMessage {
     const char* words;
 };
 const YamlMessage kYamlMessages[] = {
-    {YAML::ErrorMsg::INVALID_ESCAPE, true, "an unknown escape sequence in a double-quoted string"},
+    {YAML::ErrorMsg::INVALID_ESCAPE, true, "a backslash escape that YAML does not define"},
     {YAML::ErrorMsg::INVALID_UNICODE, true,
      "an escape names no Unicode character (a lone surrogate, or beyond U+10FFFF)"},
     {YAML::ErrorMsg::INVALID_HEX, false, "an escape sequence with a character that is not a hexadecimal digit"},
@@ -442,9 +442,13 @@ Result<YamlNode> parse_yaml(std::string_view text, std::string_view file, const 
             d.message = "YAML aliases (*name) are not allowed; write the value out";
         } else {
             // An unclosed bracket or quote is reported where it opened, not where yaml-cpp
-            // noticed (the line after, or the end of the file).
+            // noticed (the line after, or the end of the file). A bad escape is found inside
+            // a string, so the text before it always holds an open quote: it is not one.
+            const bool in_string = e.msg.rfind(YAML::ErrorMsg::INVALID_ESCAPE, 0) == 0 ||
+                                   e.msg.rfind(YAML::ErrorMsg::INVALID_UNICODE, 0) == 0 ||
+                                   e.msg == YAML::ErrorMsg::INVALID_HEX;
             if (auto f = scan_unclosed(text.substr(0, std::min(text.size(), static_cast<std::size_t>(std::max(0, e.mark.pos)))));
-                f.kind != ScanFinding::Kind::none &&
+                !in_string && f.kind != ScanFinding::Kind::none &&
                 (e.msg == YAML::ErrorMsg::END_OF_SEQ_FLOW || e.msg == YAML::ErrorMsg::END_OF_MAP_FLOW ||
                  f.kind == ScanFinding::Kind::unclosed_quote))
                 return scan_diagnostic(f, file);
