@@ -778,9 +778,14 @@ def test_eval_fifo():
         def feed():
             with open(fifo, "w") as f:
                 f.write(lines)
-        writer = threading.Thread(target=feed)
+        writer = threading.Thread(target=feed, daemon=True)
         writer.start()
         rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "ndjson", fifo)
+        if writer.is_alive():
+            # eval never opened the pipe: open its read end, so the writer is not left blocked.
+            fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+            writer.join(timeout=10)
+            os.close(fd)
         writer.join(timeout=30)
         expect_rc(rc, 0, "eval FIFO", out, err)
         ids = [json.loads(l)["patient_id"] for l in out.splitlines() if l.strip()]
