@@ -369,7 +369,9 @@ CARECOORD_API carecoord_status carecoord_patient_add_medication_event(carecoord_
 /* An observation. code (required): "phq9", "bmi", "hemoglobin", "sodium" or a LOINC
  * code; system: NULL for the default ("carecoord" for the four short names, else
  * "loinc"); date (required); value: used only when has_value is non-zero (otherwise
- * the value is unknown); it must be finite. */
+ * the value is unknown); it must be finite and within the range of its code (a PHQ-9
+ * score a whole number 0-27; BMI, hemoglobin, sodium not negative: docs/patient-schema.md,
+ * "Value ranges"), else E0211 with the field path observations[i].value. */
 CARECOORD_API carecoord_status carecoord_patient_add_observation(carecoord_patient* patient, const char* code,
                                                                  const char* system, const char* date,
                                                                  double value, int has_value, carecoord_error** err);
@@ -428,7 +430,7 @@ typedef struct carecoord_fhir_bulk carecoord_fhir_bulk;
  * Indexes every *.ndjson and *.jsonl file of the directory (byte offsets, not
  * resources: see docs/fhir.md for the memory bound). On success *out is a new reader,
  * freed with carecoord_fhir_bulk_free(). An export that cannot be read (no such
- * directory, no .ndjson file, a read error: E0809) is CARECOORD_ERR_PATIENT. Lines that
+ * directory, not a directory, no .ndjson file, a read error: E0809) is CARECOORD_ERR_PATIENT. Lines that
  * belong to no patient do not fail the call: see carecoord_fhir_bulk_export_diagnostics(). */
 CARECOORD_API carecoord_status carecoord_fhir_bulk_open(carecoord_fhir_bulk** out, const char* directory,
                                                         carecoord_error** err);

@@ -70,7 +70,7 @@ struct ObservationRange {
 };
 inline constexpr double kNoUpperBound = 1.0e300;
 inline constexpr ObservationRange kObservationRanges[] = {
-    // PHQ-9 total score: nine items scored 0-3 (Kroenke, Spitzer, Williams 2001; facts.md §7).
+    // PHQ-9 total score: its scale is 0-27 (Kroenke, Spitzer, Williams 2001; docs/sources.md §7).
     {"phq9", "44261-6", 0, 27, true, "a PHQ-9 total score is a whole number from 0 to 27"},
     // Not negative by definition (a mass over a squared height, a mass or an amount of
     // substance per volume); no upper bound has a source here.
