@@ -104,7 +104,7 @@ TEST_CASE("confine: an absolute include is refused (E0350), whether the file exi
     CHECK(only(l.load("/etc/passwd")).code == "E0350");
 }
 
-TEST_CASE("confine: a `..` out of the tree is refused (E0351), with one message for an existing and a missing file") {
+TEST_CASE("confine: a .. out of the tree is refused (E0351), with one message for an existing and a missing file") {
     Layout l;
     const Diagnostic lib = only(l.load("../../outside/lib.yaml"));
     CHECK(lib.code == "E0351");

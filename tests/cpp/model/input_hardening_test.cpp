@@ -46,7 +46,7 @@ std::string fhir_phq9(const std::string& value_element) {
 
 }  // namespace
 
-TEST_CASE("BOM: a JSON patient starting with a UTF-8 byte order mark is read; one elsewhere is not") {
+TEST_CASE("BOM: a JSON patient starting with a UTF-8 byte order mark is read, one elsewhere is not") {
     auto r = parse_patient_json(kBom + kPatient);
     REQUIRE(r.ok());
     CHECK(r->id == "p1");
@@ -114,7 +114,7 @@ TEST_CASE("ranges: a PHQ-9 total score is a whole number from 0 to 27, in a docu
     CHECK(y.diagnostics().front().line == 4);
 }
 
-TEST_CASE("ranges: BMI, hemoglobin and sodium are not negative; a code without a sourced range takes any finite value") {
+TEST_CASE("ranges: BMI, hemoglobin and sodium are not negative, and a code without a sourced range takes any finite value") {
     for (const char* code : {"bmi", "39156-5", "hemoglobin", "718-7", "sodium", "2951-2", "2947-0"}) {
         CAPTURE(code);
         CHECK(parse_patient_json(with_observation(code, "0")).ok());

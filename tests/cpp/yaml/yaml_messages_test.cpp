@@ -56,7 +56,7 @@ TEST_CASE("yaml messages: an unknown escape and a lone surrogate are reported wi
     }
 }
 
-TEST_CASE("yaml messages: every yaml-cpp message gets fixed words; an unknown one the generic words") {
+TEST_CASE("yaml messages: every yaml-cpp message gets fixed words, an unknown one the generic words") {
     CHECK(std::string(yaml::yaml_error_words("unknown escape character: q")).find('q') == std::string::npos);
     CHECK(std::string(yaml::yaml_error_words("invalid unicode: 55357")).find("55357") == std::string::npos);
     CHECK(std::string(yaml::yaml_error_words("bad YAML version: 1.x")).find("1.x") == std::string::npos);
