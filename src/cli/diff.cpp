@@ -123,10 +123,8 @@ int parse(const Args& args, Options& o) {
             if (!v || !parse_whole_number(*v, 1, kMaxJobs, n))
                 return usage_error("diff", a + " needs a whole number of threads from 1 to " + std::to_string(kMaxJobs));
             o.jobs = static_cast<unsigned>(n);
-        } else if (a == "--include-root") {
-            auto v = value();
-            if (!v || v->empty()) return usage_error("diff", "--include-root needs a directory");
-            o.include_roots.push_back(*v);
+        } else if (bool missing = false; include_root_option(args, i, o.include_roots, missing)) {
+            if (missing) return usage_error("diff", "--include-root needs a directory");
         } else if (a == "--output" || a == "-o") {
             auto v = value();
             if (!v) return usage_error("diff", "--output needs a file");

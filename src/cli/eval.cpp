@@ -154,9 +154,8 @@ int parse_options(const std::string& cmd, const Args& args, Options& o) {
             if (!value(v) || !parse_whole_number(v, 1, kMaxJobs, n))
                 return usage_error(cmd, "--jobs needs a whole number of threads from 1 to " + std::to_string(kMaxJobs));
             o.jobs = static_cast<unsigned>(n);
-        } else if (a == "--include-root") {
-            if (!value(v) || v.empty()) return usage_error(cmd, "--include-root needs a directory");
-            o.include_roots.push_back(v);
+        } else if (bool missing = false; include_root_option(args, i, o.include_roots, missing)) {
+            if (missing) return usage_error(cmd, "--include-root needs a directory");
         } else if (a == "--progress" || a == "--no-progress") {
             o.progress = a == "--progress";
         } else if (a == "--output" || a == "-o") {

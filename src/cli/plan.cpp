@@ -81,9 +81,8 @@ int parse(const Args& args, PlanOptions& o) {
         } else if (a == "--rules") {
             if (!value(v)) return usage_error("plan", "--rules needs a PATH");
             o.rules.push_back(v);
-        } else if (a == "--include-root") {
-            if (!value(v) || v.empty()) return usage_error("plan", "--include-root needs a directory");
-            o.include_roots.push_back(v);
+        } else if (bool missing = false; include_root_option(args, i, o.include_roots, missing)) {
+            if (missing) return usage_error("plan", "--include-root needs a directory");
         } else if (a == "--on") {
             if (!value(v) || !(o.on = time::parse_date(v))) return usage_error("plan", "--on needs a date YYYY-MM-DD");
         } else if (a == "--state") {
