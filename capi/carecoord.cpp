@@ -709,6 +709,16 @@ carecoord_status carecoord_engine_options_set_ignore_effective(carecoord_engine_
     });
 }
 
+carecoord_status carecoord_engine_options_add_include_root(carecoord_engine_options* options, const char* directory,
+                                                           carecoord_error** err) {
+    return guard(err, [&] {
+        need(options, "options");
+        need(directory, "directory");
+        if (!*directory) fail(CARECOORD_ERR_ARGUMENT, kBadArgument, "directory must not be empty", "directory");
+        options->engine.include_roots.emplace_back(directory);
+    });
+}
+
 void carecoord_engine_free(carecoord_engine* engine) { delete engine; }
 
 size_t carecoord_engine_ruleset_count(const carecoord_engine* engine) { return engine ? engine->rulesets.size() : 0; }

@@ -240,6 +240,14 @@ CARECOORD_API size_t carecoord_engine_options_limit(const carecoord_engine_optio
 CARECOORD_API carecoord_status carecoord_engine_options_set_ignore_effective(carecoord_engine_options* options,
                                                                              int ignore_effective, carecoord_error** err);
 
+/* Adds a directory an include: may lead into besides the tree being loaded (by default an
+ * include stays in the tree of the file naming it, the parent of that file's directory;
+ * an absolute path, a '..' out of it or a symbolic link leading out is E0350-E0352:
+ * docs/ruleset-language.md, "Includes and the tree"). Repeatable. directory NULL or empty:
+ * CARECOORD_ERR_ARGUMENT. */
+CARECOORD_API carecoord_status carecoord_engine_options_add_include_root(carecoord_engine_options* options,
+                                                                         const char* directory, carecoord_error** err);
+
 /* carecoord_engine_load_path() and carecoord_engine_load_string() with options (NULL: the
  * defaults, exactly as the functions without _v2). */
 CARECOORD_API carecoord_status carecoord_engine_load_path_v2(carecoord_engine** out, const char* path,
