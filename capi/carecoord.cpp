@@ -2,6 +2,8 @@
 // exception crosses extern "C", and every failure becomes a status plus an owned error.
 #include "carecoord.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -707,6 +709,16 @@ carecoord_status carecoord_engine_options_set_ignore_effective(carecoord_engine_
     });
 }
 
+carecoord_status carecoord_engine_options_add_include_root(carecoord_engine_options* options, const char* directory,
+                                                           carecoord_error** err) {
+    return guard(err, [&] {
+        need(options, "options");
+        need(directory, "directory");
+        if (!*directory) fail(CARECOORD_ERR_ARGUMENT, kBadArgument, "directory must not be empty", "directory");
+        options->engine.include_roots.emplace_back(directory);
+    });
+}
+
 void carecoord_engine_free(carecoord_engine* engine) { delete engine; }
 
 size_t carecoord_engine_ruleset_count(const carecoord_engine* engine) { return engine ? engine->rulesets.size() : 0; }
@@ -884,6 +896,12 @@ carecoord_status carecoord_fhir_bulk_open(carecoord_fhir_bulk** out, const char*
         need(out, "out");
         *out = nullptr;
         need(directory, "directory");
+        // The C++ reader also reads one NDJSON file; this entry point is documented for a
+        // directory (an export), and a file named here is a mistake to report, not to read.
+        struct stat st {};
+        if (::stat(directory, &st) == 0 && !S_ISDIR(st.st_mode))
+            fail(CARECOORD_ERR_PATIENT, carecoord::codes::fhir_unreadable,
+                 "not a directory: carecoord_fhir_bulk_open reads a bulk-export directory");
         auto reader = unwrap<carecoord::FhirBulkReader>(carecoord::FhirBulkReader::open(directory),
                                                         CARECOORD_ERR_PATIENT);
         auto r = std::unique_ptr<carecoord_fhir_bulk>(new carecoord_fhir_bulk{std::move(reader), nullptr, false, std::nullopt});

@@ -240,6 +240,14 @@ CARECOORD_API size_t carecoord_engine_options_limit(const carecoord_engine_optio
 CARECOORD_API carecoord_status carecoord_engine_options_set_ignore_effective(carecoord_engine_options* options,
                                                                              int ignore_effective, carecoord_error** err);
 
+/* Adds a directory an include: may lead into besides the tree being loaded (by default an
+ * include stays in the tree of the file naming it, the parent of that file's directory;
+ * an absolute path, a '..' out of it or a symbolic link leading out is E0350-E0352:
+ * docs/ruleset-language.md, "Includes and the tree"). Repeatable. directory NULL or empty:
+ * CARECOORD_ERR_ARGUMENT. */
+CARECOORD_API carecoord_status carecoord_engine_options_add_include_root(carecoord_engine_options* options,
+                                                                         const char* directory, carecoord_error** err);
+
 /* carecoord_engine_load_path() and carecoord_engine_load_string() with options (NULL: the
  * defaults, exactly as the functions without _v2). */
 CARECOORD_API carecoord_status carecoord_engine_load_path_v2(carecoord_engine** out, const char* path,
@@ -369,7 +377,9 @@ CARECOORD_API carecoord_status carecoord_patient_add_medication_event(carecoord_
 /* An observation. code (required): "phq9", "bmi", "hemoglobin", "sodium" or a LOINC
  * code; system: NULL for the default ("carecoord" for the four short names, else
  * "loinc"); date (required); value: used only when has_value is non-zero (otherwise
- * the value is unknown); it must be finite. */
+ * the value is unknown); it must be finite and within the range of its code (a PHQ-9
+ * score a whole number 0-27; BMI, hemoglobin, sodium not negative: docs/patient-schema.md,
+ * "Value ranges"), else E0211 with the field path observations[i].value. */
 CARECOORD_API carecoord_status carecoord_patient_add_observation(carecoord_patient* patient, const char* code,
                                                                  const char* system, const char* date,
                                                                  double value, int has_value, carecoord_error** err);
@@ -428,7 +438,7 @@ typedef struct carecoord_fhir_bulk carecoord_fhir_bulk;
  * Indexes every *.ndjson and *.jsonl file of the directory (byte offsets, not
  * resources: see docs/fhir.md for the memory bound). On success *out is a new reader,
  * freed with carecoord_fhir_bulk_free(). An export that cannot be read (no such
- * directory, no .ndjson file, a read error: E0809) is CARECOORD_ERR_PATIENT. Lines that
+ * directory, not a directory, no .ndjson file, a read error: E0809) is CARECOORD_ERR_PATIENT. Lines that
  * belong to no patient do not fail the call: see carecoord_fhir_bulk_export_diagnostics(). */
 CARECOORD_API carecoord_status carecoord_fhir_bulk_open(carecoord_fhir_bulk** out, const char* directory,
                                                         carecoord_error** err);

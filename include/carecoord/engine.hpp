@@ -23,6 +23,13 @@ struct EngineOptions {
     // several versions of one ruleset id are loaded, the one with the latest effective.from
     // is used. For comparing two versions of a ruleset at one as-of date (carecoord diff).
     bool ignore_effective = false;
+    // Directories an `include:` may lead into besides the tree being loaded. By default an
+    // include is confined to the tree of the file that names it: the parent of that file's
+    // directory (rulesets/programs/programs.yaml: rulesets/); an absolute path, a `..` out of
+    // the tree or a symbolic link leading out is an error (E0350-E0352), found before the
+    // file is opened. Each root here allows the paths below it (still written relative to the
+    // including file). docs/ruleset-language.md#includes-and-the-tree.
+    std::vector<std::string> include_roots;
 };
 
 struct EvaluateOptions {

@@ -25,6 +25,31 @@ int usage_error(const std::string& command, const std::string& message) {
     return 2;
 }
 
+bool parse_whole_number(std::string_view text, unsigned long long min, unsigned long long max, unsigned long long& out) {
+    if (text.empty() || text.size() > 20) return false;
+    unsigned long long n = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') return false;
+        const auto digit = static_cast<unsigned long long>(c - '0');
+        if (n > (~0ULL - digit) / 10) return false;  // would overflow
+        n = n * 10 + digit;
+    }
+    if (n < min || n > max) return false;
+    out = n;
+    return true;
+}
+
+bool include_root_option(const std::vector<std::string>& args, std::size_t& i, std::vector<std::string>& roots,
+                         bool& error) {
+    if (args[i] != "--include-root") return false;
+    if (i + 1 >= args.size() || args[i + 1].empty()) {
+        error = true;
+        return true;
+    }
+    roots.push_back(args[++i]);
+    return true;
+}
+
 namespace {
 
 // The cause of the first failed write on each output: a write that fails spends errno, and
@@ -69,6 +94,10 @@ bool close_output(std::FILE* f, const std::string& name) {
 
 namespace {
 
+// The most patients --sample generates: popgen's ids and the coverage counts are far from
+// their limits there, and a mistyped number fails at once instead of running for days.
+constexpr unsigned long long kMaxSample = 100000000;
+
 const char* kCheckHelp = R"(Usage: carecoord check [options] PATH...
 
 Loads and type-checks every ruleset under the paths (files or directories) and reports every
@@ -104,6 +133,8 @@ Options:
   --as-of DATE       the date of the gap analysis (required with --population/--sample)
   --strict-default   patients reaching the default tier are findings (W0709 as a warning)
   --no-analysis      report load errors only
+  --include-root DIR one more directory an include: may lead into, besides the tree being
+                     loaded (the parent of each ruleset file's directory; repeatable)
   --progress         show the gap analysis's progress on standard error (the default when it
                      is a terminal; --no-progress: never)
 
@@ -130,6 +161,9 @@ Options:
   --coverage   coverage is required: an item no case exercised fails the run (exit 1)
   --rules DIR  load the rulesets from DIR (a file or directory; repeatable) and run only
                the tests files given as PATHs
+  --include-root DIR
+               one more directory an include: or a case's patient_file: may lead into,
+               besides the tree of the file naming it (the parent of its directory; repeatable)
 
 Exit status: 0 all passed, 1 a case failed (or, with --coverage, something is not
 exercised), 2 usage or load error.
@@ -210,7 +244,7 @@ BatchStats population_coverage(const Engine& engine, Date as_of, Reader& reader,
 }  // namespace
 
 int cmd_check(const Args& args) {
-    std::vector<std::string> paths, population;
+    std::vector<std::string> paths, population, include_roots;
     std::optional<Date> as_of;
     std::size_t sample = 0;
     std::uint64_t seed = 1;
@@ -224,11 +258,23 @@ int cmd_check(const Args& args) {
         }
         bool takes_value = a == "--population" || a == "--sample" || a == "--seed" || a == "--as-of";
         if (takes_value && i + 1 >= args.size()) return usage_error("check", a + " needs a value");
-        try {
+        bool root_missing = false;
+        if (include_root_option(args, i, include_roots, root_missing)) {
+            if (root_missing) return usage_error("check", "--include-root needs a directory");
+            continue;
+        }
+        {
+            unsigned long long n = 0;
             if (a == "--population") population.push_back(args[++i]);
-            else if (a == "--sample") sample = std::stoul(args[++i]);
-            else if (a == "--seed") seed = std::stoull(args[++i]);
-            else if (a == "--as-of") {
+            else if (a == "--sample") {
+                if (!parse_whole_number(args[++i], 1, kMaxSample, n))
+                    return usage_error("check", "--sample needs a whole number of patients from 1 to " + std::to_string(kMaxSample));
+                sample = static_cast<std::size_t>(n);
+            } else if (a == "--seed") {
+                if (!parse_whole_number(args[++i], 0, ~0ULL, n))
+                    return usage_error("check", "--seed needs a whole number from 0 to " + std::to_string(~0ULL));
+                seed = n;
+            } else if (a == "--as-of") {
                 as_of = time::parse_date(args[++i]);
                 if (!as_of) return usage_error("check", "--as-of " + args[i] + " " + time::date_problem(args[i]));
             } else if (a == "--strict-default") strict_default = true;
@@ -236,14 +282,14 @@ int cmd_check(const Args& args) {
             else if (a == "--no-analysis") analysis = false;
             else if (a.size() > 1 && a[0] == '-') return usage_error("check", "unknown option " + a);
             else paths.push_back(a);
-        } catch (const std::exception&) {
-            return usage_error("check", a + " needs a whole number");
         }
     }
     if (paths.empty()) return usage_error("check", "give at least one ruleset file or directory");
     if ((sample || !population.empty()) && !as_of) return usage_error("check", "--population and --sample need --as-of DATE");
     if (sample && !population.empty()) return usage_error("check", "give --population or --sample, not both");
-    auto engine = Engine::load_paths(paths);
+    EngineOptions engine_options;
+    engine_options.include_roots = include_roots;
+    auto engine = Engine::load_paths(paths, engine_options);
     if (!engine.ok()) {
         print_diagnostics(engine.diagnostics());
         // Follow-ons of a mistake are notes: one mistake counts once.
@@ -291,7 +337,7 @@ int cmd_check(const Args& args) {
 }
 
 int cmd_test(const Args& options) {
-    Args args, rules;
+    Args args, rules, include_roots;
     bool require_coverage = false;
     for (std::size_t i = 0; i < options.size(); ++i) {
         const std::string& a = options[i];
@@ -299,7 +345,10 @@ int cmd_test(const Args& options) {
             std::fputs(kTestHelp, stdout);
             return 0;
         }
-        if (a == "--coverage") require_coverage = true;
+        bool root_missing = false;
+        if (include_root_option(options, i, include_roots, root_missing)) {
+            if (root_missing) return usage_error("test", "--include-root needs a directory");
+        } else if (a == "--coverage") require_coverage = true;
         else if (a == "--rules") {
             if (i + 1 >= options.size()) return usage_error("test", "--rules needs a value");
             rules.push_back(options[++i]);
@@ -309,19 +358,21 @@ int cmd_test(const Args& options) {
     if (args.empty())
         return usage_error("test", rules.empty() ? "give at least one ruleset file or directory"
                                                  : "give the tests files to run against the --rules rulesets");
-    auto engine = Engine::load_paths(rules.empty() ? args : rules);
+    EngineOptions engine_options;
+    engine_options.include_roots = include_roots;
+    auto engine = Engine::load_paths(rules.empty() ? args : rules, engine_options);
     if (!engine.ok()) {
         print_diagnostics(engine.diagnostics());
         if (rules.empty()) {
             std::vector<Diagnostic> ignore;
-            if (testing::find_test_files(args, ignore).size() > 0)
+            if (testing::find_test_files(args, ignore, include_roots).size() > 0)
                 std::fprintf(stderr, "to run tests files against rulesets elsewhere: carecoord test FILE.yaml --rules DIR\n");
         }
         return 2;
     }
     std::vector<Diagnostic> diags;
-    auto files = testing::find_test_files(args, diags);
-    auto report = testing::run_tests(*engine, files);
+    auto files = testing::find_test_files(args, diags, include_roots);
+    auto report = testing::run_tests(*engine, files, include_roots);
     print_diagnostics(diags);
     print_diagnostics(report.diagnostics);
     for (const auto& c : report.cases) {

@@ -21,7 +21,7 @@ namespace {
 const char* kDiffHelp = R"(Usage: carecoord diff --from PATH... --to PATH... [--with PATH...]
                       (--as-of DATE | --from-as-of DATE --to-as-of DATE)
                       [--ignore-effective] [--format text|json|html] [--examples N]
-                      [--jobs N] [--output FILE] POPULATION...
+                      [--jobs N] [--include-root DIR] [--output FILE] POPULATION...
 
 Evaluates every patient of the population twice, once with the "from" rulesets and once
 with the "to" rulesets, and reports what the change does:
@@ -36,6 +36,8 @@ Rulesets:
   --with PATH        a file or directory loaded on both sides (repeatable), e.g. the
                      programs and triggers rulesets when comparing two intensity files.
                      Libraries (kind: library) are found through each ruleset's include.
+  --include-root DIR one more directory an include: may lead into, besides the tree being
+                     loaded (the parent of each ruleset file's directory; repeatable)
 Dates:
   --as-of DATE       evaluate both sides at DATE (YYYY-MM-DD)
   --from-as-of DATE, --to-as-of DATE
@@ -48,8 +50,8 @@ Dates:
 Output:
   --format F         text (terminal tables, the default), json, or html (a self-contained
                      report with inline SVG charts: no network access, no external assets)
-  --examples N       example patient ids per cell (default 3)
-  --jobs N           worker threads (default: all cores)
+  --examples N       example patient ids per cell (default 3, at most 1000)
+  --jobs N           worker threads, 1 to 1024 (default: all cores)
   --progress         show records done, rate and time left on standard error; the default
                      when standard error is a terminal (--no-progress: never)
   --output FILE      write there instead of standard output
@@ -68,8 +70,11 @@ Examples:
                  --to-as-of 2026-01-01 --format html --output impact.html population.ndjson
 )";
 
+// Example ids per cell: a report, not a listing of the population.
+constexpr unsigned long long kMaxExamples = 1000;
+
 struct Options {
-    std::vector<std::string> from, to, with, inputs;
+    std::vector<std::string> from, to, with, inputs, include_roots;
     std::optional<Date> as_of, from_as_of, to_as_of;
     bool ignore_effective = false;
     std::string format = "text";
@@ -106,16 +111,20 @@ int parse(const Args& args, Options& o) {
             auto v = value();
             if (!v || (*v != "text" && *v != "json" && *v != "html")) return usage_error("diff", "--format is text, json or html");
             o.format = *v;
-        } else if (a == "--examples" || a == "--jobs" || a == "-j") {
+        } else if (a == "--examples") {
             auto v = value();
-            try {
-                if (!v) throw std::invalid_argument("");
-                unsigned long n = std::stoul(*v);
-                if (a == "--examples") o.examples = n;
-                else o.jobs = static_cast<unsigned>(n);
-            } catch (const std::exception&) {
-                return usage_error("diff", a + " needs a whole number");
-            }
+            unsigned long long n = 0;
+            if (!v || !parse_whole_number(*v, 0, kMaxExamples, n))
+                return usage_error("diff", "--examples needs a whole number from 0 to " + std::to_string(kMaxExamples));
+            o.examples = static_cast<std::size_t>(n);
+        } else if (a == "--jobs" || a == "-j") {
+            auto v = value();
+            unsigned long long n = 0;
+            if (!v || !parse_whole_number(*v, 1, kMaxJobs, n))
+                return usage_error("diff", a + " needs a whole number of threads from 1 to " + std::to_string(kMaxJobs));
+            o.jobs = static_cast<unsigned>(n);
+        } else if (bool missing = false; include_root_option(args, i, o.include_roots, missing)) {
+            if (missing) return usage_error("diff", "--include-root needs a directory");
         } else if (a == "--output" || a == "-o") {
             auto v = value();
             if (!v) return usage_error("diff", "--output needs a file");
@@ -739,6 +748,7 @@ std::optional<Engine> load_side(const char* name, std::vector<std::string> paths
     paths.insert(paths.end(), with.begin(), with.end());
     EngineOptions eo;
     eo.ignore_effective = o.ignore_effective;
+    eo.include_roots = o.include_roots;
     auto engine = Engine::load_paths(paths, eo);
     if (!engine.ok()) {
         print_diagnostics(engine.diagnostics());

@@ -37,6 +37,8 @@ line), a directory (every such file in it, sorted), or - for NDJSON on standard 
 
 Options:
   --rules PATH       ruleset file or directory (repeatable)
+  --include-root DIR one more directory an include: may lead into, besides the tree being
+                     loaded (the parent of each ruleset file's directory; repeatable)
   --as-of DATE       the evaluation date, YYYY-MM-DD (required: never the clock)
   --format F         json (an array, the default), ndjson (one object per line), csv, or
                      fhir (one FHIR R4 transaction Bundle per line: docs/fhir-output.md)
@@ -50,7 +52,7 @@ Options:
   --claims-grace-months N
                      FHIR input: coverage evidenced by claims lasts N months after the
                      latest claim (default 12)
-  --jobs N           worker threads (default: all cores)
+  --jobs N           worker threads, 1 to 1024 (default: all cores)
   --output FILE      write there instead of standard output
   --progress         show records done, rate and time left on standard error; the default
                      when standard error is a terminal (--no-progress: never)
@@ -81,6 +83,7 @@ patients, of which --id picks one.
 
 Options:
   --rules PATH       ruleset file or directory (repeatable)
+  --include-root DIR one more directory an include: may lead into (repeatable; as for eval)
   --as-of DATE       the evaluation date, YYYY-MM-DD
   --id ID            the patient to explain (NDJSON, a directory, a FHIR bulk export)
   --facts            list every fact with its value
@@ -103,9 +106,16 @@ struct Options {
     std::string output;
     std::string utc_offset;
     std::vector<std::string> inputs;
+    std::vector<std::string> include_roots;  // --include-root (EngineOptions::include_roots)
     bool help = false;
     std::optional<bool> progress;  // --progress / --no-progress; default: stderr is a terminal
 };
+
+EngineOptions engine_options(const Options& o) {
+    EngineOptions eo;
+    eo.include_roots = o.include_roots;
+    return eo;
+}
 
 int parse_options(const std::string& cmd, const Args& args, Options& o) {
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -135,12 +145,17 @@ int parse_options(const std::string& cmd, const Args& args, Options& o) {
         } else if (a == "--time-zone") {
             if (!value(o.fhir.time_zone) || o.fhir.time_zone.empty()) return usage_error(cmd, "--time-zone needs an IANA zone name");
         } else if (a == "--claims-grace-months") {
-            if (!value(v) || v.empty() || v.size() > 3 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            unsigned long long n = 0;
+            if (!value(v) || !parse_whole_number(v, 0, 999, n))
                 return usage_error(cmd, "--claims-grace-months needs a number of months (0-999)");
-            o.fhir.claims_grace_months = std::stoi(v);
+            o.fhir.claims_grace_months = static_cast<int>(n);
         } else if (a == "--jobs" || a == "-j") {
-            if (!value(v)) return usage_error(cmd, "--jobs needs a number");
-            try { o.jobs = static_cast<unsigned>(std::stoul(v)); } catch (...) { return usage_error(cmd, "--jobs needs a number"); }
+            unsigned long long n = 0;
+            if (!value(v) || !parse_whole_number(v, 1, kMaxJobs, n))
+                return usage_error(cmd, "--jobs needs a whole number of threads from 1 to " + std::to_string(kMaxJobs));
+            o.jobs = static_cast<unsigned>(n);
+        } else if (bool missing = false; include_root_option(args, i, o.include_roots, missing)) {
+            if (missing) return usage_error(cmd, "--include-root needs a directory");
         } else if (a == "--progress" || a == "--no-progress") {
             o.progress = a == "--progress";
         } else if (a == "--output" || a == "-o") {
@@ -234,7 +249,7 @@ int cmd_eval(const Args& args) {
     }
     if (o.rules.empty()) return usage_error("eval", "--rules is required");
     if (!o.as_of) return usage_error("eval", "--as-of is required (the evaluation date is an input, never the clock)");
-    auto engine = Engine::load_paths(o.rules);
+    auto engine = Engine::load_paths(o.rules, engine_options(o));
     if (!engine.ok()) {
         for (const auto& d : engine.diagnostics()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
         return 2;
@@ -367,7 +382,7 @@ int cmd_explain(const Args& args) {
     if (o.rules.empty() || !o.as_of || o.inputs.size() != 1)
         return usage_error("explain", "needs --rules PATH, --as-of DATE and one INPUT (a patient file, NDJSON with --id, or FHIR)");
     if (o.format_set && o.format != "json") return usage_error("explain", "--format is json (or absent: text)");
-    auto engine = Engine::load_paths(o.rules);
+    auto engine = Engine::load_paths(o.rules, engine_options(o));
     if (!engine.ok()) {
         for (const auto& d : engine.diagnostics()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
         return 2;

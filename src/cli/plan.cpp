@@ -39,7 +39,8 @@ LOG is a JSON or YAML file: a list of events, or {workflow: ID, events: [...]}, 
 {type: discharged, time: "2026-05-22T15:00", payload: {encounter: e1}}. The patient file (JSON
 or YAML, docs/patient-schema.md) is what guards and due dates read. --workflow overrides the
 log's `workflow:`. --format json prints the record as carecoord_care_plan_json() does (apply:
-one JSON object per step).
+one JSON object per step). --include-root DIR (repeatable) lets an include: lead into DIR
+besides the tree being loaded (the parent of each ruleset file's directory).
 
 Exit status: 0 done, 1 the workflow refused an event or the input is invalid, 2 usage.
 
@@ -51,6 +52,7 @@ Example:
 struct PlanOptions {
     std::string action;
     std::vector<std::string> rules;
+    std::vector<std::string> include_roots;  // --include-root (EngineOptions::include_roots)
     std::optional<Date> on;
     std::string state, patient, log, workflow;
     bool json = false, help = false;
@@ -79,6 +81,8 @@ int parse(const Args& args, PlanOptions& o) {
         } else if (a == "--rules") {
             if (!value(v)) return usage_error("plan", "--rules needs a PATH");
             o.rules.push_back(v);
+        } else if (bool missing = false; include_root_option(args, i, o.include_roots, missing)) {
+            if (missing) return usage_error("plan", "--include-root needs a directory");
         } else if (a == "--on") {
             if (!value(v) || !(o.on = time::parse_date(v))) return usage_error("plan", "--on needs a date YYYY-MM-DD");
         } else if (a == "--state") {
@@ -196,7 +200,9 @@ int cmd_plan(const Args& args) {
     if (!with_log && (!o.log.empty() || !o.patient.empty()))
         return usage_error("plan", o.action + " takes no LOG or --patient");
 
-    auto engine = Engine::load_paths(o.rules);
+    EngineOptions engine_options;
+    engine_options.include_roots = o.include_roots;
+    auto engine = Engine::load_paths(o.rules, engine_options);
     if (!engine) {
         print_diagnostics(engine.diagnostics());
         return 2;

@@ -25,6 +25,13 @@ bool is_document(const fs::path& p) {
     return e == ".yaml" || e == ".yml" || e == ".json" || is_ndjson(p);
 }
 
+// A named pipe (mkfifo, or a shell's <(...) as /dev/fd/N): read as a stream of NDJSON, like
+// standard input, whatever its name: it has no size and can be read only once.
+bool is_pipe(const std::string& path) {
+    std::error_code ec;
+    return fs::is_fifo(path, ec);
+}
+
 Diagnostic file_error(const std::string& file, std::string message) {
     Diagnostic d;
     d.code = codes::unreadable_file;
@@ -51,8 +58,8 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, s
             for (const auto& e : entries)
                 if (e.type == util::EntryType::regular && is_document(fs::path(e.path))) found.push_back(e.path);
             files.insert(files.end(), found.begin(), found.end());
-        } else if (fs::is_regular_file(in, ec)) files.push_back(in);
-        else errors.push_back(file_error(in, "no such file or directory"));
+        } else if (fs::is_regular_file(in, ec) || is_pipe(in)) files.push_back(in);
+        else errors.push_back(file_error(in, fs::exists(in, ec) ? "not a file, directory or named pipe" : "no such file or directory"));
     }
     return files;
 }
@@ -111,7 +118,7 @@ bool RecordReader::next_chunk(std::vector<Record>& out, std::size_t max, std::ve
         sized_ = true;
         for (const auto& f : files_) {
             std::error_code ec;
-            if (f == "-") unsized_ = true;
+            if (f == "-" || is_pipe(f)) unsized_ = true;
             else if (auto size = fs::file_size(f, ec); !ec) total_bytes_ += size;
         }
     }
@@ -149,7 +156,7 @@ bool RecordReader::next_chunk(std::vector<Record>& out, std::size_t max, std::ve
         if (current_ == "-") {
             file_ = stdin;
             current_ = "<stdin>";
-        } else if (is_ndjson(current_)) {
+        } else if (is_ndjson(current_) || is_pipe(current_)) {
             file_ = std::fopen(current_.c_str(), "rb");
             if (!file_) {
                 errors.push_back(file_error(current_, "cannot open the file"));

@@ -133,11 +133,12 @@ std::vector<load::SourceText> read_sources(const std::vector<std::string>& paths
                                            std::vector<Diagnostic>& diagnostics) {
     std::vector<load::SourceText> sources;
     for (const auto& path : paths)
-        for (const auto& file : load::ruleset_files(path, diagnostics)) {
+        for (const auto& file : load::ruleset_files(path, diagnostics, options.include_roots)) {
             load::SourceText s;
             s.name = file;
             s.dir = std::filesystem::path(file).parent_path().string();
             if (s.dir.empty()) s.dir = ".";
+            s.confine = util::confinement_of_file(file, options.include_roots);
             if (load::read_file(file, options.limits.max_file_bytes, s.text, diagnostics)) sources.push_back(std::move(s));
         }
     return sources;

@@ -22,6 +22,7 @@
 #include "fhir/mapper.hpp"
 #include "util/dir_list.hpp"
 #include "util/file.hpp"
+#include "util/text.hpp"
 
 namespace carecoord {
 
@@ -262,7 +263,8 @@ struct FhirBulkReader::Impl {
     // Out of memory is std::bad_alloc, not an unreadable line. simdjson keeps the capacity
     // it failed to allocate, so the parser is replaced before it can be used again.
     bool parse(Element& out) {
-        const auto err = parser.parse(line.data(), line.size(), true).get(out);
+        const std::string_view text = util::strip_bom(line);  // a file's first line may carry one
+        const auto err = parser.parse(text.data(), text.size(), true).get(out);
         if (err == simdjson::MEMALLOC) {
             parser = simdjson::dom::parser{};
             throw std::bad_alloc();

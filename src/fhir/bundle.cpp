@@ -5,6 +5,7 @@
 #include "carecoord/fhir.hpp"
 #include "fhir/mapper.hpp"
 #include "util/diagnostics.hpp"
+#include "util/text.hpp"
 
 namespace carecoord {
 
@@ -20,6 +21,7 @@ Diagnostic bundle_error(const char* c, std::string message) {
 }  // namespace
 
 Result<FhirPatient> read_fhir_bundle(std::string_view json, const FhirOptions& options) {
+    json = util::strip_bom(json);
     if (json.size() > options.max_resource_bytes)
         return bundle_error(codes::fhir_limit, "the Bundle is larger than the limit max_resource_bytes (" +
                                              std::to_string(options.max_resource_bytes) + " bytes)");

@@ -10,6 +10,7 @@
 #include <date/tz.h>
 
 #include "model/patient_builder.hpp"
+#include "model/patient_schema.hpp"
 #include "time/calendar.hpp"
 #include "util/text.hpp"
 
@@ -1019,14 +1020,27 @@ void PatientAssembler::add_observation(Element r, const Origin& o, std::string_v
     }
     Element q, v;
     double value = 0;
+    std::string_view value_element;
     if (member(r, "valueQuantity", q) && member(q, "value", v) && v.get_double().get(value) == SUCCESS) {
         std::string_view unit;
         if (!text(q, "code", unit)) text(q, "unit", unit);
         if (ob.code == "hemoglobin" && unit == "g/L") value /= 10.0;  // the model holds g/dL
         ob.value = value;
+        value_element = "valueQuantity.value";
     } else if (member(r, "valueInteger", v) && v.get_double().get(value) == SUCCESS) {
         ob.value = value;
+        value_element = "valueInteger";
     }
+    // The ranges of the patient schema (model/patient_schema.hpp), as for a document; but an
+    // EHR's record is what it holds: a value outside them is read as unknown, with a warning
+    // (docs/patient-schema.md#value-ranges), not a refused patient.
+    if (ob.value)
+        if (const model::ObservationRange* range = model::observation_range(ob.code, ob.system);
+            range && !model::in_range(*range, *ob.value)) {
+            ob.value.reset();
+            warn(codes::fhir_value_out_of_range, o, label, value_element,
+                 std::string(range->words) + ": the value is outside that range and is left unknown");
+        }
     patient_.observations.push_back(std::move(ob));
 }
 

@@ -15,6 +15,7 @@
 #include "yaml/yaml_tree.hpp"
 #include "rules/compiler.hpp"
 #include "time/calendar.hpp"
+#include "util/confine.hpp"
 #include "util/dir_list.hpp"
 #include "util/file.hpp"
 #include "util/sha256.hpp"
@@ -58,12 +59,26 @@ bool read_file(const std::string& path, std::size_t max_bytes, std::string& out,
     return true;
 }
 
-std::vector<std::string> ruleset_files(const std::string& path, std::vector<Diagnostic>& diagnostics) {
+std::vector<std::string> ruleset_files(const std::string& path, std::vector<Diagnostic>& diagnostics,
+                                       const std::vector<std::string>& extra_roots) {
     std::vector<std::string> out;
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
-        if (!util::list_files_recursive(path, {".yaml", ".yml"}, out)) {
+        std::vector<std::string> listed, linked_dirs;
+        if (!util::list_files_recursive(path, {".yaml", ".yml"}, listed, &linked_dirs)) {
             diagnostics.push_back(util::make(codes::unreadable_file, "the directory cannot be read").file(path));
+        }
+        // An entry that is a symbolic link out of the directory loaded is refused, never read
+        // (and never silently left out). Links to directories inside it stay unfollowed.
+        const util::Confinement tree = util::confinement_of_directory(path, extra_roots);
+        for (auto& file : listed) {
+            const util::ConfineCheck allowed = util::confine_listed(tree, file);
+            if (allowed.code) diagnostics.push_back(util::make(allowed.code, allowed.message).file(file));
+            else out.push_back(std::move(file));
+        }
+        for (const auto& dir : linked_dirs) {
+            const util::ConfineCheck allowed = util::confine_listed(tree, dir);
+            if (allowed.code) diagnostics.push_back(util::make(allowed.code, allowed.message).file(dir));
         }
     } else if (fs::exists(path, ec)) {
         out.push_back(path);
@@ -232,6 +247,7 @@ private:
     std::unique_ptr<Compiler> compiler_;
     std::vector<Unit> units_;
     ParseCache& cache_;
+    const util::Confinement* confine_ = nullptr;  // where the includes of the ruleset being loaded may lead
     std::vector<std::shared_ptr<const YamlNode>> owned_;  // included libraries' trees
     std::map<std::string, time::Calendar, std::less<>> calendars_;
     std::set<std::string, std::less<>> source_ids_;
@@ -306,10 +322,17 @@ void Loader::collect_units(const std::string& file, const std::string& dir, cons
             diag(file, item, codes::include_not_found, "includes are resolved relative to a file; a ruleset given as a string cannot include");
             continue;
         }
+        // Confined to the tree being loaded before anything is opened: a refusal says the
+        // same whether the file exists or not, and names neither its target nor its content.
+        const util::ConfineCheck allowed = util::confine(*confine_, dir, item.scalar);
+        if (allowed.code) {
+            diag(file, item, allowed.code, allowed.message);
+            continue;
+        }
         // Normalised, so that diagnostics name `common/clinical.yaml`, not `programs/../common/clinical.yaml`.
         fs::path p = (fs::path(dir) / item.scalar).lexically_normal();
-        std::error_code ec;
-        auto canon = fs::weakly_canonical(p, ec).string();
+        // The resolved path is both the cache key and what is read: the file checked is the file opened.
+        const std::string canon = allowed.path.string();
         if (seen.count(canon)) continue;  // included already (diamond or cycle)
         seen.insert(canon);
         if (depth > 16) {
@@ -320,7 +343,7 @@ void Loader::collect_units(const std::string& file, const std::string& dir, cons
         if (cached == cache_.end()) {
             ParsedFile parsed;
             std::vector<Diagnostic> read_diags;
-            if (!read_file(p.string(), limits_.max_file_bytes, parsed.text, read_diags)) {
+            if (!read_file(canon, limits_.max_file_bytes, parsed.text, read_diags)) {
                 diag(file, item, codes::include_not_found, "included file '" + item.scalar + "' cannot be read");
                 continue;
             }
@@ -866,7 +889,11 @@ std::shared_ptr<rules::Plan> Loader::load(const SourceText& src, const YamlNode&
     std::set<std::string> seen;
     units_.clear();
     add_source(file, src.text);
+    // A source without a tree of its own (built by hand, not by read_sources): the tree of its file.
+    const util::Confinement own = src.confine.empty() && !src.dir.empty() ? util::confinement_of_file(file, {}) : src.confine;
+    confine_ = &own;
     collect_units(file, src.dir, root, seen, hash, 0);
+    confine_ = nullptr;
     plan_->sha256 = hash.hex_finish();
     compiler_ = std::make_unique<Compiler>(*plan_, *source_, diags_,
                                            rules::ParseLimits{limits_.max_expression_depth, limits_.max_expression_nodes});

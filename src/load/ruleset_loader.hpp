@@ -11,6 +11,7 @@
 #include "carecoord/limits.hpp"
 #include "rules/plan.hpp"
 #include "rules/plan_source.hpp"
+#include "util/confine.hpp"
 
 namespace carecoord::load {
 
@@ -18,6 +19,7 @@ struct SourceText {
     std::string name;  // path, or a name for text given as a string
     std::string text;
     std::string dir;   // where includes are resolved from; empty: includes are not allowed
+    util::Confinement confine;  // where includes may lead; empty: the tree of `name` (util/confine.hpp)
 };
 
 struct LoadOutput {
@@ -33,8 +35,11 @@ LoadOutput load_rulesets(const std::vector<SourceText>& sources, const RulesetLi
 // Reads a file (with the size limit), or reports E0311.
 bool read_file(const std::string& path, std::size_t max_bytes, std::string& out, std::vector<Diagnostic>& diagnostics);
 
-// Every *.yaml / *.yml file below a directory, sorted, or the file itself.
-std::vector<std::string> ruleset_files(const std::string& path, std::vector<Diagnostic>& diagnostics);
+// Every *.yaml / *.yml file below a directory, sorted, or the file itself. An entry of the
+// directory that is a symbolic link leading outside it (and outside `extra_roots`) is an
+// error (E0352), not a file.
+std::vector<std::string> ruleset_files(const std::string& path, std::vector<Diagnostic>& diagnostics,
+                                       const std::vector<std::string>& extra_roots = {});
 
 // The top-level `kind` of a YAML document ("ruleset" when absent), without a full parse
 // of anything else; empty when the document does not parse.

@@ -17,6 +17,7 @@
 #include "model/patient_decoder.hpp"
 #include "model/patient_node.hpp"
 #include "util/codes.hpp"
+#include "util/text.hpp"
 
 namespace carecoord {
 
@@ -408,6 +409,7 @@ Result<Patient> parse_yaml_document(std::string_view text, const PatientLimits& 
 // Entry points
 
 Result<Patient> parse_patient_json(std::string_view text, const PatientLimits& limits) {
+    text = util::strip_bom(text);
     if (auto d = check_document(text, limits)) return *d;
     // One parser per thread: its buffers grow to the largest document seen and are reused.
     thread_local simdjson::dom::parser parser;

@@ -692,10 +692,16 @@ inline void check_record(Ctx& cx, Encounter& e, const RecordState<Encounter>& st
                             st.mark(K::discharge));
 }
 
-// An observation's system defaults by its code: the short names are carecoord's own.
-inline void check_record(Ctx&, Observation& o, const RecordState<Observation>& st) {
-    if (!st.is_given(Schema<Observation>::Key::system))
+// An observation's system defaults by its code: the short names are carecoord's own. Its
+// value must be within the range of its code (model/patient_schema.hpp), in a document and
+// through the builder alike.
+inline void check_record(Ctx& cx, Observation& o, const RecordState<Observation>& st) {
+    using K = Schema<Observation>::Key;
+    if (!st.is_given(K::system))
         o.system = is_short_observation_code(o.code) ? "carecoord" : "loinc";
+    if (o.value)
+        if (const ObservationRange* r = observation_range(o.code, o.system); r && !in_range(*r, *o.value))
+            error_at<Observation>(cx, K::value, code::bad_value, std::string(r->words), st.mark(K::value));
 }
 
 template <class N, class R>

@@ -34,6 +34,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 namespace carecoord::model {
 
@@ -52,6 +53,46 @@ struct Range {
 };
 // Longest accepted expected_stay_days: 100 years.
 using StayDays = Range<0, 36500>;
+
+// The range of `observations[].value`, which depends on the observation's code: one row per
+// code (its carecoord short name and its LOINC code). A document or the C builder giving a
+// value outside it is an error (E0211, field path observations[i].value); the FHIR mapper
+// reads such a value as unknown, with a warning (E0813): docs/patient-schema.md#value-ranges.
+// Only bounds with a source: a code without a row (any other LOINC code) has no bound but
+// that its value is finite.
+struct ObservationRange {
+    std::string_view short_code;  // system "carecoord"
+    std::string_view loinc;       // system "loinc"
+    double lo;
+    double hi;
+    bool whole;                   // whole numbers only
+    std::string_view words;       // the range in words, for messages (never the value)
+};
+inline constexpr double kNoUpperBound = 1.0e300;
+inline constexpr ObservationRange kObservationRanges[] = {
+    // PHQ-9 total score: its scale is 0-27 (Kroenke, Spitzer, Williams 2001; docs/sources.md §7).
+    {"phq9", "44261-6", 0, 27, true, "a PHQ-9 total score is a whole number from 0 to 27"},
+    // Not negative by definition (a mass over a squared height, a mass or an amount of
+    // substance per volume); no upper bound has a source here.
+    {"bmi", "39156-5", 0, kNoUpperBound, false, "a body mass index is not negative"},
+    {"hemoglobin", "718-7", 0, kNoUpperBound, false, "a hemoglobin concentration is not negative"},
+    {"sodium", "2951-2", 0, kNoUpperBound, false, "a sodium concentration is not negative"},
+    {"sodium", "2947-0", 0, kNoUpperBound, false, "a sodium concentration is not negative"},
+};
+
+// The range of an observation's value, by its code and system; null: no bound.
+constexpr const ObservationRange* observation_range(std::string_view code, std::string_view system) {
+    for (const auto& r : kObservationRanges)
+        if ((system == "carecoord" && code == r.short_code) || (system == "loinc" && code == r.loinc)) return &r;
+    return nullptr;
+}
+
+// Whether `value` is within `r`.
+constexpr bool in_range(const ObservationRange& r, double value) {
+    if (!(value >= r.lo && value <= r.hi)) return false;  // NaN is outside
+    if (r.whole && static_cast<double>(static_cast<long long>(value)) != value) return false;
+    return true;
+}
 
 }  // namespace carecoord::model
 

@@ -240,12 +240,17 @@ private:
         return e;
     }
 
+    // One level per construct that nests an expression: the expression inside a pair of
+    // parentheses, a list item or call argument (each an expr()), and a `not` or unary minus.
+    // `depth_` counts the levels around the one being entered, so the whole expression is at
+    // 0 and a limit of N allows N nested parentheses, ((((x)))) being 4.
     struct DepthGuard {
         Parser& p;
         explicit DepthGuard(Parser& parser, int offset) : p(parser) {
-            if (++p.depth_ > p.limits_.max_depth)
+            if (p.depth_ > p.limits_.max_depth)
                 p.fail_limit(offset, "expression nesting is deeper than the limit max_expression_depth (" +
                                    std::to_string(p.limits_.max_depth) + ")");
+            ++p.depth_;
         }
         ~DepthGuard() { --p.depth_; }
     };
@@ -404,7 +409,7 @@ private:
     }
 
     Expr primary() {
-        DepthGuard g(*this, cur_.offset);
+        // No level of its own: what it nests (parentheses, lists, calls) goes through expr().
         Token t = cur_;
         switch (t.kind) {
             case Tok::number: {

@@ -10,6 +10,7 @@
 #include "util/suggest.hpp"
 #include "workflow/event_log.hpp"
 #include "util/codes.hpp"
+#include "util/confine.hpp"
 #include "util/diagnostics.hpp"
 
 namespace carecoord::testing {
@@ -22,10 +23,11 @@ std::size_t TestReport::passed() const {
 }
 std::size_t TestReport::failed() const { return cases.size() - passed(); }
 
-std::vector<std::string> find_test_files(const std::vector<std::string>& paths, std::vector<Diagnostic>& diagnostics) {
+std::vector<std::string> find_test_files(const std::vector<std::string>& paths, std::vector<Diagnostic>& diagnostics,
+                                         const std::vector<std::string>& include_roots) {
     std::vector<std::string> out;
     for (const auto& p : paths)
-        for (const auto& file : load::ruleset_files(p, diagnostics)) {
+        for (const auto& file : load::ruleset_files(p, diagnostics, include_roots)) {
             // A file that cannot be read or parsed may be a tests file: an error, never a
             // file silently left out (its cases would be missing from the run).
             std::string text;
@@ -226,7 +228,8 @@ void coverage(const Engine& engine, TestReport& report) {
 
 }  // namespace
 
-TestReport run_tests(const Engine& engine, const std::vector<std::string>& test_files) {
+TestReport run_tests(const Engine& engine, const std::vector<std::string>& test_files,
+                     const std::vector<std::string>& include_roots) {
     TestReport report;
     coverage(engine, report);
     const Defined known = defined_names(engine);
@@ -241,6 +244,8 @@ TestReport run_tests(const Engine& engine, const std::vector<std::string>& test_
             continue;
         }
         const YamlNode& root = *tree;
+        // Where a case's patient_file may lead: the tree of the tests file, as for includes.
+        const util::Confinement confinement = util::confinement_of_file(file, include_roots);
         for (const auto& [k, v] : root.entries)
             if (k.scalar != "schema_version" && k.scalar != "kind" && k.scalar != "description" && k.scalar != "cases")
                 report.diagnostics.push_back(at(file, k, "unknown key '" + k.scalar + "' in a tests file", codes::unknown_key));
@@ -290,9 +295,13 @@ TestReport run_tests(const Engine& engine, const std::vector<std::string>& test_
                     r.errors.push_back(std::move(d));
                 }
             } else if (const YamlNode* pf = c.find("patient_file"); pf && pf->is_scalar()) {
-                fs::path path = fs::path(file).parent_path() / pf->scalar;
+                fs::path path = (fs::path(file).parent_path() / pf->scalar).lexically_normal();
                 std::string doc;
-                if (load::read_file(path.string(), 16u << 20, doc, r.errors)) {
+                // Checked before it is opened: a refusal is the same whether the file exists or not.
+                const util::ConfineCheck allowed = util::confine(confinement, fs::path(file).parent_path().string(), pf->scalar);
+                if (allowed.code) {
+                    r.errors.push_back(at(file, *pf, allowed.message, allowed.code));
+                } else if (load::read_file(allowed.path.string(), 16u << 20, doc, r.errors)) {
                     auto ext = path.extension().string();
                     auto decoded = parse_patient(doc, ext == ".json" ? DocumentFormat::json : DocumentFormat::yaml);
                     if (decoded.ok()) patient = std::move(decoded.value());

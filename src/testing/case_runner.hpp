@@ -38,8 +38,12 @@ struct TestReport {
 };
 
 // Every `kind: tests` file below the paths.
-std::vector<std::string> find_test_files(const std::vector<std::string>& paths, std::vector<Diagnostic>& diagnostics);
+std::vector<std::string> find_test_files(const std::vector<std::string>& paths, std::vector<Diagnostic>& diagnostics,
+                                         const std::vector<std::string>& include_roots = {});
 
-TestReport run_tests(const Engine& engine, const std::vector<std::string>& test_files);
+// A case's `patient_file:` is confined like an include (util/confine.hpp): to the tree of its
+// tests file (the parent of the file's directory) and the `include_roots`.
+TestReport run_tests(const Engine& engine, const std::vector<std::string>& test_files,
+                     const std::vector<std::string>& include_roots = {});
 
 }  // namespace carecoord::testing

@@ -50,6 +50,9 @@
     X(version_twice, "E0314", "one ruleset id and version loaded from two files with different contents") \
     X(version_gap, "E0315", "warning: a gap between the effective periods of consecutive versions of a ruleset (a patient in it has no ruleset in force)") \
     X(valuesets_not_checked, "E0330", "check (a note): the value sets of a ruleset file were not checked, the file cannot be read or parsed again") \
+    X(path_absolute, "E0350", "an include: or patient_file: path is absolute (paths are relative to the file; include_roots / --include-root widen the tree)") \
+    X(path_leaves_tree, "E0351", "an include: or patient_file: path leaves the tree being loaded through '..'") \
+    X(path_link_leaves_tree, "E0352", "a symbolic link (on an include: or patient_file: path, or an entry of a loaded directory) leads outside the tree being loaded, or does not resolve") \
     X(display_not_in_set, "E0340", "a value set's `displays` names a code the value set does not contain, or excludes") \
     X(display_differs, "E0341", "one code given two different displays in the value sets of a ruleset and its libraries") \
     X(expression_syntax, "E0401", "expression syntax error") \
@@ -94,6 +97,7 @@
     X(fhir_not_read, "E0810", "FHIR: a resource type or element that is not read") \
     X(fhir_not_r4, "E0811", "FHIR: a Bundle or resource that is not FHIR R4 (`meta.fhirVersion`, or an STU3/DSTU2 shape)") \
     X(fhir_unknown_time_zone, "E0812", "FHIR: `time_zone` is not a zone of the system's time-zone database") \
+    X(fhir_value_out_of_range, "E0813", "FHIR: an Observation value outside the range its code allows (a PHQ-9 score is 0-27): read as unknown, a warning") \
     X(null_argument, "E0901", "C API: a required pointer argument is NULL") \
     X(bad_argument, "E0902", "C API: an argument is malformed (an as-of date, a format)") \
     X(fhir_out_patient_id, "E1001", "FHIR output: the patient id is not a FHIR id (1-64 of `A-Z a-z 0-9 - .`), so it cannot name `Patient/<id>`; field path `patient_id`") \

@@ -22,14 +22,18 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 bool walk(const std::string& directory, const std::vector<std::string>& extensions, std::vector<std::string>& out,
-          int depth) {
+          std::vector<std::string>* linked_dirs, int depth) {
     std::vector<DirEntry> entries;
     if (!list_directory(directory, entries)) return false;
     for (const auto& e : entries) {
         if (e.type == EntryType::directory) {
             // Like std::filesystem's default: symbolic links to directories are not followed
             // (no cycles), unreadable subdirectories are skipped; and a bound on depth.
-            if (!e.symlink && depth < 64) walk(e.path, extensions, out, depth + 1);
+            if (e.symlink) {
+                if (linked_dirs) linked_dirs->push_back(e.path);
+            } else if (depth < 64) {
+                walk(e.path, extensions, out, linked_dirs, depth + 1);
+            }
         } else if (e.type == EntryType::regular) {
             for (const auto& ext : extensions)
                 if (ends_with(e.name, ext)) {
@@ -77,9 +81,10 @@ bool list_directory(const std::string& directory, std::vector<DirEntry>& out) {
 }
 
 bool list_files_recursive(const std::string& directory, const std::vector<std::string>& extensions,
-                          std::vector<std::string>& out) {
+                          std::vector<std::string>& out, std::vector<std::string>* linked_dirs) {
     out.clear();
-    if (!walk(directory, extensions, out, 0)) return false;
+    if (linked_dirs) linked_dirs->clear();
+    if (!walk(directory, extensions, out, linked_dirs, 0)) return false;
     std::sort(out.begin(), out.end());
     return true;
 }

@@ -25,7 +25,9 @@ bool list_directory(const std::string& directory, std::vector<DirEntry>& out);
 // The regular files under `directory` whose names end with one of `extensions`, sorted,
 // descending into subdirectories (not into symbolic links to directories, and not into
 // subdirectories that cannot be opened). False when `directory` itself cannot be read.
+// `linked_dirs`, when given, receives the symbolic links to directories that were not
+// followed (so that one leading out of the tree can be reported).
 bool list_files_recursive(const std::string& directory, const std::vector<std::string>& extensions,
-                          std::vector<std::string>& out);
+                          std::vector<std::string>& out, std::vector<std::string>* linked_dirs = nullptr);
 
 }  // namespace carecoord::util

@@ -6,6 +6,13 @@
 
 namespace carecoord::util {
 
+// Without a UTF-8 byte order mark (EF BB BF) at the start. Editors on Windows write one at
+// the start of a file; JSON (RFC 8259 section 8.1) lets a parser ignore it, and YAML
+// already does: every JSON entry point (a patient, a FHIR Bundle, each NDJSON line) strips it.
+inline std::string_view strip_bom(std::string_view s) {
+    return s.size() >= 3 && s[0] == '\xEF' && s[1] == '\xBB' && s[2] == '\xBF' ? s.substr(3) : s;
+}
+
 // A C0 control character (U+0000-U+001F) or DEL (U+007F). In an id such a character cuts or
 // splits a CSV row and a NUL truncates the id at the C interface, so two ids would collide.
 inline bool has_control_char(std::string_view s) {

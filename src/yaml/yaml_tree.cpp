@@ -36,6 +36,63 @@ bool is_plain_null(std::string_view s) {
 
 namespace {
 
+// yaml-cpp's messages, by prefix, and the fixed words we report instead. A few of its
+// messages end with document content (the escape character, the code point, the version
+// text): those are matched by their fixed prefix and reported without what follows. A
+// message not in the table (a newer yaml-cpp) gets the generic words: never e.what().
+struct YamlMessage {
+    const char* yaml_cpp;  // the message, or its fixed prefix
+    bool prefix;           // followed by document content
+    const char* words;
+};
+const YamlMessage kYamlMessages[] = {
+    {YAML::ErrorMsg::INVALID_ESCAPE, true, "a backslash escape that YAML does not define"},
+    {YAML::ErrorMsg::INVALID_UNICODE, true,
+     "an escape names no Unicode character (a lone surrogate, or beyond U+10FFFF)"},
+    {YAML::ErrorMsg::INVALID_HEX, false, "an escape sequence with a character that is not a hexadecimal digit"},
+    {YAML::ErrorMsg::YAML_VERSION, true, "a %YAML directive with a version that is not a number"},
+    {YAML::ErrorMsg::YAML_DIRECTIVE_ARGS, false, YAML::ErrorMsg::YAML_DIRECTIVE_ARGS},
+    {YAML::ErrorMsg::YAML_MAJOR_VERSION, false, YAML::ErrorMsg::YAML_MAJOR_VERSION},
+    {YAML::ErrorMsg::REPEATED_YAML_DIRECTIVE, false, YAML::ErrorMsg::REPEATED_YAML_DIRECTIVE},
+    {YAML::ErrorMsg::TAG_DIRECTIVE_ARGS, false, YAML::ErrorMsg::TAG_DIRECTIVE_ARGS},
+    {YAML::ErrorMsg::REPEATED_TAG_DIRECTIVE, false, YAML::ErrorMsg::REPEATED_TAG_DIRECTIVE},
+    {YAML::ErrorMsg::CHAR_IN_TAG_HANDLE, false, YAML::ErrorMsg::CHAR_IN_TAG_HANDLE},
+    {YAML::ErrorMsg::TAG_WITH_NO_SUFFIX, false, YAML::ErrorMsg::TAG_WITH_NO_SUFFIX},
+    {YAML::ErrorMsg::END_OF_VERBATIM_TAG, false, YAML::ErrorMsg::END_OF_VERBATIM_TAG},
+    {YAML::ErrorMsg::END_OF_MAP, false, YAML::ErrorMsg::END_OF_MAP},
+    {YAML::ErrorMsg::END_OF_MAP_FLOW, false, YAML::ErrorMsg::END_OF_MAP_FLOW},
+    {YAML::ErrorMsg::END_OF_SEQ, false, YAML::ErrorMsg::END_OF_SEQ},
+    {YAML::ErrorMsg::END_OF_SEQ_FLOW, false, YAML::ErrorMsg::END_OF_SEQ_FLOW},
+    {YAML::ErrorMsg::MULTIPLE_TAGS, false, YAML::ErrorMsg::MULTIPLE_TAGS},
+    {YAML::ErrorMsg::MULTIPLE_ANCHORS, false, YAML::ErrorMsg::MULTIPLE_ANCHORS},
+    {YAML::ErrorMsg::MULTIPLE_ALIASES, false, YAML::ErrorMsg::MULTIPLE_ALIASES},
+    {YAML::ErrorMsg::ALIAS_CONTENT, false, YAML::ErrorMsg::ALIAS_CONTENT},
+    {YAML::ErrorMsg::UNKNOWN_TOKEN, false, YAML::ErrorMsg::UNKNOWN_TOKEN},
+    {YAML::ErrorMsg::DOC_IN_SCALAR, false, YAML::ErrorMsg::DOC_IN_SCALAR},
+    {YAML::ErrorMsg::EOF_IN_SCALAR, false, YAML::ErrorMsg::EOF_IN_SCALAR},
+    {YAML::ErrorMsg::CHAR_IN_SCALAR, false, YAML::ErrorMsg::CHAR_IN_SCALAR},
+    {YAML::ErrorMsg::TAB_IN_INDENTATION, false, YAML::ErrorMsg::TAB_IN_INDENTATION},
+    {YAML::ErrorMsg::FLOW_END, false, YAML::ErrorMsg::FLOW_END},
+    {YAML::ErrorMsg::BLOCK_ENTRY, false, YAML::ErrorMsg::BLOCK_ENTRY},
+    {YAML::ErrorMsg::MAP_KEY, false, YAML::ErrorMsg::MAP_KEY},
+    {YAML::ErrorMsg::MAP_VALUE, false, YAML::ErrorMsg::MAP_VALUE},
+    {YAML::ErrorMsg::ALIAS_NOT_FOUND, false, YAML::ErrorMsg::ALIAS_NOT_FOUND},
+    {YAML::ErrorMsg::ANCHOR_NOT_FOUND, false, YAML::ErrorMsg::ANCHOR_NOT_FOUND},
+    {YAML::ErrorMsg::CHAR_IN_ALIAS, false, YAML::ErrorMsg::CHAR_IN_ALIAS},
+    {YAML::ErrorMsg::CHAR_IN_ANCHOR, false, YAML::ErrorMsg::CHAR_IN_ANCHOR},
+    {YAML::ErrorMsg::ZERO_INDENT_IN_BLOCK, false, YAML::ErrorMsg::ZERO_INDENT_IN_BLOCK},
+    {YAML::ErrorMsg::CHAR_IN_BLOCK, false, YAML::ErrorMsg::CHAR_IN_BLOCK},
+    {YAML::ErrorMsg::AMBIGUOUS_ANCHOR, false, YAML::ErrorMsg::AMBIGUOUS_ANCHOR},
+    {YAML::ErrorMsg::UNKNOWN_ANCHOR, false, YAML::ErrorMsg::UNKNOWN_ANCHOR},
+    {YAML::ErrorMsg::INVALID_SCALAR, false, YAML::ErrorMsg::INVALID_SCALAR},
+    {YAML::ErrorMsg::UNMATCHED_GROUP_TAG, false, YAML::ErrorMsg::UNMATCHED_GROUP_TAG},
+    {YAML::ErrorMsg::UNEXPECTED_END_SEQ, false, YAML::ErrorMsg::UNEXPECTED_END_SEQ},
+    {YAML::ErrorMsg::UNEXPECTED_END_MAP, false, YAML::ErrorMsg::UNEXPECTED_END_MAP},
+    {YAML::ErrorMsg::INVALID_ANCHOR, false, YAML::ErrorMsg::INVALID_ANCHOR},
+    {YAML::ErrorMsg::INVALID_ALIAS, false, YAML::ErrorMsg::INVALID_ALIAS},
+    {YAML::ErrorMsg::INVALID_TAG, false, YAML::ErrorMsg::INVALID_TAG},
+};
+
 // Thrown from the event handler to stop yaml-cpp's parser at the first hard error.
 struct Abort {
     Diagnostic diagnostic;
@@ -385,14 +442,18 @@ Result<YamlNode> parse_yaml(std::string_view text, std::string_view file, const 
             d.message = "YAML aliases (*name) are not allowed; write the value out";
         } else {
             // An unclosed bracket or quote is reported where it opened, not where yaml-cpp
-            // noticed (the line after, or the end of the file).
+            // noticed (the line after, or the end of the file). A bad escape is found inside
+            // a string, so the text before it always holds an open quote: it is not one.
+            const bool in_string = e.msg.rfind(YAML::ErrorMsg::INVALID_ESCAPE, 0) == 0 ||
+                                   e.msg.rfind(YAML::ErrorMsg::INVALID_UNICODE, 0) == 0 ||
+                                   e.msg == YAML::ErrorMsg::INVALID_HEX;
             if (auto f = scan_unclosed(text.substr(0, std::min(text.size(), static_cast<std::size_t>(std::max(0, e.mark.pos)))));
-                f.kind != ScanFinding::Kind::none &&
+                !in_string && f.kind != ScanFinding::Kind::none &&
                 (e.msg == YAML::ErrorMsg::END_OF_SEQ_FLOW || e.msg == YAML::ErrorMsg::END_OF_MAP_FLOW ||
                  f.kind == ScanFinding::Kind::unclosed_quote))
                 return scan_diagnostic(f, file);
             d.code = codes::yaml_syntax;
-            d.message = "YAML syntax error: " + e.msg;
+            d.message = std::string("YAML syntax error: ") + yaml_error_words(e.msg);
         }
         d.file = std::string(file);
         auto m = to_mark(e.mark);
@@ -401,9 +462,18 @@ Result<YamlNode> parse_yaml(std::string_view text, std::string_view file, const 
         return d;
     } catch (const std::bad_alloc&) {
         throw;
-    } catch (const std::exception& e) {
-        return util::make(codes::yaml_syntax, std::string("YAML could not be read: ") + e.what()).file(std::string(file)).build();
+    } catch (const std::exception&) {
+        // Not e.what(): an exception from inside the parser may quote the document.
+        return util::make(codes::yaml_syntax, "YAML could not be read").file(std::string(file)).build();
     }
+}
+
+const char* yaml_error_words(std::string_view yaml_cpp_message) {
+    for (const auto& m : kYamlMessages) {
+        const std::string_view known = m.yaml_cpp;
+        if (m.prefix ? yaml_cpp_message.substr(0, known.size()) == known : yaml_cpp_message == known) return m.words;
+    }
+    return "the document is not valid YAML here";
 }
 
 }  // namespace carecoord::yaml

@@ -62,6 +62,12 @@ struct YamlLimits {
 // `file` and the line and column; codes are listed in docs/errors.md (E01xx).
 Result<YamlNode> parse_yaml(std::string_view text, std::string_view file, const YamlLimits& limits = {});
 
+// The fixed words reported for one of yaml-cpp's error messages (YAML::Exception::msg).
+// Some of its messages quote the document ("unknown escape character: q"); every place that
+// turns a yaml-cpp error into a diagnostic goes through here, keeps only the position, and
+// never passes on e.what().
+const char* yaml_error_words(std::string_view yaml_cpp_message);
+
 // A plain (unquoted) scalar that YAML 1.2 core schema would read as null.
 bool is_plain_null(std::string_view s);
 

@@ -575,6 +575,23 @@ static void test_builder_errors(void) {
     expect_builder_error(st, err, "E0205", "observations[0].date");
     st = carecoord_patient_add_observation(p, "phq9", NULL, "2026-01-01", HUGE_VAL, 1, &err);
     expect_builder_error(st, err, "E0211", "observations[0].value");
+    /* The ranges of the patient schema (issue 15, facts.md section 7: a PHQ-9 total score is a
+     * whole number 0-27), on both sides of each bound. */
+    st = carecoord_patient_add_observation(p, "phq9", NULL, "2026-01-01", -1e308, 1, &err);
+    expect_builder_error(st, err, "E0211", "observations[0].value");
+    st = carecoord_patient_add_observation(p, "phq9", NULL, "2026-01-01", -1.0, 1, &err);
+    expect_builder_error(st, err, "E0211", "observations[0].value");
+    st = carecoord_patient_add_observation(p, "phq9", NULL, "2026-01-01", 28.0, 1, &err);
+    expect_builder_error(st, err, "E0211", "observations[0].value");
+    st = carecoord_patient_add_observation(p, "44261-6", NULL, "2026-01-01", 27.5, 1, &err);
+    expect_builder_error(st, err, "E0211", "observations[0].value");
+    st = carecoord_patient_add_observation(p, "bmi", NULL, "2026-01-01", -0.5, 1, &err);
+    expect_builder_error(st, err, "E0211", "observations[0].value");
+    CHECK(carecoord_patient_add_observation(p, "phq9", NULL, "2026-01-01", 0.0, 1, &err) == CARECOORD_OK);
+    CHECK(carecoord_patient_add_observation(p, "phq9", NULL, "2026-01-01", 27.0, 1, &err) == CARECOORD_OK);
+    CHECK(carecoord_patient_add_observation(p, "bmi", NULL, "2026-01-01", 0.0, 1, &err) == CARECOORD_OK);
+    /* A LOINC code without a sourced range: any finite value. */
+    CHECK(carecoord_patient_add_observation(p, "4548-4", NULL, "2026-01-01", -3.0, 1, &err) == CARECOORD_OK);
 
     st = carecoord_patient_set_field(p, "social.food", "true", &err);
     expect_builder_error(st, err, "E0202", "social.food");

@@ -4,7 +4,11 @@
  * scenario is the one every binding runs (tests/data/care-plan/memorial-day-events.yaml has
  * the dates worked by hand): a discharge home on Friday 2026-05-22 15:00, before Memorial Day.
  * Usage: capi_care_plan_test SOURCE_DIR */
+#define _XOPEN_SOURCE 700 /* mkdtemp, mkdir (a temporary tree for the include-root test) */
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "carecoord.h"
@@ -343,6 +347,65 @@ static void test_options(void) {
     carecoord_engine_options_free(NULL);
 }
 
+static void write_text(const char* path, const char* text) {
+    FILE* f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    fputs(text, f);
+    fclose(f);
+}
+
+/* An include out of the tree (tmp/tree/rules/r.yaml includes ../../libs/lib.yaml; the tree
+ * is tmp/tree) is E0351; carecoord_engine_options_add_include_root(tmp/libs) lets it in. */
+static void test_include_root(void) {
+    char tmp[] = "/tmp/carecoord-capi-root-XXXXXX";
+    char dir[512], lib[512], rules[512], ruleset[512];
+    carecoord_engine_options* o = NULL;
+    carecoord_engine* engine = NULL;
+    carecoord_error* err = NULL;
+    if (!mkdtemp(tmp)) {
+        CHECK(0);
+        return;
+    }
+    snprintf(dir, sizeof dir, "%s/tree", tmp);
+    CHECK(mkdir(dir, 0700) == 0);
+    snprintf(rules, sizeof rules, "%s/tree/rules", tmp);
+    CHECK(mkdir(rules, 0700) == 0);
+    snprintf(dir, sizeof dir, "%s/libs", tmp);
+    CHECK(mkdir(dir, 0700) == 0);
+    snprintf(lib, sizeof lib, "%s/libs/lib.yaml", tmp);
+    write_text(lib, "schema_version: 1\nkind: library\nlibrary: shared\nparameters: {threshold: 2}\n");
+    snprintf(ruleset, sizeof ruleset, "%s/tree/rules/r.yaml", tmp);
+    write_text(ruleset,
+               "schema_version: 1\nruleset: r\nversion: 1.0.0\neffective: {from: 2024-01-01}\n"
+               "include: ['../../libs/lib.yaml']\nprograms:\n  - {id: p, when: 'threshold > 1', reason: x}\n");
+    CHECK(carecoord_engine_load_path(&engine, rules, &err) == CARECOORD_ERR_RULESET);
+    CHECK(engine == NULL);
+    CHECK_STR(carecoord_error_code(err), "E0351");
+    carecoord_error_free(err);
+    err = NULL;
+    CHECK(carecoord_engine_options_new(&o, NULL) == CARECOORD_OK);
+    CHECK(carecoord_engine_options_add_include_root(o, dir, &err) == CARECOORD_OK);
+    CHECK(carecoord_engine_load_path_v2(&engine, rules, o, &err) == CARECOORD_OK);
+    if (err) fprintf(stderr, "%s\n", carecoord_error_string(err));
+    carecoord_engine_free(engine);
+    CHECK(carecoord_engine_options_add_include_root(o, "", &err) == CARECOORD_ERR_ARGUMENT);
+    CHECK_STR(carecoord_error_field_path(err), "directory");
+    carecoord_error_free(err);
+    CHECK(carecoord_engine_options_add_include_root(o, NULL, &err) == CARECOORD_ERR_ARGUMENT);
+    carecoord_error_free(err);
+    CHECK(carecoord_engine_options_add_include_root(NULL, dir, &err) == CARECOORD_ERR_ARGUMENT);
+    carecoord_error_free(err);
+    carecoord_engine_options_free(o);
+    remove(ruleset);
+    remove(lib);
+    rmdir(rules);
+    snprintf(rules, sizeof rules, "%s/tree", tmp);
+    rmdir(rules);
+    rmdir(dir);
+    rmdir(tmp);
+}
+
 static void test_documents(const carecoord_engine* engine, const char* patient_json, size_t patient_len) {
     /* Three documents: the scenario patient (a JSON document over several lines), the same
      * patient as YAML would fail as JSON, and an empty document. */
@@ -495,6 +558,7 @@ int main(int argc, char** argv) {
     test_care_plan(engine, patient);
     test_explain(engine, patient);
     test_options();
+    test_include_root();
     test_documents(engine, json, len);
     test_check(argv[1]);
     carecoord_patient_free(patient);

@@ -347,6 +347,21 @@ static void test_null_arguments(void) {
     CHECK_STR(carecoord_error_code(err), "E0809");
     carecoord_error_free(err);
     CHECK(carecoord_fhir_bulk_open(&reader, "/nonexistent/carecoord-export", NULL) == CARECOORD_ERR_PATIENT);
+    /* A regular file, even one NDJSON file of the export, is not an export directory
+     * (issue 15: it returned OK). */
+    {
+        char file[4096];
+        snprintf(file, sizeof file, "%s/Patient.000.ndjson", export_dir);
+        reader = (carecoord_fhir_bulk*)&checks;
+        CHECK(carecoord_fhir_bulk_open(&reader, file, &err) == CARECOORD_ERR_PATIENT);
+        CHECK(reader == NULL);
+        CHECK_STR(carecoord_error_code(err), "E0809");
+        carecoord_error_free(err);
+        err = NULL;
+        reader = (carecoord_fhir_bulk*)&checks;
+        CHECK(carecoord_fhir_bulk_open(&reader, "/dev/null", NULL) == CARECOORD_ERR_PATIENT);
+        CHECK(reader == NULL);
+    }
 
     CHECK(carecoord_fhir_bulk_next(NULL, &p, &err) == CARECOORD_ERR_ARGUMENT);
     CHECK(p == NULL);

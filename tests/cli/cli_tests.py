@@ -675,5 +675,133 @@ def test_plan_cases():
           "test counts:\n" + out + out2)
 
 
+# ---- issue 15: confinement, numbers, pipes, byte order marks --------------------------
+
+
+INCLUDE_LIBRARY = "schema_version: 1\nkind: library\nlibrary: shared\nparameters: {threshold: 2}\n"
+INCLUDE_RULESET = ("schema_version: 1\nruleset: r\nversion: 1.0.0\neffective: {from: 2024-01-01}\n"
+                   "include: ['../../libs/lib.yaml']\n"
+                   "programs:\n  - {id: p, when: 'threshold > 1', reason: x}\n"
+                   "tiers: {order: [a, b], default: a, rules: [{id: t, tier: b, when: 'count(conditions) > threshold'}]}\n")
+INCLUDE_TESTS = ("schema_version: 1\nkind: tests\ncases:\n  - name: c\n    as_of: 2026-11-27\n"
+                 "    patient: {id: c1, birth_date: 1950-01-01}\n    expect: {programs: {p: eligible}}\n")
+
+
+def test_include_root():
+    """An include leaving the tree (tree/rules/r.yaml includes ../../libs/lib.yaml, the tree
+    being tree/) is E0351 in every command that loads rulesets; --include-root DIR lets it
+    in (docs/ruleset-language.md#includes-and-the-tree)."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        os.makedirs(os.path.join(tmp, "tree", "rules"))
+        os.makedirs(os.path.join(tmp, "libs"))
+        with open(os.path.join(tmp, "libs", "lib.yaml"), "w") as f:
+            f.write(INCLUDE_LIBRARY)
+        rules = os.path.join(tmp, "tree", "rules")
+        with open(os.path.join(rules, "r.yaml"), "w") as f:
+            f.write(INCLUDE_RULESET)
+        with open(os.path.join(rules, "tests.yaml"), "w") as f:
+            f.write(INCLUDE_TESTS)
+        root = ["--include-root", os.path.join(tmp, "libs")]
+        patient = "examples/patients/recent_hf_discharge_ffs.yaml"
+        commands = {
+            "check": (["check", rules], ["check", *root, rules]),
+            "test": (["test", rules], ["test", *root, rules]),
+            "eval": (["eval", "--rules", rules, "--as-of", AS_OF, patient],
+                     ["eval", "--rules", rules, *root, "--as-of", AS_OF, patient]),
+            "explain": (["explain", "--rules", rules, "--as-of", AS_OF, patient],
+                        ["explain", *root, "--rules", rules, "--as-of", AS_OF, patient]),
+            "diff": (["diff", "--from", rules, "--to", rules, "--as-of", AS_OF, f"{DATA}/population/diff-six.ndjson"],
+                     ["diff", "--from", rules, "--to", rules, *root, "--as-of", AS_OF,
+                      f"{DATA}/population/diff-six.ndjson"]),
+        }
+        for what, (confined, widened) in commands.items():
+            rc, out, err = run(*confined)
+            check(rc != 0, f"{what} without --include-root: exit 0\n{out}{err}")
+            contains(err, "r.yaml:5:11: error[E0351]", f"{what} without --include-root")
+            check("threshold: 2" not in err, f"{what}: the library's content in a message:\n{err}")
+            rc, out, err = run(*widened)
+            expect_rc(rc, 0, f"{what} --include-root", out, err)
+            check("E035" not in err, f"{what} --include-root:\n{err}")
+        # plan: the ruleset has no workflow, so the command fails either way; the include
+        # is refused without the option and accepted with it.
+        rc, out, err = run("plan", "start", "--rules", rules, "--on", AS_OF)
+        contains(err, "error[E0351]", "plan without --include-root")
+        rc, out, err = run("plan", "start", "--rules", rules, *root, "--on", AS_OF)
+        check("E0351" not in err, "plan --include-root:\n" + err)
+        rc, out, err = run("check", "--include-root")
+        expect_rc(rc, 2, "--include-root without a directory", out, err)
+
+
+def test_numeric_options():
+    """--jobs is a whole number from 1 to 1024; every numeric option is digits only: no sign,
+    no trailing characters, no overflow (exit status 2, a usage error)."""
+    ev = ["eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "ndjson"]
+    one = '{"id": "p-1", "birth_date": "1950-01-01"}\n'
+    for bad in ["-1", "0", "1025", "2x", " 2", "+2", "", "18446744073709551617", "1e3"]:
+        rc, out, err = run(*ev, "--jobs", bad, "-", stdin=one)
+        expect_rc(rc, 2, f"eval --jobs {bad!r}", out, err)
+        contains(err, "--jobs needs a whole number of threads from 1 to 1024", f"eval --jobs {bad!r}")
+        rc, out, err = run(*DIFF_ARGS, "--jobs", bad, f"{DATA}/population/diff-six.ndjson")
+        expect_rc(rc, 2, f"diff --jobs {bad!r}", out, err)
+    for good in ["1", "1024"]:
+        rc, out, err = run(*ev, "--jobs", good, "-", stdin=one)
+        expect_rc(rc, 0, f"eval --jobs {good}", out, err)
+    for bad in ["-1", "3x", "1001"]:
+        rc, out, err = run(*DIFF_ARGS, "--examples", bad, f"{DATA}/population/diff-six.ndjson")
+        expect_rc(rc, 2, f"diff --examples {bad!r}", out, err)
+    rc, out, err = run(*DIFF_ARGS, "--examples", "1000", f"{DATA}/population/diff-six.ndjson")
+    expect_rc(rc, 0, "diff --examples 1000", out, err)
+    for opt, bad in [("--sample", "-1"), ("--sample", "0"), ("--sample", "5k"), ("--sample", "100000001"),
+                     ("--seed", "-1"), ("--seed", "18446744073709551616"), ("--seed", "7 ")]:
+        rc, out, err = run("check", "--as-of", AS_OF, "--sample", "5" if opt == "--seed" else bad,
+                           *(["--seed", bad] if opt == "--seed" else []), "rulesets")
+        expect_rc(rc, 2, f"check {opt} {bad!r}", out, err)
+        contains(err, f"{opt} needs a whole number", f"check {opt} {bad!r}")
+    rc, out, err = run("check", "--as-of", AS_OF, "--sample", "5", "--seed", "18446744073709551615", "rulesets")
+    check(rc in (0, 1), f"check --seed at its maximum: exit {rc}\n{err}")
+    for bad in ["-1", "1000", "12m"]:
+        rc, out, err = run(*ev, "--input-format", "fhir-bundle", "--claims-grace-months", bad, "-", stdin="")
+        expect_rc(rc, 2, f"--claims-grace-months {bad!r}", out, err)
+
+
+def test_eval_fifo():
+    """A named pipe given to eval is read (as NDJSON, like standard input), not reported
+    missing."""
+    import tempfile
+    import threading
+    with tempfile.TemporaryDirectory() as tmp:
+        fifo = os.path.join(tmp, "members")
+        os.mkfifo(fifo)
+        lines = "".join('{"id": "p-%d", "birth_date": "1950-01-01"}\n' % i for i in range(3))
+
+        def feed():
+            with open(fifo, "w") as f:
+                f.write(lines)
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "ndjson", fifo)
+        if writer.is_alive():
+            # eval never opened the pipe: open its read end, so the writer is not left blocked.
+            fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+            writer.join(timeout=10)
+            os.close(fd)
+        writer.join(timeout=30)
+        expect_rc(rc, 0, "eval FIFO", out, err)
+        ids = [json.loads(l)["patient_id"] for l in out.splitlines() if l.strip()]
+        check(ids == ["p-0", "p-1", "p-2"], f"eval FIFO: {ids}")
+
+
+def test_ndjson_bom():
+    """A UTF-8 byte order mark at the start of an NDJSON file (and of a line) is skipped, as
+    YAML skips it: the record is read."""
+    bom = "\ufeff"
+    text = bom + '{"id": "p-1", "birth_date": "1950-01-01"}\n' + bom + '{"id": "p-2", "birth_date": "1950-01-01"}\n'
+    rc, out, err = run("eval", "--rules", "rulesets", "--as-of", AS_OF, "--format", "ndjson", "-", stdin=text)
+    expect_rc(rc, 0, "NDJSON with byte order marks", out, err)
+    ids = [json.loads(l)["patient_id"] for l in out.splitlines() if l.strip()]
+    check(ids == ["p-1", "p-2"], f"NDJSON with byte order marks: {ids}")
+
+
 if __name__ == "__main__":
     harness.main(NAME, globals())

@@ -839,10 +839,13 @@ class EngineOptions:
     "patient.max_list_length": 500}``; names and defaults in docs/c-api.md) and
     ``ignore_effective`` (every ruleset in force at any date, as ``carecoord diff
     --ignore-effective``). The patient limits also apply to the documents of the engine's
-    batches."""
+    batches. ``include_roots``: directories an ``include:`` may lead into besides the tree
+    being loaded (the parent of the including file's directory; docs/ruleset-language.md,
+    "Includes and the tree"), as ``--include-root``."""
 
     limits: Mapping[str, int] = field(default_factory=dict)
     ignore_effective: bool = False
+    include_roots: Sequence[Union[str, "os.PathLike[str]"]] = ()
 
     def _handle(self) -> ctypes.c_void_p:
         h = _create(_lib.carecoord_engine_options_new)
@@ -853,6 +856,8 @@ class EngineOptions:
                                                                 field_path="value")])
                 _call(_lib.carecoord_engine_options_set_limit, h, name.encode("utf-8"), value)
             _call(_lib.carecoord_engine_options_set_ignore_effective, h, 1 if self.ignore_effective else 0)
+            for root in self.include_roots:
+                _call(_lib.carecoord_engine_options_add_include_root, h, os.fsencode(root))
         except BaseException:
             _lib.carecoord_engine_options_free(h)
             raise

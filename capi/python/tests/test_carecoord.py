@@ -436,6 +436,23 @@ def test_engine_options():
         assert e3.evaluate(doc, as_of=AS_OF).tier == "routine"
 
 
+def test_include_roots(tmp_path):
+    # tree/rules/r.yaml includes ../../libs/lib.yaml: out of its tree (tree/), E0351, until
+    # libs/ is an include root.
+    (tmp_path / "tree" / "rules").mkdir(parents=True)
+    (tmp_path / "libs").mkdir()
+    (tmp_path / "libs" / "lib.yaml").write_text("schema_version: 1\nkind: library\nlibrary: shared\nparameters: {threshold: 2}\n")
+    (tmp_path / "tree" / "rules" / "r.yaml").write_text(
+        "schema_version: 1\nruleset: r\nversion: 1.0.0\neffective: {from: 2024-01-01}\n"
+        "include: ['../../libs/lib.yaml']\nprograms:\n  - {id: p, when: 'threshold > 1', reason: x}\n")
+    rules = tmp_path / "tree" / "rules"
+    with pytest.raises(carecoord.RulesetError) as e:
+        carecoord.Engine.load(str(rules))
+    assert e.value.code == "E0351"
+    with carecoord.Engine.load(str(rules), carecoord.EngineOptions(include_roots=[tmp_path / "libs"])) as engine:
+        assert [r.id for r in engine.rulesets] == ["r"]
+
+
 def test_default_rulesets_load():
     path = carecoord.default_rulesets()
     assert os.path.isfile(os.path.join(path, "workflow", "care-plan.yaml"))

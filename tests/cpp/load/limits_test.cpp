@@ -53,15 +53,16 @@ TEST_CASE("max_yaml_depth: nesting deeper than the limit is refused, at the limi
 TEST_CASE("max_expression_depth: parentheses one deeper than the limit") {
     EngineOptions o;
     o.limits.max_expression_depth = 10;
-    // Each '(' adds one level of expr() and one of primary(): 4 pairs stay within 10, 6 do not.
-    auto deep = first_error(fact(std::string(6, '(') + "1" + std::string(6, ')')), o);
+    // A limit of N allows N nested parentheses (issue 15: each '(' once, not twice): 11 pairs
+    // are refused, 10 load.
+    auto deep = first_error(fact(std::string(11, '(') + "1" + std::string(11, ')')), o);
     CHECK(deep.code == "E0105");
     CHECK(deep.message.find("max_expression_depth") != std::string::npos);
     CHECK(deep.line == 6);
-    auto shallow = Engine::load_string(fact(std::string(2, '(') + "1" + std::string(2, ')')) +
-                                           "tiers: {order: [a], default: a, rules: [{id: r, tier: a, when: 'f > 0'}]}\n",
-                                       "lim.yaml", o);
-    CHECK(shallow.ok());
+    auto at_limit = Engine::load_string(fact(std::string(10, '(') + "1" + std::string(10, ')')) +
+                                            "tiers: {order: [a], default: a, rules: [{id: r, tier: a, when: 'f > 0'}]}\n",
+                                        "lim.yaml", o);
+    CHECK(at_limit.ok());
 }
 
 TEST_CASE("max_expression_nodes: a budget for the whole ruleset") {

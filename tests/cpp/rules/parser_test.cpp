@@ -234,3 +234,20 @@ TEST_CASE("nesting depth and node count are limited") {
     CHECK(std::get<1>(r).message.find("max_expression_nodes") != std::string::npos);
     CHECK(std::get<1>(r).over_limit);
 }
+
+TEST_CASE("max_expression_depth: a limit of N allows N nested parentheses, not N + 1") {
+    // Issue 15: each parenthesis counted twice, so a limit of 64 allowed only 31.
+    for (std::size_t n : {1u, 7u, 64u}) {
+        CAPTURE(n);
+        ParseLimits limits{n, 100000};
+        std::size_t nodes = 0;
+        const std::string at = std::string(n, '(') + "x" + std::string(n, ')');
+        CHECK(parse_expression(at, limits, nodes).index() == 0);
+        nodes = 0;
+        const std::string over = std::string(n + 1, '(') + "x" + std::string(n + 1, ')');
+        auto r = parse_expression(over, limits, nodes);
+        REQUIRE(r.index() == 1);
+        CHECK(std::get<ParseError>(r).over_limit);
+        CHECK(std::get<ParseError>(r).message.find("max_expression_depth") != std::string::npos);
+    }
+}
