@@ -232,10 +232,18 @@ class _Handle:
 
     def __init__(self, ptr: ctypes.c_void_p):
         self._ptr: Optional[ctypes.c_void_p] = ptr
-        self._lock = threading.Condition(threading.Lock())
+        # Held only while the counts below change, never across a call into the library, so
+        # that a read (the common case: evaluate on a shared Engine) costs one acquire and
+        # release of a plain lock on entry and one on exit. The condition over the same lock
+        # is made, waited on and notified only when a call cannot enter yet (a writer behind
+        # readers, a reader behind a writer; _waiting counts them), so a handle that is never
+        # contended (a patient decoded for one call) does not pay for it either.
+        self._lock = threading.Lock()
+        self._changed: Optional[threading.Condition] = None
         self._users = 0
         self._writing = False
         self._closing = False
+        self._waiting = 0
 
     def close(self) -> None:
         """Frees the C handle, now or, when calls on other threads are in flight, as the
@@ -252,31 +260,56 @@ class _Handle:
     def closed(self) -> bool:
         return self._closing or not self._ptr
 
-    def _enter(self, exclusive: bool) -> ctypes.c_void_p:
-        with self._lock:
-            while self._writing or (exclusive and self._users):
-                if self._closing:
-                    break
-                self._lock.wait()
-            if self._closing or not self._ptr:
-                raise ValueError(f"this {type(self).__name__} is closed")
-            if exclusive:
-                self._writing = True
-            else:
-                self._users += 1
-            return self._ptr
+    def _enter(self, exclusive: bool = False) -> ctypes.c_void_p:
+        """The C handle, counted as in use until the matching :meth:`_leave`."""
+        lock = self._lock
+        lock.acquire()  # acquire/try/release: half the cost of a with-statement
+        try:
+            ptr = self._ptr
+            if not self._writing and not self._closing and ptr:
+                if not exclusive:
+                    self._users += 1
+                    return ptr
+                if not self._users:
+                    self._writing = True
+                    return ptr
+            return self._enter_waiting(exclusive)
+        finally:
+            lock.release()
 
-    def _leave(self, exclusive: bool) -> None:
-        with self._lock:
+    def _enter_waiting(self, exclusive: bool) -> ctypes.c_void_p:
+        """_enter when the handle is closed or another call is in the way (self._lock held)."""
+        while (self._writing or (exclusive and self._users)) and not self._closing:
+            if self._changed is None:
+                self._changed = threading.Condition(self._lock)
+            self._waiting += 1
+            try:
+                self._changed.wait()
+            finally:
+                self._waiting -= 1
+        if self._closing or not self._ptr:
+            raise ValueError(f"this {type(self).__name__} is closed")
+        if exclusive:
+            self._writing = True
+        else:
+            self._users += 1
+        return self._ptr
+
+    def _leave(self, exclusive: bool = False) -> None:
+        lock = self._lock
+        lock.acquire()
+        try:
             if exclusive:
                 self._writing = False
             else:
                 self._users -= 1
-            self._lock.notify_all()
-            last = self._closing and self._users == 0 and not self._writing
-            ptr = None
-            if last:
-                ptr, self._ptr = self._ptr, None
+            if self._waiting:
+                self._changed.notify_all()  # type: ignore[union-attr]  # made by the first waiter
+            if not self._closing or self._users or self._writing:
+                return
+            ptr, self._ptr = self._ptr, None
+        finally:
+            lock.release()
         if ptr:
             type(self)._free(ptr)
 
@@ -571,143 +604,17 @@ class Trigger:
     reason: str
 
 
-_DETERMINATION_FIELDS = ("patient_id", "as_of", "tier", "tier_by_default", "tier_rules", "flags", "programs",
-                         "triggers", "missing", "json", "deceased")
-_UNSET = object()
-
-
-class Determination:
-    """What one evaluation answers. ``json`` is the determination exactly as
-    ``carecoord eval --format ndjson`` writes it.
-
-    A determination from :meth:`Engine.evaluate` holds the library's result and reads each
-    field from it on first access (one call into the library for ``tier``; the JSON text is
-    made only when ``json`` or :meth:`to_dict` is read), then keeps it. It is immutable;
-    equal determinations compare equal whatever they were read from."""
-
-    __slots__ = ("_values", "_result", "_text")
-
-    def __init__(self, patient_id: str, as_of: datetime.date, tier: str, tier_by_default: bool,
-                 tier_rules: List[TierRule], flags: List[str], programs: List[Program], triggers: List[Trigger],
-                 missing: List[str], json: str, deceased: Optional[datetime.date] = None):
-        values = dict(patient_id=patient_id, as_of=as_of, tier=tier, tier_by_default=tier_by_default,
-                      tier_rules=tier_rules, flags=flags, programs=programs, triggers=triggers, missing=missing,
-                      json=json, deceased=deceased)
-        object.__setattr__(self, "_values", values)
-        object.__setattr__(self, "_result", None)
-        object.__setattr__(self, "_text", None)
-
-    # The date of death when the patient died on or before as_of (then the tier is the
-    # lowest, with no flag, program or trigger); None for a living patient.
-    patient_id: str = property(lambda self: self._get("patient_id"))  # type: ignore[assignment]
-    as_of: datetime.date = property(lambda self: self._get("as_of"))  # type: ignore[assignment]
-    tier: str = property(lambda self: self._get("tier"))  # type: ignore[assignment]
-    tier_by_default: bool = property(lambda self: self._get("tier_by_default"))  # type: ignore[assignment]
-    tier_rules: List[TierRule] = property(lambda self: self._get("tier_rules"))  # type: ignore[assignment]
-    flags: List[str] = property(lambda self: self._get("flags"))  # type: ignore[assignment]
-    programs: List[Program] = property(lambda self: self._get("programs"))  # type: ignore[assignment]
-    triggers: List[Trigger] = property(lambda self: self._get("triggers"))  # type: ignore[assignment]
-    missing: List[str] = property(lambda self: self._get("missing"))  # type: ignore[assignment]
-    json: str = property(lambda self: self._get("json"))  # type: ignore[assignment]
-    deceased: Optional[datetime.date] = property(lambda self: self._get("deceased"))  # type: ignore[assignment]
-
-    def program(self, id: str) -> Optional[Program]:
-        return next((p for p in self.programs if p.id == id), None)
-
-    def trigger(self, id: str) -> Optional[Trigger]:
-        return next((t for t in self.triggers if t.id == id), None)
-
-    def to_dict(self) -> Dict[str, Any]:
-        """The full determination (rulesets, reasons, sources) as Python data."""
-        return _json.loads(self.json)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Determination):
-            return NotImplemented
-        return all(self._get(n) == other._get(n) for n in _DETERMINATION_FIELDS)
-
-    __hash__ = None  # type: ignore[assignment]  # lists inside, as the dataclass it was
-
-    def __repr__(self) -> str:
-        return "Determination(" + ", ".join(f"{n}={self._get(n)!r}" for n in _DETERMINATION_FIELDS) + ")"
-
-    def __reduce__(self):
-        return (Determination._from_json, (self.json,))
-
-    def __del__(self) -> None:
-        r = getattr(self, "_result", None)
-        if r is not None and _lib is not None:
-            _lib.carecoord_result_free(r)
-
-    def _get(self, name: str) -> Any:
-        v = self._values.get(name, _UNSET)
-        if v is _UNSET:
-            if self._result is not None:
-                v = self._values[name] = _RESULT_READERS[name](self._result)
-            else:
-                # From JSON text: parsed whole on the first access.
-                self._values.update(_parse_determination(self._text))
-                v = self._values[name]
-        return v
-
-    @classmethod
-    def _from_result(cls, r: ctypes.c_void_p) -> "Determination":
-        """Takes ownership of a carecoord_result: freed with the Determination."""
-        d = cls.__new__(cls)
-        object.__setattr__(d, "_values", {})
-        object.__setattr__(d, "_result", r)
-        object.__setattr__(d, "_text", None)
-        return d
-
-    @classmethod
-    def from_json(cls, text: Union[str, bytes]) -> "Determination":
-        """A Determination from its JSON form (what :attr:`json` holds, a line of
-        ``carecoord eval --format ndjson``, or a line of :meth:`Engine.evaluate_ndjson`).
-        Raises ValueError for text that is not a determination."""
-        if isinstance(text, bytes):
-            text = text.decode("utf-8")
-        try:
-            return cls(**_parse_determination(text))
-        except (KeyError, TypeError, AttributeError) as e:
-            raise ValueError(f"not a carecoord determination: missing or malformed field {e}") from None
-
-    @classmethod
-    def _from_json(cls, text: str) -> "Determination":
-        """A Determination over the library's JSON form of one (what ``json`` holds), parsed
-        on first access."""
-        d = cls.__new__(cls)
-        object.__setattr__(d, "_values", {"json": text})
-        object.__setattr__(d, "_result", None)
-        object.__setattr__(d, "_text", text)
-        return d
-
-
-def _parse_determination(text: str) -> Dict[str, Any]:
-    d = _json.loads(text)
-    date = datetime.date.fromisoformat
-    tier = d["tier"]
-    return dict(
-        patient_id=d["patient_id"],
-        as_of=date(d["as_of"]),
-        tier=tier["id"],
-        tier_by_default=tier["by_default"],
-        tier_rules=[TierRule(m["rule"], m["reason"]) for m in tier["matched"]],
-        flags=[f["id"] for f in d["flags"]],
-        programs=[Program(id=p["id"], status=p["status"], reason=p["reason"], source=p["source"],
-                          missing=list(p["missing"])) for p in d["programs"]],
-        triggers=[Trigger(id=t["id"], status=t["status"], anchor=date(t["anchor"]), due=date(t["due"]),
-                          due_time=datetime.datetime.fromisoformat(t["due_time"]) if t["due_time"] else None,
-                          action=t["action"], reason=t["reason"]) for t in d["triggers"]],
-        missing=list(d["missing"]),
-        json=text,
-        deceased=date(d["deceased"]) if d["deceased"] else None,
-    )
+# Prebound for the per-call paths (Engine.evaluate and the Determination's first reads):
+# a global name costs one dict lookup, ``ctypes.byref`` or ``_lib.carecoord_...`` two.
+_c_void_p = ctypes.c_void_p
+_byref = ctypes.byref
+_date = datetime.date
+_fromisoformat = datetime.date.fromisoformat
+_patient_parse = _lib.carecoord_patient_parse
+_patient_free = _lib.carecoord_patient_free
+_evaluate_ymd = _lib.carecoord_evaluate_ymd
+_result_tier = _lib.carecoord_result_tier
+_result_patient_id = _lib.carecoord_result_patient_id
 
 
 def _result_json(r: ctypes.c_void_p) -> str:
@@ -747,12 +654,22 @@ def _result_deceased(r: ctypes.c_void_p) -> Optional[datetime.date]:
     return datetime.date.fromisoformat(text.decode("ascii")) if text else None
 
 
+def _read_tier(r: ctypes.c_void_p) -> str:
+    v = _result_tier(r)
+    return v.decode("utf-8") if v is not None else ""
+
+
+def _read_patient_id(r: ctypes.c_void_p) -> str:
+    v = _result_patient_id(r)
+    return v.decode("utf-8") if v is not None else ""
+
+
 # How each field of a Determination is read from a carecoord_result, one accessor call per
 # value (each costs a ctypes call, well under a microsecond; only the fields read are paid for).
 _RESULT_READERS = {
-    "patient_id": lambda r: _n.text(_lib.carecoord_result_patient_id(r)),
-    "as_of": lambda r: datetime.date.fromisoformat(_lib.carecoord_result_as_of(r).decode("ascii")),
-    "tier": lambda r: _n.text(_lib.carecoord_result_tier(r)),
+    "patient_id": _read_patient_id,
+    "as_of": lambda r: _fromisoformat(_lib.carecoord_result_as_of(r).decode("ascii")),
+    "tier": _read_tier,
     "tier_by_default": lambda r: bool(_lib.carecoord_result_tier_by_default(r)),
     "tier_rules": lambda r: [TierRule(_n.text(_lib.carecoord_result_tier_rule_id(r, i)),
                                       _n.text(_lib.carecoord_result_tier_rule_reason(r, i)))
@@ -765,6 +682,167 @@ _RESULT_READERS = {
     "json": _result_json,
     "deceased": _result_deceased,
 }
+_DETERMINATION_FIELDS = tuple(_RESULT_READERS)
+_UNSET = object()
+
+
+def _field(name: str) -> Any:
+    """The property of one Determination field: the value kept, or read on first access
+    (from the C result, or by parsing the JSON text the determination was made from). One
+    frame on a hit, two on a first read from the result."""
+    read = _RESULT_READERS[name]
+
+    def get(self: "Determination") -> Any:
+        values = self._values
+        v = values.get(name, _UNSET)
+        if v is _UNSET:
+            r = self._result
+            if r is not None:
+                v = values[name] = read(r)
+            else:  # from JSON text: parsed whole on the first access
+                values.update(_parse_determination(values["json"]))
+                v = values[name]
+        return v
+
+    return property(get)
+
+
+class Determination:
+    """What one evaluation answers. ``json`` is the determination exactly as
+    ``carecoord eval --format ndjson`` writes it.
+
+    A determination from :meth:`Engine.evaluate` holds the library's result and reads each
+    field from it on first access (one call into the library for ``tier``; the JSON text is
+    made only when ``json`` or :meth:`to_dict` is read), then keeps it. It is immutable;
+    equal determinations compare equal whatever they were read from."""
+
+    __slots__ = ("_values", "_result")
+
+    def __init__(self, patient_id: str, as_of: datetime.date, tier: str, tier_by_default: bool,
+                 tier_rules: List[TierRule], flags: List[str], programs: List[Program], triggers: List[Trigger],
+                 missing: List[str], json: str, deceased: Optional[datetime.date] = None):
+        values = dict(patient_id=patient_id, as_of=as_of, tier=tier, tier_by_default=tier_by_default,
+                      tier_rules=tier_rules, flags=flags, programs=programs, triggers=triggers, missing=missing,
+                      json=json, deceased=deceased)
+        object.__setattr__(self, "_values", values)
+        object.__setattr__(self, "_result", None)
+
+    patient_id: str = _field("patient_id")
+    as_of: datetime.date = _field("as_of")
+    tier: str = _field("tier")
+    tier_by_default: bool = _field("tier_by_default")
+    tier_rules: List[TierRule] = _field("tier_rules")
+    flags: List[str] = _field("flags")
+    programs: List[Program] = _field("programs")
+    triggers: List[Trigger] = _field("triggers")
+    missing: List[str] = _field("missing")
+    json: str = _field("json")
+    # The date of death when the patient died on or before as_of (then the tier is the
+    # lowest, with no flag, program or trigger); None for a living patient.
+    deceased: Optional[datetime.date] = _field("deceased")
+
+    def program(self, id: str) -> Optional[Program]:
+        return next((p for p in self.programs if p.id == id), None)
+
+    def trigger(self, id: str) -> Optional[Trigger]:
+        return next((t for t in self.triggers if t.id == id), None)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The full determination (rulesets, reasons, sources) as Python data."""
+        return _json.loads(self.json)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Determination):
+            return NotImplemented
+        return all(self._get(n) == other._get(n) for n in _DETERMINATION_FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]  # lists inside, as the dataclass it was
+
+    def __repr__(self) -> str:
+        return "Determination(" + ", ".join(f"{n}={self._get(n)!r}" for n in _DETERMINATION_FIELDS) + ")"
+
+    def __reduce__(self):
+        return (Determination._from_json, (self.json,))
+
+    def __del__(self, _free=_lib.carecoord_result_free) -> None:
+        # The free function is bound at definition: at interpreter shutdown the module's
+        # globals may already be cleared while determinations are still collected.
+        r = getattr(self, "_result", None)
+        if r is not None:
+            _free(r)
+
+    def _get(self, name: str) -> Any:
+        return _FIELDS[name].__get__(self)
+
+    @classmethod
+    def _from_result(cls, r: ctypes.c_void_p) -> "Determination":
+        """Takes ownership of a carecoord_result: freed with the Determination."""
+        return _determination_of_result(r)
+
+    @classmethod
+    def from_json(cls, text: Union[str, bytes]) -> "Determination":
+        """A Determination from its JSON form (what :attr:`json` holds, a line of
+        ``carecoord eval --format ndjson``, or a line of :meth:`Engine.evaluate_ndjson`).
+        Raises ValueError for text that is not a determination."""
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        try:
+            return cls(**_parse_determination(text))
+        except (KeyError, TypeError, AttributeError) as e:
+            raise ValueError(f"not a carecoord determination: missing or malformed field {e}") from None
+
+    @classmethod
+    def _from_json(cls, text: str) -> "Determination":
+        """A Determination over the library's JSON form of one (what ``json`` holds), parsed
+        on first access."""
+        d = cls.__new__(cls)
+        object.__setattr__(d, "_values", {"json": text})
+        object.__setattr__(d, "_result", None)
+        return d
+
+
+_FIELDS = {name: Determination.__dict__[name] for name in _DETERMINATION_FIELDS}
+_new_object = object.__new__
+_set_values = Determination.__dict__["_values"].__set__
+_set_result = Determination.__dict__["_result"].__set__
+
+
+def _determination_of_result(r: ctypes.c_void_p) -> Determination:
+    """A Determination owning the carecoord_result ``r`` (freed with it), its fields read
+    on first access: what Determination._from_result does, without the frozen class's
+    __setattr__ and the classmethod's frame on the per-call path."""
+    d = _new_object(Determination)
+    _set_values(d, {})
+    _set_result(d, r)
+    return d
+
+
+def _parse_determination(text: str) -> Dict[str, Any]:
+    d = _json.loads(text)
+    date = datetime.date.fromisoformat
+    tier = d["tier"]
+    return dict(
+        patient_id=d["patient_id"],
+        as_of=date(d["as_of"]),
+        tier=tier["id"],
+        tier_by_default=tier["by_default"],
+        tier_rules=[TierRule(m["rule"], m["reason"]) for m in tier["matched"]],
+        flags=[f["id"] for f in d["flags"]],
+        programs=[Program(id=p["id"], status=p["status"], reason=p["reason"], source=p["source"],
+                          missing=list(p["missing"])) for p in d["programs"]],
+        triggers=[Trigger(id=t["id"], status=t["status"], anchor=date(t["anchor"]), due=date(t["due"]),
+                          due_time=datetime.datetime.fromisoformat(t["due_time"]) if t["due_time"] else None,
+                          action=t["action"], reason=t["reason"]) for t in d["triggers"]],
+        missing=list(d["missing"]),
+        json=text,
+        deceased=date(d["deceased"]) if d["deceased"] else None,
+    )
 
 
 # ---- batches --------------------------------------------------------------------------
@@ -1219,37 +1297,58 @@ class Engine(_Handle):
     def evaluate(self, patient: PatientInput, as_of: DateLike) -> Determination:
         """Evaluates a patient (a :class:`Patient`, a document as a dict, or JSON text) with
         the ruleset versions in force at ``as_of`` (a date; never the clock)."""
-        if isinstance(patient, (str, bytes)):
-            # A document decoded for this call only: its C handle, without a Patient object.
-            data = patient.encode("utf-8") if isinstance(patient, str) else patient
-            ph = _create(_lib.carecoord_patient_parse, data, len(data), _n.FORMAT_JSON)
-            try:
-                return Determination._from_result(self._evaluate(ph, as_of))
-            finally:
-                _lib.carecoord_patient_free(ph)
-        with self._patient(patient) as p:
-            ph = p._enter(exclusive=False)
-            try:
-                return Determination._from_result(self._evaluate(ph, as_of))
-            finally:
-                p._leave(exclusive=False)
+        # The per-call path is written out (prebound functions, no helper frames, one error
+        # slot for both calls): a typed evaluate of JSON text costs five ctypes calls and
+        # little more (bench/bindings/compare.py, issue 18).
+        if isinstance(patient, str):
+            data = patient.encode("utf-8")
+        elif isinstance(patient, bytes):
+            data = patient
+        else:
+            with self._patient(patient) as p:
+                ph = p._enter()
+                try:
+                    return _determination_of_result(self._evaluate(ph, as_of))
+                finally:
+                    p._leave()
+        # A document decoded for this call only: its C handle, without a Patient object.
+        ph = _c_void_p()
+        err = _c_void_p()
+        status = _patient_parse(_byref(ph), data, len(data), _n.FORMAT_JSON, _byref(err))
+        if status:
+            _check(status, err)
+        try:
+            return _determination_of_result(self._evaluate(ph, as_of))
+        finally:
+            _patient_free(ph)
 
     def _evaluate(self, ph: ctypes.c_void_p, as_of: DateLike) -> ctypes.c_void_p:
         """The carecoord_result of one evaluation of the patient handle ``ph`` (held by the
         caller), owned by the caller."""
-        if isinstance(as_of, datetime.datetime):
-            raise TypeError("as_of must be a datetime.date (a day), not a datetime")
+        if type(as_of) is not _date:  # a date subclass, a datetime, a string
+            if isinstance(as_of, datetime.datetime):
+                raise TypeError("as_of must be a datetime.date (a day), not a datetime")
+            if not isinstance(as_of, _date):
+                return self._evaluate_text(ph, as_of)
+        out = _c_void_p()
+        err = _c_void_p()
+        eh = self._enter()
+        try:
+            status = _evaluate_ymd(_byref(out), eh, ph, as_of.year, as_of.month, as_of.day, _byref(err))
+        finally:
+            self._leave()
+        if status:
+            _check(status, err)
+        return out
+
+    def _evaluate_text(self, ph: ctypes.c_void_p, as_of: str) -> ctypes.c_void_p:
         out = ctypes.c_void_p()
         err = ctypes.c_void_p()
-        eh = self._enter(exclusive=False)  # what _use() does, without a generator's cost per call
+        eh = self._enter()
         try:
-            if isinstance(as_of, datetime.date):
-                status = _lib.carecoord_evaluate_ymd(ctypes.byref(out), eh, ph, as_of.year, as_of.month, as_of.day,
-                                                     ctypes.byref(err))
-            else:
-                status = _lib.carecoord_evaluate(ctypes.byref(out), eh, ph, _n.opt_bytes(as_of), ctypes.byref(err))
+            status = _lib.carecoord_evaluate(ctypes.byref(out), eh, ph, _n.opt_bytes(as_of), ctypes.byref(err))
         finally:
-            self._leave(exclusive=False)
+            self._leave()
         _check(status, err)
         return out
 
