@@ -274,6 +274,7 @@ namespace Carecoord
         [DllImport(Lib)] public static extern void carecoord_engine_options_free(IntPtr options);
         [DllImport(Lib)] public static extern Status carecoord_engine_options_set_limit(OptionsHandle o, byte[] name, UIntPtr value, out ErrorHandle err);
         [DllImport(Lib)] public static extern Status carecoord_engine_options_set_ignore_effective(OptionsHandle o, int ignore, out ErrorHandle err);
+        [DllImport(Lib)] public static extern Status carecoord_engine_options_add_include_root(OptionsHandle o, byte[] directory, out ErrorHandle err);
         [DllImport(Lib)] public static extern Status carecoord_engine_load_path_v2(out EngineHandle engine, byte[] path, OptionsHandle options, out ErrorHandle err);
         [DllImport(Lib)] public static extern Status carecoord_engine_load_string_v2(out EngineHandle engine, byte[] text, UIntPtr len, byte[] name, OptionsHandle options, out ErrorHandle err);
         [DllImport(Lib)] public static extern Status carecoord_engine_check(EngineHandle engine, int analysis, out ErrorHandle findings, out ErrorHandle err);
@@ -754,30 +755,42 @@ namespace Carecoord
     /// <summary>Options of Engine.Load and Engine.FromString: the input limits of
     /// docs/reliability.md by name ("ruleset.max_file_bytes", "patient.max_list_length"...;
     /// names and defaults in docs/c-api.md) and IgnoreEffective (every ruleset in force at
-    /// any date, as `carecoord diff --ignore-effective`). Immutable: With* return a copy.</summary>
+    /// any date, as `carecoord diff --ignore-effective`) and IncludeRoots (directories an
+    /// `include:` or `patient_file:` may reach beyond the tree being loaded, as `--include-root`:
+    /// docs/ruleset-language.md, "Includes and the tree"). Immutable: With* return a copy.</summary>
     public sealed class EngineOptions
     {
         private readonly Dictionary<string, ulong> limits;
+        private readonly List<string> includeRoots;
 
-        public EngineOptions() : this(new Dictionary<string, ulong>(), false) { }
+        public EngineOptions() : this(new Dictionary<string, ulong>(), false, new List<string>()) { }
 
-        private EngineOptions(Dictionary<string, ulong> limits, bool ignoreEffective)
+        private EngineOptions(Dictionary<string, ulong> limits, bool ignoreEffective, List<string> includeRoots)
         {
             this.limits = limits;
             IgnoreEffective = ignoreEffective;
+            this.includeRoots = includeRoots;
         }
 
         public bool IgnoreEffective { get; }
         public IReadOnlyDictionary<string, ulong> Limits { get { return new ReadOnlyDictionary<string, ulong>(limits); } }
+        public IReadOnlyList<string> IncludeRoots { get { return includeRoots.AsReadOnly(); } }
 
         public EngineOptions WithLimit(string name, ulong value)
         {
             var copy = new Dictionary<string, ulong>(limits);
             copy[name] = value;
-            return new EngineOptions(copy, IgnoreEffective);
+            return new EngineOptions(copy, IgnoreEffective, includeRoots);
         }
 
-        public EngineOptions WithIgnoreEffective(bool ignore) { return new EngineOptions(limits, ignore); }
+        public EngineOptions WithIgnoreEffective(bool ignore) { return new EngineOptions(limits, ignore, includeRoots); }
+
+        /// <summary>A copy that also lets includes reach `directory` (and below).</summary>
+        public EngineOptions WithIncludeRoot(string directory)
+        {
+            if (directory == null) throw new ArgumentNullException("directory");
+            return new EngineOptions(limits, IgnoreEffective, new List<string>(includeRoots) { directory });
+        }
 
         internal OptionsHandle Create()
         {
@@ -791,6 +804,10 @@ namespace Carecoord
                     Native.Check(Native.carecoord_engine_options_set_limit(h, Native.Utf8(kv.Key), new UIntPtr(kv.Value), out err), err);
                 }
                 Native.Check(Native.carecoord_engine_options_set_ignore_effective(h, IgnoreEffective ? 1 : 0, out err), err);
+                foreach (var root in includeRoots)
+                {
+                    Native.Check(Native.carecoord_engine_options_add_include_root(h, Native.Utf8(root), out err), err);
+                }
             }
             catch
             {

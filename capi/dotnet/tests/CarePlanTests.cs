@@ -154,6 +154,32 @@ internal static class CarePlanTests
             using (var e = Engine.FromString(later, "later.yaml", new EngineOptions().WithIgnoreEffective(true)))
                 Check(e.Evaluate(p, new DateTime(2026, 5, 23)).Tier == "high", "in force with IgnoreEffective");
         }
+
+        // Include roots: tree/rules/r.yaml includes ../../libs/lib.yaml, out of its tree (tree/):
+        // E0351 (docs/ruleset-language.md, "Includes and the tree") until libs/ is a root.
+        var top = Path.Combine(Path.GetTempPath(), "carecoord-roots-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var ruleDir = Path.Combine(top, "tree", "rules");
+            var libs = Path.Combine(top, "libs");
+            Directory.CreateDirectory(ruleDir);
+            Directory.CreateDirectory(libs);
+            File.WriteAllText(Path.Combine(libs, "lib.yaml"),
+                              "schema_version: 1\nkind: library\nlibrary: shared\nparameters: {threshold: 2}\n");
+            File.WriteAllText(Path.Combine(ruleDir, "r.yaml"),
+                              "schema_version: 1\nruleset: r\nversion: 1.0.0\neffective: {from: 2024-01-01}\n" +
+                              "include: ['../../libs/lib.yaml']\nprograms:\n  - {id: p, when: 'threshold > 1', reason: x}\n");
+            var outside = Expect<RulesetException>(() => Engine.Load(ruleDir, new EngineOptions()), "an include out of the tree");
+            Check(outside != null && outside.Code == "E0351", "an include out of the tree is E0351");
+            var widened = new EngineOptions().WithIncludeRoot(libs);
+            Check(widened.IncludeRoots.Count == 1 && new EngineOptions().IncludeRoots.Count == 0, "WithIncludeRoot returns a copy");
+            using (var e = Engine.Load(ruleDir, widened))
+                Check(e.Rulesets.Count == 1, "the include loads with libs/ as an include root");
+        }
+        finally
+        {
+            Directory.Delete(top, true);
+        }
         return Report();
     }
 }
