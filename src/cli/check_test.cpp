@@ -1,4 +1,5 @@
 // carecoord check and carecoord test.
+#include <charconv>
 #include <cerrno>
 #include <cstring>
 #include <algorithm>
@@ -26,15 +27,11 @@ int usage_error(const std::string& command, const std::string& message) {
 }
 
 bool parse_whole_number(std::string_view text, unsigned long long min, unsigned long long max, unsigned long long& out) {
-    if (text.empty() || text.size() > 20) return false;
+    // from_chars on an unsigned type: digits only (no sign, no space), overflow refused.
     unsigned long long n = 0;
-    for (char c : text) {
-        if (c < '0' || c > '9') return false;
-        const auto digit = static_cast<unsigned long long>(c - '0');
-        if (n > (~0ULL - digit) / 10) return false;  // would overflow
-        n = n * 10 + digit;
-    }
-    if (n < min || n > max) return false;
+    const char* end = text.data() + text.size();
+    const auto [stop, ec] = std::from_chars(text.data(), end, n);
+    if (ec != std::errc{} || stop != end || n < min || n > max) return false;
     out = n;
     return true;
 }

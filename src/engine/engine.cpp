@@ -238,18 +238,24 @@ std::vector<Diagnostic> impossible_dates(const Patient& p, Date as_of) {
     std::vector<Diagnostic> out;
     if (!model::as_of::born(p, as_of))
         out.push_back(date_error("E0212", "birth_date", "birth_date is after the as-of date: the patient was not born yet"));
-    for (std::size_t i = 0; i < p.conditions.size(); ++i) {
-        const auto& c = p.conditions[i];
-        if (!(c.onset && *c.onset < p.birth_date) && !(c.recorded && *c.recorded < p.birth_date) &&
-            !(c.abatement && *c.abatement < p.birth_date))
-            continue;  // the usual case: no field path to build
-        std::string at = "conditions[" + std::to_string(i) + "].";
-        if (c.onset && *c.onset < p.birth_date) out.push_back(date_error("E0213", at + "onset", "condition onset is before birth_date"));
-        if (c.recorded && *c.recorded < p.birth_date)
-            out.push_back(date_error("E0213", at + "recorded", "condition recorded date is before birth_date"));
-        if (c.abatement && *c.abatement < p.birth_date)
-            out.push_back(date_error("E0213", at + "abatement", "condition abatement is before birth_date"));
-    }
+    // The condition's dates, each with its field and message; the field path is built only
+    // for a date at fault (the usual patient has none).
+    struct DatedField {
+        std::optional<Date> Condition::*date;
+        const char* field;
+        const char* message;
+    };
+    static constexpr DatedField kConditionDates[] = {
+        {&Condition::onset, "onset", "condition onset is before birth_date"},
+        {&Condition::recorded, "recorded", "condition recorded date is before birth_date"},
+        {&Condition::abatement, "abatement", "condition abatement is before birth_date"},
+    };
+    for (std::size_t i = 0; i < p.conditions.size(); ++i)
+        for (const auto& d : kConditionDates) {
+            const auto& date = p.conditions[i].*d.date;
+            if (date && *date < p.birth_date)
+                out.push_back(date_error("E0213", "conditions[" + std::to_string(i) + "]." + d.field, d.message));
+        }
     for (std::size_t i = 0; i < p.encounters.size(); ++i)
         if (p.encounters[i].admit && day_of(*p.encounters[i].admit) < p.birth_date)
             out.push_back(date_error("E0214", "encounters[" + std::to_string(i) + "].admit", "encounter admission is before birth_date"));

@@ -196,6 +196,17 @@ const std::uint64_t* Evaluator::code_bits(Field f, std::uint32_t index) {
     return bits;
 }
 
+const std::uint64_t* Evaluator::valueset_bits(std::int32_t code_node, const Value& code) {
+    // Codes read from the patient carry their element index: their bits are looked up once
+    // per evaluation (code_bits). Any other code (a literal, a code built by an expression)
+    // is looked up on the spot, into the one scratch buffer.
+    const Node& src = plan_.nodes[static_cast<std::size_t>(code_node)];
+    if (src.op == Op::elem_field) return code_bits(src.field(), static_cast<std::uint32_t>(code.i));
+    s_.lookup_bits.resize(plan_.valuesets.words());
+    plan_.valuesets.lookup(code.system ? *code.system : std::string_view{}, code.s, s_.lookup_bits.data());
+    return s_.lookup_bits.data();
+}
+
 Value Evaluator::code_value(Field f, std::uint32_t index) {
     Value v;
     switch (f) {
@@ -839,16 +850,7 @@ Value Evaluator::eval(std::int32_t index) {
             Value c = eval(n.a);
             if (c.state == Value::unknown) return c;
             if (c.state == Value::none) return Value::boolean(n.negate);
-            // Codes read from the patient carry their element index; look their bits up once.
-            const Node& src = plan_.nodes[static_cast<std::size_t>(n.a)];
-            bool member;
-            if (src.op == Op::elem_field) {
-                member = plan_.valuesets.contains(code_bits(src.field(), static_cast<std::uint32_t>(c.i)), n.valueset());
-            } else {
-                s_.lookup_bits.resize(plan_.valuesets.words());
-                plan_.valuesets.lookup(c.system ? *c.system : std::string_view{}, c.s, s_.lookup_bits.data());
-                member = plan_.valuesets.contains(s_.lookup_bits.data(), n.valueset());
-            }
+            const bool member = plan_.valuesets.contains(valueset_bits(n.a, c), n.valueset());
             return Value::boolean(member != n.negate);
         }
         case Op::in_list: {
@@ -924,15 +926,7 @@ Value Evaluator::eval(std::int32_t index) {
         case Op::category: {
             Value c = eval(n.a);
             if (c.state != Value::known) return c.state == Value::unknown ? c : Value::none_value();
-            const Node& src = plan_.nodes[static_cast<std::size_t>(n.a)];
-            int cat;
-            if (src.op == Op::elem_field) {
-                cat = plan_.valuesets.category_of(code_bits(src.field(), static_cast<std::uint32_t>(c.i)), n.valueset());
-            } else {
-                s_.lookup_bits.resize(plan_.valuesets.words());
-                plan_.valuesets.lookup(c.system ? *c.system : std::string_view{}, c.s, s_.lookup_bits.data());
-                cat = plan_.valuesets.category_of(s_.lookup_bits.data(), n.valueset());
-            }
+            const int cat = plan_.valuesets.category_of(valueset_bits(n.a, c), n.valueset());
             if (cat < 0) return Value::none_value();
             Value v;
             v.s = plan_.valuesets.sets()[static_cast<std::size_t>(n.valueset())].categories[static_cast<std::size_t>(cat)];

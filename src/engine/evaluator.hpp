@@ -146,6 +146,8 @@ private:
     rules::ListRef collection(Coll c);
     rules::ListRef nested_events(std::uint32_t medication);
     const std::uint64_t* code_bits(Field f, std::uint32_t index);
+    // The value-set bits of `code`, the known value of node `code_node`.
+    const std::uint64_t* valueset_bits(std::int32_t code_node, const Value& code);
     Value code_value(Field f, std::uint32_t index);
     template <model::Kind K, model::Absence A, model::AsOf R, class Rec, class M>
     Value read(Field f, std::uint32_t index, const Rec& rec, const M& member);

@@ -375,15 +375,6 @@ std::optional<MedicationStatus> medication_status(std::string_view c) {
     return std::nullopt;
 }
 
-// LOINC codes with carecoord short names.
-std::string_view short_observation_name(std::string_view loinc) {
-    if (loinc == "44261-6") return "phq9";
-    if (loinc == "39156-5") return "bmi";
-    if (loinc == "718-7") return "hemoglobin";
-    if (loinc == "2951-2" || loinc == "2947-0") return "sodium";
-    return {};
-}
-
 // SDOH screening items read into Social: the Social field, empty for another item.
 std::string_view social_item(std::string_view loinc) {
     if (loinc == "71802-3" || loinc == "93033-9") return kHousing;  // PRAPARE housing status; worried about losing housing
@@ -1011,7 +1002,7 @@ void PatientAssembler::add_observation(Element r, const Origin& o, std::string_v
     Observation ob;
     ob.date = *date;
     ob.also_coded = also_coded(cs, k);
-    if (auto name = short_observation_name(k->code); !name.empty()) {
+    if (auto name = model::short_observation_name(k->code); !name.empty()) {
         ob.code = std::string(name);
         ob.system = "carecoord";
     } else {

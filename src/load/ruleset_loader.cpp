@@ -71,15 +71,14 @@ std::vector<std::string> ruleset_files(const std::string& path, std::vector<Diag
         // An entry that is a symbolic link out of the directory loaded is refused, never read
         // (and never silently left out). Links to directories inside it stay unfollowed.
         const util::Confinement tree = util::confinement_of_directory(path, extra_roots);
-        for (auto& file : listed) {
-            const util::ConfineCheck allowed = util::confine_listed(tree, file);
-            if (allowed.code) diagnostics.push_back(util::make(allowed.code, allowed.message).file(file));
-            else out.push_back(std::move(file));
-        }
-        for (const auto& dir : linked_dirs) {
-            const util::ConfineCheck allowed = util::confine_listed(tree, dir);
-            if (allowed.code) diagnostics.push_back(util::make(allowed.code, allowed.message).file(dir));
-        }
+        auto allowed = [&](const std::string& entry) {
+            const util::ConfineCheck check = util::confine_listed(tree, entry);
+            if (check.code) diagnostics.push_back(util::make(check.code, check.message).file(entry));
+            return !check.code;
+        };
+        for (auto& file : listed)
+            if (allowed(file)) out.push_back(std::move(file));
+        for (const auto& dir : linked_dirs) allowed(dir);
     } else if (fs::exists(path, ec)) {
         out.push_back(path);
     } else {

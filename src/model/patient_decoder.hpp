@@ -557,11 +557,6 @@ void list_field(Ctx& cx, const N& v, std::vector<T>& out, F&& item) {
 // keys are an enum generated from its rows beside its names, so dispatch is by name: a
 // row inserted anywhere decodes into its own member.
 
-// Observation codes that are carecoord's own short names (system "carecoord").
-inline bool is_short_observation_code(std::string_view c) {
-    return c == "phq9" || c == "bmi" || c == "hemoglobin" || c == "sodium";
-}
-
 // One field's columns as a type, handed to the code generated for it.
 template <Kind K, Absence A, class T, Settable S>
 struct Column {

@@ -54,10 +54,12 @@ struct Range {
 // Longest accepted expected_stay_days: 100 years.
 using StayDays = Range<0, 36500>;
 
-// The range of `observations[].value`, which depends on the observation's code: one row per
-// code (its carecoord short name and its LOINC code). A document or the C builder giving a
-// value outside it is an error (E0211, field path observations[i].value); the FHIR mapper
-// reads such a value as unknown, with a warning (E0813): docs/patient-schema.md#value-ranges.
+// carecoord's observation codes: one row per code, its short name (system "carecoord") and
+// the LOINC codes a FHIR Observation carries for it, and the range of `observations[].value`
+// for it. The decoder defaults a short name's system from this table, the FHIR mapper names
+// LOINC codes by it, and both hold values to its ranges: a document or the C builder giving a
+// value outside is an error (E0211, field path observations[i].value); the FHIR mapper reads
+// such a value as unknown, with a warning (E0813): docs/patient-schema.md#value-ranges.
 // Only bounds with a source: a code without a row (any other LOINC code) has no bound but
 // that its value is finite.
 struct ObservationRange {
@@ -79,6 +81,20 @@ inline constexpr ObservationRange kObservationRanges[] = {
     {"sodium", "2951-2", 0, kNoUpperBound, false, "a sodium concentration is not negative"},
     {"sodium", "2947-0", 0, kNoUpperBound, false, "a sodium concentration is not negative"},
 };
+
+// Whether `code` is one of carecoord's short observation names (system "carecoord").
+constexpr bool is_short_observation_code(std::string_view code) {
+    for (const auto& r : kObservationRanges)
+        if (code == r.short_code) return true;
+    return false;
+}
+
+// The short name of a LOINC code; empty when carecoord has none for it.
+constexpr std::string_view short_observation_name(std::string_view loinc) {
+    for (const auto& r : kObservationRanges)
+        if (loinc == r.loinc) return r.short_code;
+    return {};
+}
 
 // The range of an observation's value, by its code and system; null: no bound.
 constexpr const ObservationRange* observation_range(std::string_view code, std::string_view system) {

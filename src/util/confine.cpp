@@ -63,6 +63,17 @@ ConfineCheck refuse(const char* code, const char* message) {
     return c;
 }
 
+// The second half of every check: where the links on the (lexically allowed) path lead.
+ConfineCheck confine_resolved(const Confinement& c, const fs::path& lexical) {
+    std::error_code ec;
+    const fs::path resolved = resolved_form(lexical, ec);
+    if (ec || has_unresolved_link(resolved) || !under_any(resolved, c.resolved))
+        return refuse(codes::path_link_leaves_tree, kOutsideByLink);
+    ConfineCheck ok;
+    ok.path = resolved;
+    return ok;
+}
+
 }  // namespace
 
 void Confinement::add_root(const fs::path& root) {
@@ -108,23 +119,11 @@ ConfineCheck confine(const Confinement& c, const std::string& base_dir, const st
         return refuse(codes::path_leaves_tree,
                       "the path leaves the tree being loaded (the parent of the loaded file's directory; "
                       "include_roots / --include-root widens it)");
-    std::error_code ec;
-    const fs::path resolved = resolved_form(lexical, ec);
-    if (ec || has_unresolved_link(resolved) || !under_any(resolved, c.resolved))
-        return refuse(codes::path_link_leaves_tree, kOutsideByLink);
-    ConfineCheck ok;
-    ok.path = resolved;
-    return ok;
+    return confine_resolved(c, lexical);
 }
 
 ConfineCheck confine_listed(const Confinement& c, const std::string& path) {
-    std::error_code ec;
-    const fs::path resolved = resolved_form(lexical_form(path), ec);
-    if (ec || has_unresolved_link(resolved) || !under_any(resolved, c.resolved))
-        return refuse(codes::path_link_leaves_tree, kOutsideByLink);
-    ConfineCheck ok;
-    ok.path = resolved;
-    return ok;
+    return confine_resolved(c, lexical_form(path));
 }
 
 }  // namespace carecoord::util
